@@ -1,0 +1,47 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from .models import CareMembership, Invitation, Patient, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Personal info", {"fields": ("full_name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+
+class MembershipInline(admin.TabularInline):
+    model = CareMembership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Patient)
+class PatientAdmin(admin.ModelAdmin):
+    list_display = ["display_name", "date_of_birth", "indication", "time_zone"]
+    search_fields = ["display_name"]
+    list_filter = ["indication"]
+    inlines = [MembershipInline]
+    raw_id_fields = ["account"]
+
+
+@admin.register(CareMembership)
+class CareMembershipAdmin(admin.ModelAdmin):
+    list_display = ["patient", "user", "role", "created_at", "revoked_at"]
+    list_filter = ["role"]
+    raw_id_fields = ["patient", "user"]
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ["patient", "email", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
+    exclude = ["token_hash"]
+    raw_id_fields = ["patient", "invited_by", "accepted_by"]

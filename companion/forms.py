@@ -1,0 +1,85 @@
+import zoneinfo
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+
+from .models import CareRole, Invitation, Patient, User
+
+
+class CrispyFormMixin:
+    """Every form renders through crispy-bootstrap5 with one primary button."""
+
+    submit_label = "Save"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
+
+
+class SignUpForm(CrispyFormMixin, UserCreationForm):
+    submit_label = "Create account"
+
+    class Meta:
+        model = User
+        fields = ("full_name", "email")
+        labels = {"full_name": "Your name"}
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].lower()
+        if User.objects.filter(email__iexact=email).exists():
+            raise forms.ValidationError("An account with this e-mail address already exists. Sign in instead.")
+        return email
+
+
+TIME_ZONE_CHOICES = sorted((z, z.replace("_", " ")) for z in zoneinfo.available_timezones() if "/" in z)
+
+
+class PatientForm(CrispyFormMixin, forms.ModelForm):
+    WHO_CHOICES = [(CareRole.SELF, "Myself"), (CareRole.PARENT, "My child (or someone I care for as a parent)")]
+
+    time_zone = forms.ChoiceField(
+        choices=TIME_ZONE_CHOICES,
+        initial="Europe/London",
+        help_text="Your local time decides when a dose is due and what “today” means.",
+    )
+
+    class Meta:
+        model = Patient
+        fields = [
+            "display_name",
+            "date_of_birth",
+            "weight_kg",
+            "weight_measured_on",
+            "time_zone",
+            "indication",
+            "creatinine_clearance_ml_min",
+        ]
+        widgets = {
+            "date_of_birth": forms.DateInput(attrs={"type": "date"}),
+            "weight_measured_on": forms.DateInput(attrs={"type": "date"}),
+        }
+        help_texts = {
+            "weight_kg": "Needed for a child's weight-based dose.",
+        }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("weight_kg") and not cleaned.get("weight_measured_on"):
+            self.add_error("weight_measured_on", "Say when the weight was measured: a child's dose depends on it.")
+        return cleaned
+
+
+class NewPatientForm(PatientForm):
+    submit_label = "Create profile"
+    who = forms.ChoiceField(choices=PatientForm.WHO_CHOICES, widget=forms.RadioSelect, label="Who is this profile for?")
+
+    field_order = ["who"]
+
+
+class InvitationForm(CrispyFormMixin, forms.Form):
+    submit_label = "Send invitation"
+    email = forms.EmailField(label="Their e-mail address")
+    role = forms.ChoiceField(choices=[(r.value, r.label) for r in Invitation.INVITABLE_ROLES])

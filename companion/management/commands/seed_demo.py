@@ -1,0 +1,228 @@
+"""Load the demo care circle (idempotent), and optionally N synthetic patients with history.
+
+    manage.py seed_demo                        # the demo circle named in the README
+    manage.py seed_demo --patients 1000 --days 365   # synthetic patients for dashboards/benchmarks
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from companion.models import CareMembership, CareRole, Indication, Patient, User
+from doses import rules, services, sites
+from doses.models import DoseSlot, InjectedBy, Injection, NotTakenReason, Regimen, SlotStatus, SupplyEvent
+
+DEMO_PASSWORD = "anakinra-demo-2026"
+DEMO_SIGN_INS = [
+    ("alice@demo.example", "Alice Morgan", "patient on 100 mg daily (adult dosing)"),
+    ("dan@demo.example", "Dan Okafor", "parent of Mia, 6, on weight-based dosing"),
+    ("bob@demo.example", "Bob Morgan", "caregiver for Alice and Mia"),
+    ("carol@demo.example", "Dr Carol Reyes", "clinician for Alice and Mia"),
+]
+SYNTHETIC_CLINICIAN = "panel@demo.example"
+
+
+class Command(BaseCommand):
+    help = "Create the demo care circle (idempotent) and optional synthetic patients."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=0, help="How many synthetic patients to add.")
+        parser.add_argument("--days", type=int, default=90, help="Days of history for synthetic patients.")
+        parser.add_argument("--print-password", action="store_true", help="Print the demo password and stop.")
+        parser.add_argument("--print-sign-ins", action="store_true", help="Print the demo sign-ins and stop.")
+        parser.add_argument("--seed", type=int, default=7, help="Random seed for synthetic histories.")
+
+    def handle(self, *args, patients, days, print_password, print_sign_ins, seed, **options):
+        if print_password:
+            self.stdout.write(DEMO_PASSWORD)
+            return
+        if print_sign_ins:
+            for email, name, what in DEMO_SIGN_INS:
+                self.stdout.write(f"    {email:<22} {name}: {what}")
+            return
+        self.stdout.write(seed_demo_circle())
+        if patients:
+            created = seed_synthetic_patients(count=patients, days=days, rng=random.Random(seed))
+            self.stdout.write(f"Synthetic patients: {created} created ({patients} requested, {days} days each).")
+
+
+def _user(email: str, name: str) -> User:
+    user, created = User.objects.get_or_create(email=email, defaults={"full_name": name})
+    if created:
+        user.set_password(DEMO_PASSWORD)
+        user.save(update_fields=["password"])
+    return user
+
+
+def _link(patient: Patient, user: User, role: str) -> None:
+    if not CareMembership.objects.active().filter(patient=patient, user=user).exists():
+        CareMembership.objects.create(patient=patient, user=user, role=role)
+
+
+@transaction.atomic
+def seed_demo_circle(now: datetime | None = None) -> str:
+    """The README's demo circle. Running it twice changes nothing."""
+    now = now or timezone.now()
+    users = {email: _user(email, name) for email, name, _ in DEMO_SIGN_INS}
+    alice_user, dan, bob, carol = (users[e] for e, _, _ in DEMO_SIGN_INS)
+
+    alice = Patient.objects.filter(account=alice_user).first()
+    if alice is None:
+        alice = Patient.objects.create(
+            display_name="Alice Morgan",
+            date_of_birth=date(1979, 4, 12),
+            weight_kg=Decimal("68.0"),
+            weight_measured_on=now.date() - timedelta(days=20),
+            time_zone="Europe/London",
+            indication=Indication.RHEUMATOID_ARTHRITIS,
+            account=alice_user,
+        )
+    _link(alice, alice_user, CareRole.SELF)
+    _link(alice, bob, CareRole.CAREGIVER)
+    _link(alice, carol, CareRole.CLINICIAN)
+
+    mia = Patient.objects.filter(display_name="Mia Okafor", memberships__user=dan).first()
+    if mia is None:
+        mia = Patient.objects.create(
+            display_name="Mia Okafor",
+            date_of_birth=now.date().replace(year=now.date().year - 6) - timedelta(days=40),
+            weight_kg=Decimal("20.0"),
+            weight_measured_on=now.date() - timedelta(days=10),
+            time_zone="America/New_York",
+            indication=Indication.NOMID_CAPS,
+        )
+    _link(mia, dan, CareRole.PARENT)
+    _link(mia, bob, CareRole.CAREGIVER)
+    _link(mia, carol, CareRole.CLINICIAN)
+
+    if not alice.regimens.exists():
+        _start_with_history(alice, entered_by=carol, days=21, rng=random.Random(1), now=now, clinician_confirmed=True)
+    if not mia.regimens.exists():
+        dose = rules.paediatric_dose(mia.weight_kg, Decimal("2"))
+        _start_with_history(
+            mia, entered_by=dan, days=10, rng=random.Random(2), now=now, clinician_confirmed=False,
+            mg_per_kg=Decimal("2"), daily_mg=dose.mg, times=["07:30"],
+        )
+    return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
+
+
+def _start_with_history(
+    patient: Patient,
+    *,
+    entered_by: User,
+    days: int,
+    rng: random.Random,
+    now: datetime,
+    clinician_confirmed: bool,
+    mg_per_kg: Decimal | None = None,
+    daily_mg: Decimal = rules.ADULT_DOSE_MG,
+    times: list[str] | None = None,
+    interval_days: int = 1,
+    adherence: float = 0.9,
+) -> Regimen:
+    """Start a regimen `days` ago and fill in a plausible past: mostly taken, some not."""
+    today = patient.local_today(now)
+    starts_on = today - timedelta(days=days)
+    regimen = services.create_regimen_version(
+        patient=patient,
+        entered_by=entered_by,
+        dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
+        daily_dose_mg=daily_mg,
+        mg_per_kg=mg_per_kg,
+        weight_kg_basis=patient.weight_kg if mg_per_kg else None,
+        interval_days=interval_days,
+        administrations_per_day=1,
+        times_of_day=times or ["08:00"],
+        starts_on=starts_on,
+        confirmed=clinician_confirmed,
+        change_reason="Started on anakinra.",
+        now=now,
+    )
+    _fill_history(patient, regimen, entered_by, rng, now, adherence)
+    return regimen
+
+
+def _fill_history(patient, regimen, by, rng, now, adherence) -> None:
+    """Bulk history for past slots (seed data only; live logging goes through services)."""
+    past = list(DoseSlot.objects.filter(regimen=regimen, scheduled_at__lt=now - timedelta(hours=12)).order_by("scheduled_at"))
+    last_used: dict[str, datetime] = {}
+    injections, supply = [], []
+    for slot in past:
+        roll = rng.random()
+        if roll < adherence:
+            spot = sites.suggest_next_spot(last_used, False)
+            taken_at = slot.scheduled_at + timedelta(minutes=rng.randint(-20, 90))
+            last_used[spot] = taken_at
+            slot.status = SlotStatus.TAKEN
+            injections.append(
+                Injection(
+                    slot=slot, patient=patient, taken_at=taken_at, dose_mg=slot.dose_mg, site_spot=spot,
+                    injected_by=InjectedBy.SELF, prep_checks={"all": True}, logged_by=by, logged_at=taken_at,
+                )
+            )
+        elif roll < adherence + (1 - adherence) / 2:
+            slot.status = SlotStatus.NOT_TAKEN
+            slot.not_taken_reason = rng.choice([NotTakenReason.FORGOT, NotTakenReason.SIDE_EFFECT])
+        else:
+            slot.status = SlotStatus.MISSED
+        slot.status_changed_at = slot.scheduled_at + timedelta(hours=2)
+    DoseSlot.objects.bulk_update(past, ["status", "not_taken_reason", "status_changed_at"], batch_size=1000)
+    Injection.objects.bulk_create(injections, batch_size=1000)
+    for injection in injections:
+        supply.append(
+            SupplyEvent(patient=patient, kind=SupplyEvent.Kind.DOSE, syringes=-1, occurred_at=injection.taken_at,
+                        injection=injection, recorded_by=by)
+        )
+    # SUPPLY-BOX: pick-ups of 4 boxes (28 syringes) every 28 days from the start.
+    start = datetime.combine(regimen.starts_on, datetime.min.time(), tzinfo=patient.zone)
+    pickup = start
+    while pickup <= now:
+        supply.append(
+            SupplyEvent(patient=patient, kind=SupplyEvent.Kind.PICKUP, syringes=28, boxes=4, occurred_at=pickup,
+                        recorded_by=by)
+        )
+        pickup += timedelta(days=28 + rng.randint(-3, 4))
+    SupplyEvent.objects.bulk_create(supply, batch_size=1000)
+
+
+def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: datetime | None = None) -> int:
+    """N synthetic patients in one clinician's panel, each with `days` of history."""
+    now = now or timezone.now()
+    clinician = _user(SYNTHETIC_CLINICIAN, "Dr Panel (synthetic)")
+    existing = Patient.objects.filter(
+        memberships__user=clinician, memberships__revoked_at__isnull=True
+    ).count()
+    created = 0
+    zones = ["Europe/London", "America/New_York", "Australia/Sydney", "Europe/Berlin", "America/Los_Angeles"]
+    for index in range(existing, count):
+        with transaction.atomic():
+            is_child = rng.random() < 0.25
+            weight = Decimal(rng.randint(12, 40) if is_child else rng.randint(50, 110))
+            patient = Patient.objects.create(
+                display_name=f"Synthetic patient {index + 1:05d}",
+                date_of_birth=date(2018 if is_child else 1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)),
+                weight_kg=weight,
+                weight_measured_on=now.date(),
+                time_zone=rng.choice(zones),
+                indication=Indication.NOMID_CAPS if is_child else Indication.RHEUMATOID_ARTHRITIS,
+                creatinine_clearance_ml_min=Decimal(rng.choice([25, 60, 90])) if not is_child else None,
+            )
+            CareMembership.objects.create(patient=patient, user=clinician, role=CareRole.CLINICIAN)
+            interval = rules.dosing_interval_days(patient.creatinine_clearance_ml_min)
+            if is_child:
+                per_kg = Decimal(rng.choice(["1", "2", "3", "5"]))
+                daily = rules.paediatric_dose(weight, per_kg).mg
+            else:
+                per_kg, daily = None, rules.ADULT_DOSE_MG
+            _start_with_history(
+                patient, entered_by=clinician, days=days, rng=rng, now=now, clinician_confirmed=rng.random() < 0.95,
+                mg_per_kg=per_kg, daily_mg=daily, interval_days=interval, adherence=rng.choice([0.6, 0.8, 0.9, 0.97]),
+            )
+            created += 1
+    return created

@@ -1,0 +1,89 @@
+"""Writes that touch several rows of people and care circles, each in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import CareMembership, CareRole, Invitation, Patient, User
+
+
+class InvitationError(Exception):
+    """An invitation cannot be used; the message says why, in plain words."""
+
+
+@transaction.atomic
+def create_patient(*, owner: User, owner_role: str, **profile) -> Patient:
+    """Create a patient and link the person creating it (themselves, or a parent)."""
+    if owner_role not in (CareRole.SELF, CareRole.PARENT):
+        raise ValueError("Only a patient or a parent creates a patient profile.")
+    patient = Patient(**profile)
+    if owner_role == CareRole.SELF:
+        patient.account = owner
+    patient.full_clean()
+    patient.save()
+    CareMembership.objects.create(patient=patient, user=owner, role=owner_role)
+    return patient
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # shown once, in the e-mail link; only its hash is stored
+
+
+@transaction.atomic
+def invite_to_circle(*, patient: Patient, email: str, role: str, invited_by: User, now=None) -> IssuedInvitation:
+    if role not in Invitation.INVITABLE_ROLES:
+        raise InvitationError("That role cannot be invited.")
+    now = now or timezone.now()
+    token, token_hash = Invitation.new_token()
+    invitation = Invitation.objects.create(
+        patient=patient,
+        email=email.lower(),
+        role=role,
+        token_hash=token_hash,
+        invited_by=invited_by,
+        expires_at=now + Invitation.VALID_FOR,
+    )
+    return IssuedInvitation(invitation=invitation, token=token)
+
+
+@transaction.atomic
+def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
+    """Use an invitation once. Locks the row so two clicks cannot both succeed."""
+    now = now or timezone.now()
+    invitation = (
+        Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
+    )
+    if invitation is None:
+        raise InvitationError("This invitation link is not valid. Ask for a new one.")
+    status = invitation.status(now)
+    if status == "accepted":
+        raise InvitationError("This invitation has already been used. Ask for a new one if you need it.")
+    if status == "revoked":
+        raise InvitationError("This invitation was withdrawn.")
+    if status == "expired":
+        raise InvitationError("This invitation has expired. Ask for a new one.")
+    membership = CareMembership.objects.active().filter(patient=invitation.patient, user=user).first()
+    if membership is None:
+        membership = CareMembership.objects.create(patient=invitation.patient, user=user, role=invitation.role)
+    invitation.accepted_at = now
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def revoke_membership(*, membership: CareMembership, now=None) -> None:
+    """End access at once. The row stays as a record of who had access and when."""
+    CareMembership.objects.filter(pk=membership.pk, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )
+
+
+def revoke_invitation(*, invitation: Invitation, now=None) -> None:
+    Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now or timezone.now()
+    )

@@ -1,0 +1,43 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("accounts/signup/", views.signup, name="signup"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(
+            email_template_name="registration/password_reset_email.txt",
+            subject_template_name="registration/password_reset_subject.txt",
+        ),
+        name="password_reset",
+    ),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("people/", views.patient_list, name="patients"),
+    path("people/new/", views.patient_new, name="patient_new"),
+    path("patients/<int:patient_id>/profile/", views.patient_edit, name="patient_edit"),
+    path("patients/<int:patient_id>/circle/", views.circle, name="circle"),
+    path(
+        "patients/<int:patient_id>/circle/members/<int:membership_id>/revoke/",
+        views.membership_revoke,
+        name="membership_revoke",
+    ),
+    path(
+        "patients/<int:patient_id>/circle/invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
+    path("", include("doses.urls")),
+    path("", include("reminders.urls")),
+    path(
+        "manifest.webmanifest",
+        TemplateView.as_view(template_name="manifest.webmanifest", content_type="application/manifest+json"),
+        name="manifest",
+    ),
+    path("admin/", admin.site.urls),
+]

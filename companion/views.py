@@ -1,0 +1,151 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.core.mail import send_mail
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from . import services
+from .access import Capability, patient_for, patients_visible_to
+from .forms import InvitationForm, NewPatientForm, PatientForm, SignUpForm
+from .models import CareMembership, CareRole, Invitation
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = list(request.user.memberships.active().select_related("patient"))
+    roles = {m.role for m in memberships}
+    if CareRole.CLINICIAN in roles:
+        return redirect("doses:panel")
+    if len(memberships) == 1:
+        return redirect("doses:today", patient_id=memberships[0].patient_id)
+    return redirect("patients")
+
+
+def signup(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, "Welcome. Create a profile for yourself or for your child to start.")
+        return redirect(request.GET.get("next") or "patient_new")
+    return render(request, "companion/signup.html", {"form": form})
+
+
+@login_required
+def patient_list(request):
+    memberships = request.user.memberships.active().select_related("patient").order_by("patient__display_name")
+    return render(request, "companion/patient_list.html", {"memberships": memberships})
+
+
+@login_required
+def patient_new(request):
+    form = NewPatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        profile = {k: v for k, v in form.cleaned_data.items() if k != "who"}
+        if form.cleaned_data["who"] == CareRole.SELF and hasattr(request.user, "own_patient_profile"):
+            form.add_error("who", "You already have your own profile. Choose “My child” to add someone else.")
+        else:
+            patient = services.create_patient(owner=request.user, owner_role=form.cleaned_data["who"], **profile)
+            messages.success(request, f"Profile for {patient.display_name} created. Next: enter the regimen.")
+            return redirect("doses:regimen", patient_id=patient.pk)
+    return render(request, "companion/patient_form.html", {"form": form, "title": "New profile"})
+
+
+@login_required
+def patient_edit(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    form = PatientForm(request.POST or None, instance=patient)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Profile saved.")
+        return redirect("circle", patient_id=patient.pk)
+    return render(request, "companion/patient_form.html", {"form": form, "patient": patient, "title": "Profile"})
+
+
+@login_required
+def circle(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    can_manage = patient.access_role in (CareRole.SELF, CareRole.PARENT)
+    form = InvitationForm(request.POST or None) if can_manage else None
+    if request.method == "POST":
+        if not can_manage:
+            raise Http404("No such patient.")
+        if form.is_valid():
+            issued = services.invite_to_circle(
+                patient=patient, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+            )
+            link = request.build_absolute_uri(reverse("invitation_accept", args=[issued.token]))
+            # Minimal health data in e-mails: the inviter's name and a link, no diagnosis.
+            body = render_to_string(
+                "companion/email/invitation.txt", {"inviter": request.user, "link": link, "invitation": issued.invitation}
+            )
+            transaction.on_commit(
+                lambda: send_mail("You are invited to a care circle", body, None, [issued.invitation.email])
+            )
+            messages.success(request, f"Invitation sent to {issued.invitation.email}. It works once, for 7 days.")
+            return redirect("circle", patient_id=patient.pk)
+    memberships = patient.memberships.select_related("user").order_by("revoked_at", "role", "created_at")
+    invitations = patient.invitations.all()[:20] if can_manage else []
+    return render(
+        request,
+        "companion/circle.html",
+        {"patient": patient, "memberships": memberships, "invitations": invitations, "form": form, "can_manage": can_manage},
+    )
+
+
+@login_required
+@require_POST
+def membership_revoke(request, patient_id, membership_id):
+    patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    membership = get_object_or_404(CareMembership, pk=membership_id, patient=patient)
+    if membership.user_id == request.user.pk:
+        messages.error(request, "You cannot remove yourself from your own circle.")
+    else:
+        services.revoke_membership(membership=membership)
+        messages.success(request, f"{membership.user.display_name} no longer has access.")
+    return redirect("circle", patient_id=patient.pk)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, patient_id, invitation_id):
+    patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    invitation = get_object_or_404(Invitation, pk=invitation_id, patient=patient)
+    services.revoke_invitation(invitation=invitation)
+    messages.success(request, f"Invitation for {invitation.email} withdrawn.")
+    return redirect("circle", patient_id=patient.pk)
+
+
+def invitation_accept(request, token):
+    """Anyone with the link sees the page; accepting requires signing in (or signing up)."""
+    invitation = Invitation.objects.filter(token_hash=Invitation.hash_token(token)).select_related("patient").first()
+    if invitation is None:
+        raise Http404("This invitation link is not valid.")
+    error = None
+    status = invitation.status()
+    if status != "open":
+        error = {
+            "accepted": "This invitation has already been used.",
+            "revoked": "This invitation was withdrawn.",
+            "expired": "This invitation has expired. Ask for a new one.",
+        }[status]
+    if request.method == "POST" and request.user.is_authenticated and error is None:
+        try:
+            membership = services.accept_invitation(token=token, user=request.user)
+        except services.InvitationError as exc:
+            error = str(exc)
+        else:
+            messages.success(request, f"You joined {membership.patient.display_name}'s care circle.")
+            return redirect("home")
+    return render(request, "companion/invitation_accept.html", {"invitation": invitation, "error": error})
+
+
+__all__ = ["patients_visible_to"]

@@ -1,0 +1,388 @@
+"""Regimen, scheduled doses, injections, side effects, supply, medicines, vaccines, labs.
+
+The rules themselves live in doses/rules.py; models only hold facts about their own
+state and call the rules for anything a rule decides.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+
+from . import rules
+
+
+class RegimenQuerySet(models.QuerySet):
+    def current(self):
+        return self.filter(ends_on__isnull=True)
+
+
+class Regimen(models.Model):
+    """One version of a patient's prescription. Never edited in place: a change is a new version."""
+
+    class DoseBasis(models.TextChoices):
+        FIXED_ADULT = "fixed", "Fixed adult dose (100 mg)"
+        WEIGHT_BASED = "weight", "Weight-based (mg per kg)"
+
+    class Status(models.TextChoices):
+        AWAITING_CONFIRMATION = "awaiting", "Awaiting clinician confirmation"
+        CONFIRMED = "confirmed", "Confirmed by a clinician"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="regimens")
+    version = models.PositiveIntegerField()
+    dose_basis = models.CharField(max_length=8, choices=DoseBasis.choices)
+    daily_dose_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    mg_per_kg = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    weight_kg_basis = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    interval_days = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )  # SCHED-DAILY / SCHED-RENAL
+    administrations_per_day = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(2)]
+    )  # DOSE-PED-STEP
+    times_of_day = models.JSONField(help_text='Local clock times, e.g. ["08:00"] (SCHED-TZ).')
+    starts_on = models.DateField()
+    ends_on = models.DateField(null=True, blank=True, help_text="Set when a newer version takes over.")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.AWAITING_CONFIRMATION)
+    entered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    entered_at = models.DateTimeField(default=timezone.now)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    change_reason = models.TextField(blank=True)
+    override_reason = models.TextField(blank=True, help_text="DOSE-PED-MAX: why a dose above 8 mg/kg/day is used.")
+    override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
+    )
+
+    objects = RegimenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["patient", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "version"], name="regimen_version_unique"),
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(ends_on__isnull=True), name="one_current_regimen_per_patient"
+            ),
+            models.CheckConstraint(condition=models.Q(interval_days__in=[1, 2]), name="regimen_interval_1_or_2"),
+            models.CheckConstraint(
+                condition=models.Q(administrations_per_day__in=[1, 2]), name="regimen_one_or_two_a_day"
+            ),
+            models.CheckConstraint(condition=models.Q(daily_dose_mg__gt=0), name="regimen_dose_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} v{self.version}: {self.describe()}"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.status == self.Status.CONFIRMED
+
+    @property
+    def times(self) -> list[time]:
+        return sorted(time.fromisoformat(t) for t in self.times_of_day)
+
+    @property
+    def dose_per_administration_mg(self) -> Decimal:
+        return rules.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
+
+    @property
+    def needs_override(self) -> bool:
+        return self.mg_per_kg is not None and self.mg_per_kg > rules.PED_LABEL_MAX_MG_PER_KG
+
+    def describe(self) -> str:
+        every = "every day" if self.interval_days == 1 else "every other day"
+        split = "" if self.administrations_per_day == 1 else f", split into 2 × {self.dose_per_administration_mg} mg"
+        per_kg = f" ({self.mg_per_kg} mg/kg × {self.weight_kg_basis} kg)" if self.mg_per_kg else ""
+        return f"{self.daily_dose_mg} mg{per_kg} {every}{split} at {', '.join(self.times_of_day)}"
+
+    def slot_datetimes(self, from_day: date, to_day: date) -> list[datetime]:
+        """The scheduled doses of this version between two local days (SCHED-TZ)."""
+        return rules.dose_slots(
+            starts_on=self.starts_on,
+            interval_days=self.interval_days,
+            times_of_day=self.times,
+            zone=self.patient.zone,
+            from_day=from_day,
+            to_day=to_day,
+            ends_on=self.ends_on,
+        )
+
+
+class SlotStatus(models.TextChoices):
+    PENDING = "pending", "Due"
+    TAKEN = "taken", "Taken"
+    NOT_TAKEN = "not_taken", "Not taken"
+    MISSED = "missed", "Missed"
+
+
+class NotTakenReason(models.TextChoices):
+    FORGOT = "forgot", "Forgot"
+    SIDE_EFFECT = "side_effect", "Side effect"
+    INFECTION = "infection", "Infection"
+    OUT_OF_STOCK = "out_of_stock", "Out of stock"
+    CLINICIAN_HOLD = "clinician_hold", "Clinician told me to pause"
+    OTHER = "other", "Other"
+
+
+class DoseSlotQuerySet(models.QuerySet):
+    def due_between(self, start: datetime, end: datetime):
+        return self.filter(scheduled_at__gte=start, scheduled_at__lt=end)
+
+
+class DoseSlot(models.Model):
+    """One scheduled dose, materialised ahead of time so reminders, the missed-dose
+    job and the dashboards all count the same rows."""
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="slots")
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="slots")
+    scheduled_at = models.DateTimeField()
+    local_date = models.DateField(help_text="The patient's local calendar day of this dose (SCHED-TZ).")
+    dose_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    status = models.CharField(max_length=12, choices=SlotStatus.choices, default=SlotStatus.PENDING)
+    not_taken_reason = models.CharField(max_length=16, choices=NotTakenReason.choices, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = DoseSlotQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["scheduled_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "scheduled_at"], name="one_slot_per_patient_and_time"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_at"]),
+            models.Index(fields=["patient", "local_date"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.scheduled_at:%Y-%m-%d %H:%M} {self.status}"
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.status == SlotStatus.PENDING and now >= self.scheduled_at
+
+
+class InjectedBy(models.TextChoices):
+    SELF = "self", "I injected myself"
+    OTHER = "other", "Someone else gave it"
+
+
+class Injection(models.Model):
+    """A dose given. One per slot, enforced by the database (MISS-NODOUBLE)."""
+
+    slot = models.OneToOneField(DoseSlot, on_delete=models.CASCADE, related_name="injection")
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="injections")
+    taken_at = models.DateTimeField()
+    dose_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    site_spot = models.CharField(max_length=32)
+    injected_by = models.CharField(max_length=8, choices=InjectedBy.choices, default=InjectedBy.SELF)
+    prep_checks = models.JSONField(default=dict, blank=True, help_text="PREP-* answers before injecting.")
+    notes = models.TextField(blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    logged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-taken_at"]
+        indexes = [models.Index(fields=["patient", "taken_at"])]
+        constraints = [models.CheckConstraint(condition=models.Q(dose_mg__gt=0), name="injection_dose_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.taken_at:%Y-%m-%d %H:%M} {self.site_spot}"
+
+
+class Severity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
+class SideEffect(models.Model):
+    """A symptom logged by the patient or a carer (AE-COMMON, AE-SERIOUS, AE-ISR-DURATION)."""
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="side_effects")
+    symptom = models.CharField(max_length=32, help_text="A code from doses/side_effects.py, or 'other'.")
+    description = models.CharField(max_length=500, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, default=Severity.MILD)
+    started_on = models.DateField()
+    injection = models.ForeignKey(Injection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    is_site_reaction = models.BooleanField(default=False)
+    is_serious = models.BooleanField(default=False, help_text="AE-SERIOUS: call the doctor now.")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    logged_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-started_on", "-logged_at"]
+        indexes = [models.Index(fields=["patient", "resolved_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.symptom} from {self.started_on}"
+
+    def is_persistent_site_reaction(self, today: date) -> bool:
+        """AE-ISR-DURATION: a site reaction still open after 2 weeks is flagged."""
+        return self.is_site_reaction and self.resolved_at is None and (today - self.started_on) > timedelta(days=14)
+
+
+class CareAlert(models.Model):
+    """Something the care team must know now. Stored here; reminders/ delivers it."""
+
+    class Kind(models.TextChoices):
+        SERIOUS_SYMPTOM = "serious_symptom", "Serious symptom logged"
+        INTERACTION = "interaction", "Medicine interaction"
+        LIVE_VACCINE = "live_vaccine", "Live vaccine logged"
+        PERSISTENT_SITE_REACTION = "persistent_isr", "Site reaction over 2 weeks"
+        DOSE_OVERRIDE = "dose_override", "Dose above the labelled maximum"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="alerts")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    rule_id = models.CharField(max_length=24)
+    summary = models.CharField(max_length=200, help_text="Shown in the app; e-mails say less.")
+    side_effect = models.ForeignKey(SideEffect, on_delete=models.CASCADE, null=True, blank=True, related_name="alerts")
+    created_at = models.DateTimeField(default=timezone.now)
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["patient", "acknowledged_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: {self.get_kind_display()}"
+
+
+class SupplyEvent(models.Model):
+    """The syringe ledger (SUPPLY-BOX). Syringes on hand = the sum of `syringes`.
+
+    Pick-ups are the refill history that proportion of days covered is computed from.
+    """
+
+    class Kind(models.TextChoices):
+        PICKUP = "pickup", "Picked up"
+        DOSE = "dose", "Used for a dose"
+        DISCARD = "discard", "Discarded syringe"
+        CORRECTION = "correction", "Count correction"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="supply_events")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    syringes = models.IntegerField(help_text="Positive adds to the stock, negative takes away.")
+    boxes = models.PositiveSmallIntegerField(null=True, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    injection = models.OneToOneField(
+        Injection, on_delete=models.CASCADE, null=True, blank=True, related_name="supply_event"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["patient", "kind", "occurred_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient} {self.kind} {self.syringes:+d}"
+
+
+class FridgeSyringe(models.Model):
+    """A syringe taken out of the fridge, with the time it must be used by (PREP-24H)."""
+
+    USABLE_FOR = timedelta(hours=24)
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="fridge_syringes")
+    taken_out_at = models.DateTimeField()
+    use_by = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="Used, discarded or put back.")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-taken_out_at"]
+
+    def save(self, *args, **kwargs):
+        if not self.use_by and self.taken_out_at:
+            self.use_by = self.taken_out_at + self.USABLE_FOR
+        super().save(*args, **kwargs)
+
+
+class MedicineCategory(models.TextChoices):
+    TNF_ANTAGONIST = "tnf", "TNF blocker"  # IX-TNF
+    OTHER_BIOLOGIC = "biologic", "Other biologic"  # IX-BIOLOGIC
+    IMMUNOSUPPRESSANT = "immuno", "Immunosuppressant"  # IX-IMMUNO
+    OTHER = "other", "Other medicine"
+
+
+class OtherMedicine(models.Model):
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="other_medicines")
+    name = models.CharField(max_length=120)
+    category = models.CharField(max_length=10, choices=MedicineCategory.choices, default=MedicineCategory.OTHER)
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["stopped_on", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_interaction(self) -> bool:
+        """IX-TNF / IX-BIOLOGIC: not to be combined with anakinra."""
+        return self.category in (MedicineCategory.TNF_ANTAGONIST, MedicineCategory.OTHER_BIOLOGIC)
+
+
+class Vaccination(models.Model):
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="vaccinations")
+    name = models.CharField(max_length=120)
+    is_live = models.BooleanField(default=False, help_text="IX-LIVE-VACCINE")
+    given_on = models.DateField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-given_on"]
+
+
+class BaselineChecklist(models.Model):
+    """Before-you-start answers (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE)."""
+
+    patient = models.OneToOneField("companion.Patient", on_delete=models.CASCADE, related_name="baseline")
+    active_infection = models.BooleanField(default=False)
+    ecoli_protein_allergy = models.BooleanField("allergy to E. coli-derived proteins", default=False)
+    latex_allergy = models.BooleanField(default=False)
+    pregnant_or_breastfeeding = models.BooleanField(default=False)
+    pneumococcal_vaccinated = models.BooleanField(
+        "child: vaccinated against Streptococcus pneumoniae", null=True, blank=True
+    )
+    hib_vaccinated = models.BooleanField("child: vaccinated against Haemophilus influenzae", null=True, blank=True)
+    completed_at = models.DateTimeField(default=timezone.now)
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+
+class LabTest(models.Model):
+    """A neutrophil count due or done (AE-LABS)."""
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="lab_tests")
+    label = models.CharField(max_length=40)
+    due_on = models.DateField()
+    done_on = models.DateField(null=True, blank=True)
+    neutrophils_10e9_per_l = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["due_on"]
+        constraints = [models.UniqueConstraint(fields=["patient", "due_on", "label"], name="one_lab_per_due_date")]

@@ -1,0 +1,401 @@
+"""The anakinra rules as plain functions.
+
+No HTTP, no ORM: numbers, dates and datetimes in, answers out. Views, forms, tasks
+and tests all call these; nothing re-implements a rule. Every rule carries its ID
+from shared/RULES.md and the source document it comes from.
+
+Sources: DermNet NZ (dermnet-anakinra.txt), ACR patient fact sheet
+(acr-anakinra-fact-sheet.txt), MedlinePlus (medlineplus-anakinra.txt), and the US
+prescribing information ("label") that DermNet cites.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+
+class DoseRuleError(ValueError):
+    """A value the rules refuse. The message is written for a parent, not a programmer."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    source: str
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in [
+        Rule("DOSE-ADULT", "Adults: 100 mg once a day by injection under the skin.", "DermNet, ACR, label"),
+        Rule("DOSE-PED-START", "Children: weight-based, starting at 1-2 mg/kg/day.", "ACR"),
+        Rule("DOSE-PED-RANGE", "Children: 1-10 mg/kg/day; outside that range is refused.", "DermNet"),
+        Rule("DOSE-PED-MAX", "NOMID/DIRA maximum 8 mg/kg/day; above needs a clinician override.", "label"),
+        Rule("DOSE-PED-STEP", "Adjust in steps of 0.5-1 mg/kg; the daily dose may be split in two.", "label"),
+        Rule("DOSE-SYRINGE", "One syringe holds 100 mg in 0.67 mL; smaller doses discard the rest first.", "MedlinePlus, label"),
+        Rule("SCHED-DAILY", "Inject once a day, at the same time every day.", "MedlinePlus"),
+        Rule("SCHED-RENAL", "Decreased kidney function (CrCl < 30 mL/min): every other day.", "ACR, label"),
+        Rule("SCHED-TZ", "'The same time every day' is the patient's local clock time.", "MedlinePlus"),
+        Rule("MISS-TAKE", "Take a missed dose as soon as you remember.", "MedlinePlus"),
+        Rule("MISS-SKIP", "If it is almost time for the next dose, skip the missed one.", "MedlinePlus"),
+        Rule("MISS-NODOUBLE", "Never take a double dose to make up for a missed one.", "MedlinePlus"),
+        Rule("SITE-SELF", "Self-injection: front or outer thigh, or the stomach.", "MedlinePlus, ACR"),
+        Rule("SITE-OTHER", "Someone else injecting may also use the back of the upper arms and the buttocks.", "MedlinePlus"),
+        Rule("SITE-ROTATE", "Use a new spot each time, about 2.5 cm (1 inch) from the last.", "MedlinePlus, ACR"),
+        Rule("SITE-VEIN", "Do not inject near a vein you can see under the skin.", "MedlinePlus"),
+        Rule("PREP-WARM", "Keep in the fridge; let it reach room temperature before use.", "ACR, MedlinePlus"),
+        Rule("PREP-24H", "Do not use a syringe that has been at room temperature more than 24 hours.", "MedlinePlus"),
+        Rule("PREP-LOOK", "Do not shake; do not use if discoloured, cloudy or with particles.", "MedlinePlus"),
+        Rule("PREP-ONCE", "Each syringe is used once; put used syringes in a sharps container.", "MedlinePlus"),
+        Rule("SUPPLY-BOX", "Seven syringes a box, one per day of the week.", "MedlinePlus"),
+        Rule("STORE", "Refrigerate, do not freeze, protect from light, out of reach of children.", "MedlinePlus"),
+        Rule("AE-COMMON", "Common side effects: tell the doctor if severe or not going away.", "ACR, MedlinePlus, DermNet"),
+        Rule("AE-ISR-DURATION", "Injection-site reactions usually stop within 1-2 weeks.", "ACR"),
+        Rule("AE-SERIOUS", "Some symptoms mean: call the doctor now.", "MedlinePlus, DermNet"),
+        Rule("AE-INFECTION", "Serious infection: see the doctor; anakinra may be stopped.", "ACR, DermNet"),
+        Rule("AE-ALLERGY", "Severe allergic reaction: stop and seek care.", "DermNet, MedlinePlus"),
+        Rule("AE-LABS", "Neutrophil count before starting, monthly for 3 months, then quarterly to 1 year.", "DermNet, MedlinePlus, label"),
+        Rule("AE-REPORT", "Serious side effects can be reported to FDA MedWatch (1-800-332-1088).", "MedlinePlus"),
+        Rule("AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"),
+        Rule("IX-TNF", "Not with TNF blockers (etanercept, infliximab, adalimumab).", "DermNet, MedlinePlus"),
+        Rule("IX-BIOLOGIC", "Not at the same time as other biologics.", "ACR"),
+        Rule("IX-IMMUNO", "Tell the doctor about immunosuppressants; methotrexate is usual in RA.", "MedlinePlus, ACR"),
+        Rule("IX-LIVE-VACCINE", "No live vaccines while on anakinra.", "DermNet, ACR, MedlinePlus"),
+        Rule("PRE-CHILD-VACCINE", "Children: pneumococcal and Hib vaccination before starting.", "DermNet"),
+        Rule("PRE-PREGNANCY", "Pregnancy or breast-feeding: discuss with the doctor.", "DermNet, MedlinePlus"),
+        Rule("PRE-SURGERY", "Tell surgeons and dentists about anakinra.", "MedlinePlus"),
+        Rule("ONSET", "RA: benefit in 4-6 weeks; autoinflammatory disease: within hours.", "ACR"),
+        Rule("CAPS-EARLY", "CAPS: start early; treatment is usually lifelong.", "DermNet"),
+    ]
+}
+
+
+# ---------------------------------------------------------------------------
+# Dose
+# ---------------------------------------------------------------------------
+
+ADULT_DOSE_MG = Decimal("100")  # DOSE-ADULT
+SYRINGE_MG = Decimal("100")  # DOSE-SYRINGE: one pre-filled syringe holds 100 mg ...
+SYRINGE_ML = Decimal("0.67")  # ... in 0.67 mL
+# DOSE-SYRINGE: the graduated syringe is read to 0.01 mL (the label's volume 0.67 mL is
+# given to two decimals). 0.01 mL is about 1.5 mg, the finest step a parent can draw.
+ML_RESOLUTION = Decimal("0.01")
+PED_MIN_MG_PER_KG = Decimal("1")  # DOSE-PED-RANGE
+PED_MAX_MG_PER_KG = Decimal("10")  # DOSE-PED-RANGE
+PED_LABEL_MAX_MG_PER_KG = Decimal("8")  # DOSE-PED-MAX
+PED_START_RANGE = (Decimal("1"), Decimal("2"))  # DOSE-PED-START
+MAX_PLAUSIBLE_WEIGHT_KG = Decimal("350")
+
+
+def _decimal(value, what: str) -> Decimal:
+    try:
+        number = Decimal(str(value))
+    except Exception as exc:  # noqa: BLE001 - any unparsable input is the user's mistake
+        raise DoseRuleError(f"The {what} must be a number.") from exc
+    if not number.is_finite():
+        raise DoseRuleError(f"The {what} must be a number.")
+    return number
+
+
+def mg_to_ml(mg: Decimal) -> Decimal:
+    """DOSE-SYRINGE: 100 mg = 0.67 mL, rounded to the syringe's 0.01 mL marks."""
+    return (Decimal(mg) * SYRINGE_ML / SYRINGE_MG).quantize(ML_RESOLUTION, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PaediatricDose:
+    weight_kg: Decimal
+    mg_per_kg: Decimal
+    mg: Decimal  # daily dose, to one decimal mg
+    ml: Decimal  # volume to inject from one 100 mg / 0.67 mL syringe (0.01 mL marks)
+    discard_ml: Decimal  # what to expel from the syringe before injecting
+    syringes_per_day: int
+    warnings: list[str] = field(default_factory=list)
+    needs_clinician_override: bool = False
+    band: str = ""  # where mg/kg sits in the documented range, in words
+    rule_ids: tuple[str, ...] = ()
+
+
+def paediatric_dose(weight_kg, mg_per_kg) -> PaediatricDose:
+    """Weight-based daily dose (DOSE-PED-START, DOSE-PED-RANGE, DOSE-PED-MAX, DOSE-SYRINGE).
+
+    Refuses a weight of zero or less and mg/kg outside 1-10 (DOSE-PED-RANGE). Above
+    8 mg/kg (DOSE-PED-MAX) the dose is computed but flagged: a clinician must override.
+    The app never rounds a dose up or down to make it fit: it shows what the rules give.
+    """
+    weight = _decimal(weight_kg, "weight")
+    per_kg = _decimal(mg_per_kg, "dose per kilogram")
+    if weight <= 0:
+        raise DoseRuleError("The weight must be more than 0 kg. Please weigh your child again and enter it in kilograms.")
+    if weight > MAX_PLAUSIBLE_WEIGHT_KG:
+        raise DoseRuleError(f"A weight of {weight} kg is not plausible. Please check the number (in kilograms).")
+    if per_kg < PED_MIN_MG_PER_KG or per_kg > PED_MAX_MG_PER_KG:
+        raise DoseRuleError(
+            f"{per_kg} mg per kg is outside the range of 1 to 10 mg per kg per day that the guidance allows "
+            "(DOSE-PED-RANGE). Check the prescription with your child's doctor."
+        )
+    mg = (weight * per_kg).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    warnings: list[str] = []
+    rule_ids = ["DOSE-PED-RANGE", "DOSE-SYRINGE"]
+    needs_override = per_kg > PED_LABEL_MAX_MG_PER_KG
+    if needs_override:
+        rule_ids.append("DOSE-PED-MAX")
+        warnings.append(
+            f"{per_kg} mg/kg/day is above the labelled maximum of 8 mg/kg/day (DOSE-PED-MAX): "
+            "a clinician override with a reason is required before this dose can be used."
+        )
+    if per_kg <= PED_START_RANGE[1]:
+        rule_ids.append("DOSE-PED-START")
+    # A dose above one syringe needs more than one syringe a day (DOSE-SYRINGE, PREP-ONCE).
+    syringes = int((mg / SYRINGE_MG).to_integral_value(rounding="ROUND_CEILING")) or 1
+    if mg > SYRINGE_MG:
+        warnings.append(
+            f"{mg} mg is more than one 100 mg syringe: it needs {syringes} syringes a day. "
+            "Ask your clinician exactly how to give it."
+        )
+        ml = mg_to_ml(mg)
+        discard = (syringes * SYRINGE_ML - ml).quantize(ML_RESOLUTION)
+    else:
+        ml = mg_to_ml(mg)
+        discard = (SYRINGE_ML - ml).quantize(ML_RESOLUTION)
+    if ml < Decimal("0.05"):
+        warnings.append("This volume is very small to measure; ask your clinician or pharmacist to show you.")
+    return PaediatricDose(
+        weight_kg=weight,
+        mg_per_kg=per_kg,
+        mg=mg,
+        ml=ml,
+        discard_ml=discard,
+        syringes_per_day=syringes,
+        warnings=warnings,
+        needs_clinician_override=needs_override,
+        band=paediatric_band(per_kg),
+        rule_ids=tuple(rule_ids),
+    )
+
+
+def paediatric_band(mg_per_kg: Decimal) -> str:
+    """DOSE-PED-RANGE: very young children often 6-10, older children and adults 1-3 mg/kg/day."""
+    if mg_per_kg <= 2:
+        return "usual starting dose (1-2 mg/kg/day, DOSE-PED-START)"
+    if mg_per_kg <= 3:
+        return "usual for older children and adults (1-3 mg/kg/day, DOSE-PED-RANGE)"
+    if mg_per_kg < 6:
+        return "between the usual bands (3-6 mg/kg/day, DOSE-PED-RANGE)"
+    if mg_per_kg <= 8:
+        return "often needed by very young children (6-10 mg/kg/day, DOSE-PED-RANGE)"
+    return "above the labelled maximum of 8 mg/kg/day (DOSE-PED-MAX)"
+
+
+def is_valid_ped_step(old_mg_per_kg, new_mg_per_kg) -> bool:
+    """DOSE-PED-STEP: NOMID/DIRA doses change in steps of 0.5 to 1 mg/kg."""
+    step = abs(_decimal(new_mg_per_kg, "dose per kilogram") - _decimal(old_mg_per_kg, "dose per kilogram"))
+    return step == 0 or Decimal("0.5") <= step <= Decimal("1")
+
+
+def split_dose_mg(daily_mg: Decimal, administrations_per_day: int) -> Decimal:
+    """DOSE-PED-STEP: the daily dose may be split into two administrations a day."""
+    if administrations_per_day not in (1, 2):
+        raise DoseRuleError("A daily dose is given once, or split into two injections a day.")
+    return (Decimal(daily_mg) / administrations_per_day).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def discard_before_injecting_ml(dose_mg) -> Decimal:
+    """DOSE-SYRINGE: for a dose below 100 mg, expel this much from the 0.67 mL syringe first."""
+    mg = _decimal(dose_mg, "dose")
+    if mg <= 0:
+        raise DoseRuleError("A dose must be more than 0 mg.")
+    if mg >= SYRINGE_MG:
+        return Decimal("0.00")
+    return (SYRINGE_ML - mg_to_ml(mg)).quantize(ML_RESOLUTION)
+
+
+# ---------------------------------------------------------------------------
+# Schedule
+# ---------------------------------------------------------------------------
+
+RENAL_CLEARANCE_THRESHOLD_ML_MIN = Decimal("30")  # SCHED-RENAL
+
+
+def dosing_interval_days(creatinine_clearance_ml_min) -> int:
+    """SCHED-RENAL: every other day (2) when creatinine clearance is below 30 mL/min.
+
+    Unknown (None) keeps the daily schedule (SCHED-DAILY); a person confirms any change.
+    """
+    if creatinine_clearance_ml_min is None:
+        return 1
+    clearance = _decimal(creatinine_clearance_ml_min, "creatinine clearance")
+    if clearance < 0:
+        raise DoseRuleError("Creatinine clearance cannot be negative. Check the lab result.")
+    return 2 if clearance < RENAL_CLEARANCE_THRESHOLD_ML_MIN else 1
+
+
+def local_slot(day: date, at: time, zone: zoneinfo.ZoneInfo) -> datetime:
+    """SCHED-TZ: the aware datetime for local clock time `at` on `day` in `zone`.
+
+    A time that does not exist (the spring-forward gap) moves forward by the gap, to the
+    same instant a wall clock would show after the change; an ambiguous time (autumn)
+    takes the first occurrence. Either way the dose stays on its own calendar day.
+    """
+    naive = datetime.combine(day, at)
+    aware = naive.replace(tzinfo=zone, fold=0)
+    # Round-trip through UTC to normalise a non-existent local time.
+    return aware.astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+
+
+def dose_days(starts_on: date, interval_days: int, from_day: date, to_day: date) -> Iterator[date]:
+    """Local calendar days with a dose, anchored to the start date (SCHED-DAILY, SCHED-RENAL).
+
+    Every-other-day series count from `starts_on`, so a missed dose never shifts them.
+    """
+    if interval_days not in (1, 2):
+        raise DoseRuleError("Anakinra is given every day or every other day.")
+    day = max(from_day, starts_on)
+    offset = (day - starts_on).days % interval_days
+    if offset:
+        day += timedelta(days=interval_days - offset)
+    while day <= to_day:
+        yield day
+        day += timedelta(days=interval_days)
+
+
+def dose_slots(
+    *,
+    starts_on: date,
+    interval_days: int,
+    times_of_day: Sequence[time],
+    zone: zoneinfo.ZoneInfo,
+    from_day: date,
+    to_day: date,
+    ends_on: date | None = None,
+) -> list[datetime]:
+    """Every scheduled dose (aware, in the patient's zone) between two local days inclusive.
+
+    SCHED-DAILY / SCHED-RENAL for the days, DOSE-PED-STEP for up to two times a day,
+    SCHED-TZ for local wall-clock time. A regimen that ends on `ends_on` has no slot on
+    or after that day (the next regimen starts there).
+    """
+    if not times_of_day:
+        raise DoseRuleError("Choose the time of day for the injection.")
+    if len(times_of_day) > 2:
+        raise DoseRuleError("A daily dose is given once, or split into two injections a day.")
+    last = to_day if ends_on is None else min(to_day, ends_on - timedelta(days=1))
+    ordered = sorted(times_of_day)
+    return [local_slot(day, at, zone) for day in dose_days(starts_on, interval_days, from_day, last) for at in ordered]
+
+
+def default_skip_within(gap: timedelta, skip_within_hours: float = 12.0) -> timedelta:
+    """MISS-SKIP: 'almost time for the next dose' = the next dose is due within this long.
+
+    The configured cut-off (12 hours by default), but never more than half the gap
+    between doses, so a twice-a-day split dose still has a window to take a late one.
+    """
+    return min(timedelta(hours=skip_within_hours), gap / 2)
+
+
+def missed_dose_advice(
+    scheduled_at: datetime,
+    next_scheduled_at: datetime,
+    now: datetime,
+    skip_within: timedelta | None = None,
+) -> str:
+    """MISS-TAKE / MISS-SKIP: "take" a missed dose now, or "skip" it and keep the schedule.
+
+    Take it as soon as you remember (MISS-TAKE) unless the next dose is due within
+    `skip_within` (MISS-SKIP). Never "take both" (MISS-NODOUBLE): once the cut-off has
+    passed the answer is "skip", and the next dose is the next one on the schedule.
+    """
+    for value in (scheduled_at, next_scheduled_at, now):
+        if value.tzinfo is None:
+            raise ValueError("missed_dose_advice needs timezone-aware datetimes (SCHED-TZ).")
+    if next_scheduled_at <= scheduled_at:
+        raise ValueError("The next dose must come after the missed one.")
+    if skip_within is None:
+        skip_within = default_skip_within(next_scheduled_at - scheduled_at)
+    if skip_within < timedelta(0):
+        raise ValueError("The skip cut-off cannot be negative.")
+    return "skip" if now >= next_scheduled_at - skip_within else "take"
+
+
+@dataclass(frozen=True)
+class DoseWindow:
+    """The span of time in which an injection counts for one scheduled dose (MISS-NODOUBLE)."""
+
+    slot_at: datetime
+    opens_at: datetime
+    closes_at: datetime  # exclusive; also the missed-dose cut-off (MISS-SKIP)
+
+    def __contains__(self, moment: datetime) -> bool:
+        return self.opens_at <= moment < self.closes_at
+
+
+def dose_window(
+    slot_at: datetime,
+    next_slot_at: datetime,
+    previous_slot_at: datetime | None = None,
+    skip_within: timedelta | None = None,
+) -> DoseWindow:
+    """MISS-NODOUBLE / MISS-SKIP: the window of a slot runs from the previous slot's cut-off
+    to this slot's cut-off, so every moment belongs to exactly one dose.
+
+    A dose taken early (up to `skip_within` before the slot) counts for that slot; one
+    taken after the cut-off counts for the next slot, never as a second dose for this one.
+    """
+    if skip_within is None:
+        skip_within = default_skip_within(next_slot_at - slot_at)
+    closes_at = next_slot_at - skip_within
+    if previous_slot_at is None:
+        opens_at = slot_at - skip_within
+    else:
+        opens_at = slot_at - default_skip_within(slot_at - previous_slot_at, skip_within.total_seconds() / 3600)
+    return DoseWindow(slot_at=slot_at, opens_at=opens_at, closes_at=closes_at)
+
+
+def slot_for_moment(slots: Sequence[datetime], moment: datetime, skip_within_hours: float = 12.0) -> datetime | None:
+    """MISS-NODOUBLE: which scheduled dose an injection at `moment` belongs to, if any.
+
+    `slots` must be sorted and include the slot after the one sought.
+    """
+    for index in range(len(slots) - 1):
+        previous = slots[index - 1] if index else None
+        gap = slots[index + 1] - slots[index]
+        window = dose_window(
+            slots[index], slots[index + 1], previous, default_skip_within(gap, skip_within_hours)
+        )
+        if moment in window:
+            return slots[index]
+    return None
+
+
+# ---------------------------------------------------------------------------
+# Labs (AE-LABS)
+# ---------------------------------------------------------------------------
+
+
+def neutrophil_check_dates(first_dose_on: date) -> list[tuple[date, str]]:
+    """AE-LABS (label): before starting, monthly for 3 months, then quarterly up to 1 year."""
+    def months_later(months: int) -> date:
+        month_index = first_dose_on.month - 1 + months
+        year = first_dose_on.year + month_index // 12
+        month = month_index % 12 + 1
+        for day in (first_dose_on.day, 30, 29, 28):
+            try:
+                return date(year, month, day)
+            except ValueError:
+                continue
+        raise AssertionError("unreachable")
+
+    checks = [(first_dose_on, "Before starting")]
+    checks += [(months_later(m), f"Month {m}") for m in (1, 2, 3)]
+    checks += [(months_later(m), f"Month {m}") for m in (6, 9, 12)]
+    return checks
+
+
+def rule_ids_in(texts: Iterable[str]) -> set[str]:
+    """The rule IDs mentioned in some texts (used by tests that every ID is covered)."""
+    return {rule_id for rule_id in RULES for text in texts if rule_id in text}

@@ -1,0 +1,16 @@
+"""URLs of the doses app. Each view module owns one section; keep sections together."""
+
+from django.urls import path
+
+from .views import dashboard, regimen, today
+
+app_name = "doses"
+
+urlpatterns = [
+    # --- today page and injection log (views/today.py, views/log.py) ---
+    path("patients/<int:patient_id>/", today.today, name="today"),
+    # --- regimen and calculator (views/regimen.py) ---
+    path("patients/<int:patient_id>/regimen/", regimen.regimen, name="regimen"),
+    # --- clinician panel, patient page, exports (views/dashboard.py) ---
+    path("panel/", dashboard.panel, name="panel"),
+]

@@ -1,0 +1,168 @@
+"""The one small shared world of the suite, and the guards for real services.
+
+alice is a patient on adult dosing; bob is her caregiver; carol her clinician;
+mallory a stranger. For the access matrix there are also dave (a clinician of
+another patient, zoe) and rita (a caregiver of alice whose access was revoked).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from urllib.parse import urlparse
+
+import pytest
+from django.utils import timezone
+
+from companion.models import CareMembership, CareRole, Indication, Patient, User
+from doses import services
+from doses.models import Regimen
+
+PASSWORD = "correct-horse-battery-7"
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "") not in ("", "0", "false", "no")
+
+
+def need(available: bool, what: str, flag: str = "REQUIRE_SERVICES") -> None:
+    """Skip a test whose service is missing, naming it; fail instead when `flag` is set."""
+    if available:
+        return
+    if _flag(flag):
+        pytest.fail(f"{what} is required ({flag}=1) but not available", pytrace=False)
+    pytest.skip(f"{what} not available (set it up, or run .ci/run)")
+
+
+def _port_open(url: str, default_port: int) -> bool:
+    parsed = urlparse(url)
+    try:
+        with socket.create_connection((parsed.hostname or "127.0.0.1", parsed.port or default_port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture
+def redis_url() -> str:
+    url = os.environ.get("REDIS_URL", "")
+    need(bool(url) and _port_open(url, 6379), "Redis (REDIS_URL)")
+    return url
+
+
+@pytest.fixture
+def on_postgres(db) -> None:
+    from django.db import connection
+
+    need(connection.vendor == "postgresql", "PostgreSQL (DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def chromium_path() -> str:
+    path = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+    need(shutil.which(path) is not None, f"Chromium ({path})", flag="REQUIRE_BROWSER")
+    return path
+
+
+def make_user(email: str, name: str) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, full_name=name)
+
+
+def make_patient(name: str, *, zone: str = "Europe/London", dob: date = date(1980, 5, 17), **extra) -> Patient:
+    return Patient.objects.create(
+        display_name=name, date_of_birth=dob, time_zone=zone, indication=Indication.RHEUMATOID_ARTHRITIS, **extra
+    )
+
+
+def link(patient: Patient, user: User, role: str) -> CareMembership:
+    return CareMembership.objects.create(patient=patient, user=user, role=role)
+
+
+def start_adult_regimen(patient: Patient, by: User, *, starts_on: date | None = None, times=("08:00",),
+                        interval_days: int = 1, now: datetime | None = None, confirmed: bool = True) -> Regimen:
+    now = now or timezone.now()
+    return services.create_regimen_version(
+        patient=patient,
+        entered_by=by,
+        dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+        daily_dose_mg=Decimal("100"),
+        interval_days=interval_days,
+        administrations_per_day=len(times),
+        times_of_day=list(times),
+        starts_on=starts_on or patient.local_today(now) - timedelta(days=3),
+        confirmed=confirmed,
+        now=now,
+    )
+
+
+@dataclass
+class World:
+    alice_user: User
+    alice: Patient
+    bob: User
+    carol: User
+    mallory: User
+    dave: User
+    zoe: Patient
+    rita: User
+
+    def users(self) -> dict[str, User | None]:
+        return {
+            "anonymous": None,
+            "patient": self.alice_user,
+            "caregiver": self.bob,
+            "clinician": self.carol,
+            "other_clinician": self.dave,
+            "revoked_caregiver": self.rita,
+            "stranger": self.mallory,
+        }
+
+
+@pytest.fixture
+def world(db) -> World:
+    alice_user = make_user("alice@example.org", "Alice Example")
+    alice = make_patient("Alice Example", account=alice_user, weight_kg=Decimal("70"), weight_measured_on=date(2026, 1, 5))
+    bob = make_user("bob@example.org", "Bob Caregiver")
+    carol = make_user("carol@example.org", "Dr Carol Clinician")
+    mallory = make_user("mallory@example.org", "Mallory Stranger")
+    dave = make_user("dave@example.org", "Dr Dave Elsewhere")
+    rita = make_user("rita@example.org", "Rita Former")
+    zoe_user = make_user("zoe@example.org", "Zoe Other")
+    zoe = make_patient("Zoe Other", account=zoe_user)
+    link(alice, alice_user, CareRole.SELF)
+    link(alice, bob, CareRole.CAREGIVER)
+    link(alice, carol, CareRole.CLINICIAN)
+    revoked = link(alice, rita, CareRole.CAREGIVER)
+    revoked.revoked_at = timezone.now()
+    revoked.save()
+    link(zoe, zoe_user, CareRole.SELF)
+    link(zoe, dave, CareRole.CLINICIAN)
+    return World(alice_user, alice, bob, carol, mallory, dave, zoe, rita)
+
+
+@pytest.fixture
+def alice_on_regimen(world) -> Regimen:
+    return start_adult_regimen(world.alice, world.carol)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) signs in as that user (None = anonymous) and returns the client."""
+
+    def sign_in(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+        return client
+
+    return sign_in
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Real hashing is deliberately slow; tests do not need that protection."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
