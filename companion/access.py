@@ -42,12 +42,7 @@ def active_membership(user, patient_id) -> CareMembership | None:
         patient_id = int(patient_id)
     except (TypeError, ValueError):
         return None
-    return (
-        CareMembership.objects.active()
-        .select_related("patient")
-        .filter(user=user, patient_id=patient_id)
-        .first()
-    )
+    return CareMembership.objects.active().select_related("patient").filter(user=user, patient_id=patient_id).first()
 
 
 def patient_for(user, patient_id, capability: Capability = Capability.VIEW) -> Patient:

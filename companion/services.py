@@ -55,9 +55,7 @@ def invite_to_circle(*, patient: Patient, email: str, role: str, invited_by: Use
 def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
     """Use an invitation once. Locks the row so two clicks cannot both succeed."""
     now = now or timezone.now()
-    invitation = (
-        Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
-    )
+    invitation = Invitation.objects.select_for_update().filter(token_hash=Invitation.hash_token(token)).first()
     if invitation is None:
         raise InvitationError("This invitation link is not valid. Ask for a new one.")
     status = invitation.status(now)
@@ -78,9 +76,7 @@ def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
 
 def revoke_membership(*, membership: CareMembership, now=None) -> None:
     """End access at once. The row stays as a record of who had access and when."""
-    CareMembership.objects.filter(pk=membership.pk, revoked_at__isnull=True).update(
-        revoked_at=now or timezone.now()
-    )
+    CareMembership.objects.filter(pk=membership.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
 def revoke_invitation(*, invitation: Invitation, now=None) -> None:

@@ -80,12 +80,16 @@ def circle(request, patient_id):
             raise Http404("No such patient.")
         if form.is_valid():
             issued = services.invite_to_circle(
-                patient=patient, email=form.cleaned_data["email"], role=form.cleaned_data["role"], invited_by=request.user
+                patient=patient,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,
             )
             link = request.build_absolute_uri(reverse("invitation_accept", args=[issued.token]))
             # Minimal health data in e-mails: the inviter's name and a link, no diagnosis.
             body = render_to_string(
-                "companion/email/invitation.txt", {"inviter": request.user, "link": link, "invitation": issued.invitation}
+                "companion/email/invitation.txt",
+                {"inviter": request.user, "link": link, "invitation": issued.invitation},
             )
             transaction.on_commit(
                 lambda: send_mail("You are invited to a care circle", body, None, [issued.invitation.email])
@@ -97,7 +101,13 @@ def circle(request, patient_id):
     return render(
         request,
         "companion/circle.html",
-        {"patient": patient, "memberships": memberships, "invitations": invitations, "form": form, "can_manage": can_manage},
+        {
+            "patient": patient,
+            "memberships": memberships,
+            "invitations": invitations,
+            "form": form,
+            "can_manage": can_manage,
+        },
     )
 
 

@@ -309,6 +309,9 @@ class FridgeSyringe(models.Model):
     class Meta:
         ordering = ["-taken_out_at"]
 
+    def __str__(self) -> str:
+        return f"{self.patient}: out of the fridge {self.taken_out_at:%Y-%m-%d %H:%M}"
+
     def save(self, *args, **kwargs):
         if not self.use_by and self.taken_out_at:
             self.use_by = self.taken_out_at + self.USABLE_FOR
@@ -354,6 +357,9 @@ class Vaccination(models.Model):
     class Meta:
         ordering = ["-given_on"]
 
+    def __str__(self) -> str:
+        return f"{self.name} on {self.given_on}"
+
 
 class BaselineChecklist(models.Model):
     """Before-you-start answers (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE)."""
@@ -369,6 +375,9 @@ class BaselineChecklist(models.Model):
     hib_vaccinated = models.BooleanField("child: vaccinated against Haemophilus influenzae", null=True, blank=True)
     completed_at = models.DateTimeField(default=timezone.now)
     completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Before-you-start checklist for {self.patient}"
 
 
 class LabTest(models.Model):
@@ -386,3 +395,6 @@ class LabTest(models.Model):
     class Meta:
         ordering = ["due_on"]
         constraints = [models.UniqueConstraint(fields=["patient", "due_on", "label"], name="one_lab_per_due_date")]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: neutrophils {self.label} due {self.due_on}"

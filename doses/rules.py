@@ -37,7 +37,11 @@ RULES: dict[str, Rule] = {
         Rule("DOSE-PED-RANGE", "Children: 1-10 mg/kg/day; outside that range is refused.", "DermNet"),
         Rule("DOSE-PED-MAX", "NOMID/DIRA maximum 8 mg/kg/day; above needs a clinician override.", "label"),
         Rule("DOSE-PED-STEP", "Adjust in steps of 0.5-1 mg/kg; the daily dose may be split in two.", "label"),
-        Rule("DOSE-SYRINGE", "One syringe holds 100 mg in 0.67 mL; smaller doses discard the rest first.", "MedlinePlus, label"),
+        Rule(
+            "DOSE-SYRINGE",
+            "One syringe holds 100 mg in 0.67 mL; smaller doses discard the rest first.",
+            "MedlinePlus, label",
+        ),
         Rule("SCHED-DAILY", "Inject once a day, at the same time every day.", "MedlinePlus"),
         Rule("SCHED-RENAL", "Decreased kidney function (CrCl < 30 mL/min): every other day.", "ACR, label"),
         Rule("SCHED-TZ", "'The same time every day' is the patient's local clock time.", "MedlinePlus"),
@@ -45,7 +49,11 @@ RULES: dict[str, Rule] = {
         Rule("MISS-SKIP", "If it is almost time for the next dose, skip the missed one.", "MedlinePlus"),
         Rule("MISS-NODOUBLE", "Never take a double dose to make up for a missed one.", "MedlinePlus"),
         Rule("SITE-SELF", "Self-injection: front or outer thigh, or the stomach.", "MedlinePlus, ACR"),
-        Rule("SITE-OTHER", "Someone else injecting may also use the back of the upper arms and the buttocks.", "MedlinePlus"),
+        Rule(
+            "SITE-OTHER",
+            "Someone else injecting may also use the back of the upper arms and the buttocks.",
+            "MedlinePlus",
+        ),
         Rule("SITE-ROTATE", "Use a new spot each time, about 2.5 cm (1 inch) from the last.", "MedlinePlus, ACR"),
         Rule("SITE-VEIN", "Do not inject near a vein you can see under the skin.", "MedlinePlus"),
         Rule("PREP-WARM", "Keep in the fridge; let it reach room temperature before use.", "ACR, MedlinePlus"),
@@ -54,14 +62,24 @@ RULES: dict[str, Rule] = {
         Rule("PREP-ONCE", "Each syringe is used once; put used syringes in a sharps container.", "MedlinePlus"),
         Rule("SUPPLY-BOX", "Seven syringes a box, one per day of the week.", "MedlinePlus"),
         Rule("STORE", "Refrigerate, do not freeze, protect from light, out of reach of children.", "MedlinePlus"),
-        Rule("AE-COMMON", "Common side effects: tell the doctor if severe or not going away.", "ACR, MedlinePlus, DermNet"),
+        Rule(
+            "AE-COMMON",
+            "Common side effects: tell the doctor if severe or not going away.",
+            "ACR, MedlinePlus, DermNet",
+        ),
         Rule("AE-ISR-DURATION", "Injection-site reactions usually stop within 1-2 weeks.", "ACR"),
         Rule("AE-SERIOUS", "Some symptoms mean: call the doctor now.", "MedlinePlus, DermNet"),
         Rule("AE-INFECTION", "Serious infection: see the doctor; anakinra may be stopped.", "ACR, DermNet"),
         Rule("AE-ALLERGY", "Severe allergic reaction: stop and seek care.", "DermNet, MedlinePlus"),
-        Rule("AE-LABS", "Neutrophil count before starting, monthly for 3 months, then quarterly to 1 year.", "DermNet, MedlinePlus, label"),
+        Rule(
+            "AE-LABS",
+            "Neutrophil count before starting, monthly for 3 months, then quarterly to 1 year.",
+            "DermNet, MedlinePlus, label",
+        ),
         Rule("AE-REPORT", "Serious side effects can be reported to FDA MedWatch (1-800-332-1088).", "MedlinePlus"),
-        Rule("AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"),
+        Rule(
+            "AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"
+        ),
         Rule("IX-TNF", "Not with TNF blockers (etanercept, infliximab, adalimumab).", "DermNet, MedlinePlus"),
         Rule("IX-BIOLOGIC", "Not at the same time as other biologics.", "ACR"),
         Rule("IX-IMMUNO", "Tell the doctor about immunosuppressants; methotrexate is usual in RA.", "MedlinePlus, ACR"),
@@ -131,7 +149,9 @@ def paediatric_dose(weight_kg, mg_per_kg) -> PaediatricDose:
     weight = _decimal(weight_kg, "weight")
     per_kg = _decimal(mg_per_kg, "dose per kilogram")
     if weight <= 0:
-        raise DoseRuleError("The weight must be more than 0 kg. Please weigh your child again and enter it in kilograms.")
+        raise DoseRuleError(
+            "The weight must be more than 0 kg. Please weigh your child again and enter it in kilograms."
+        )
     if weight > MAX_PLAUSIBLE_WEIGHT_KG:
         raise DoseRuleError(f"A weight of {weight} kg is not plausible. Please check the number (in kilograms).")
     if per_kg < PED_MIN_MG_PER_KG or per_kg > PED_MAX_MG_PER_KG:
@@ -364,9 +384,7 @@ def slot_for_moment(slots: Sequence[datetime], moment: datetime, skip_within_hou
     for index in range(len(slots) - 1):
         previous = slots[index - 1] if index else None
         gap = slots[index + 1] - slots[index]
-        window = dose_window(
-            slots[index], slots[index + 1], previous, default_skip_within(gap, skip_within_hours)
-        )
+        window = dose_window(slots[index], slots[index + 1], previous, default_skip_within(gap, skip_within_hours))
         if moment in window:
             return slots[index]
     return None
@@ -379,6 +397,7 @@ def slot_for_moment(slots: Sequence[datetime], moment: datetime, skip_within_hou
 
 def neutrophil_check_dates(first_dose_on: date) -> list[tuple[date, str]]:
     """AE-LABS (label): before starting, monthly for 3 months, then quarterly up to 1 year."""
+
     def months_later(months: int) -> date:
         month_index = first_dose_on.month - 1 + months
         year = first_dose_on.year + month_index // 12

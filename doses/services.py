@@ -63,15 +63,13 @@ def create_regimen_version(
             current.ends_on = starts_on
         current.save(update_fields=["ends_on"])
         start_utc = rules.local_slot(starts_on, datetime.min.time(), patient.zone)
-        DoseSlot.objects.filter(
-            regimen=current, status=SlotStatus.PENDING, scheduled_at__gte=start_utc
-        ).delete()
-    if mg_per_kg is not None and Decimal(mg_per_kg) > rules.PED_LABEL_MAX_MG_PER_KG and not (
-        confirmed and override_reason.strip()
+        DoseSlot.objects.filter(regimen=current, status=SlotStatus.PENDING, scheduled_at__gte=start_utc).delete()
+    if (
+        mg_per_kg is not None
+        and Decimal(mg_per_kg) > rules.PED_LABEL_MAX_MG_PER_KG
+        and not (confirmed and override_reason.strip())
     ):
-        raise rules.DoseRuleError(
-            "A dose above 8 mg/kg/day needs a clinician override with a reason (DOSE-PED-MAX)."
-        )
+        raise rules.DoseRuleError("A dose above 8 mg/kg/day needs a clinician override with a reason (DOSE-PED-MAX).")
     regimen = Regimen.objects.create(
         patient=patient,
         version=version,
@@ -122,7 +120,10 @@ def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
 def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None:
     """AE-LABS: neutrophil count before starting, monthly for 3 months, then quarterly to a year."""
     LabTest.objects.bulk_create(
-        [LabTest(patient=patient, label=label, due_on=due) for due, label in rules.neutrophil_check_dates(first_dose_on)],
+        [
+            LabTest(patient=patient, label=label, due_on=due)
+            for due, label in rules.neutrophil_check_dates(first_dose_on)
+        ],
         ignore_conflicts=True,
     )
 
@@ -160,7 +161,9 @@ def neighbouring_slot_times(slot: DoseSlot) -> dict[str, datetime | None]:
     times = sorted(set(times) | {slot.scheduled_at})
     index = times.index(slot.scheduled_at)
     previous = times[index - 1] if index > 0 else None
-    following = times[index + 1] if index + 1 < len(times) else slot.scheduled_at + timedelta(days=regimen.interval_days)
+    following = (
+        times[index + 1] if index + 1 < len(times) else slot.scheduled_at + timedelta(days=regimen.interval_days)
+    )
     return {"previous": previous, "next": following}
 
 

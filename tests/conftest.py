@@ -82,8 +82,16 @@ def link(patient: Patient, user: User, role: str) -> CareMembership:
     return CareMembership.objects.create(patient=patient, user=user, role=role)
 
 
-def start_adult_regimen(patient: Patient, by: User, *, starts_on: date | None = None, times=("08:00",),
-                        interval_days: int = 1, now: datetime | None = None, confirmed: bool = True) -> Regimen:
+def start_adult_regimen(
+    patient: Patient,
+    by: User,
+    *,
+    starts_on: date | None = None,
+    times=("08:00",),
+    interval_days: int = 1,
+    now: datetime | None = None,
+    confirmed: bool = True,
+) -> Regimen:
     now = now or timezone.now()
     return services.create_regimen_version(
         patient=patient,
@@ -125,7 +133,9 @@ class World:
 @pytest.fixture
 def world(db) -> World:
     alice_user = make_user("alice@example.org", "Alice Example")
-    alice = make_patient("Alice Example", account=alice_user, weight_kg=Decimal("70"), weight_measured_on=date(2026, 1, 5))
+    alice = make_patient(
+        "Alice Example", account=alice_user, weight_kg=Decimal("70"), weight_measured_on=date(2026, 1, 5)
+    )
     bob = make_user("bob@example.org", "Bob Caregiver")
     carol = make_user("carol@example.org", "Dr Carol Clinician")
     mallory = make_user("mallory@example.org", "Mallory Stranger")

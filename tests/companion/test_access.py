@@ -1,6 +1,7 @@
 """The permission helper and the foundation's pages, for each member of the test world."""
 
 import pytest
+from django.http import Http404
 from django.urls import reverse
 
 from companion.access import Capability, patient_for, patients_visible_to
@@ -50,10 +51,10 @@ def test_unknown_patient_id_is_404_not_500(world, client_for):
 
 def test_helper_gives_capabilities_by_role(world):
     assert patient_for(world.bob, world.alice.pk, Capability.LOG) == world.alice
-    with pytest.raises(Exception):
+    with pytest.raises(Http404):
         patient_for(world.bob, world.alice.pk, Capability.MANAGE)
     assert patient_for(world.carol, world.alice.pk, Capability.CONFIRM).access_role == CareRole.CLINICIAN
-    with pytest.raises(Exception):
+    with pytest.raises(Http404):
         patient_for(world.carol, world.alice.pk, Capability.LOG)
 
 

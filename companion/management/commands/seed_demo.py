@@ -1,7 +1,7 @@
 """Load the demo care circle (idempotent), and optionally N synthetic patients with history.
 
-    manage.py seed_demo                        # the demo circle named in the README
-    manage.py seed_demo --patients 1000 --days 365   # synthetic patients for dashboards/benchmarks
+manage.py seed_demo                        # the demo circle named in the README
+manage.py seed_demo --patients 1000 --days 365   # synthetic patients for dashboards/benchmarks
 """
 
 from __future__ import annotations
@@ -106,8 +106,15 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     if not mia.regimens.exists():
         dose = rules.paediatric_dose(mia.weight_kg, Decimal("2"))
         _start_with_history(
-            mia, entered_by=dan, days=10, rng=random.Random(2), now=now, clinician_confirmed=False,
-            mg_per_kg=Decimal("2"), daily_mg=dose.mg, times=["07:30"],
+            mia,
+            entered_by=dan,
+            days=10,
+            rng=random.Random(2),
+            now=now,
+            clinician_confirmed=False,
+            mg_per_kg=Decimal("2"),
+            daily_mg=dose.mg,
+            times=["07:30"],
         )
     return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
 
@@ -150,7 +157,9 @@ def _start_with_history(
 
 def _fill_history(patient, regimen, by, rng, now, adherence) -> None:
     """Bulk history for past slots (seed data only; live logging goes through services)."""
-    past = list(DoseSlot.objects.filter(regimen=regimen, scheduled_at__lt=now - timedelta(hours=12)).order_by("scheduled_at"))
+    past = list(
+        DoseSlot.objects.filter(regimen=regimen, scheduled_at__lt=now - timedelta(hours=12)).order_by("scheduled_at")
+    )
     last_used: dict[str, datetime] = {}
     injections, supply = [], []
     for slot in past:
@@ -162,8 +171,15 @@ def _fill_history(patient, regimen, by, rng, now, adherence) -> None:
             slot.status = SlotStatus.TAKEN
             injections.append(
                 Injection(
-                    slot=slot, patient=patient, taken_at=taken_at, dose_mg=slot.dose_mg, site_spot=spot,
-                    injected_by=InjectedBy.SELF, prep_checks={"all": True}, logged_by=by, logged_at=taken_at,
+                    slot=slot,
+                    patient=patient,
+                    taken_at=taken_at,
+                    dose_mg=slot.dose_mg,
+                    site_spot=spot,
+                    injected_by=InjectedBy.SELF,
+                    prep_checks={"all": True},
+                    logged_by=by,
+                    logged_at=taken_at,
                 )
             )
         elif roll < adherence + (1 - adherence) / 2:
@@ -176,16 +192,23 @@ def _fill_history(patient, regimen, by, rng, now, adherence) -> None:
     Injection.objects.bulk_create(injections, batch_size=1000)
     for injection in injections:
         supply.append(
-            SupplyEvent(patient=patient, kind=SupplyEvent.Kind.DOSE, syringes=-1, occurred_at=injection.taken_at,
-                        injection=injection, recorded_by=by)
+            SupplyEvent(
+                patient=patient,
+                kind=SupplyEvent.Kind.DOSE,
+                syringes=-1,
+                occurred_at=injection.taken_at,
+                injection=injection,
+                recorded_by=by,
+            )
         )
     # SUPPLY-BOX: pick-ups of 4 boxes (28 syringes) every 28 days from the start.
     start = datetime.combine(regimen.starts_on, datetime.min.time(), tzinfo=patient.zone)
     pickup = start
     while pickup <= now:
         supply.append(
-            SupplyEvent(patient=patient, kind=SupplyEvent.Kind.PICKUP, syringes=28, boxes=4, occurred_at=pickup,
-                        recorded_by=by)
+            SupplyEvent(
+                patient=patient, kind=SupplyEvent.Kind.PICKUP, syringes=28, boxes=4, occurred_at=pickup, recorded_by=by
+            )
         )
         pickup += timedelta(days=28 + rng.randint(-3, 4))
     SupplyEvent.objects.bulk_create(supply, batch_size=1000)
@@ -195,9 +218,7 @@ def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: d
     """N synthetic patients in one clinician's panel, each with `days` of history."""
     now = now or timezone.now()
     clinician = _user(SYNTHETIC_CLINICIAN, "Dr Panel (synthetic)")
-    existing = Patient.objects.filter(
-        memberships__user=clinician, memberships__revoked_at__isnull=True
-    ).count()
+    existing = Patient.objects.filter(memberships__user=clinician, memberships__revoked_at__isnull=True).count()
     created = 0
     zones = ["Europe/London", "America/New_York", "Australia/Sydney", "Europe/Berlin", "America/Los_Angeles"]
     for index in range(existing, count):
@@ -206,7 +227,9 @@ def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: d
             weight = Decimal(rng.randint(12, 40) if is_child else rng.randint(50, 110))
             patient = Patient.objects.create(
                 display_name=f"Synthetic patient {index + 1:05d}",
-                date_of_birth=date(2018 if is_child else 1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)),
+                date_of_birth=date(
+                    2018 if is_child else 1970 + rng.randint(0, 30), rng.randint(1, 12), rng.randint(1, 28)
+                ),
                 weight_kg=weight,
                 weight_measured_on=now.date(),
                 time_zone=rng.choice(zones),
@@ -221,8 +244,16 @@ def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: d
             else:
                 per_kg, daily = None, rules.ADULT_DOSE_MG
             _start_with_history(
-                patient, entered_by=clinician, days=days, rng=rng, now=now, clinician_confirmed=rng.random() < 0.95,
-                mg_per_kg=per_kg, daily_mg=daily, interval_days=interval, adherence=rng.choice([0.6, 0.8, 0.9, 0.97]),
+                patient,
+                entered_by=clinician,
+                days=days,
+                rng=rng,
+                now=now,
+                clinician_confirmed=rng.random() < 0.95,
+                mg_per_kg=per_kg,
+                daily_mg=daily,
+                interval_days=interval,
+                adherence=rng.choice([0.6, 0.8, 0.9, 0.97]),
             )
             created += 1
     return created
