@@ -9,6 +9,7 @@ app_name = "doses"
 urlpatterns = [
     # --- today page and injection log (views/today.py, views/log.py) ---
     path("patients/<int:patient_id>/", today.today, name="today"),
+    # --- side effects, supply, fridge, medicines, vaccines, labs (views/records.py) ---
     # --- regimen and calculator (views/regimen.py) ---
     path("patients/<int:patient_id>/regimen/", regimen.regimen, name="regimen"),
     # --- clinician panel, patient page, exports (views/dashboard.py) ---
