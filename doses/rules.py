@@ -418,3 +418,32 @@ def neutrophil_check_dates(first_dose_on: date) -> list[tuple[date, str]]:
 def rule_ids_in(texts: Iterable[str]) -> set[str]:
     """The rule IDs mentioned in some texts (used by tests that every ID is covered)."""
     return {rule_id for rule_id in RULES for text in texts if rule_id in text}
+
+
+# ---------------------------------------------------------------------------
+# Supply (SUPPLY-BOX, PREP-ONCE) — added by the records helper
+# ---------------------------------------------------------------------------
+
+SYRINGES_PER_BOX = 7  # SUPPLY-BOX: seven syringes a box, one per day of the week (MedlinePlus)
+
+
+def syringes_per_dose(dose_mg) -> int:
+    """PREP-ONCE / DOSE-SYRINGE: each syringe holds 100 mg and is used once, so a dose
+    needs ceil(dose / 100 mg) syringes (leftover solution is discarded, never reused)."""
+    mg = _decimal(dose_mg, "dose")
+    if mg <= 0:
+        raise DoseRuleError("A dose must be more than 0 mg.")
+    return int((mg / SYRINGE_MG).to_integral_value(rounding="ROUND_CEILING"))
+
+
+def days_of_supply(syringes_on_hand: int, *, dose_mg, administrations_per_day: int, interval_days: int) -> int:
+    """SUPPLY-BOX: whole days the syringes on hand last at the current regimen.
+
+    Counted in doses the stock can fully cover: every other day (SCHED-RENAL) doubles
+    the days per dose; a split dose (DOSE-PED-STEP) uses a syringe per administration.
+    """
+    if syringes_on_hand <= 0:
+        return 0
+    per_day_doses = syringes_per_dose(dose_mg) * administrations_per_day
+    whole_dose_days = syringes_on_hand // per_day_doses
+    return whole_dose_days * interval_days
