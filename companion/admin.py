@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import CareMembership, Invitation, Patient, User
+from .models import AuditEvent, CareMembership, Invitation, Patient, User
 
 
 @admin.register(User)
@@ -45,3 +45,22 @@ class InvitationAdmin(admin.ModelAdmin):
     list_display = ["patient", "email", "role", "created_at", "expires_at", "accepted_at", "revoked_at"]
     exclude = ["token_hash"]
     raw_id_fields = ["patient", "invited_by", "accepted_by"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: staff can search the trail but never add, change or delete an entry."""
+
+    list_display = ["at", "actor_email", "patient_ref", "action", "method", "path"]
+    list_filter = ["action"]
+    search_fields = ["actor_email", "path", "=patient_ref"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

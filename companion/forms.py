@@ -83,3 +83,21 @@ class InvitationForm(CrispyFormMixin, forms.Form):
     submit_label = "Send invitation"
     email = forms.EmailField(label="Their e-mail address")
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in Invitation.INVITABLE_ROLES])
+
+
+class DeleteProfileForm(CrispyFormMixin, forms.Form):
+    """Typing the name is the confirmation: deleting cannot be undone."""
+
+    submit_label = "Delete for good"
+    confirm_name = forms.CharField(label="Type the name on the profile to confirm", max_length=200)
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        self.helper.inputs[0].field_classes = "btn btn-danger btn-lg"
+
+    def clean_confirm_name(self):
+        typed = " ".join(self.cleaned_data["confirm_name"].split())
+        if typed.casefold() != " ".join(self.patient.display_name.split()).casefold():
+            raise forms.ValidationError(f"That is not the name on the profile. Type “{self.patient.display_name}”.")
+        return typed

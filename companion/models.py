@@ -249,3 +249,60 @@ class Invitation(models.Model):
         if self.expires_at <= now:
             return "expired"
         return "open"
+
+
+class AuditAction(models.TextChoices):
+    VIEWED = "viewed", "Viewed"
+    CHANGED = "changed", "Changed"
+    EXPORTED = "exported", "Exported"
+    DELETED = "deleted", "Deleted the profile"
+
+
+class AppendOnlyError(Exception):
+    """The audit trail is append-only: a recorded event is never changed or removed."""
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("Audit events cannot be changed.")
+
+    def delete(self):
+        raise AppendOnlyError("Audit events cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who viewed, changed or exported which patient's record, and when. Append-only.
+
+    `patient` is nulled if the profile itself is deleted (data rights); `patient_ref` keeps
+    the id so the trail still says which record it was, without any health data.
+    """
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        "companion.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    actor_email = models.EmailField(blank=True, help_text="Kept if the account is later deleted.")
+    patient = models.ForeignKey(Patient, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events")
+    patient_ref = models.PositiveBigIntegerField(db_index=True)
+    action = models.CharField(max_length=10, choices=AuditAction.choices)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    url_name = models.CharField(max_length=100, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient_ref", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_email or 'someone'} {self.action} patient #{self.patient_ref}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise AppendOnlyError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("Audit events cannot be deleted.")

@@ -83,3 +83,57 @@ def revoke_invitation(*, invitation: Invitation, now=None) -> None:
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True, revoked_at__isnull=True).update(
         revoked_at=now or timezone.now()
     )
+
+
+class DeletionRefused(Exception):
+    """A profile cannot be deleted yet; the message says what to do first."""
+
+
+def other_patients_only_managed_by(user: User, patient: Patient) -> list[Patient]:
+    """Profiles (other than `patient`) for which `user` is the only active patient or parent.
+
+    Deleting that user's account would leave them with no one able to manage them.
+    """
+    managed = CareMembership.objects.active().filter(user=user, role__in=[CareRole.SELF, CareRole.PARENT])
+    lonely = []
+    for membership in managed.exclude(patient=patient).select_related("patient"):
+        others = (
+            CareMembership.objects.active()
+            .filter(patient=membership.patient, role__in=[CareRole.SELF, CareRole.PARENT])
+            .exclude(user=user)
+        )
+        if not others.exists():
+            lonely.append(membership.patient)
+    return lonely
+
+
+@transaction.atomic
+def delete_patient(*, patient: Patient, by: User, path: str = "", now=None) -> bool:
+    """Delete a profile and every health record in it; for a self patient, also the account.
+
+    Memberships, invitations, feeds, doses, symptoms and the rest go with the profile
+    (their foreign keys cascade). Memberships and invitations are first revoked, so that
+    even a reader racing this transaction sees access end. The audit trail keeps one
+    "deleted" event with the id only. Returns True when the signed-in account was deleted.
+    """
+    from .audit import record  # audit imports models only; kept local to avoid a cycle at import time
+
+    now = now or timezone.now()
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    account = patient.account
+    if account is not None and account.pk == by.pk:
+        lonely = other_patients_only_managed_by(by, patient)
+        if lonely:
+            names = ", ".join(p.display_name for p in lonely)
+            raise DeletionRefused(
+                f"You are the only parent or guardian on {names}'s profile. Delete that profile, or invite another "
+                "parent to it, before deleting your account."
+            )
+    record(actor=by, patient_id=patient.pk, action="deleted", method="POST", path=path, url_name="patient_delete")
+    CareMembership.objects.filter(patient=patient, revoked_at__isnull=True).update(revoked_at=now)
+    Invitation.objects.filter(patient=patient, accepted_at__isnull=True, revoked_at__isnull=True).update(revoked_at=now)
+    patient.delete()
+    if account is not None and account.pk == by.pk:
+        account.delete()
+        return True
+    return False

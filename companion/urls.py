@@ -31,6 +31,11 @@ urlpatterns = [
         views.invitation_revoke,
         name="invitation_revoke",
     ),
+    # --- data rights and audit trail (security) ---
+    path("patients/<int:patient_id>/your-data/", views.data_rights, name="data_rights"),
+    path("patients/<int:patient_id>/delete/", views.patient_delete, name="patient_delete"),
+    path("patients/<int:patient_id>/audit/", views.audit_trail, name="audit_trail"),
+    # --- end data rights and audit trail ---
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
     path("", include("doses.urls")),
     path("", include("reminders.urls")),

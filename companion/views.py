@@ -1,18 +1,18 @@
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from . import services
+from . import audit, services
 from .access import Capability, patient_for, patients_visible_to
-from .forms import InvitationForm, NewPatientForm, PatientForm, SignUpForm
-from .models import CareMembership, CareRole, Invitation
+from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, PatientForm, SignUpForm
+from .models import CareMembership, CareRole, Invitation, Patient
 
 
 def home(request):
@@ -156,6 +156,66 @@ def invitation_accept(request, token):
             messages.success(request, f"You joined {membership.patient.display_name}'s care circle.")
             return redirect("home")
     return render(request, "companion/invitation_accept.html", {"invitation": invitation, "error": error})
+
+
+def _reverse_or_none(name: str, **kwargs) -> str | None:
+    """Links to pages other apps own (exports); absent until those apps add them."""
+    try:
+        return reverse(name, kwargs=kwargs)
+    except NoReverseMatch:
+        return None
+
+
+@login_required
+def audit_trail(request, patient_id):
+    """Who viewed, changed or exported this record. The patient (or parent) and staff see it."""
+    if request.user.is_staff:
+        patient = get_object_or_404(Patient, pk=patient_id)
+    else:
+        patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    events = audit.events_for(patient)[:500]
+    return render(request, "companion/audit_trail.html", {"patient": patient, "events": events})
+
+
+@login_required
+def data_rights(request, patient_id):
+    """Download everything, or delete the profile."""
+    patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    downloads = [
+        (label, url)
+        for label, url in (
+            ("Spreadsheet (CSV)", _reverse_or_none("doses:export_csv", patient_id=patient.pk)),
+            ("Health record (FHIR JSON)", _reverse_or_none("doses:export_fhir", patient_id=patient.pk)),
+        )
+        if url
+    ]
+    return render(request, "companion/data_rights.html", {"patient": patient, "downloads": downloads})
+
+
+@login_required
+def patient_delete(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    is_own_account = patient.account_id == request.user.pk
+    form = DeleteProfileForm(request.POST or None, patient=patient)
+    if request.method == "POST" and form.is_valid():
+        name = patient.display_name
+        try:
+            account_deleted = services.delete_patient(patient=patient, by=request.user, path=request.path)
+        except services.DeletionRefused as exc:
+            form.add_error(None, str(exc))
+        else:
+            request.audit_recorded = True  # the service wrote the "deleted" event before the row went
+            if account_deleted:
+                logout(request)
+                messages.success(request, "Your account and all your records have been deleted.")
+                return redirect("login")
+            messages.success(request, f"{name}'s profile and all its records have been deleted.")
+            return redirect("patients")
+    return render(
+        request,
+        "companion/patient_delete.html",
+        {"patient": patient, "form": form, "is_own_account": is_own_account},
+    )
 
 
 __all__ = ["patients_visible_to"]
