@@ -1,0 +1,381 @@
+"""Side-effect catalogue and triage: what to do about a symptom (AE-* rules).
+
+Plain functions, no ORM. Sources (shared/RULES.md, shared/seeds/):
+- MedlinePlus (medlineplus-anakinra.txt): "Tell your doctor if any of these symptoms are
+  severe or do not go away" (redness, swelling, bruising or pain at the site, headache,
+  nausea, diarrhea, runny nose, stomach pain) and "call your doctor immediately" (rash;
+  flu-like symptoms; fever, sore throat, chills, other signs of infection; coughing,
+  wheezing, chest pain; hot, red, swollen area on the skin); MedWatch 1-800-332-1088;
+  overdose: poison control 1-800-222-1222, 911 for collapse, seizure, trouble breathing
+  or cannot wake up.
+- ACR fact sheet (acr-anakinra-fact-sheet.txt): site reactions "such as redness, itching,
+  rash and pain" usually stop after 1-2 weeks; see your provider if you develop a fever.
+- DermNet NZ (dermnet-anakinra.txt): >5 % headache, nausea, diarrhoea, sinusitis,
+  influenza-like symptoms, abdominal pain; serious infections such as cellulitis; severe
+  hypersensitivity: stop anakinra.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+EMERGENCY = "emergency"
+CALL_DOCTOR_NOW = "call_doctor_now"
+TELL_DOCTOR_IF_PERSISTS = "tell_doctor_if_persists"
+LEVELS = (EMERGENCY, CALL_DOCTOR_NOW, TELL_DOCTOR_IF_PERSISTS)
+
+EMERGENCY_NUMBER = "911"  # AE-OVERDOSE (MedlinePlus, US numbers)
+POISON_CONTROL = "1-800-222-1222"  # AE-OVERDOSE
+MEDWATCH_PHONE = "1-800-332-1088"  # AE-REPORT
+MEDWATCH_URL = "https://www.fda.gov/safety/medwatch"  # AE-REPORT
+
+SEVERITIES = ("mild", "moderate", "severe")  # doses.models.Severity values
+OTHER = "other"
+MAX_DESCRIPTION_CHARS = 500  # SideEffect.description
+
+
+class UnknownSymptom(ValueError):
+    """A symptom code that is not in the catalogue."""
+
+
+@dataclass(frozen=True)
+class Symptom:
+    code: str
+    label: str
+    level: str  # the level before severity and free text are considered
+    rule_ids: tuple[str, ...]
+    source: str
+    site_reaction: bool = False  # always an injection-site reaction (AE-ISR-DURATION applies)
+    may_be_site_reaction: bool = False  # a site reaction when linked to an injection
+
+
+_SITE_COMMON = ("AE-COMMON", "AE-ISR-DURATION")
+
+SYMPTOMS: dict[str, Symptom] = {
+    s.code: s
+    for s in [
+        # AE-COMMON: injection-site reactions (ACR, MedlinePlus, DermNet "ISRs").
+        Symptom(
+            "site_redness", "Redness where I injected", TELL_DOCTOR_IF_PERSISTS, _SITE_COMMON, "ACR, MedlinePlus", True
+        ),
+        Symptom("site_itching", "Itching where I injected", TELL_DOCTOR_IF_PERSISTS, _SITE_COMMON, "ACR", True),
+        Symptom(
+            "site_swelling", "Swelling where I injected", TELL_DOCTOR_IF_PERSISTS, _SITE_COMMON, "MedlinePlus", True
+        ),
+        Symptom(
+            "site_bruising",
+            "Bruising or bleeding where I injected",
+            TELL_DOCTOR_IF_PERSISTS,
+            _SITE_COMMON,
+            "ACR, MedlinePlus",
+            True,
+        ),
+        Symptom("site_pain", "Pain where I injected", TELL_DOCTOR_IF_PERSISTS, _SITE_COMMON, "ACR, MedlinePlus", True),
+        # AE-COMMON: general (MedlinePlus; DermNet >5 % versus placebo).
+        Symptom("headache", "Headache", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "ACR, MedlinePlus, DermNet"),
+        Symptom("nausea", "Nausea (feeling sick)", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "MedlinePlus, DermNet"),
+        Symptom("diarrhoea", "Diarrhoea", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "MedlinePlus, DermNet"),
+        Symptom(
+            "runny_nose", "Runny nose or sinusitis", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "MedlinePlus, DermNet"
+        ),
+        Symptom("stomach_pain", "Stomach pain", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "MedlinePlus, DermNet"),
+        # Rash and flu-like symptoms are on BOTH lists: ACR calls a rash at the site common
+        # and DermNet lists influenza-like symptoms among the >5 % events, but MedlinePlus
+        # says to call the doctor immediately for either. A parent cannot tell a harmless
+        # rash from the start of an allergy or an infection, so we take the stricter reading
+        # and treat both as serious (AE-SERIOUS), even when the rash is at the site.
+        Symptom(
+            "rash",
+            "Rash (anywhere, including where I injected)",
+            CALL_DOCTOR_NOW,
+            ("AE-SERIOUS", "AE-COMMON"),
+            "MedlinePlus, ACR",
+            may_be_site_reaction=True,
+        ),
+        Symptom(
+            "flu_like",
+            "Flu-like symptoms (aches, tiredness, feeling feverish)",
+            CALL_DOCTOR_NOW,
+            ("AE-SERIOUS", "AE-COMMON", "AE-INFECTION"),
+            "MedlinePlus, DermNet",
+        ),
+        # AE-SERIOUS / AE-INFECTION: signs of infection (MedlinePlus; ACR "if you develop a fever").
+        Symptom(
+            "fever", "Fever (high temperature)", CALL_DOCTOR_NOW, ("AE-SERIOUS", "AE-INFECTION"), "MedlinePlus, ACR"
+        ),
+        Symptom(
+            "infection",
+            "Sore throat, chills or other signs of infection",
+            CALL_DOCTOR_NOW,
+            ("AE-SERIOUS", "AE-INFECTION"),
+            "MedlinePlus, ACR, DermNet",
+        ),
+        Symptom(
+            "cough_wheeze_chest",
+            "Cough, wheezing or chest pain",
+            CALL_DOCTOR_NOW,
+            ("AE-SERIOUS", "AE-INFECTION"),
+            "MedlinePlus, DermNet (pneumonia)",
+        ),
+        Symptom(
+            "hot_red_swollen_skin",
+            "A hot, red, swollen area of skin (possible cellulitis)",
+            CALL_DOCTOR_NOW,
+            ("AE-SERIOUS", "AE-INFECTION"),
+            "MedlinePlus, DermNet (cellulitis)",
+            may_be_site_reaction=True,
+        ),
+        # AE-ALLERGY: severe hypersensitivity — stop and seek emergency care (DermNet, MedlinePlus).
+        Symptom(
+            "allergic_reaction",
+            "Severe allergic reaction: swelling of the face, lips or throat, or trouble breathing",
+            EMERGENCY,
+            ("AE-ALLERGY", "AE-SERIOUS"),
+            "DermNet, MedlinePlus",
+        ),
+        # AE-OVERDOSE (MedlinePlus "In case of emergency/overdose").
+        Symptom(
+            "collapse",
+            "Collapsed, had a seizure, or cannot be woken up",
+            EMERGENCY,
+            ("AE-OVERDOSE", "AE-SERIOUS"),
+            "MedlinePlus",
+        ),
+        Symptom("overdose", "Took too much (more than prescribed)", CALL_DOCTOR_NOW, ("AE-OVERDOSE",), "MedlinePlus"),
+        # MedlinePlus: "Call your doctor if you have any unusual problems while using this medicine."
+        Symptom(OTHER, "Something else (describe it)", TELL_DOCTOR_IF_PERSISTS, ("AE-COMMON",), "MedlinePlus"),
+    ]
+}
+
+
+def symptom_choices() -> list[tuple[str, str]]:
+    return [(s.code, s.label) for s in SYMPTOMS.values()]
+
+
+def get_symptom(code: str) -> Symptom:
+    try:
+        return SYMPTOMS[code]
+    except KeyError:
+        raise UnknownSymptom(f"“{code}” is not a symptom on the list. Choose one, or “Something else”.") from None
+
+
+# Words in free text that change the answer. Matched on word starts, case-insensitive, with
+# curly apostrophes straightened. Conservative on purpose: a false alarm costs a phone call.
+_EMERGENCY_PHRASES = (  # AE-OVERDOSE (911) and AE-ALLERGY (severe reaction)
+    r"can'?t breathe",
+    r"cannot breathe",
+    r"can not breathe",
+    r"unable to breathe",
+    r"not breathing",
+    r"trouble breathing",
+    r"difficulty breathing",
+    r"struggling to breathe",
+    r"hard to breathe",
+    r"collaps",
+    r"passed out",
+    r"fainted",
+    r"unconscious",
+    r"unresponsive",
+    r"seizure",
+    r"convuls",
+    r"having a fit\b",
+    r"can'?t wake",
+    r"cannot wake",
+    r"won'?t wake",
+    r"not waking",
+    r"anaphyla",
+    r"throat (is )?(swelling|swollen|closing|tight)",
+    r"swollen (throat|tongue|lips|face)",
+    r"(face|lips|tongue) (is |are )?(swelling|swollen)",
+)
+_OVERDOSE_PHRASES = (  # AE-OVERDOSE (poison control)
+    r"overdose",
+    r"too much",
+    r"double dose",
+    r"two doses",
+    r"2 doses",
+    r"extra dose",
+    r"injected twice",
+    r"took twice",
+    r"given twice",
+)
+_SERIOUS_WORDS = (  # AE-SERIOUS
+    r"rash",
+    r"hives\b",
+    r"flu\b",
+    r"fever",
+    r"temperature",
+    r"chills",
+    r"shiver",
+    r"sore throat",
+    r"infect",
+    r"cough",
+    r"wheez",
+    r"chest pain",
+    r"chest tight",
+    r"short of breath",
+    r"breathless",
+    r"cellulitis",
+    r"hot\b",
+    r"pus\b",
+)
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern:
+    return re.compile(r"\b(?:" + "|".join(phrases) + r")", re.IGNORECASE)
+
+
+_EMERGENCY_RE = _phrase_pattern(_EMERGENCY_PHRASES)
+_OVERDOSE_RE = _phrase_pattern(_OVERDOSE_PHRASES)
+_SERIOUS_RE = _phrase_pattern(_SERIOUS_WORDS)
+
+
+def _normalise(text: str) -> str:
+    return " ".join(text.replace("\u2019", "'").replace("\u2018", "'").split())
+
+
+@dataclass(frozen=True)
+class Triage:
+    level: str  # one of LEVELS
+    headline: str
+    instructions: tuple[str, ...]
+    rule_ids: tuple[str, ...]
+    alert_care_team: bool
+    matched_words: tuple[str, ...] = ()  # free-text words that raised the level
+
+    @property
+    def is_serious(self) -> bool:
+        return self.level in (EMERGENCY, CALL_DOCTOR_NOW)
+
+    @property
+    def is_emergency(self) -> bool:
+        return self.level == EMERGENCY
+
+    @property
+    def alert_rule_id(self) -> str:
+        """The rule a care-team alert cites: AE-SERIOUS first, then AE-OVERDOSE, else AE-COMMON (severe)."""
+        for rule_id in ("AE-SERIOUS", "AE-OVERDOSE"):
+            if rule_id in self.rule_ids:
+                return rule_id
+        return "AE-COMMON"
+
+
+_REPORT = (
+    f"You or your doctor can report a serious side effect to the FDA's MedWatch programme: "
+    f"{MEDWATCH_URL} or {MEDWATCH_PHONE} (AE-REPORT)."
+)
+_EMERGENCY_CALL = (
+    f"Call {EMERGENCY_NUMBER} (or your local emergency number) now if the person has collapsed, had a seizure, "
+    "has trouble breathing, or cannot be woken up (AE-OVERDOSE)."
+)
+_POISON = f"For an overdose, call poison control at {POISON_CONTROL} (AE-OVERDOSE)."
+
+
+def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Triage:
+    """What to do about a symptom (AE-COMMON, AE-SERIOUS, AE-ALLERGY, AE-OVERDOSE, AE-INFECTION, AE-REPORT).
+
+    The catalogue gives a starting level; a severe common symptom moves up to "call the
+    doctor" (AE-COMMON: tell the doctor if severe); words in the free text can only raise
+    the level, never lower it.
+    """
+    symptom = get_symptom(symptom_code)
+    if severity not in SEVERITIES:
+        raise ValueError(f"Unknown severity “{severity}”.")
+    text = _normalise(free_text or "")
+    emergency_words = tuple(m.group(0).lower() for m in _EMERGENCY_RE.finditer(text))
+    overdose_words = tuple(m.group(0).lower() for m in _OVERDOSE_RE.finditer(text))
+    serious_words = tuple(m.group(0).lower() for m in _SERIOUS_RE.finditer(text))
+    rule_ids = list(symptom.rule_ids)
+    overdose = symptom.code == "overdose" or bool(overdose_words)
+
+    def add(*ids: str) -> None:
+        rule_ids.extend(i for i in ids if i not in rule_ids)
+
+    if symptom.level == EMERGENCY or emergency_words:
+        level, matched = EMERGENCY, emergency_words
+    elif overdose or symptom.level == CALL_DOCTOR_NOW or serious_words or severity == "severe":
+        level, matched = CALL_DOCTOR_NOW, overdose_words + serious_words
+    else:
+        level, matched = TELL_DOCTOR_IF_PERSISTS, ()
+
+    if level == EMERGENCY:
+        add("AE-OVERDOSE", "AE-SERIOUS")
+        allergy = symptom.code == "allergic_reaction" or any(
+            w.startswith(("anaphyla", "throat", "swollen", "face", "lips", "tongue")) for w in emergency_words
+        )
+        instructions = [_EMERGENCY_CALL]
+        if allergy:
+            add("AE-ALLERGY")
+            instructions.append(
+                "A severe allergic reaction means: do not inject any more anakinra, and get emergency care now "
+                "(AE-ALLERGY)."
+            )
+        if overdose:
+            instructions.append(_POISON)
+        instructions += ["Then tell the doctor who prescribes anakinra.", _REPORT]
+        add("AE-REPORT")
+        headline = f"Emergency: call {EMERGENCY_NUMBER} now"
+    elif level == CALL_DOCTOR_NOW:
+        instructions = []
+        if overdose:
+            add("AE-OVERDOSE")
+            instructions.append(f"Call poison control now at {POISON_CONTROL} (AE-OVERDOSE).")
+        if "AE-SERIOUS" in symptom.rule_ids or serious_words:
+            add("AE-SERIOUS")
+            instructions.append(
+                "Call your doctor now: the patient information says to call immediately for a rash, flu-like "
+                "symptoms, fever, sore throat, chills or other signs of infection, cough, wheezing or chest pain, "
+                "or a hot, red, swollen area of skin (AE-SERIOUS)."
+            )
+        elif not overdose:
+            instructions.append(
+                "This is a common side effect, but it is severe: call your doctor today "
+                "(AE-COMMON: tell the doctor if a side effect is severe)."
+            )
+        if "AE-INFECTION" in rule_ids or any(w in ("fever", "infect", "chills", "sore throat") for w in serious_words):
+            add("AE-INFECTION")
+            instructions.append(
+                "Anakinra makes infections more likely. Ask the doctor whether to give the next dose: they may "
+                "pause anakinra and start antibiotics (AE-INFECTION)."
+            )
+        instructions.append(_EMERGENCY_CALL)
+        instructions.append(_REPORT)
+        add("AE-REPORT")
+        if overdose and "AE-SERIOUS" in rule_ids:
+            headline = "Call poison control and your doctor now"
+        elif overdose:
+            headline = "Call poison control now"
+        else:
+            headline = "Call your doctor now"
+    else:
+        instructions = [
+            "This is a common side effect of anakinra. Tell your doctor if it becomes severe or does not go away "
+            "(AE-COMMON)."
+        ]
+        if symptom.site_reaction or symptom.may_be_site_reaction:
+            instructions.append(
+                "Injection-site reactions usually settle within 1-2 weeks. If it lasts longer than 2 weeks we will "
+                "flag it to your care team (AE-ISR-DURATION). Use a different spot for the next injection (SITE-ROTATE)."
+            )
+        if symptom.code == OTHER:
+            instructions[0] = "Call your doctor about any unusual problem while using anakinra (AE-COMMON)."
+        instructions.append(_EMERGENCY_CALL)
+        headline = "Tell your doctor if it gets worse or does not go away"
+    return Triage(
+        level=level,
+        headline=headline,
+        instructions=tuple(instructions),
+        rule_ids=tuple(rule_ids),
+        alert_care_team=level != TELL_DOCTOR_IF_PERSISTS,
+        matched_words=tuple(dict.fromkeys(matched)),
+    )
+
+
+ISR_USUAL_DURATION = timedelta(days=14)  # AE-ISR-DURATION: "usually stop after 1-2 weeks" (ACR)
+
+
+def is_persistent_site_reaction(started_on: date, today: date) -> bool:
+    """AE-ISR-DURATION: an injection-site reaction still open more than 2 weeks after it started."""
+    return (today - started_on) > ISR_USUAL_DURATION
