@@ -15,7 +15,7 @@ import zoneinfo
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_HALF_UP, Decimal
 
 
 class DoseRuleError(ValueError):
@@ -110,6 +110,19 @@ PED_START_RANGE = (Decimal("1"), Decimal("2"))  # DOSE-PED-START
 MAX_PLAUSIBLE_WEIGHT_KG = Decimal("350")
 
 
+ADULT_FROM_AGE_YEARS = 18  # DOSE-ADULT (label): the fixed RA dose is labelled from 18 years
+
+
+def adult_dose_mg(age_years: int) -> Decimal:
+    """DOSE-ADULT: 100 mg once a day for adults; a child's dose is weight-based (DOSE-PED-START)."""
+    if age_years < ADULT_FROM_AGE_YEARS:
+        raise DoseRuleError(
+            "The fixed 100 mg dose is for adults (18 and over, DOSE-ADULT). "
+            "A child's dose is worked out from their weight (DOSE-PED-START): choose the weight-based dose."
+        )
+    return ADULT_DOSE_MG
+
+
 def _decimal(value, what: str) -> Decimal:
     try:
         number = Decimal(str(value))
@@ -125,6 +138,32 @@ def mg_to_ml(mg: Decimal) -> Decimal:
     return (Decimal(mg) * SYRINGE_ML / SYRINGE_MG).quantize(ML_RESOLUTION, rounding=ROUND_HALF_UP)
 
 
+def ml_to_mg(ml: Decimal) -> Decimal:
+    """DOSE-SYRINGE: the mg a measured volume holds (0.01 mL is about 1.5 mg), to 0.1 mg."""
+    return (Decimal(ml) * SYRINGE_MG / SYRINGE_ML).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def syringe_volumes(dose_mg: Decimal) -> tuple[Decimal, Decimal, int]:
+    """DOSE-SYRINGE / PREP-ONCE: (mL to inject, mL to discard first, syringes needed) for one dose.
+
+    Each syringe holds 100 mg in 0.67 mL and is used once, so what is not injected from
+    the last syringe is expelled before injecting. A volume that rounds to 0.00 mL cannot
+    be drawn with the graduated syringe and is refused.
+    """
+    mg = Decimal(dose_mg)
+    if mg <= 0:
+        raise DoseRuleError("A dose must be more than 0 mg.")
+    ml = mg_to_ml(mg)
+    if ml <= 0:
+        raise DoseRuleError(
+            f"{mg} mg is less than the smallest amount the syringe can measure (0.01 mL, about 1.5 mg). "
+            "Check the weight and the dose with your child's doctor (DOSE-SYRINGE)."
+        )
+    syringes = int((mg / SYRINGE_MG).to_integral_value(rounding=ROUND_CEILING))
+    discard = (syringes * SYRINGE_ML - ml).quantize(ML_RESOLUTION)
+    return ml, max(discard, Decimal("0.00")), syringes
+
+
 @dataclass(frozen=True)
 class PaediatricDose:
     weight_kg: Decimal
@@ -137,6 +176,7 @@ class PaediatricDose:
     needs_clinician_override: bool = False
     band: str = ""  # where mg/kg sits in the documented range, in words
     rule_ids: tuple[str, ...] = ()
+    delivered_mg: Decimal = Decimal("0")  # what the rounded volume actually holds (ml x 100 / 0.67)
 
 
 def paediatric_dose(weight_kg, mg_per_kg) -> PaediatricDose:
@@ -171,18 +211,13 @@ def paediatric_dose(weight_kg, mg_per_kg) -> PaediatricDose:
         )
     if per_kg <= PED_START_RANGE[1]:
         rule_ids.append("DOSE-PED-START")
-    # A dose above one syringe needs more than one syringe a day (DOSE-SYRINGE, PREP-ONCE).
-    syringes = int((mg / SYRINGE_MG).to_integral_value(rounding="ROUND_CEILING")) or 1
+    ml, discard, syringes = syringe_volumes(mg)
     if mg > SYRINGE_MG:
+        # A dose above one syringe needs more than one syringe a day (DOSE-SYRINGE, PREP-ONCE).
         warnings.append(
             f"{mg} mg is more than one 100 mg syringe: it needs {syringes} syringes a day. "
             "Ask your clinician exactly how to give it."
         )
-        ml = mg_to_ml(mg)
-        discard = (syringes * SYRINGE_ML - ml).quantize(ML_RESOLUTION)
-    else:
-        ml = mg_to_ml(mg)
-        discard = (SYRINGE_ML - ml).quantize(ML_RESOLUTION)
     if ml < Decimal("0.05"):
         warnings.append("This volume is very small to measure; ask your clinician or pharmacist to show you.")
     return PaediatricDose(
@@ -196,6 +231,7 @@ def paediatric_dose(weight_kg, mg_per_kg) -> PaediatricDose:
         needs_clinician_override=needs_override,
         band=paediatric_band(per_kg),
         rule_ids=tuple(rule_ids),
+        delivered_mg=ml_to_mg(ml),
     )
 
 
@@ -209,7 +245,10 @@ def paediatric_band(mg_per_kg: Decimal) -> str:
         return "between the usual bands (3-6 mg/kg/day, DOSE-PED-RANGE)"
     if mg_per_kg <= 8:
         return "often needed by very young children (6-10 mg/kg/day, DOSE-PED-RANGE)"
-    return "above the labelled maximum of 8 mg/kg/day (DOSE-PED-MAX)"
+    return (
+        "often needed by very young children (6-10 mg/kg/day, DOSE-PED-RANGE), but above the labelled "
+        "maximum of 8 mg/kg/day (DOSE-PED-MAX)"
+    )
 
 
 def is_valid_ped_step(old_mg_per_kg, new_mg_per_kg) -> bool:
@@ -222,17 +261,15 @@ def split_dose_mg(daily_mg: Decimal, administrations_per_day: int) -> Decimal:
     """DOSE-PED-STEP: the daily dose may be split into two administrations a day."""
     if administrations_per_day not in (1, 2):
         raise DoseRuleError("A daily dose is given once, or split into two injections a day.")
-    return (Decimal(daily_mg) / administrations_per_day).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    # Rounded down to 0.1 mg so the two halves never add up to more than the daily dose.
+    return (Decimal(daily_mg) / administrations_per_day).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
 
 
 def discard_before_injecting_ml(dose_mg) -> Decimal:
     """DOSE-SYRINGE: for a dose below 100 mg, expel this much from the 0.67 mL syringe first."""
     mg = _decimal(dose_mg, "dose")
-    if mg <= 0:
-        raise DoseRuleError("A dose must be more than 0 mg.")
-    if mg >= SYRINGE_MG:
-        return Decimal("0.00")
-    return (SYRINGE_ML - mg_to_ml(mg)).quantize(ML_RESOLUTION)
+    # Above 100 mg the last of several syringes is part-used: same rule (PREP-ONCE).
+    return syringe_volumes(mg)[1]
 
 
 # ---------------------------------------------------------------------------
@@ -304,6 +341,8 @@ def dose_slots(
         raise DoseRuleError("Choose the time of day for the injection.")
     if len(times_of_day) > 2:
         raise DoseRuleError("A daily dose is given once, or split into two injections a day.")
+    if len(set(times_of_day)) != len(times_of_day):
+        raise DoseRuleError("The two injections of a split dose need two different times of day.")
     last = to_day if ends_on is None else min(to_day, ends_on - timedelta(days=1))
     ordered = sorted(times_of_day)
     return [local_slot(day, at, zone) for day in dose_days(starts_on, interval_days, from_day, last) for at in ordered]
@@ -363,16 +402,20 @@ def dose_window(
     """MISS-NODOUBLE / MISS-SKIP: the window of a slot runs from the previous slot's cut-off
     to this slot's cut-off, so every moment belongs to exactly one dose.
 
-    A dose taken early (up to `skip_within` before the slot) counts for that slot; one
-    taken after the cut-off counts for the next slot, never as a second dose for this one.
+    `skip_within` is the configured cut-off (12 hours by default); on each side it is
+    capped at half the gap to the neighbouring slot (`default_skip_within`), the same cap
+    the neighbour's own window uses, so adjacent windows meet exactly. A dose taken early
+    (up to the cut-off before the slot) counts for that slot; one taken after the cut-off
+    counts for the next slot, never as a second dose for this one.
     """
-    if skip_within is None:
-        skip_within = default_skip_within(next_slot_at - slot_at)
-    closes_at = next_slot_at - skip_within
+    configured = timedelta(hours=12) if skip_within is None else skip_within
+    hours = configured.total_seconds() / 3600
+    closes_at = next_slot_at - default_skip_within(next_slot_at - slot_at, hours)
     if previous_slot_at is None:
-        opens_at = slot_at - skip_within
+        opens_at = slot_at - default_skip_within(next_slot_at - slot_at, hours)
     else:
-        opens_at = slot_at - default_skip_within(slot_at - previous_slot_at, skip_within.total_seconds() / 3600)
+        # The previous slot's window closes here: same formula, same gap (no hole, no overlap).
+        opens_at = slot_at - default_skip_within(slot_at - previous_slot_at, hours)
     return DoseWindow(slot_at=slot_at, opens_at=opens_at, closes_at=closes_at)
 
 
@@ -383,8 +426,7 @@ def slot_for_moment(slots: Sequence[datetime], moment: datetime, skip_within_hou
     """
     for index in range(len(slots) - 1):
         previous = slots[index - 1] if index else None
-        gap = slots[index + 1] - slots[index]
-        window = dose_window(slots[index], slots[index + 1], previous, default_skip_within(gap, skip_within_hours))
+        window = dose_window(slots[index], slots[index + 1], previous, timedelta(hours=skip_within_hours))
         if moment in window:
             return slots[index]
     return None
@@ -447,3 +489,93 @@ def days_of_supply(syringes_on_hand: int, *, dose_mg, administrations_per_day: i
     per_day_doses = syringes_per_dose(dose_mg) * administrations_per_day
     whole_dose_days = syringes_on_hand // per_day_doses
     return whole_dose_days * interval_days
+
+
+# ---------------------------------------------------------------------------
+# Pre-injection checks (PREP-WARM, PREP-24H, PREP-LOOK, PREP-ONCE, SITE-VEIN)
+# — added by the injection-log helper
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PrepCheck:
+    key: str
+    rule_id: str
+    question: str  # phrased so that "yes" is the safe answer
+    if_no: str  # what to do when the answer is "no"
+    discard: bool  # True: "no" means this syringe must not be used at all
+
+
+PREP_CHECKS: tuple[PrepCheck, ...] = (
+    # ACR, MedlinePlus: store in the fridge, warm to room temperature before use.
+    PrepCheck(
+        "warm",
+        "PREP-WARM",
+        "Has the syringe warmed up to room temperature?",
+        "Wait until the syringe has warmed up to room temperature, then inject (PREP-WARM).",
+        False,
+    ),
+    # MedlinePlus: do not use a syringe that has been at room temperature for more than 24 hours.
+    PrepCheck(
+        "under_24h",
+        "PREP-24H",
+        "Has it been out of the fridge for less than 24 hours?",
+        "Do not use this syringe: it has been at room temperature for more than 24 hours (PREP-24H).",
+        True,
+    ),
+    # MedlinePlus: do not use if discoloured, cloudy, or if something is floating in it.
+    PrepCheck(
+        "clear",
+        "PREP-LOOK",
+        "Is the liquid clear: not cloudy, not discoloured, nothing floating in it?",
+        "Do not use this syringe: the liquid is cloudy, discoloured or has something floating in it (PREP-LOOK).",
+        True,
+    ),
+    # MedlinePlus: do not shake; if foamy, let it sit a few minutes until it clears.
+    PrepCheck(
+        "not_foamy",
+        "PREP-LOOK",
+        "Has it not been shaken, and has any foam settled?",
+        "Do not shake the syringe. If it is foamy, let it sit for a few minutes until it clears (PREP-LOOK).",
+        False,
+    ),
+    # MedlinePlus: each syringe is used once; leftover solution is not injected.
+    PrepCheck(
+        "unused",
+        "PREP-ONCE",
+        "Is it a new syringe that has not been used before?",
+        "Do not use this syringe: each syringe is used only once (PREP-ONCE). Put it in the sharps container.",
+        True,
+    ),
+    # MedlinePlus: do not inject near a vein that you can see under the skin.
+    PrepCheck(
+        "no_vein",
+        "SITE-VEIN",
+        "Is the chosen spot away from any vein you can see under the skin?",
+        "Choose another spot, about 2.5 cm (1 inch) away, where no vein shows under the skin (SITE-VEIN).",
+        False,
+    ),
+)
+PREP_CHECKS_BY_KEY: dict[str, PrepCheck] = {check.key: check for check in PREP_CHECKS}
+
+
+@dataclass(frozen=True)
+class PrepOutcome:
+    discard: tuple[PrepCheck, ...]  # failed checks that mean "do not use this syringe"
+    wait: tuple[PrepCheck, ...]  # failed checks that a short wait or another spot fixes
+
+    @property
+    def ok(self) -> bool:
+        return not self.discard and not self.wait
+
+
+def prep_check_outcome(answers: dict[str, bool]) -> PrepOutcome:
+    """PREP-*: which checks failed, split into "discard this syringe" and "wait / move".
+
+    A missing answer counts as failed: the checklist is answered before every injection.
+    """
+    failed = [check for check in PREP_CHECKS if not answers.get(check.key)]
+    return PrepOutcome(
+        discard=tuple(c for c in failed if c.discard),
+        wait=tuple(c for c in failed if not c.discard),
+    )

@@ -7,12 +7,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from companion.models import Patient
 
 from . import rules
-from .models import DoseSlot, InjectedBy, Injection, LabTest, Regimen, SlotStatus, SupplyEvent
+from .models import CareAlert, DoseSlot, InjectedBy, Injection, LabTest, Regimen, SlotStatus, SupplyEvent
 
 
 class DoseRefused(Exception):
@@ -25,6 +26,44 @@ class DoseRefused(Exception):
 
 def skip_within_hours() -> float:
     return float(settings.MISSED_DOSE_SKIP_WITHIN_HOURS)
+
+
+def _check_regimen(
+    *,
+    dose_basis: str,
+    daily_dose_mg: Decimal,
+    interval_days: int,
+    administrations_per_day: int,
+    times_of_day: list[str],
+    confirmed: bool,
+    mg_per_kg: Decimal | None,
+    weight_kg_basis: Decimal | None,
+    override_reason: str,
+) -> None:
+    """Refuse a regimen the rules do not allow, before anything is written."""
+    if interval_days not in (1, 2):  # SCHED-DAILY / SCHED-RENAL
+        raise rules.DoseRuleError("Anakinra is given every day or every other day.")
+    if administrations_per_day not in (1, 2):  # DOSE-PED-STEP
+        raise rules.DoseRuleError("A daily dose is given once, or split into two injections a day.")
+    if len(times_of_day) != administrations_per_day:
+        raise rules.DoseRuleError("Give one time of day for each injection of the day (SCHED-DAILY, SCHED-TZ).")
+    if len(set(times_of_day)) != len(times_of_day):
+        raise rules.DoseRuleError("The two injections of a split dose need two different times of day.")
+    if dose_basis == Regimen.DoseBasis.FIXED_ADULT:
+        if Decimal(daily_dose_mg) != rules.ADULT_DOSE_MG:
+            raise rules.DoseRuleError("The fixed adult dose is 100 mg once a day (DOSE-ADULT).")
+    else:
+        if mg_per_kg is None or weight_kg_basis is None:
+            raise rules.DoseRuleError("A weight-based dose needs the weight and the dose per kilogram.")
+        computed = rules.paediatric_dose(weight_kg_basis, mg_per_kg)  # DOSE-PED-RANGE refuses outside 1-10
+        if Decimal(daily_dose_mg) != computed.mg:
+            raise rules.DoseRuleError(
+                f"{mg_per_kg} mg/kg × {weight_kg_basis} kg is {computed.mg} mg a day, not {daily_dose_mg} mg."
+            )
+        if computed.needs_clinician_override and not (confirmed and override_reason.strip()):
+            raise rules.DoseRuleError(
+                "A dose above 8 mg/kg/day needs a clinician override with a reason (DOSE-PED-MAX)."
+            )
 
 
 @transaction.atomic
@@ -45,31 +84,43 @@ def create_regimen_version(
     override_reason: str = "",
     now: datetime | None = None,
 ) -> Regimen:
-    """Start a new regimen version; the current one ends the day the new one starts.
+    """Start a new regimen version; every older version ends the day the new one starts.
 
     The old series stops cleanly: its pending slots from `starts_on` on are removed and
-    the new version's slots are materialised. Taken, missed and not-taken slots stay.
+    the new version's slots are materialised. Taken, missed and not-taken slots stay, and
+    a local day that already has one of them gets no new slot (MISS-NODOUBLE).
+    `confirmed` means a clinician entered it (the caller checks the CONFIRM capability).
     """
     now = now or timezone.now()
-    # Lock the patient's current regimen so two edits cannot both become "current".
-    current = Regimen.objects.select_for_update().filter(patient=patient, ends_on__isnull=True).first()
-    version = 1
-    if current is not None:
-        version = current.version + 1
-        if starts_on <= current.starts_on:
-            # The old version never took effect: end it on its own start day (no slots).
-            current.ends_on = current.starts_on
-        else:
-            current.ends_on = starts_on
-        current.save(update_fields=["ends_on"])
+    _check_regimen(
+        dose_basis=dose_basis,
+        daily_dose_mg=daily_dose_mg,
+        interval_days=interval_days,
+        administrations_per_day=administrations_per_day,
+        times_of_day=times_of_day,
+        confirmed=confirmed,
+        mg_per_kg=mg_per_kg,
+        weight_kg_basis=weight_kg_basis,
+        override_reason=override_reason,
+    )
+    # Lock the patient row: two edits at once queue up instead of both becoming "current".
+    Patient.objects.select_for_update().filter(pk=patient.pk).first()
+    current = Regimen.objects.current().filter(patient=patient).first()
+    version = (Regimen.objects.filter(patient=patient).aggregate(top=Max("version"))["top"] or 0) + 1
+    # Every version still running on or after the new start ends there. A version that had
+    # not started yet ends on its own start day, so it never produces a slot.
+    overlapping = list(
+        Regimen.objects.filter(patient=patient).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=starts_on))
+    )
+    for old in overlapping:
+        old.ends_on = max(starts_on, old.starts_on)
+        old.save(update_fields=["ends_on"])
+    if overlapping:
         start_utc = rules.local_slot(starts_on, datetime.min.time(), patient.zone)
-        DoseSlot.objects.filter(regimen=current, status=SlotStatus.PENDING, scheduled_at__gte=start_utc).delete()
-    if (
-        mg_per_kg is not None
-        and Decimal(mg_per_kg) > rules.PED_LABEL_MAX_MG_PER_KG
-        and not (confirmed and override_reason.strip())
-    ):
-        raise rules.DoseRuleError("A dose above 8 mg/kg/day needs a clinician override with a reason (DOSE-PED-MAX).")
+        DoseSlot.objects.filter(
+            regimen__in=overlapping, status=SlotStatus.PENDING, scheduled_at__gte=start_utc
+        ).delete()
+    is_override = confirmed and mg_per_kg is not None and Decimal(mg_per_kg) > rules.PED_LABEL_MAX_MG_PER_KG
     regimen = Regimen.objects.create(
         patient=patient,
         version=version,
@@ -87,10 +138,19 @@ def create_regimen_version(
         confirmed_by=entered_by if confirmed else None,
         confirmed_at=now if confirmed else None,
         change_reason=change_reason,
-        override_reason=override_reason if confirmed else "",
-        override_by=entered_by if confirmed and override_reason else None,
+        override_reason=override_reason if is_override else "",
+        override_by=entered_by if is_override else None,
         supersedes=current,
     )
+    if is_override:
+        # DOSE-PED-MAX: the override is recorded on the version and shown to the care team.
+        CareAlert.objects.create(
+            patient=patient,
+            kind=CareAlert.Kind.DOSE_OVERRIDE,
+            rule_id="DOSE-PED-MAX",
+            summary=f"{mg_per_kg} mg/kg/day (above the labelled 8 mg/kg/day) prescribed by {entered_by}.",
+            created_at=now,
+        )
     if current is None:
         schedule_neutrophil_checks(patient=patient, first_dose_on=starts_on)
     horizon = patient.local_today(now) + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
@@ -99,9 +159,19 @@ def create_regimen_version(
 
 
 def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
-    """Create the regimen's dose slots between two local days. Idempotent."""
+    """Create the regimen's dose slots between two local days. Idempotent.
+
+    MISS-NODOUBLE: a local day that already has a taken, missed or not-taken dose from an
+    earlier version keeps it and gets no slot from this one (the change day of a regimen).
+    """
     zone = regimen.patient.zone
     dose = regimen.dose_per_administration_mg
+    closed_days = set(
+        DoseSlot.objects.filter(patient_id=regimen.patient_id, local_date__gte=from_day, local_date__lte=to_day)
+        .exclude(regimen=regimen)
+        .exclude(status=SlotStatus.PENDING)
+        .values_list("local_date", flat=True)
+    )
     slots = [
         DoseSlot(
             patient_id=regimen.patient_id,
@@ -111,6 +181,7 @@ def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
             dose_mg=dose,
         )
         for moment in regimen.slot_datetimes(from_day, to_day)
+        if moment.astimezone(zone).date() not in closed_days
     ]
     # ignore_conflicts: a second run (or a second worker) creates nothing new.
     DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=1000)
@@ -128,12 +199,25 @@ def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None
     )
 
 
+class RegimenNotConfirmable(Exception):
+    """The version is not awaiting confirmation (already confirmed, or replaced by a newer one)."""
+
+
 @transaction.atomic
 def confirm_regimen(*, regimen: Regimen, clinician, now: datetime | None = None) -> Regimen:
-    Regimen.objects.filter(pk=regimen.pk, status=Regimen.Status.AWAITING_CONFIRMATION).update(
-        status=Regimen.Status.CONFIRMED, confirmed_by=clinician, confirmed_at=now or timezone.now()
-    )
+    """A clinician confirms a patient- or parent-entered version that is still in force.
+
+    The caller checks the CONFIRM capability. A version replaced before anyone confirmed
+    it stays in the history as it was.
+    """
+    updated = Regimen.objects.filter(
+        pk=regimen.pk, status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
+    ).update(status=Regimen.Status.CONFIRMED, confirmed_by=clinician, confirmed_at=now or timezone.now())
     regimen.refresh_from_db()
+    if not updated:
+        if regimen.is_confirmed:
+            raise RegimenNotConfirmable("This regimen is already confirmed.")
+        raise RegimenNotConfirmable("This version was replaced by a newer one; confirm the current regimen instead.")
     return regimen
 
 
@@ -144,25 +228,31 @@ def window_for_slot(slot: DoseSlot) -> rules.DoseWindow:
         slot.scheduled_at,
         neighbours["next"],
         neighbours["previous"],
-        rules.default_skip_within(neighbours["next"] - slot.scheduled_at, skip_within_hours()),
+        timedelta(hours=skip_within_hours()),
     )
 
 
 def neighbouring_slot_times(slot: DoseSlot) -> dict[str, datetime | None]:
-    """The scheduled times just before and after a slot, from the rules (not only stored rows)."""
+    """The scheduled times just before and after a slot, from the rules (not only stored rows).
+
+    Across a change of regimen the neighbours come from the versions in force around the
+    slot (the one before and the one after), so the windows on the change day neither
+    overlap nor leave a hole (MISS-NODOUBLE).
+    """
     regimen = slot.regimen
     local_day = slot.local_date
-    span = timedelta(days=regimen.interval_days + 1)
-    times = regimen.slot_datetimes(local_day - span, local_day + span)
-    if regimen.ends_on is not None or not any(t > slot.scheduled_at for t in times):
-        successor = Regimen.objects.filter(patient=slot.patient, supersedes=regimen).first()
-        if successor is not None:
-            times += successor.slot_datetimes(local_day, local_day + span)
-    times = sorted(set(times) | {slot.scheduled_at})
-    index = times.index(slot.scheduled_at)
-    previous = times[index - 1] if index > 0 else None
+    span = timedelta(days=3)
+    nearby = Regimen.objects.filter(patient_id=slot.patient_id, starts_on__lte=local_day + span).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gt=local_day - span)
+    )
+    times = {slot.scheduled_at}
+    for version in nearby.select_related("patient"):
+        times.update(version.slot_datetimes(local_day - span, local_day + span))
+    ordered = sorted(times)
+    index = ordered.index(slot.scheduled_at)
+    previous = ordered[index - 1] if index > 0 else None
     following = (
-        times[index + 1] if index + 1 < len(times) else slot.scheduled_at + timedelta(days=regimen.interval_days)
+        ordered[index + 1] if index + 1 < len(ordered) else slot.scheduled_at + timedelta(days=regimen.interval_days)
     )
     return {"previous": previous, "next": following}
 
@@ -190,6 +280,8 @@ def record_injection(
     now = now or timezone.now()
     if taken_at > now + timedelta(minutes=1):
         raise DoseRefused("The time taken cannot be in the future.")
+    if site_spot not in sites.ALL_SPOTS:
+        raise DoseRefused("Choose an injection spot on the body map.", "SITE-SELF")
     if not sites.is_allowed(site_spot, injected_by == InjectedBy.OTHER):
         raise DoseRefused(
             "That site is only for when someone else gives the injection: use the stomach or thighs "
@@ -237,9 +329,80 @@ def record_injection(
     SupplyEvent.objects.create(
         patient_id=locked.patient_id,
         kind=SupplyEvent.Kind.DOSE,
-        syringes=-1,
+        # PREP-ONCE: each syringe is used once, so a dose above 100 mg uses more than one.
+        syringes=-rules.syringes_per_dose(dose),
         occurred_at=taken_at,
         injection=injection,
         recorded_by=by,
     )
     return injection
+
+
+# ---------------------------------------------------------------------------
+# Injection log: which dose a time belongs to, not-taken doses, discarded syringes
+# (added by the injection-log helper)
+# ---------------------------------------------------------------------------
+
+
+def slot_for_time(*, patient: Patient, moment: datetime) -> DoseSlot | None:
+    """MISS-NODOUBLE: the stored dose whose window contains `moment`, if any.
+
+    Windows meet end to end, so at most one slot matches. Only the few slots within a
+    few days of the moment are candidates; the window itself comes from the rules.
+    """
+    candidates = (
+        DoseSlot.objects.filter(
+            patient=patient,
+            scheduled_at__gte=moment - timedelta(days=3),
+            scheduled_at__lte=moment + timedelta(days=3),
+        )
+        .select_related("regimen__patient")
+        .order_by("scheduled_at")
+    )
+    # Nearest first: the matching slot is almost always the closest one.
+    for slot in sorted(candidates, key=lambda s: abs(s.scheduled_at - moment)):
+        if moment in window_for_slot(slot):
+            return slot
+    return None
+
+
+@transaction.atomic
+def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = None) -> DoseSlot:
+    """Record that a scheduled dose was not taken, and why (forgot, side effect, ...).
+
+    A dose already logged as taken stays taken (MISS-NODOUBLE: the record of a dose given
+    is never overwritten); a dose whose window has not opened yet cannot be marked.
+    """
+    from .models import NotTakenReason
+
+    now = now or timezone.now()
+    if reason not in NotTakenReason.values:
+        raise DoseRefused("Choose why the dose was not taken.")
+    locked = DoseSlot.objects.select_for_update().select_related("regimen__patient").get(pk=slot.pk)
+    if locked.status == SlotStatus.TAKEN:
+        raise DoseRefused("This dose is already logged as taken, so it cannot be marked as not taken.", "MISS-NODOUBLE")
+    window = window_for_slot(locked)
+    if now < window.opens_at:
+        local = timezone.localtime(window.opens_at, locked.regimen.patient.zone)
+        raise DoseRefused(f"This dose is not due yet. You can record it from {local:%a %d %b %H:%M}.")
+    locked.status = SlotStatus.NOT_TAKEN
+    locked.not_taken_reason = reason
+    locked.status_changed_at = now
+    locked.status_changed_by = by
+    locked.save(update_fields=["status", "not_taken_reason", "status_changed_at", "status_changed_by"])
+    return locked
+
+
+def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime | None = None) -> SupplyEvent:
+    """PREP-24H / PREP-LOOK / PREP-ONCE: a syringe that must not be used leaves the supply.
+
+    It is a discard, not a dose: the scheduled dose stays open for a new syringe.
+    """
+    return SupplyEvent.objects.create(
+        patient=patient,
+        kind=SupplyEvent.Kind.DISCARD,
+        syringes=-1,
+        occurred_at=at or timezone.now(),
+        note=reason[:300],
+        recorded_by=by,
+    )
