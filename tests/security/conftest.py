@@ -1,0 +1,92 @@
+"""Fixtures for the security suite: alice's records with ids for every URL, and a snapshot of the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.contrib.auth.tokens import default_token_generator
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from companion import services as companion_services
+from companion.models import AuditEvent, CareMembership, CareRole, Invitation
+from doses.models import DoseSlot, Regimen, Severity, SideEffect
+from tests.conftest import start_adult_regimen
+
+# Apps whose rows the "nothing changed" check compares before and after a request.
+SNAPSHOT_APPS = ("companion", "doses", "reminders")
+# Rows and fields that change on every request by design, and are not the record.
+SNAPSHOT_SKIP_MODELS = {AuditEvent}
+SNAPSHOT_SKIP_FIELDS = {("companion", "user"): {"last_login"}}
+
+
+@dataclass
+class Records:
+    """Ids of alice's records that URL kwargs need. Add one here when a view needs a new kind."""
+
+    regimen: Regimen
+    slot: DoseSlot
+    side_effect: SideEffect
+    bob_membership: CareMembership
+    invitation: Invitation
+    invitation_token: str
+    reset_uidb64: str
+    reset_token: str
+    extra: dict = field(default_factory=dict)
+
+
+@pytest.fixture
+def records(world) -> Records:
+    regimen = start_adult_regimen(world.alice, world.carol)
+    today = world.alice.local_today()
+    slot = DoseSlot.objects.filter(patient=world.alice, local_date__gte=today).order_by("scheduled_at").first()
+    if slot is None:  # the regimen helper may not materialise slots; make one so slot ids exist
+        from django.utils import timezone
+
+        slot = DoseSlot.objects.create(
+            patient=world.alice,
+            regimen=regimen,
+            scheduled_at=timezone.now() + timedelta(hours=1),
+            local_date=today,
+            dose_mg=regimen.daily_dose_mg,
+        )
+    side_effect = SideEffect.objects.create(
+        patient=world.alice,
+        symptom="headache",
+        severity=Severity.MILD,
+        started_on=date.today() - timedelta(days=1),
+        logged_by=world.alice_user,
+    )
+    issued = companion_services.invite_to_circle(
+        patient=world.alice, email="newcomer@example.org", role=CareRole.CAREGIVER, invited_by=world.alice_user
+    )
+    return Records(
+        regimen=regimen,
+        slot=slot,
+        side_effect=side_effect,
+        bob_membership=world.alice.memberships.get(user=world.bob),
+        invitation=issued.invitation,
+        invitation_token=issued.token,
+        reset_uidb64=urlsafe_base64_encode(force_bytes(world.alice_user.pk)),
+        reset_token=default_token_generator.make_token(world.alice_user),
+    )
+
+
+def snapshot() -> dict[str, list[dict]]:
+    """Every row of the project's own tables, as plain values, for a before/after comparison."""
+    state: dict[str, list[dict]] = {}
+    for label in SNAPSHOT_APPS:
+        for model in apps.get_app_config(label).get_models():
+            if model in SNAPSHOT_SKIP_MODELS:
+                continue
+            skip = SNAPSHOT_SKIP_FIELDS.get((label, model._meta.model_name), set())
+            rows = [{k: v for k, v in row.items() if k not in skip} for row in model.objects.order_by("pk").values()]
+            state[model._meta.label] = rows
+    return state
+
+
+def changed_tables(before: dict, after: dict) -> list[str]:
+    return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))

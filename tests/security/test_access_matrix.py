@@ -1,0 +1,338 @@
+"""Every URL of the app, requested by every kind of person, against one declared table.
+
+The test walks the whole URLconf, so a new view that is not in ROUTES fails
+`test_every_url_is_declared` with its name. For each route the table says how to build
+its kwargs for alice's records, which methods to try, and what each of the seven people
+of the shared world gets. Whenever a person is refused, the database must be unchanged.
+
+Each person's request runs in its own savepoint that is rolled back, so one person's
+successful action (alice deleting her profile, bob logging a dose) does not change what
+the next person sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.db import transaction
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from .conftest import changed_tables, snapshot
+
+pytestmark = pytest.mark.django_db
+
+PEOPLE = ("anonymous", "patient", "caregiver", "clinician", "other_clinician", "revoked_caregiver", "stranger")
+
+LOGIN = "login"  # a 302 to the sign-in page, with ?next=
+OK = 200
+MOVED = 302
+NOT_FOUND = 404
+NOT_ALLOWED = 405
+
+
+def expect(default, **overrides) -> dict[str, object]:
+    """Expected outcome per person: `default` for everyone, except anonymous (LOGIN unless given) and overrides."""
+    table = {who: default for who in PEOPLE}
+    table["anonymous"] = LOGIN
+    table.update(overrides)
+    return table
+
+
+def circle_only(*, patient=OK, caregiver=OK, clinician=OK, anonymous=LOGIN) -> dict[str, object]:
+    """alice's circle may; everyone else (other clinician, revoked caregiver, stranger) gets a 404."""
+    return expect(NOT_FOUND, patient=patient, caregiver=caregiver, clinician=clinician, anonymous=anonymous)
+
+
+# Shorthands for the capabilities of companion/access.py.
+VIEWERS = circle_only()  # Capability.VIEW: self/parent, caregiver, clinician
+LOGGERS = circle_only(clinician=NOT_FOUND)  # Capability.LOG: self/parent, caregiver
+MANAGERS = circle_only(caregiver=NOT_FOUND, clinician=NOT_FOUND)  # Capability.MANAGE: self/parent
+PRESCRIBERS = circle_only(caregiver=NOT_FOUND)  # Capability.PRESCRIBE: self/parent, clinician
+CONFIRMERS = circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND)  # Capability.CONFIRM: clinician
+SIGNED_IN = expect(OK)  # any signed-in person, about their own things only
+PUBLIC = expect(OK, anonymous=OK)
+POST_ONLY = expect(NOT_ALLOWED)  # GET on an action: sign in first, then 405
+
+
+def denied(outcome) -> bool:
+    return outcome in (LOGIN, NOT_FOUND, NOT_ALLOWED, 403) or (
+        isinstance(outcome, tuple) and all(denied(o) for o in outcome)
+    )
+
+
+@dataclass(frozen=True)
+class Route:
+    kwargs: Callable = lambda w, r: {}  # noqa: E731 - (world, records) -> URL kwargs
+    get: dict | None = None  # expected outcome of GET per person
+    post: dict | None = None  # expected outcome of POST per person
+    data: Callable = lambda w, r: {}  # noqa: E731 - (world, records) -> POST body for a permitted person
+    guard: str = "patient"  # patient | account | public | token: what protects it (documentation)
+
+
+def alice(w, r) -> dict:
+    return {"patient_id": w.alice.pk}
+
+
+def patient_profile_data(w, r, **extra) -> dict:
+    return {
+        "display_name": "Alice Renamed",
+        "date_of_birth": "1980-05-17",
+        "weight_kg": "70",
+        "weight_measured_on": "2026-01-05",
+        "time_zone": "Europe/London",
+        "indication": "RA",
+        "creatinine_clearance_ml_min": "",
+        **extra,
+    }
+
+
+# The one table. Keyed by URL name ("namespace:name"). Expected outcomes: an int status,
+# LOGIN, or a tuple of allowed statuses (used only where a permitted person's form may
+# either redirect on success or re-show with a message).
+ROUTES: dict[str, Route] = {
+    # --- accounts (django.contrib.auth and sign-up) ---
+    "home": Route(guard="account", get=expect(MOVED)),
+    "signup": Route(
+        guard="public",
+        get=expect(MOVED, anonymous=OK),
+        post=expect(MOVED, anonymous=MOVED),
+        data=lambda w, r: {
+            "full_name": "New Person",
+            "email": "new.person@example.org",
+            "password1": "a-long-unusual-passphrase-42",
+            "password2": "a-long-unusual-passphrase-42",
+        },
+    ),
+    "login": Route(
+        guard="public",
+        get=PUBLIC,
+        post=PUBLIC,  # wrong password: the form again, nothing changes
+        data=lambda w, r: {"username": "alice@example.org", "password": "wrong-password"},
+    ),
+    "logout": Route(
+        guard="public", get=expect(NOT_ALLOWED, anonymous=NOT_ALLOWED), post=expect(MOVED, anonymous=MOVED)
+    ),
+    "password_change": Route(guard="account", get=SIGNED_IN, post=SIGNED_IN),  # empty form: errors, no change
+    "password_change_done": Route(guard="account", get=SIGNED_IN),
+    "password_reset": Route(
+        guard="public",
+        get=PUBLIC,
+        post=expect(MOVED, anonymous=MOVED),
+        data=lambda w, r: {"email": "alice@example.org"},
+    ),
+    "password_reset_done": Route(guard="public", get=PUBLIC),
+    "password_reset_confirm": Route(
+        guard="token",
+        kwargs=lambda w, r: {"uidb64": r.reset_uidb64, "token": "wrong-token"},
+        get=PUBLIC,  # an invalid link shows "this link is not valid"; the valid one is tested in test_accounts
+        post=PUBLIC,
+        data=lambda w, r: {"new_password1": "x-new-password-123", "new_password2": "x-new-password-123"},
+    ),
+    "password_reset_complete": Route(guard="public", get=PUBLIC),
+    # --- people and care circles (companion/views.py) ---
+    "patients": Route(guard="account", get=SIGNED_IN),
+    "patient_new": Route(
+        guard="account",
+        get=SIGNED_IN,
+        post=expect(MOVED),
+        data=lambda w, r: patient_profile_data(w, r, who="parent", display_name="A Child", date_of_birth="2019-02-03"),
+    ),
+    "patient_edit": Route(
+        kwargs=alice,
+        get=MANAGERS,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+        data=patient_profile_data,
+    ),
+    "circle": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+        data=lambda w, r: {"email": "friend@example.org", "role": "caregiver"},
+    ),
+    "membership_revoke": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "membership_id": r.bob_membership.pk},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+    ),
+    "invitation_revoke": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "invitation_id": r.invitation.pk},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+    ),
+    # Token-guarded: whoever holds the link sees whose circle it is; accepting needs an account.
+    # Anonymous POST changes nothing (the page asks to sign in). Bad tokens are a 404 (test below).
+    "invitation_accept": Route(
+        guard="token",
+        kwargs=lambda w, r: {"token": r.invitation_token},
+        get=PUBLIC,
+        post=expect(MOVED, anonymous=OK),
+    ),
+    # --- data rights and audit trail (companion/views.py, security) ---
+    "data_rights": Route(kwargs=alice, get=MANAGERS),
+    "audit_trail": Route(kwargs=alice, get=MANAGERS),
+    "patient_delete": Route(
+        kwargs=alice,
+        get=MANAGERS,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+        data=lambda w, r: {"confirm_name": w.alice.display_name},
+    ),
+    # --- PWA ---
+    "manifest": Route(guard="public", get=PUBLIC),
+    # --- doses: today page and injection log ---
+    "doses:today": Route(kwargs=alice, get=VIEWERS),
+    # --- doses: regimen ---
+    "doses:regimen": Route(kwargs=alice, get=VIEWERS),
+    # --- doses: clinician panel, patient page, exports ---
+    "doses:panel": Route(guard="account", get=SIGNED_IN),
+}
+
+# The admin site is a namespace of its own: staff only, checked in test_admin_is_for_staff_only.
+NAMESPACES_DECLARED_ELSEWHERE = {"admin"}
+
+
+def all_url_names() -> dict[str, str]:
+    """Every URL pattern of the URLconf, recursively through includes: {name: route}."""
+    found: dict[str, str] = {}
+    unnamed: list[str] = []
+
+    def walk(patterns, namespace: str, prefix: str) -> None:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                ns = namespace
+                if p.namespace:
+                    ns = f"{namespace}:{p.namespace}" if namespace else p.namespace
+                walk(p.url_patterns, ns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                route = prefix + str(p.pattern)
+                if namespace.split(":")[0] in NAMESPACES_DECLARED_ELSEWHERE:
+                    continue
+                if not p.name:
+                    unnamed.append(route)
+                    continue
+                found[f"{namespace}:{p.name}" if namespace else p.name] = route
+
+    walk(get_resolver().url_patterns, "", "")
+    assert not unnamed, f"URL patterns without a name cannot be declared in the access matrix: {unnamed}"
+    return found
+
+
+def test_every_url_is_declared_in_the_access_matrix():
+    missing = sorted(set(all_url_names()) - set(ROUTES))
+    assert not missing, (
+        f"URL(s) not declared in tests/security/test_access_matrix.py ROUTES: {', '.join(missing)}. "
+        "Add an entry saying who may GET/POST each one."
+    )
+
+
+def test_no_stale_entries_in_the_access_matrix():
+    stale = sorted(set(ROUTES) - set(all_url_names()))
+    assert not stale, f"ROUTES names that no longer exist in the URLconf: {', '.join(stale)}"
+
+
+def test_every_patient_url_is_declared_as_patient_guarded():
+    """A URL with a patient id is never public or token-guarded by mistake."""
+    for name, route in all_url_names().items():
+        if "<int:patient_id>" in route and name in ROUTES:
+            assert ROUTES[name].guard == "patient", f"{name} takes a patient id but is declared {ROUTES[name].guard}"
+            for method in ("get", "post"):
+                table = getattr(ROUTES[name], method)
+                if table:
+                    for who in ("other_clinician", "revoked_caregiver", "stranger"):
+                        assert denied(table[who]), f"{name} {method.upper()} is declared open to {who}"
+
+
+def _check(response, outcome, *, who: str, what: str) -> None:
+    if outcome == LOGIN:
+        assert response.status_code == 302, (
+            f"{what} as {who}: expected a redirect to sign in, got {response.status_code}"
+        )
+        assert response["Location"].startswith(reverse("login")), (
+            f"{what} as {who}: redirected to {response['Location']}"
+        )
+        return
+    allowed = outcome if isinstance(outcome, tuple) else (outcome,)
+    assert response.status_code in allowed, f"{what} as {who}: expected {outcome}, got {response.status_code}"
+
+
+def _request_as_everyone(world, records, client_for, name: str, method: str) -> None:
+    route = ROUTES[name]
+    table = getattr(route, method)
+    if table is None:
+        return
+    assert set(table) == set(PEOPLE), f"{name} {method.upper()}: declare all of {PEOPLE}"
+    url = reverse(name, kwargs=route.kwargs(world, records))
+    for who in PEOPLE:
+        outcome = table[who]
+        with transaction.atomic():
+            client = client_for(world.users()[who])
+            before = snapshot()
+            if method == "get":
+                response = client.get(url)
+            else:
+                response = client.post(url, route.data(world, records))
+            _check(response, outcome, who=who, what=f"{method.upper()} {name} ({url})")
+            if denied(outcome) or method == "get":
+                after = snapshot()
+                changed = changed_tables(before, after)
+                if method == "get" and not denied(outcome):
+                    # Reading may create things a page needs (e.g. dose slots), never change the record:
+                    # only insertions into the schedule are tolerated.
+                    changed = [t for t in changed if t != "doses.DoseSlot" or len(after[t]) < len(before[t])]
+                assert not changed, f"{method.upper()} {name} as {who} ({response.status_code}) changed {changed}"
+            transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.get is not None))
+def test_get_matrix(world, records, client_for, name):
+    _request_as_everyone(world, records, client_for, name, "get")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.post is not None))
+def test_post_matrix(world, records, client_for, name):
+    _request_as_everyone(world, records, client_for, name, "post")
+
+
+@pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.guard == "patient"))
+def test_patient_urls_for_an_unknown_or_other_patient_are_404(world, records, client_for, name):
+    """alice's own people, asking for zoe's record or a patient that does not exist, get a 404."""
+    route = ROUTES[name]
+    for patient_id in (world.zoe.pk, 987654):
+        kwargs = {**route.kwargs(world, records), "patient_id": patient_id}
+        url = reverse(name, kwargs=kwargs)
+        for who in ("patient", "caregiver", "clinician"):
+            client = client_for(world.users()[who])
+            before = snapshot()
+            response = client.get(url) if route.get is not None else client.post(url, route.data(world, records))
+            assert response.status_code in (404, 405), (
+                f"{name} for patient {patient_id} as {who}: {response.status_code}"
+            )
+            if route.post is not None:
+                response = client.post(url, route.data(world, records))
+                assert response.status_code == 404, f"POST {name} for patient {patient_id} as {who}"
+            assert not changed_tables(before, snapshot())
+
+
+def test_invitation_with_an_unknown_token_is_404_for_everyone(world, client_for):
+    url = reverse("invitation_accept", kwargs={"token": "not-a-real-token"})
+    for who, user in world.users().items():
+        assert client_for(user).get(url).status_code == 404, who
+        assert client_for(user).post(url).status_code == 404, who
+
+
+def test_admin_is_for_staff_only(world, client_for, django_user_model):
+    from django.contrib import admin
+
+    urls = [reverse("admin:index")] + [
+        reverse(f"admin:{m._meta.app_label}_{m._meta.model_name}_changelist") for m in admin.site._registry
+    ]
+    for who, user in world.users().items():
+        client = client_for(user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 302 and reverse("admin:login") in response["Location"], (who, url)
+    staff = django_user_model.objects.create_superuser(email="staff@example.org", password="x-staff-password-1")
+    client = client_for(staff)
+    for url in urls:
+        assert client.get(url).status_code == 200, url
