@@ -1,0 +1,330 @@
+"""Adherence measures for the dashboard, as plain functions (no ORM, no HTTP).
+
+Two different questions, kept apart because they measure different things:
+
+* **Dose adherence** (from the dose log): of the doses that were due, how many were
+  logged as taken. It says what the patient or carer *recorded*.
+* **Proportion of days covered** (PDC, from the refill history): on how many days the
+  patient *had syringes to take*, the pharmacy-quality measure of persistence. A
+  patient can have full syringe cover and still skip doses, or log every dose from a
+  stock the pharmacy never recorded; a clinician needs to see both.
+
+The selectors compute the same counts in SQL for a whole panel; tests check that both
+give the same answer for the same history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
+
+from . import rules
+
+# Status codes of doses/models.py SlotStatus, repeated as plain strings so this module
+# needs no Django import.
+TAKEN, NOT_TAKEN, MISSED, PENDING = "taken", "not_taken", "missed", "pending"
+
+ADHERENT_THRESHOLD = Fraction(80, 100)  # PQA: PDC >= 80% counts as adherent
+# A display choice, not a rule: a dose logged more than two hours after its scheduled
+# time is shown as "late" on the calendar (SCHED-DAILY asks for the same time each day).
+LATE_AFTER = timedelta(hours=2)
+PERSISTENT_SITE_REACTION_DAYS = 14  # AE-ISR-DURATION: a site reaction open beyond 2 weeks
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """A count over a count; `value` is None when nothing was due (not 0%, not 100%)."""
+
+    numerator: int | Fraction
+    denominator: int | Fraction
+
+    @property
+    def value(self) -> Fraction | None:
+        if not self.denominator:
+            return None
+        return Fraction(self.numerator) / Fraction(self.denominator)
+
+    @property
+    def percent(self) -> int | None:
+        value = self.value
+        return None if value is None else round(value * 100)
+
+    @property
+    def below_threshold(self) -> bool:
+        value = self.value
+        return value is not None and value < ADHERENT_THRESHOLD
+
+
+# ---------------------------------------------------------------------------
+# Dose adherence: doses logged / doses due
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SlotFact:
+    """What the measures need of one scheduled dose."""
+
+    scheduled_at: datetime
+    status: str
+    local_date: date | None = None
+    taken_at: datetime | None = None
+
+
+def period_start(now: datetime, days: int) -> datetime:
+    """The rolling window is the `days` × 24 hours up to `now` (time-zone independent)."""
+    return now - timedelta(days=days)
+
+
+def dose_adherence(slots: Iterable[SlotFact], *, now: datetime, days: int) -> Ratio:
+    """Doses logged / doses due over the last `days` days.
+
+    Due = every slot scheduled in (now - days, now], whatever its status (a dose still
+    pending after its time counts as due and not yet logged); logged = status taken.
+    """
+    start = period_start(now, days)
+    due = logged = 0
+    for slot in slots:
+        if start < slot.scheduled_at <= now:
+            due += 1
+            logged += slot.status == TAKEN
+    return Ratio(logged, due)
+
+
+def missed_run(slots: Iterable[SlotFact], *, now: datetime) -> int:
+    """The current run of consecutive missed or not-taken doses, newest first.
+
+    Doses still pending (the window has not closed, or the missed-dose job has not
+    marked them yet) neither extend nor break the run; a taken dose ends it.
+    """
+    run = 0
+    for slot in sorted((s for s in slots if s.scheduled_at <= now), key=lambda s: s.scheduled_at, reverse=True):
+        if slot.status == TAKEN:
+            break
+        if slot.status in (MISSED, NOT_TAKEN):
+            run += 1
+    return run
+
+
+def is_late(slot: SlotFact) -> bool:
+    return slot.status == TAKEN and slot.taken_at is not None and slot.taken_at - slot.scheduled_at > LATE_AFTER
+
+
+DAY_STATES = ("none", "taken", "late", "pending", "not_taken", "missed")  # worst last
+
+
+def day_state(slots: Sequence[SlotFact]) -> str:
+    """The calendar state of a day: its worst dose (a split-dose day has two)."""
+    if not slots:
+        return "none"
+    states = ["late" if is_late(s) else s.status for s in slots]
+    return max(states, key=DAY_STATES.index)
+
+
+@dataclass(frozen=True)
+class WeekBar:
+    starts_on: date
+    adherence: Ratio
+
+
+def weekly_adherence(slots: Iterable[SlotFact], *, first_monday: date, weeks: int, now: datetime) -> list[WeekBar]:
+    """Doses logged / due per local calendar week (Monday to Sunday), due = scheduled by now."""
+    due = [0] * weeks
+    logged = [0] * weeks
+    for slot in slots:
+        if slot.local_date is None or slot.scheduled_at > now:
+            continue
+        index = (slot.local_date - first_monday).days // 7
+        if 0 <= index < weeks:
+            due[index] += 1
+            logged[index] += slot.status == TAKEN
+    return [WeekBar(first_monday + timedelta(weeks=i), Ratio(logged[i], due[i])) for i in range(weeks)]
+
+
+# ---------------------------------------------------------------------------
+# Proportion of days covered (PDC) from the refill history
+# ---------------------------------------------------------------------------
+#
+# Pharmacy Quality Alliance (PQA), "Proportion of Days Covered (PDC)" adherence
+# measures (the method CMS Star Ratings use): PDC = days in the measurement period
+# covered by the medication supplied / days in the measurement period, from the index
+# (first) fill to the end of the period; when a fill comes before the previous supply
+# runs out, its start is moved to the day after the previous supply ends (early
+# refills are carried forward); days covered are capped at the period; a patient with
+# PDC >= 80% is "adherent". Here a fill is a syringe pick-up (SupplyEvent PICKUP), and
+# a pick-up covers syringes ÷ syringes-per-day days at the regimen in effect on each
+# day, so a regimen change part-way through a supply changes how long it lasts.
+
+
+@dataclass(frozen=True)
+class Pickup:
+    day: date  # the patient's local date of the pick-up
+    syringes: int
+
+
+@dataclass(frozen=True)
+class RegimenPeriod:
+    """A regimen version in effect from `starts_on` up to (not including) `ends_on`."""
+
+    starts_on: date
+    ends_on: date | None
+    syringes_per_day: Fraction
+
+
+def syringes_per_day(*, dose_per_administration_mg, administrations_per_day: int, interval_days: int) -> Fraction:
+    """Syringes used per calendar day at a regimen.
+
+    PREP-ONCE / DOSE-SYRINGE: each administration uses whole syringes (rules.syringes_per_dose);
+    DOSE-PED-STEP: a split dose uses a syringe per administration; SCHED-RENAL: every
+    other day halves it (0.5 syringes a day for 100 mg every other day).
+    """
+    per_dose_day = rules.syringes_per_dose(Decimal(dose_per_administration_mg)) * administrations_per_day
+    return Fraction(per_dose_day, interval_days)
+
+
+@dataclass(frozen=True)
+class DaysCovered:
+    covered_days: int
+    period_days: int
+    period_start: date | None  # None when there is no pick-up to start the measure from
+
+    @property
+    def ratio(self) -> Ratio:
+        return Ratio(self.covered_days, self.period_days)
+
+    @property
+    def percent(self) -> int | None:
+        return self.ratio.percent
+
+    @property
+    def adherent(self) -> bool | None:
+        value = self.ratio.value
+        return None if value is None else value >= ADHERENT_THRESHOLD
+
+
+def _rate_on(periods: Sequence[RegimenPeriod], day: date) -> Fraction:
+    for period in periods:
+        if period.starts_on <= day and (period.ends_on is None or day < period.ends_on):
+            return period.syringes_per_day
+    return Fraction(0)
+
+
+def proportion_of_days_covered(
+    pickups: Iterable[Pickup], periods: Sequence[RegimenPeriod], *, start: date, end: date
+) -> DaysCovered:
+    """PDC over the local days `start`..`end` inclusive (see the PQA note above).
+
+    The measurement period begins at the later of `start` and the first pick-up (the
+    PQA index date); only days on which a regimen is in effect are counted, so a
+    pause between regimen versions is neither covered nor uncovered. Supply is
+    simulated as a stock of syringes: every pick-up adds to it (an early refill is used
+    after the stock already on hand: carried forward), and each day on a regimen is
+    covered when the stock holds that day's syringes. Pick-ups before `start` count,
+    so a supply picked up last month still covers the first days of the period.
+    """
+    pickups = sorted(pickups, key=lambda p: p.day)
+    if not pickups or end < start:
+        return DaysCovered(0, 0, None)
+    measure_from = max(start, pickups[0].day)
+    if measure_from > end:
+        return DaysCovered(0, 0, None)
+    # Days where something changes: a pick-up, a regimen boundary, the measure's edges.
+    boundaries = {p.day for p in pickups} | {measure_from, end + timedelta(days=1)}
+    for period in periods:
+        boundaries.add(period.starts_on)
+        if period.ends_on is not None:
+            boundaries.add(period.ends_on)
+    events = sorted(d for d in boundaries if pickups[0].day <= d <= end + timedelta(days=1))
+    added: dict[date, int] = {}
+    for pickup in pickups:
+        added[pickup.day] = added.get(pickup.day, 0) + pickup.syringes
+    stock = Fraction(0)
+    covered = period_days = 0
+    for day, next_day in zip(events, events[1:], strict=False):
+        stock += added.get(day, 0)
+        rate = _rate_on(periods, day)
+        if rate == 0:
+            continue  # no regimen: nothing used, nothing counted
+        length = (next_day - day).days
+        covered_run = min(length, int(stock // rate))
+        stock -= covered_run * rate
+        # Count only the part inside the measurement period (capped at the period).
+        lo = max(day, measure_from)
+        covered += max(0, (min(day + timedelta(days=covered_run), next_day) - lo).days)
+        period_days += max(0, (next_day - lo).days)
+    return DaysCovered(covered, period_days, measure_from)
+
+
+def days_of_supply_left(
+    syringes_on_hand: int, *, dose_per_administration_mg, administrations_per_day: int, interval_days: int
+) -> int:
+    """SUPPLY-BOX: whole days the syringes on hand (the ledger's sum) last at the current regimen."""
+    return rules.days_of_supply(
+        max(0, syringes_on_hand),
+        dose_mg=dose_per_administration_mg,
+        administrations_per_day=administrations_per_day,
+        interval_days=interval_days,
+    )
+
+
+# ---------------------------------------------------------------------------
+# Attention score: which patients the panel shows first
+# ---------------------------------------------------------------------------
+
+# Points per flag. The selectors build the same sum in SQL (so the whole panel can be
+# sorted before paginating); `attention_reasons` says in words why a row scored.
+ATTENTION_POINTS = {
+    "serious": 50,  # AE-SERIOUS: an open serious side effect
+    "missed_run": 25,  # two or more doses in a row not taken
+    "low_adherence": 20,  # under 80% of doses logged over 30 days
+    "site_reaction": 15,  # AE-ISR-DURATION: a site reaction open beyond 2 weeks
+    "interaction": 15,  # IX-TNF / IX-BIOLOGIC: a current interacting medicine
+    "awaiting": 10,  # a regimen entered by a patient or parent awaits confirmation
+    "lab_overdue": 10,  # AE-LABS: a neutrophil count is overdue
+}
+MISSED_RUN_FLAG_AT = 2
+
+FLAG_LABELS = {
+    "serious": "Serious side effect open",
+    "missed_run": f"{MISSED_RUN_FLAG_AT}+ doses missed in a row",
+    "low_adherence": "Under 80% of doses logged (30 days)",
+    "site_reaction": "Site reaction over 2 weeks",
+    "interaction": "Interacting medicine",
+    "awaiting": "Regimen awaiting confirmation",
+    "lab_overdue": "Lab test overdue",
+}
+
+
+def attention_flags(
+    *,
+    serious_open: int,
+    missed_run_length: int,
+    adherence_30: Ratio,
+    old_site_reactions: int,
+    interactions: int,
+    awaiting_confirmation: bool,
+    next_lab_due: date | None,
+    today: date,
+) -> list[str]:
+    flags = []
+    if serious_open:
+        flags.append("serious")
+    if missed_run_length >= MISSED_RUN_FLAG_AT:
+        flags.append("missed_run")
+    if adherence_30.below_threshold:
+        flags.append("low_adherence")
+    if old_site_reactions:
+        flags.append("site_reaction")
+    if interactions:
+        flags.append("interaction")
+    if awaiting_confirmation:
+        flags.append("awaiting")
+    if next_lab_due is not None and next_lab_due < today:
+        flags.append("lab_overdue")
+    return flags
+
+
+def attention_score(flags: Iterable[str]) -> int:
+    return sum(ATTENTION_POINTS[f] for f in flags)

@@ -1,0 +1,639 @@
+"""Read-heavy queries for pages: functions that return annotated querysets or plain rows.
+
+Each helper owns one section; keep sections together and add new ones at the end.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.paginator import Page, Paginator
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, NullIf
+from django.utils import timezone
+
+from companion.models import CareRole, Indication, Patient
+
+from . import adherence, sites
+from .adherence import ATTENTION_POINTS, MISSED_RUN_FLAG_AT, Ratio
+from .models import (
+    DoseSlot,
+    Injection,
+    LabTest,
+    MedicineCategory,
+    NotTakenReason,
+    OtherMedicine,
+    Regimen,
+    SideEffect,
+    SlotStatus,
+    SupplyEvent,
+)
+
+# ---------------------------------------------------------------------------
+# --- clinician panel, patient page, exports (dashboard helper) ---
+# ---------------------------------------------------------------------------
+
+PANEL_PAGE_SIZE = 25
+PDC_DAYS = 90  # the panel's PDC window: the last 90 local days, today included
+PANEL_SORTS = {
+    "attention": "Needs attention first",
+    "name": "Name",
+    "adherence": "Doses logged, 30 days (lowest first)",
+    "pdc": "Days covered (lowest first)",
+    "last_dose": "Last dose (oldest first)",
+}
+PANEL_FLAGS = adherence.FLAG_LABELS
+EPOCH = datetime(1970, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC"))
+
+
+@dataclass(frozen=True)
+class PanelFilters:
+    q: str = ""
+    flag: str = ""
+    indication: str = ""
+    age: str = ""  # "adult", "child" or ""
+
+    def __post_init__(self):
+        # Unknown values are ignored rather than refused: the panel's filters are links.
+        if self.flag not in PANEL_FLAGS:
+            object.__setattr__(self, "flag", "")
+        if self.indication not in Indication.values:
+            object.__setattr__(self, "indication", "")
+        if self.age not in ("adult", "child"):
+            object.__setattr__(self, "age", "")
+        object.__setattr__(self, "q", self.q.strip()[:80])
+
+
+@dataclass
+class PanelRow:
+    patient: Patient
+    today: date
+    adherence_30: Ratio
+    adherence_90: Ratio
+    missed_run: int
+    serious_open: int
+    old_site_reactions: int
+    interactions: list[str]
+    awaiting_confirmation: bool
+    next_lab_due: date | None
+    last_dose_at: datetime | None
+    pdc: adherence.DaysCovered | None = None
+    syringes_on_hand: int = 0
+    supply_days_left: int | None = None
+    flags: list[str] = field(default_factory=list)
+    score: int = 0
+
+    @property
+    def is_child(self) -> bool:
+        return self.patient.is_child(self.today)
+
+    @property
+    def flag_labels(self) -> list[str]:
+        return [PANEL_FLAGS[f] for f in self.flags]
+
+
+@dataclass
+class PanelResult:
+    page: Page
+    rows: list[PanelRow]
+    total_in_panel: int
+
+
+def clinician_patients(clinician) -> QuerySet[Patient]:
+    """Patients who linked `clinician` as their clinician (active links only)."""
+    if not getattr(clinician, "is_authenticated", False):
+        return Patient.objects.none()
+    return Patient.objects.filter(
+        memberships__user=clinician, memberships__role=CareRole.CLINICIAN, memberships__revoked_at__isnull=True
+    )
+
+
+def _count(queryset) -> Coalesce:
+    """COUNT(*) of a correlated subquery, 0 when it has no rows."""
+    counted = queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1]
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def _per_zone(zones: list[str], now: datetime, build, zone_field: str = "time_zone") -> Q:
+    """A condition that depends on each patient's local date (SCHED-TZ).
+
+    The panel spans time zones, so "today" differs between rows; one OR-ed branch per
+    zone present in the panel keeps the SQL exact without per-row Python.
+    """
+    condition = Q(pk__in=[])
+    for zone in zones:
+        condition |= Q(**{zone_field: zone}) & build(now.astimezone(zoneinfo.ZoneInfo(zone)).date())
+    return condition
+
+
+def _child_condition(zones: list[str], now: datetime) -> Q:
+    def build(today: date) -> Q:
+        try:
+            cutoff = today.replace(year=today.year - Patient.ADULT_AGE_YEARS)
+        except ValueError:  # 29 February
+            cutoff = today.replace(year=today.year - Patient.ADULT_AGE_YEARS, day=28)
+        return Q(date_of_birth__gt=cutoff)  # under 18 on their local today (Patient.is_child)
+
+    return _per_zone(zones, now, build)
+
+
+def _annotate_attention(queryset: QuerySet[Patient], zones: list[str], now: datetime) -> QuerySet[Patient]:
+    """Everything the attention score needs, as SQL, so the whole panel sorts before paging."""
+    slots = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
+    start_30 = adherence.period_start(now, 30)
+    last_taken = Subquery(
+        DoseSlot.objects.filter(patient=OuterRef("pk"), status=SlotStatus.TAKEN, scheduled_at__lte=now)
+        .order_by("-scheduled_at")
+        .values("scheduled_at")[:1]
+    )
+    queryset = queryset.annotate(
+        due_30=_count(slots.filter(scheduled_at__gt=start_30)),
+        taken_30=_count(slots.filter(scheduled_at__gt=start_30, status=SlotStatus.TAKEN)),
+        last_taken_slot_at=last_taken,
+    ).annotate(
+        taken_30_x5=F("taken_30") * 5,
+        due_30_x4=F("due_30") * 4,
+        # adherence.missed_run: missed/not-taken doses since the last taken one.
+        missed_run=_count(
+            slots.filter(
+                status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
+                scheduled_at__gt=Coalesce(OuterRef("last_taken_slot_at"), Value(EPOCH)),
+            )
+        ),
+        serious_open=_count(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
+        # AE-ISR-DURATION: open site reactions started more than 14 days before the local today.
+        old_site_reactions=_count(
+            SideEffect.objects.filter(patient=OuterRef("pk"), is_site_reaction=True, resolved_at=None).filter(
+                _per_zone(
+                    zones,
+                    now,
+                    lambda today: Q(started_on__lt=today - timedelta(days=adherence.PERSISTENT_SITE_REACTION_DAYS)),
+                    zone_field="patient__time_zone",
+                )
+            )
+        ),
+        interaction_count=_count(_current_interactions(now).filter(patient=OuterRef("pk"))),
+        awaiting_confirmation=Exists(
+            Regimen.objects.filter(
+                patient=OuterRef("pk"), status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
+            )
+        ),
+        next_lab_due=Subquery(
+            LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True).order_by("due_on").values("due_on")[:1]
+        ),
+    )
+    points = ATTENTION_POINTS
+    # adherence.Ratio.below_threshold, in integers: taken / due < 80% <=> 5 * taken < 4 * due.
+    low_adherence = Q(due_30__gt=0) & Q(taken_30_x5__lt=F("due_30_x4"))
+    lab_overdue = _per_zone(zones, now, lambda today: Q(next_lab_due__lt=today))
+    return queryset.annotate(
+        low_adherence=Case(When(low_adherence, then=Value(True)), default=Value(False)),
+        lab_overdue=Case(When(lab_overdue, then=Value(True)), default=Value(False)),
+        adherence_30_value=Cast(F("taken_30"), FloatField()) / NullIf(F("due_30"), 0),
+    ).annotate(
+        attention=Case(When(serious_open__gt=0, then=Value(points["serious"])), default=Value(0))
+        + Case(When(missed_run__gte=MISSED_RUN_FLAG_AT, then=Value(points["missed_run"])), default=Value(0))
+        + Case(When(low_adherence, then=Value(points["low_adherence"])), default=Value(0))
+        + Case(When(old_site_reactions__gt=0, then=Value(points["site_reaction"])), default=Value(0))
+        + Case(When(interaction_count__gt=0, then=Value(points["interaction"])), default=Value(0))
+        + Case(When(awaiting_confirmation=True, then=Value(points["awaiting"])), default=Value(0))
+        + Case(When(lab_overdue, then=Value(points["lab_overdue"])), default=Value(0)),
+    )
+
+
+def _current_interactions(now: datetime) -> QuerySet[OtherMedicine]:
+    """IX-TNF / IX-BIOLOGIC: interacting medicines not yet stopped."""
+    return OtherMedicine.objects.filter(
+        category__in=[MedicineCategory.TNF_ANTAGONIST, MedicineCategory.OTHER_BIOLOGIC]
+    ).filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=now.date()))
+
+
+FLAG_CONDITIONS = {
+    "serious": Q(serious_open__gt=0),
+    "missed_run": Q(missed_run__gte=MISSED_RUN_FLAG_AT),
+    "low_adherence": Q(low_adherence=True),
+    "site_reaction": Q(old_site_reactions__gt=0),
+    "interaction": Q(interaction_count__gt=0),
+    "awaiting": Q(awaiting_confirmation=True),
+    "lab_overdue": Q(lab_overdue=True),
+}
+
+
+def panel_rows(
+    clinician,
+    filters: PanelFilters | None = None,
+    sort: str = "attention",
+    page_number=1,
+    *,
+    now: datetime | None = None,
+    page_size: int = PANEL_PAGE_SIZE,
+) -> PanelResult:
+    """One page of the clinician's panel, patients needing attention first by default.
+
+    The whole panel is filtered and sorted in SQL (the attention score and its parts
+    are annotations), then paginated; details that only the page shows (90-day
+    adherence, last dose, supply, PDC) are fetched for the page's patients only. The
+    number of queries does not depend on the number of patients. Sorting by PDC is the
+    exception in cost, not in queries: PDC is computed in Python from the refill
+    history, so that sort computes it for the whole filtered panel (two queries).
+    """
+    now = now or timezone.now()
+    filters = filters or PanelFilters()
+    sort = sort if sort in PANEL_SORTS else "attention"
+    base = clinician_patients(clinician)
+    total_in_panel_qs = base
+    zones = sorted(set(base.values_list("time_zone", flat=True).distinct()))
+    if filters.q:
+        base = base.filter(display_name__icontains=filters.q)
+    if filters.indication:
+        base = base.filter(indication=filters.indication)
+    if filters.age == "child":
+        base = base.filter(_child_condition(zones, now))
+    elif filters.age == "adult":
+        base = base.exclude(_child_condition(zones, now))
+    ranked = _annotate_attention(base, zones, now)
+    if filters.flag:
+        ranked = ranked.filter(FLAG_CONDITIONS[filters.flag])
+    if sort == "pdc":
+        return _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_in_panel_qs)
+    if sort == "name":
+        ranked = ranked.order_by("display_name", "pk")
+    elif sort == "adherence":
+        ranked = ranked.order_by(F("adherence_30_value").asc(nulls_last=True), "display_name", "pk")
+    elif sort == "last_dose":
+        ranked = ranked.annotate(
+            last_dose_sort=Subquery(
+                Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
+            )
+        ).order_by(F("last_dose_sort").asc(nulls_first=True), "display_name", "pk")
+    else:
+        ranked = ranked.order_by("-attention", "display_name", "pk")
+    page = Paginator(ranked, page_size).get_page(page_number)
+    rows = _rows_for_page(list(page.object_list), now)
+    return PanelResult(page=page, rows=rows, total_in_panel=_count_panel(total_in_panel_qs, filters, page))
+
+
+def _count_panel(total_qs, filters: PanelFilters, page: Page) -> int:
+    if not (filters.q or filters.flag or filters.indication or filters.age):
+        return page.paginator.count  # the same number; no second query
+    return total_qs.count()
+
+
+def _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_qs) -> PanelResult:
+    patients = list(ranked.order_by("display_name", "pk"))
+    pdc = _pdc_for(patients, now)
+    patients.sort(key=lambda p: (pdc[p.pk].ratio.value is None, pdc[p.pk].ratio.value or 0, p.display_name, p.pk))
+    page = Paginator(patients, page_size).get_page(page_number)
+    rows = _rows_for_page(list(page.object_list), now, pdc=pdc)
+    return PanelResult(page=page, rows=rows, total_in_panel=total_qs.count())
+
+
+def regimen_periods(regimens) -> list[adherence.RegimenPeriod]:
+    """The syringe use of each regimen version, for PDC (regimen changes by period)."""
+    periods = []
+    for regimen in regimens:
+        if regimen.ends_on is not None and regimen.ends_on <= regimen.starts_on:
+            continue  # a version replaced before it took effect
+        periods.append(
+            adherence.RegimenPeriod(
+                starts_on=regimen.starts_on,
+                ends_on=regimen.ends_on,
+                syringes_per_day=adherence.syringes_per_day(
+                    dose_per_administration_mg=regimen.dose_per_administration_mg,
+                    administrations_per_day=regimen.administrations_per_day,
+                    interval_days=regimen.interval_days,
+                ),
+            )
+        )
+    return periods
+
+
+def _pdc_for(patients: list[Patient], now: datetime) -> dict[int, adherence.DaysCovered]:
+    """PDC over the last 90 local days for some patients: two queries, whatever their number."""
+    ids = [p.pk for p in patients]
+    pickups: dict[int, list] = defaultdict(list)
+    zones = {p.pk: p.zone for p in patients}
+    for patient_id, occurred_at, syringes in SupplyEvent.objects.filter(
+        patient_id__in=ids, kind=SupplyEvent.Kind.PICKUP
+    ).values_list("patient_id", "occurred_at", "syringes"):
+        pickups[patient_id].append(adherence.Pickup(occurred_at.astimezone(zones[patient_id]).date(), syringes))
+    regimens: dict[int, list[Regimen]] = defaultdict(list)
+    for regimen in Regimen.objects.filter(patient_id__in=ids).order_by("patient_id", "version"):
+        regimens[regimen.patient_id].append(regimen)
+    result = {}
+    for patient in patients:
+        today = patient.local_today(now)
+        result[patient.pk] = adherence.proportion_of_days_covered(
+            pickups[patient.pk],
+            regimen_periods(regimens[patient.pk]),
+            start=today - timedelta(days=PDC_DAYS - 1),
+            end=today,
+        )
+    return result
+
+
+def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[PanelRow]:
+    """Details for the page's patients only, in a fixed number of queries."""
+    if not patients:
+        return []
+    ids = [p.pk for p in patients]
+    start_90 = adherence.period_start(now, 90)
+    slots_90 = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now, scheduled_at__gt=start_90)
+    details = {
+        row["pk"]: row
+        for row in Patient.objects.filter(pk__in=ids)
+        .annotate(
+            due_90=_count(slots_90),
+            taken_90=_count(slots_90.filter(status=SlotStatus.TAKEN)),
+            last_dose_at=Subquery(
+                Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
+            ),
+            on_hand=Coalesce(
+                Subquery(
+                    SupplyEvent.objects.filter(patient=OuterRef("pk"))
+                    .order_by()
+                    .values("patient")
+                    .annotate(total=Sum("syringes"))
+                    .values("total")[:1],
+                    output_field=IntegerField(),
+                ),
+                0,
+            ),
+        )
+        .values("pk", "due_90", "taken_90", "last_dose_at", "on_hand")
+    }
+    pdc = pdc if pdc is not None else _pdc_for(patients, now)
+    current = {r.patient_id: r for r in Regimen.objects.filter(patient_id__in=ids, ends_on__isnull=True)}
+    interactions: dict[int, list[str]] = defaultdict(list)
+    for patient_id, name in _current_interactions(now).filter(patient_id__in=ids).values_list("patient_id", "name"):
+        interactions[patient_id].append(name)
+    rows = []
+    for patient in patients:
+        detail = details[patient.pk]
+        today = patient.local_today(now)
+        regimen = current.get(patient.pk)
+        row = PanelRow(
+            patient=patient,
+            today=today,
+            adherence_30=Ratio(patient.taken_30, patient.due_30),
+            adherence_90=Ratio(detail["taken_90"], detail["due_90"]),
+            missed_run=patient.missed_run,
+            serious_open=patient.serious_open,
+            old_site_reactions=patient.old_site_reactions,
+            interactions=interactions[patient.pk],
+            awaiting_confirmation=patient.awaiting_confirmation,
+            next_lab_due=patient.next_lab_due,
+            last_dose_at=detail["last_dose_at"],
+            pdc=pdc.get(patient.pk),
+            syringes_on_hand=detail["on_hand"],
+        )
+        if regimen is not None:
+            row.supply_days_left = adherence.days_of_supply_left(
+                detail["on_hand"],
+                dose_per_administration_mg=regimen.dose_per_administration_mg,
+                administrations_per_day=regimen.administrations_per_day,
+                interval_days=regimen.interval_days,
+            )
+        row.flags = adherence.attention_flags(
+            serious_open=row.serious_open,
+            missed_run_length=row.missed_run,
+            adherence_30=row.adherence_30,
+            old_site_reactions=row.old_site_reactions,
+            interactions=patient.interaction_count,
+            awaiting_confirmation=row.awaiting_confirmation,
+            next_lab_due=row.next_lab_due,
+            today=today,
+        )
+        row.score = adherence.attention_score(row.flags)
+        rows.append(row)
+    return rows
+
+
+# Patient page and exports -------------------------------------------------
+
+MAX_RANGE_DAYS = 3 * 366  # the longest range a page or export accepts
+PAGE_DEFAULT_DAYS = 90
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """Local calendar days `start`..`end`, both included (the patient's own dates, SCHED-TZ)."""
+
+    start: date
+    end: date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self, zone: zoneinfo.ZoneInfo) -> tuple[datetime, datetime]:
+        """Aware datetimes [start of `start`, start of the day after `end`) in the patient's zone."""
+        first = datetime.combine(self.start, datetime.min.time(), tzinfo=zone)
+        after = datetime.combine(self.end + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+        return first, after
+
+
+class BadDateRange(ValueError):
+    """A range the pages and exports refuse; the message says why."""
+
+
+def parse_date_range(start: str | None, end: str | None, *, today: date) -> DateRange:
+    """The range asked for in a query string; the last 90 days when nothing is given."""
+
+    def parse(value: str | None, name: str) -> date | None:
+        if value in (None, ""):
+            return None
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            raise BadDateRange(f"The {name} date “{value[:20]}” is not a date. Use the form YYYY-MM-DD.")
+
+    first, last = parse(start, "start"), parse(end, "end")
+    last = last or today
+    first = first or last - timedelta(days=PAGE_DEFAULT_DAYS - 1)
+    if first > last:
+        raise BadDateRange(f"The start date ({first}) is after the end date ({last}).")
+    if last > today:
+        raise BadDateRange(f"The end date ({last}) is in the future; the record ends today ({today}).")
+    if (last - first).days + 1 > MAX_RANGE_DAYS:
+        raise BadDateRange(f"That range is {(last - first).days + 1} days; choose at most {MAX_RANGE_DAYS} days.")
+    return DateRange(first, last)
+
+
+@dataclass(frozen=True)
+class CalendarDose:
+    scheduled_at: datetime
+    status: str
+    status_label: str
+    not_taken_reason: str
+    taken_at: datetime | None
+    late: bool
+    site_spot: str
+
+
+@dataclass(frozen=True)
+class CalendarDay:
+    day: date
+    state: str  # adherence.DAY_STATES, or "outside" for days outside the range
+    doses: tuple[CalendarDose, ...]
+
+
+@dataclass
+class PatientOverview:
+    patient: Patient
+    today: date
+    range: DateRange
+    summary: PanelRow
+    weeks: list[list[CalendarDay]]  # Monday-first weeks covering the range
+    weekly: list[adherence.WeekBar]
+    side_effects: list[SideEffect]
+    zone_counts: list[tuple[sites.Zone, int]]
+    supply_events: list[SupplyEvent]
+    regimens: list[Regimen]
+    labs: list[LabTest]
+    medicines: list[OtherMedicine]
+
+    @property
+    def calendar_days(self) -> list[CalendarDay]:
+        return [d for week in self.weeks for d in week if d.state != "outside"]
+
+
+def patient_summary(patient: Patient, now: datetime) -> PanelRow:
+    """The panel's row for one patient (same measures, same SQL): five queries."""
+    zones = [patient.time_zone]
+    annotated = _annotate_attention(Patient.objects.filter(pk=patient.pk), zones, now).get()
+    return _rows_for_page([annotated], now)[0]
+
+
+def _slot_facts(queryset) -> list[tuple[adherence.SlotFact, str, str]]:
+    rows = queryset.values_list(
+        "scheduled_at", "status", "local_date", "injection__taken_at", "not_taken_reason", "injection__site_spot"
+    )
+    return [
+        (adherence.SlotFact(scheduled_at, status, local_date, taken_at), reason, spot or "")
+        for scheduled_at, status, local_date, taken_at, reason, spot in rows
+    ]
+
+
+def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> PatientOverview:
+    """Everything the patient page shows, in a fixed number of queries whatever the range."""
+    now = now or timezone.now()
+    zone = patient.zone
+    first_monday = date_range.start - timedelta(days=date_range.start.weekday())
+    week_count = (date_range.end - first_monday).days // 7 + 1
+    facts = _slot_facts(
+        DoseSlot.objects.filter(patient=patient, local_date__gte=first_monday, local_date__lte=date_range.end).order_by(
+            "scheduled_at"
+        )
+    )
+    status_labels = dict(SlotStatus.choices)
+    reason_labels = dict(NotTakenReason.choices)
+    by_day: dict[date, list[CalendarDose]] = defaultdict(list)
+    facts_by_day: dict[date, list[adherence.SlotFact]] = defaultdict(list)
+    for fact, reason, spot in facts:
+        facts_by_day[fact.local_date].append(fact)
+        by_day[fact.local_date].append(
+            CalendarDose(
+                scheduled_at=fact.scheduled_at.astimezone(zone),
+                status=fact.status,
+                status_label=status_labels.get(fact.status, fact.status),
+                not_taken_reason=reason_labels.get(reason, reason),
+                taken_at=fact.taken_at.astimezone(zone) if fact.taken_at else None,
+                late=adherence.is_late(fact),
+                site_spot=spot,
+            )
+        )
+    weeks = []
+    for w in range(week_count):
+        week = []
+        for d in range(7):
+            day = first_monday + timedelta(days=7 * w + d)
+            if day < date_range.start or day > date_range.end:
+                week.append(CalendarDay(day, "outside", ()))
+            else:
+                week.append(CalendarDay(day, adherence.day_state(facts_by_day[day]), tuple(by_day[day])))
+        weeks.append(week)
+    weekly = adherence.weekly_adherence(
+        [f for f, _, _ in facts if f.local_date >= date_range.start],
+        first_monday=first_monday,
+        weeks=week_count,
+        now=now,
+    )
+    range_from, range_to = date_range.bounds(zone)
+    side_effects = list(
+        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
+        .order_by("started_on", "pk")
+    )
+    spot_counts = (
+        Injection.objects.filter(patient=patient, taken_at__gte=range_from, taken_at__lt=range_to)
+        .values("site_spot")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    per_zone: dict[str, int] = defaultdict(int)
+    for row in spot_counts:
+        try:
+            per_zone[sites.zone_of(row["site_spot"]).code] += row["n"]
+        except ValueError:
+            per_zone["unknown"] += row["n"]
+    supply_events = list(
+        SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to)
+        .exclude(kind=SupplyEvent.Kind.DOSE)
+        .select_related("recorded_by")
+        .order_by("-occurred_at")
+    )
+    return PatientOverview(
+        patient=patient,
+        today=patient.local_today(now),
+        range=date_range,
+        summary=patient_summary(patient, now),
+        weeks=weeks,
+        weekly=weekly,
+        side_effects=side_effects,
+        zone_counts=[(z, per_zone.get(z.code, 0)) for z in sites.ZONES],
+        supply_events=supply_events,
+        regimens=list(
+            Regimen.objects.filter(patient=patient).select_related("entered_by", "confirmed_by").order_by("-version")
+        ),
+        labs=list(LabTest.objects.filter(patient=patient).order_by("due_on")),
+        medicines=list(OtherMedicine.objects.filter(patient=patient).order_by("stopped_on", "name")),
+    )
+
+
+def export_doses(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> QuerySet[DoseSlot]:
+    """Doses in the range that are due by now (pending future doses are not a record yet)."""
+    now = now or timezone.now()
+    return (
+        DoseSlot.objects.filter(
+            patient=patient, local_date__gte=date_range.start, local_date__lte=date_range.end, scheduled_at__lte=now
+        )
+        .select_related("injection", "regimen")
+        .order_by("scheduled_at")
+    )
+
+
+def export_side_effects(patient: Patient, date_range: DateRange) -> QuerySet[SideEffect]:
+    range_from, _ = date_range.bounds(patient.zone)
+    return (
+        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
+        .order_by("started_on", "pk")
+    )
