@@ -110,6 +110,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.5)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The sign-in form posts the e-mail address as "username"; axes defaults to USERNAME_FIELD
+# ("email"), which would record every failure with no account and never lock the account.
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "companion.signin.axes_username"
 
 # Content-Security-Policy: no inline scripts, no third-party origins.
 CONTENT_SECURITY_POLICY = {
@@ -158,6 +162,8 @@ REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     CELERY_RESULT_BACKEND = REDIS_URL
+    # An unacknowledged message (its worker died) goes back to the queue after this long.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)}
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CELERY_BROKER_URL = "filesystem://"
@@ -188,6 +194,10 @@ CELERY_BEAT_SCHEDULE = {
     "extend-dose-schedules": {"task": "reminders.tasks.extend_dose_schedules", "schedule": crontab(minute=5)},
     "dispatch-due-reminders": {"task": "reminders.tasks.dispatch_due_reminders", "schedule": 60.0},
     "mark-missed-doses": {"task": "reminders.tasks.mark_missed_doses", "schedule": 300.0},
+    "dispatch-care-alerts": {"task": "reminders.tasks.dispatch_care_alerts", "schedule": 60.0},
+    "dispatch-fridge-reminders": {"task": "reminders.tasks.dispatch_fridge_reminders", "schedule": 60.0},
+    "dispatch-refill-reminders": {"task": "reminders.tasks.dispatch_refill_reminders", "schedule": crontab(minute="*/15")},
+    "dispatch-lab-reminders": {"task": "reminders.tasks.dispatch_lab_reminders", "schedule": crontab(minute="*/15")},
 }
 
 # MISS-SKIP: "almost time for the next dose" means the next dose is due within this many
@@ -199,6 +209,14 @@ ESCALATE_AFTER_MINUTES = env.int("ESCALATE_AFTER_MINUTES", default=60)
 REFILL_REMINDER_DAYS = env.int("REFILL_REMINDER_DAYS", default=3)
 # How many days of dose slots are kept materialised ahead of today.
 SCHEDULE_HORIZON_DAYS = env.int("SCHEDULE_HORIZON_DAYS", default=14)
+# Reminders (reminders/): how far back a tick still sends a reminder it missed (worker down),
+# how long before a lab is due and before a syringe's 24 hours end (PREP-24H) to remind.
+REMINDER_CATCH_UP_MINUTES = env.int("REMINDER_CATCH_UP_MINUTES", default=180)
+LAB_REMINDER_DAYS_BEFORE = env.int("LAB_REMINDER_DAYS_BEFORE", default=3)
+FRIDGE_REMINDER_BEFORE_MINUTES = env.int("FRIDGE_REMINDER_BEFORE_MINUTES", default=120)
+# A worker's claim on a delivery lasts this long; after that (the worker died) it may be re-sent.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
 
 LOGGING = {
     "version": 1,
