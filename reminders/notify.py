@@ -1,0 +1,23 @@
+"""Entry points other apps call. They never raise because the broker is away."""
+
+from __future__ import annotations
+
+from django.db.models import Q
+from django.utils import timezone
+
+from doses.models import CareAlert
+
+from . import dispatch
+from .models import Kind
+
+
+def queue_care_alert(alert_id: int) -> int:
+    """AE-SERIOUS / IX-TNF: tell the care team now. Call it with transaction.on_commit.
+
+    The delivery rows are written here (in the web request), then handed to the broker;
+    if the broker is down the rows wait and the next tick sends them. Returns how many
+    deliveries were handed to the broker.
+    """
+    now = timezone.now()
+    dispatch.queue_care_alerts(now, CareAlert.objects.filter(pk=alert_id))
+    return dispatch.enqueue_ready_deliveries(now, only=Q(kind=Kind.CARE_ALERT, subject_key=f"alert:{alert_id}"))

@@ -1,0 +1,77 @@
+"""Channels behind one small interface. E-mail now; SMS or push would be another subclass.
+
+A transport sends one Delivery and raises TransportError saying whether a retry could help.
+"""
+
+from __future__ import annotations
+
+import smtplib
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+
+from .messages import message_context
+
+
+class TransportError(Exception):
+    def __init__(self, message: str, *, retryable: bool):
+        super().__init__(message)
+        self.retryable = retryable
+
+
+class Transport:
+    name = "base"
+
+    def send(self, delivery) -> None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class EmailTransport(Transport):
+    """Through Django's e-mail backend (console in development, SMTP in production).
+
+    Each kind has three templates: reminders/email/<kind>_subject.txt, <kind>.txt, <kind>.html.
+    """
+
+    name = "email"
+
+    def render(self, delivery) -> EmailMultiAlternatives:
+        context = message_context(delivery)
+        base = f"reminders/email/{delivery.kind}"
+        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string(f"{base}.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[delivery.recipient.email],
+            headers={
+                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+                "X-Companion-Delivery": str(delivery.pk),
+            },
+        )
+        message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+        return message
+
+    def send(self, delivery) -> None:
+        message = self.render(delivery)
+        try:
+            message.send(fail_silently=False)
+        except smtplib.SMTPRecipientsRefused as exc:
+            raise TransportError(f"Recipient refused: {exc.recipients}", retryable=False) from exc
+        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
+            raise TransportError(f"Mail server unreachable: {exc}", retryable=True) from exc
+        except smtplib.SMTPResponseException as exc:
+            # 4xx is "try again later"; 5xx is permanent.
+            retryable = 400 <= exc.smtp_code < 500
+            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", retryable=retryable) from exc
+        except smtplib.SMTPException as exc:  # (a subclass of OSError, so before it)
+            raise TransportError(f"SMTP error: {exc}", retryable=False) from exc
+        except OSError as exc:  # refused, reset, timed out, DNS: the network, not the message
+            raise TransportError(f"Mail server unreachable: {exc}", retryable=True) from exc
+
+
+TRANSPORTS: dict[str, Transport] = {"email": EmailTransport()}
+
+
+def transport_for(channel: str) -> Transport:
+    return TRANSPORTS[channel]
