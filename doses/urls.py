@@ -12,6 +12,14 @@ urlpatterns = [
     # --- side effects, supply, fridge, medicines, vaccines, labs (views/records.py) ---
     # --- regimen and calculator (views/regimen.py) ---
     path("patients/<int:patient_id>/regimen/", regimen.regimen, name="regimen"),
+    path("patients/<int:patient_id>/regimen/new/", regimen.regimen_new, name="regimen_new"),
+    path(
+        "patients/<int:patient_id>/regimen/<int:regimen_id>/confirm/",
+        regimen.regimen_confirm,
+        name="regimen_confirm",
+    ),
+    path("patients/<int:patient_id>/calculator/", regimen.calculator, name="calculator"),
+    path("calculator/", regimen.calculator_any, name="calculator_any"),
     # --- clinician panel, patient page, exports (views/dashboard.py) ---
     path("panel/", dashboard.panel, name="panel"),
 ]

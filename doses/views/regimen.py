@@ -1,11 +1,237 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Regimen page, regimen form, clinician confirmation and the paediatric dose calculator.
 
-from companion.access import Capability, patient_for
+Thin views: the permission helper first, then doses/forms/regimen.py and
+doses/services.py; every number shown carries the rule it comes from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from companion.access import Capability, patient_for, role_can
+
+from .. import rules, services
+from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
+from ..models import DoseSlot, Regimen, SlotStatus
+
+NEXT_DOSES_SHOWN = 6
+PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days")
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One number on screen, with the rule (and its source) it comes from."""
+
+    label: str
+    value: str
+    rule: rules.Rule
+
+
+def _fact(label: str, value: str, rule_id: str) -> Fact:
+    return Fact(label, value, rules.RULES[rule_id])
+
+
+def regimen_facts(regimen: Regimen) -> list[Fact]:
+    """The numbers of one regimen version, each with its rule ID."""
+    facts = []
+    if regimen.dose_basis == Regimen.DoseBasis.FIXED_ADULT:
+        facts.append(_fact("Daily dose", f"{regimen.daily_dose_mg} mg", "DOSE-ADULT"))
+    else:
+        facts.append(_fact("Daily dose", f"{regimen.daily_dose_mg} mg", "DOSE-PED-RANGE"))
+        facts.append(
+            _fact("Worked out from", f"{regimen.mg_per_kg} mg/kg/day × {regimen.weight_kg_basis} kg", "DOSE-PED-RANGE")
+        )
+        if regimen.needs_override:
+            facts.append(_fact("Above the labelled maximum", "8 mg/kg/day", "DOSE-PED-MAX"))
+    if regimen.administrations_per_day == 2:
+        facts.append(_fact("Each injection", f"2 × {regimen.dose_per_administration_mg} mg", "DOSE-PED-STEP"))
+    ml, discard, syringes = rules.syringe_volumes(regimen.dose_per_administration_mg)
+    facts.append(_fact("Volume per injection", f"{ml} mL", "DOSE-SYRINGE"))
+    facts.append(_fact("Discard first", f"{discard} mL", "DOSE-SYRINGE"))
+    if syringes > 1:
+        facts.append(_fact("Syringes per injection", str(syringes), "DOSE-SYRINGE"))
+    if regimen.interval_days == 1:
+        facts.append(_fact("How often", "every day", "SCHED-DAILY"))
+    else:
+        facts.append(_fact("How often", "every other day", "SCHED-RENAL"))
+    facts.append(_fact("Time of day", f"{', '.join(regimen.times_of_day)} ({regimen.patient.time_zone})", "SCHED-TZ"))
+    return facts
+
+
+def _prefill(request) -> dict[str, str]:
+    """Values handed over from the calculator's "Use this in the regimen" link."""
+    return {key: request.GET[key] for key in PREFILL_KEYS if request.GET.get(key)}
 
 
 @login_required
 def regimen(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
-    versions = patient.regimens.select_related("entered_by", "confirmed_by").order_by("-version")
-    return render(request, "doses/regimen.html", {"patient": patient, "versions": versions})
+    versions = list(
+        Regimen.objects.filter(patient=patient)
+        .select_related("entered_by", "confirmed_by", "override_by")
+        .order_by("-version")
+    )
+    for version in versions:
+        version.patient = patient  # the facts need the zone; no query per row
+    current = next((v for v in versions if v.ends_on is None), None)
+    next_doses = (
+        DoseSlot.objects.filter(patient=patient, status=SlotStatus.PENDING, scheduled_at__gte=timezone.now())
+        .select_related("regimen")
+        .order_by("scheduled_at")[:NEXT_DOSES_SHOWN]
+    )
+    return render(
+        request,
+        "doses/regimen.html",
+        {
+            "patient": patient,
+            "current": current,
+            "current_facts": regimen_facts(current) if current else [],
+            "versions": [(v, regimen_facts(v)) for v in versions],
+            "next_doses": next_doses,
+            "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
+            "can_confirm": role_can(patient.access_role, Capability.CONFIRM),
+        },
+    )
+
+
+@login_required
+def regimen_new(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.PRESCRIBE)
+    current = Regimen.objects.current().filter(patient=patient).first()
+    try:
+        suggestion = suggest_interval(patient.creatinine_clearance_ml_min)
+    except rules.DoseRuleError:
+        suggestion = None
+    form = RegimenForm(
+        request.POST or None,
+        patient=patient,
+        role=patient.access_role,
+        current=current,
+        initial=_initial(patient, current, suggestion, _prefill(request)),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            created = services.create_regimen_version(
+                patient=patient, entered_by=request.user, **form.regimen_arguments()
+            )
+        except rules.DoseRuleError as refused:
+            form.add_error(None, str(refused))
+        else:
+            if created.is_confirmed:
+                messages.success(request, f"Regimen version {created.version} saved and confirmed.")
+            else:
+                messages.success(
+                    request,
+                    f"Regimen version {created.version} saved. It is awaiting confirmation by a clinician "
+                    "in the care circle.",
+                )
+            if warning := form.step_warning():
+                messages.warning(request, warning)
+            return redirect("doses:regimen", patient_id=patient.pk)
+    return render(
+        request,
+        "doses/regimen_form.html",
+        {"patient": patient, "form": form, "current": current, "suggestion": suggestion},
+    )
+
+
+def _initial(patient, current: Regimen | None, suggestion, prefill: dict) -> dict:
+    initial = {
+        "dose_basis": Regimen.DoseBasis.WEIGHT_BASED if patient.is_child() else Regimen.DoseBasis.FIXED_ADULT,
+        "weight_kg": patient.weight_kg,
+        "interval_days": suggestion.interval_days if suggestion else 1,
+        "administrations_per_day": 1,
+        "starts_on": patient.local_today(),
+    }
+    if current is not None:
+        initial.update(
+            dose_basis=current.dose_basis,
+            mg_per_kg=current.mg_per_kg,
+            interval_days=current.interval_days,
+            administrations_per_day=current.administrations_per_day,
+            time_1=current.times_of_day[0],
+            time_2=current.times_of_day[1] if len(current.times_of_day) > 1 else None,
+        )
+    initial.update(prefill)
+    return initial
+
+
+@login_required
+@require_POST
+def regimen_confirm(request, patient_id, regimen_id):
+    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
+    version = get_object_or_404(Regimen, pk=regimen_id, patient=patient)
+    try:
+        services.confirm_regimen(regimen=version, clinician=request.user)
+    except services.RegimenNotConfirmable as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, f"Regimen version {version.version} confirmed.")
+    return redirect("doses:regimen", patient_id=patient.pk)
+
+
+def calculator_facts(form: CalculatorForm) -> list[Fact]:
+    dose = form.dose
+    facts = [
+        _fact("Daily dose", f"{dose.mg} mg ({dose.mg_per_kg} mg/kg/day × {dose.weight_kg} kg)", "DOSE-PED-RANGE"),
+        _fact("Where this sits in the range", dose.band, "DOSE-PED-RANGE"),
+    ]
+    administrations = form.administrations
+    per_injection = rules.split_dose_mg(dose.mg, administrations)
+    ml, discard, syringes = rules.syringe_volumes(per_injection)
+    if administrations == 2:
+        facts.append(_fact("Each injection", f"2 × {per_injection} mg", "DOSE-PED-STEP"))
+    facts += [
+        _fact("Volume to inject" + (" (each)" if administrations == 2 else ""), f"{ml} mL", "DOSE-SYRINGE"),
+        _fact(
+            "Discard before injecting" + (" (each)" if administrations == 2 else ""), f"{discard} mL", "DOSE-SYRINGE"
+        ),
+        _fact("That volume holds", f"about {rules.ml_to_mg(ml)} mg", "DOSE-SYRINGE"),
+        _fact("Syringes a day", str(syringes * administrations), "PREP-ONCE"),
+    ]
+    if form.suggestion is not None:
+        interval_rule = "SCHED-RENAL" if form.suggestion.interval_days == 2 else "SCHED-DAILY"
+        every = "every other day" if form.suggestion.interval_days == 2 else "every day"
+        facts.append(_fact("Suggested how often", every, interval_rule))
+    return facts
+
+
+def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
+    context = {"form": form, "patient": patient, "resolution": rules.ML_RESOLUTION, "syringe_ml": rules.SYRINGE_ML}
+    if form.is_bound and form.is_valid() and form.dose is not None:
+        context["dose"] = form.dose
+        context["facts"] = calculator_facts(form)
+        if patient is not None and role_can(patient.access_role, Capability.PRESCRIBE):
+            handover = {
+                "dose_basis": Regimen.DoseBasis.WEIGHT_BASED,
+                "weight_kg": form.dose.weight_kg,
+                "mg_per_kg": form.dose.mg_per_kg,
+                "administrations_per_day": form.administrations,
+            }
+            if form.suggestion is not None:
+                handover["interval_days"] = form.suggestion.interval_days
+            context["use_url"] = reverse("doses:regimen_new", args=[patient.pk]) + "?" + urlencode(handover)
+    return context
+
+
+@login_required
+def calculator(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    data = request.GET if request.GET else None
+    initial = {"weight_kg": patient.weight_kg, "creatinine_clearance_ml_min": patient.creatinine_clearance_ml_min}
+    form = CalculatorForm(data, initial={k: v for k, v in initial.items() if v is not None})
+    return render(request, "doses/calculator.html", _calculator_context(request, form, patient))
+
+
+@login_required
+def calculator_any(request):
+    form = CalculatorForm(request.GET if request.GET else None)
+    return render(request, "doses/calculator.html", _calculator_context(request, form))
