@@ -294,8 +294,8 @@ def ready_to_enqueue(now: datetime) -> Q:
     lease = now - timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
     not_deferred = Q(not_before__isnull=True) | Q(not_before__lte=now)
     stale = Q(enqueued_at__isnull=True) | Q(enqueued_at__lt=lease)
-    return (Q(status=Delivery.Status.QUEUED) & not_deferred & stale) | Q(
-        status=Delivery.Status.SENDING, claimed_at__lt=lease, enqueued_at__lt=lease
+    return (Q(status=Delivery.Status.QUEUED) & not_deferred & stale) | (
+        Q(status=Delivery.Status.SENDING, claimed_at__lt=lease) & stale
     )
 
 

@@ -1,0 +1,214 @@
+"""Sending: exactly once per slot and recipient, retries, cancellation, and what the e-mail says."""
+
+from __future__ import annotations
+
+import smtplib
+import threading
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.db import connection
+
+from doses.models import DoseSlot, SlotStatus
+from reminders import dispatch, sending, tasks
+from reminders.models import Delivery, Kind
+from reminders.transports import EmailTransport, TransportError
+
+from .conftest import SLOT_AT
+
+NOW = SLOT_AT + timedelta(seconds=30)
+
+
+def sent_to() -> list[str]:
+    return sorted(address for message in mail.outbox for address in message.to)
+
+
+def test_one_tick_sends_the_reminder_by_email(world, slot):
+    dispatch.queue_injection_reminders(NOW)
+    dispatch.enqueue_ready_deliveries(NOW)  # eager Celery: send_delivery runs here
+    assert sent_to() == ["alice@example.org"]
+    delivery = Delivery.objects.get()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 1)
+
+
+def test_dispatch_twice_in_the_same_minute_sends_one_message_per_slot_and_recipient(world, slot):
+    for _ in range(2):
+        dispatch.queue_injection_reminders(NOW)
+        dispatch.enqueue_ready_deliveries(NOW)
+    tasks.dispatch_due_reminders()  # and once more through the task itself, at the real clock
+    assert sent_to() == ["alice@example.org"]
+    assert Delivery.objects.count() == 1
+
+
+def test_a_message_delivered_twice_by_the_broker_sends_once(world, slot):
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    assert sending.deliver(delivery.pk, now=NOW) == "sent"
+    assert sending.deliver(delivery.pk, now=NOW + timedelta(seconds=1)) == "not claimed"
+    assert len(mail.outbox) == 1
+
+
+class FlakyTransport:
+    """The mail server is away for the first `failures` attempts."""
+
+    def __init__(self, failures: int):
+        self.failures = failures
+        self.sent = []
+
+    def send(self, delivery):
+        if self.failures:
+            self.failures -= 1
+            raise TransportError("Mail server unreachable", retryable=True)
+        self.sent.append(delivery.pk)
+
+
+def test_a_task_retried_after_a_temporary_failure_sends_once(world, slot):
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    transport = FlakyTransport(failures=1)
+    with pytest.raises(sending.RetryLater):
+        sending.deliver(delivery.pk, now=NOW, transport=transport)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.last_error) == (Delivery.Status.QUEUED, "Mail server unreachable")
+    assert sending.deliver(delivery.pk, now=NOW + timedelta(seconds=30), transport=transport) == "sent"
+    assert sending.deliver(delivery.pk, now=NOW + timedelta(seconds=31), transport=transport) == "not claimed"
+    delivery.refresh_from_db()
+    assert transport.sent == [delivery.pk]
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
+
+
+def test_a_delivery_fails_for_good_after_the_last_attempt(world, slot, settings):
+    settings.DELIVERY_MAX_ATTEMPTS = 2
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    transport = FlakyTransport(failures=5)
+    with pytest.raises(sending.RetryLater):
+        sending.deliver(delivery.pk, now=NOW, transport=transport)
+    assert sending.deliver(delivery.pk, now=NOW, transport=transport) == "failed"
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, 2)
+
+
+def test_a_refused_recipient_is_not_retried(world, slot, settings, monkeypatch):
+    def refuse(self, fail_silently=False):
+        raise smtplib.SMTPRecipientsRefused({"alice@example.org": (550, b"no such user")})
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", refuse)
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    assert sending.deliver(delivery.pk, now=NOW) == "failed"
+    delivery.refresh_from_db()
+    assert "refused" in delivery.last_error
+
+
+def test_a_worker_that_died_holding_a_claim_is_taken_over_after_the_lease(world, slot, settings):
+    settings.DELIVERY_LEASE_SECONDS = 60
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    assert sending.claim(delivery.pk, NOW) is not None  # ... and the worker is killed here
+    assert sending.deliver(delivery.pk, now=NOW + timedelta(seconds=59)) == "not claimed"
+    assert dispatch.enqueue_ready_deliveries(NOW + timedelta(seconds=59)) == 0
+    assert dispatch.enqueue_ready_deliveries(NOW + timedelta(seconds=61)) == 1  # the tick re-sends it
+    assert sent_to() == ["alice@example.org"]
+
+
+def test_a_reminder_is_cancelled_if_the_dose_was_logged_before_it_went(world, slot):
+    dispatch.queue_injection_reminders(NOW)
+    DoseSlot.objects.filter(pk=slot.pk).update(status=SlotStatus.TAKEN)
+    dispatch.enqueue_ready_deliveries(NOW)
+    assert mail.outbox == []
+    assert Delivery.objects.get().status == Delivery.Status.CANCELLED
+
+
+def test_a_deferred_message_waits_for_the_end_of_quiet_hours_and_then_goes(world, slot):
+    from datetime import time
+
+    from .test_dispatch import prefs
+
+    prefs(world, world.alice_user, quiet_start=time(7, 0), quiet_end=time(9, 0))
+    dispatch.queue_injection_reminders(NOW)
+    dispatch.enqueue_ready_deliveries(NOW)
+    assert mail.outbox == []
+    dispatch.enqueue_ready_deliveries(SLOT_AT + timedelta(hours=1))
+    assert sent_to() == ["alice@example.org"]
+
+
+def test_revoked_access_between_queueing_and_sending_stops_the_message(world, slot):
+    from django.utils import timezone
+
+    from companion.models import CareMembership
+
+    from .test_dispatch import prefs
+
+    prefs(world, world.bob, caregiver_copy=True)
+    dispatch.queue_injection_reminders(NOW)
+    CareMembership.objects.filter(user=world.bob).update(revoked_at=timezone.now())
+    dispatch.enqueue_ready_deliveries(NOW)
+    assert sent_to() == ["alice@example.org"]
+
+
+# --- what the e-mail says ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", [k.value for k in Kind])
+def test_every_kind_renders_subject_text_and_html_with_least_health_information(world, slot, kind):
+    delivery = Delivery.objects.create(
+        kind=kind, patient=world.alice, recipient=world.bob, subject_key=f"slot:{slot.pk}"
+    )
+    message = EmailTransport().render(delivery)
+    html = message.alternatives[0][0]
+    assert message.subject and "\n" not in message.subject
+    for text in (message.subject, message.body, html):
+        assert "Example" not in text  # first names only
+        assert "arthritis" not in text.lower() and "anakinra" not in text.lower()  # no diagnosis, no drug
+        assert " mg" not in text and "mL" not in text  # no dose amounts
+    assert "Alice" in message.body
+    assert message.body.startswith("Hello Bob,")
+    assert f"http://testserver/patients/{world.alice.pk}/" in message.body or "/patients/" in message.body
+    assert "/unsubscribe/" in message.body and "/unsubscribe/" in html
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http")
+
+
+def test_the_reminder_links_to_the_app_and_to_an_unsubscribe_page(world, slot, settings):
+    settings.SITE_URL = "https://companion.example.org"
+    dispatch.queue_injection_reminders(NOW)
+    dispatch.enqueue_ready_deliveries(NOW)
+    (message,) = mail.outbox
+    assert message.subject == "Time for your injection"
+    assert f"https://companion.example.org/patients/{world.alice.pk}/" in message.body
+    assert "https://companion.example.org/unsubscribe/" in message.body
+
+
+# --- two workers at once (PostgreSQL, real row locks) ----------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_at_once_send_one_message_per_slot_and_recipient(on_postgres, world, slot):
+    from .test_dispatch import prefs
+
+    prefs(world, world.bob, caregiver_copy=True)
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def worker():
+        try:
+            barrier.wait()
+            now = NOW
+            dispatch.queue_injection_reminders(now)
+            dispatch.enqueue_ready_deliveries(now)
+            for pk in Delivery.objects.values_list("pk", flat=True):
+                sending.deliver(pk, now=now)
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sent_to() == ["alice@example.org", "bob@example.org"]
+    assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 2
