@@ -37,6 +37,59 @@ class Records:
     reset_token: str
     extra: dict = field(default_factory=dict)
 
+    # Records of other apps are made on first use (lazily imported), so this fixture
+    # keeps working while those apps are being built.
+    def _once(self, key, make):
+        if key not in self.extra:
+            self.extra[key] = make()
+        return self.extra[key]
+
+    def unsubscribe_token(self) -> str:
+        from reminders import services as reminder_services
+
+        return self._once(
+            "unsubscribe", lambda: reminder_services.preference_for_membership(self.bob_membership).unsubscribe_token
+        )
+
+    def feed_token(self) -> str:
+        from reminders import services as reminder_services
+
+        patient, by = self.regimen.patient, self.bob_membership.patient.account
+        return self._once("feed", lambda: reminder_services.regenerate_feed(patient=patient, by=by).token)
+
+    def fridge_syringe_id(self) -> int:
+        from django.utils import timezone
+
+        from doses.models import FridgeSyringe
+
+        patient = self.regimen.patient
+        return self._once(
+            "fridge", lambda: FridgeSyringe.objects.create(patient=patient, taken_out_at=timezone.now()).pk
+        )
+
+    def medicine_id(self) -> int:
+        from doses.models import MedicineCategory, OtherMedicine
+
+        patient = self.regimen.patient
+        return self._once(
+            "medicine",
+            lambda: (
+                OtherMedicine.objects.create(
+                    patient=patient, name="Methotrexate", category=MedicineCategory.IMMUNOSUPPRESSANT
+                ).pk
+            ),
+        )
+
+    def awaiting_regimen(self) -> Regimen:
+        """A version alice entered herself, awaiting a clinician's confirmation."""
+        patient = self.regimen.patient
+        return self._once(
+            "awaiting",
+            lambda: start_adult_regimen(
+                patient, patient.account, confirmed=False, starts_on=patient.local_today() + timedelta(days=1)
+            ),
+        )
+
 
 @pytest.fixture
 def records(world) -> Records:
@@ -90,3 +143,9 @@ def snapshot() -> dict[str, list[dict]]:
 
 def changed_tables(before: dict, after: dict) -> list[str]:
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+
+
+def only_insertions(before: list[dict], after: list[dict]) -> bool:
+    """True when `after` is `before` plus new rows: nothing that existed changed or went."""
+    after_by_pk = {row["id"]: row for row in after if "id" in row}
+    return all(after_by_pk.get(row.get("id")) == row for row in before)

@@ -14,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from .conftest import changed_tables, snapshot
+from .conftest import changed_tables, only_insertions, snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -54,6 +55,9 @@ CONFIRMERS = circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND)  # Capability.C
 SIGNED_IN = expect(OK)  # any signed-in person, about their own things only
 PUBLIC = expect(OK, anonymous=OK)
 POST_ONLY = expect(NOT_ALLOWED)  # GET on an action: sign in first, then 405
+READ_ONLY = expect(NOT_ALLOWED)  # POST on a page that only reads: sign in first, then 405
+# People outside alice's circle: a page they may open must never show her name.
+OUTSIDERS = ("other_clinician", "revoked_caregiver", "stranger")
 
 
 def denied(outcome) -> bool:
@@ -73,6 +77,30 @@ class Route:
 
 def alice(w, r) -> dict:
     return {"patient_id": w.alice.pk}
+
+
+FORM = (MOVED, OK)  # a permitted person's form: saved and redirected, or shown again with a message
+LOGGED = circle_only(patient=FORM, caregiver=FORM, clinician=NOT_FOUND)  # POST needs Capability.LOG
+
+
+def today(w) -> str:
+    return w.alice.local_today().isoformat()
+
+
+def injection_data(w, r) -> dict:
+    from django.utils import timezone
+
+    from doses import rules
+
+    taken = timezone.localtime(timezone.now(), w.alice.zone) - timedelta(minutes=1)
+    return {
+        "taken_at": taken.strftime("%Y-%m-%dT%H:%M"),
+        "dose_mg": "100",
+        "injected_by": "self",
+        "site_spot": "abdomen-left-1",
+        "notes": "",
+        **{f"prep_{check.key}": "yes" for check in rules.PREP_CHECKS},
+    }
 
 
 def patient_profile_data(w, r, **extra) -> dict:
@@ -182,10 +210,134 @@ ROUTES: dict[str, Route] = {
     "manifest": Route(guard="public", get=PUBLIC),
     # --- doses: today page and injection log ---
     "doses:today": Route(kwargs=alice, get=VIEWERS),
-    # --- doses: regimen ---
+    "doses:log": Route(
+        kwargs=alice,
+        get=LOGGERS,
+        post=circle_only(patient=FORM, caregiver=FORM, clinician=NOT_FOUND),
+        data=injection_data,
+    ),
+    "doses:not_taken": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "slot_id": r.slot.pk},
+        get=LOGGERS,
+        post=circle_only(patient=FORM, caregiver=FORM, clinician=NOT_FOUND),
+        data=lambda w, r: {"reason": "forgot"},
+    ),
+    "doses:discard": Route(
+        kwargs=alice,
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=NOT_FOUND),
+        data=lambda w, r: {"reason": "damaged"},
+    ),
+    # --- doses: side effects, supply, fridge, medicines, vaccines, labs (GET: VIEW, POST: LOG) ---
+    "doses:side_effects": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {"symptom": "headache", "severity": "mild", "started_on": today(w), "description": ""},
+    ),
+    "doses:side_effect_detail": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "side_effect_id": r.side_effect.pk}, get=VIEWERS
+    ),
+    "doses:side_effect_resolve": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "side_effect_id": r.side_effect.pk},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=NOT_FOUND),
+    ),
+    "doses:supply": Route(kwargs=alice, get=VIEWERS, post=LOGGED, data=lambda w, r: {"boxes": "2", "on": today(w)}),
+    "doses:supply_correct": Route(
+        kwargs=alice,
+        get=POST_ONLY,
+        post=circle_only(patient=FORM, caregiver=FORM, clinician=NOT_FOUND),
+        data=lambda w, r: {"actual_count": "5", "note": "counted"},
+    ),
+    "doses:fridge": Route(kwargs=alice, get=VIEWERS, post=LOGGED, data=lambda w, r: {"taken_out_at": ""}),
+    "doses:fridge_close": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "fridge_syringe_id": r.fridge_syringe_id()},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=NOT_FOUND),
+        data=lambda w, r: {"outcome": "put_back"},
+    ),
+    "doses:medicines": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {"name": "Folic acid", "category": "", "started_on": ""},
+    ),
+    "doses:medicine_stop": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "medicine_id": r.medicine_id()},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=NOT_FOUND),
+    ),
+    "doses:vaccinations": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {"name": "Pneumococcal", "given_on": today(w), "is_live": "no"},
+    ),
+    "doses:baseline": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {
+            "active_infection": "no",
+            "ecoli_protein_allergy": "no",
+            "latex_allergy": "no",
+            "pregnant_or_breastfeeding": "no",
+        },
+    ),
+    "doses:labs": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {"lab_test": "", "done_on": today(w), "neutrophils_10e9_per_l": "3.1"},
+    ),
+    # --- doses: regimen and calculator ---
     "doses:regimen": Route(kwargs=alice, get=VIEWERS),
+    "doses:regimen_new": Route(
+        kwargs=alice,
+        get=PRESCRIBERS,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=MOVED),
+        data=lambda w, r: {
+            "dose_basis": "fixed",
+            "interval_days": "1",
+            "administrations_per_day": "1",
+            "time_1": "09:00",
+            "starts_on": (w.alice.local_today() + timedelta(days=2)).isoformat(),
+            "change_reason": "Later in the morning",
+        },
+    ),
+    "doses:regimen_confirm": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "regimen_id": r.awaiting_regimen().pk},
+        get=POST_ONLY,
+        post=circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND, clinician=MOVED),
+    ),
+    "doses:calculator": Route(kwargs=alice, get=VIEWERS),
+    "doses:calculator_any": Route(guard="account", get=SIGNED_IN),
     # --- doses: clinician panel, patient page, exports ---
-    "doses:panel": Route(guard="account", get=SIGNED_IN),
+    "doses:panel": Route(guard="account", get=SIGNED_IN, post=READ_ONLY),  # each sees only their own patients
+    "doses:patient": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    "doses:report": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    "doses:export_csv": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    "doses:export_fhir": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    # --- reminders: preferences, unsubscribe, calendar feeds, status ---
+    "reminders:preferences": Route(
+        kwargs=alice,
+        get=VIEWERS,  # each member edits their own preferences for alice
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=MOVED),
+        data=lambda w, r: {"care_alerts": "on", "quiet_start": "", "quiet_end": "", "time_zone": ""},
+    ),
+    # Token-guarded: the e-mail's link changes only the one preference row it names.
+    "reminders:unsubscribe": Route(
+        guard="token", kwargs=lambda w, r: {"token": r.unsubscribe_token()}, get=PUBLIC, post=PUBLIC
+    ),
+    # Token-guarded: the calendar app has no session; the unguessable key is the credential.
+    "reminders:feed": Route(guard="token", kwargs=lambda w, r: {"token": r.feed_token()}, get=PUBLIC),
+    "reminders:feed_settings": Route(kwargs=alice, get=MANAGERS),
+    "reminders:feed_regenerate": Route(
+        kwargs=alice, get=POST_ONLY, post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND)
+    ),
+    # Staff only; everyone else, signed in or not, is told nothing is there.
+    "reminders:status": Route(guard="staff", get=expect(NOT_FOUND)),
 }
 
 # The admin site is a namespace of its own: staff only, checked in test_admin_is_for_staff_only.
@@ -273,13 +425,17 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
             else:
                 response = client.post(url, route.data(world, records))
             _check(response, outcome, who=who, what=f"{method.upper()} {name} ({url})")
+            if who in OUTSIDERS and route.guard in ("patient", "account") and response.status_code < 300:
+                assert world.alice.display_name not in response.content.decode(errors="replace"), (
+                    f"{method.upper()} {name} shows alice's name to {who}"
+                )
             if denied(outcome) or method == "get":
                 after = snapshot()
                 changed = changed_tables(before, after)
                 if method == "get" and not denied(outcome):
-                    # Reading may create things a page needs (e.g. dose slots), never change the record:
-                    # only insertions into the schedule are tolerated.
-                    changed = [t for t in changed if t != "doses.DoseSlot" or len(after[t]) < len(before[t])]
+                    # Reading may create what a page needs (dose slots, a preference row with defaults),
+                    # never change or remove a row.
+                    changed = [t for t in changed if not only_insertions(before[t], after[t])]
                 assert not changed, f"{method.upper()} {name} as {who} ({response.status_code}) changed {changed}"
             transaction.set_rollback(True)
 
@@ -310,7 +466,7 @@ def test_patient_urls_for_an_unknown_or_other_patient_are_404(world, records, cl
             )
             if route.post is not None:
                 response = client.post(url, route.data(world, records))
-                assert response.status_code == 404, f"POST {name} for patient {patient_id} as {who}"
+                assert response.status_code in (404, 405), f"POST {name} for patient {patient_id} as {who}"
             assert not changed_tables(before, snapshot())
 
 
