@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
@@ -18,6 +19,7 @@ from django.db.models import (
     F,
     FloatField,
     IntegerField,
+    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -31,10 +33,12 @@ from django.utils import timezone
 
 from companion.models import CareRole, Indication, Patient
 
-from . import adherence, sites
+from . import adherence, rules, sites
 from .adherence import ATTENTION_POINTS, MISSED_RUN_FLAG_AT, Ratio
 from .models import (
+    BaselineChecklist,
     DoseSlot,
+    FridgeSyringe,
     Injection,
     LabTest,
     MedicineCategory,
@@ -44,7 +48,355 @@ from .models import (
     SideEffect,
     SlotStatus,
     SupplyEvent,
+    Vaccination,
 )
+
+# ---------------------------------------------------------------------------
+# --- today page and injection log (injection-log helper) ---
+# ---------------------------------------------------------------------------
+
+RECENT_INJECTIONS = 5
+LAB_DUE_SOON_DAYS = 7  # AE-LABS: a neutrophil count due within a week shows on Today
+DOSE_STATE_LABELS = {
+    "done": "Done",
+    "due": "Due",
+    "late": "Late",
+    "missed": "Missed",
+    "not_taken": "Not taken",
+    "upcoming": "Later",
+}
+
+
+def skip_cut_off_hours() -> float:
+    """MISS-SKIP: the configured "almost time for the next dose" cut-off, in hours."""
+    return float(settings.MISSED_DOSE_SKIP_WITHIN_HOURS)
+
+
+def hours_text(hours: float) -> str:
+    return f"{hours:g} hour" + ("" if hours == 1 else "s")
+
+
+def local_when(moment: datetime, today: date, zone: zoneinfo.ZoneInfo) -> str:
+    """'08:00 today', '20:00 yesterday', '08:00 tomorrow' or 'Wed 25 Nov 08:00' (SCHED-TZ)."""
+    local = moment.astimezone(zone)
+    days = (local.date() - today).days
+    named = {0: "today", -1: "yesterday", 1: "tomorrow"}.get(days)
+    return f"{local:%H:%M} {named}" if named else f"{local:%a %d %b %H:%M}"
+
+
+@dataclass(frozen=True)
+class MissedDoseAdvice:
+    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out."""
+
+    action: str  # "take" or "skip"
+    rule_id: str
+    headline: str
+    reason: str
+    cut_off: str
+
+
+def missed_dose_advice_for(
+    *, scheduled_at: datetime, next_at: datetime, now: datetime, today: date, zone: zoneinfo.ZoneInfo
+) -> MissedDoseAdvice:
+    """The rule's answer (rules.missed_dose_advice) with its reason and explicit cut-off."""
+    configured = skip_cut_off_hours()
+    skip_within = rules.default_skip_within(next_at - scheduled_at, configured)
+    action = rules.missed_dose_advice(scheduled_at, next_at, now, skip_within)
+    hours = skip_within.total_seconds() / 3600
+    skip_from = local_when(next_at - skip_within, today, zone)
+    next_text = local_when(next_at, today, zone)
+    # The cut-off is shown to the user, as MISS-SKIP asks ("define almost time explicitly").
+    cut_off = f"If your next dose is due within {hours_text(hours)}, skip the missed one."
+    if hours < configured:
+        cut_off += f" (Usually {hours_text(configured)}; shorter here because your doses are closer together.)"
+    if action == "take":
+        return MissedDoseAdvice(
+            action="take",
+            rule_id="MISS-TAKE",
+            headline="Take it now",
+            reason=(
+                "Take a missed dose as soon as you remember (MISS-TAKE). "
+                f"After {skip_from}, skip it instead and take the next dose at {next_text} (MISS-SKIP)."
+            ),
+            cut_off=cut_off,
+        )
+    return MissedDoseAdvice(
+        action="skip",
+        rule_id="MISS-SKIP",
+        headline="Skip this dose",
+        reason=(
+            f"Your next dose is due at {next_text}, so skip the missed one and carry on with your usual "
+            "schedule (MISS-SKIP). Never take a double dose to make up for a missed one (MISS-NODOUBLE)."
+        ),
+        cut_off=cut_off,
+    )
+
+
+def dose_state(slot: DoseSlot, window: rules.DoseWindow, now: datetime) -> str:
+    """done / not_taken / missed / late / due / upcoming, from the slot's status and its window."""
+    if slot.status == SlotStatus.TAKEN:
+        return "done"
+    if slot.status == SlotStatus.NOT_TAKEN:
+        return "not_taken"
+    if now >= window.closes_at:
+        return "missed"  # past the MISS-SKIP cut-off: the next dose's window has opened
+    if now >= slot.scheduled_at:
+        return "late"  # MISS-TAKE: still in its window
+    if now >= window.opens_at:
+        return "due"
+    return "upcoming"
+
+
+@dataclass
+class SlotView:
+    slot: DoseSlot
+    state: str
+    window: rules.DoseWindow
+    next_at: datetime
+    advice: MissedDoseAdvice | None = None
+
+    @property
+    def label(self) -> str:
+        return DOSE_STATE_LABELS[self.state]
+
+    @property
+    def can_log(self) -> bool:
+        """Logged now or back-dated: any dose not yet taken whose window has opened."""
+        return self.state in ("due", "late", "missed", "not_taken")
+
+    @property
+    def can_mark_not_taken(self) -> bool:
+        return self.state in ("due", "late", "missed")
+
+
+@dataclass(frozen=True)
+class SiteHistory:
+    """When each spot was last used (SITE-ROTATE), from one grouped query."""
+
+    last_used: dict[str, datetime]
+
+    @property
+    def last_spot(self) -> str | None:
+        return max(self.last_used, key=self.last_used.__getitem__) if self.last_used else None
+
+    @property
+    def last_spot_label(self) -> str:
+        return sites.spot_label(self.last_spot) if self.last_spot else ""
+
+    def suggested(self, someone_else: bool) -> str:
+        """SITE-ROTATE: the least recently used spot allowed (SITE-SELF / SITE-OTHER)."""
+        return sites.suggest_next_spot(self.last_used, someone_else)
+
+
+def site_history(patient: Patient) -> SiteHistory:
+    rows = Injection.objects.filter(patient=patient).values("site_spot").annotate(last=Max("taken_at")).order_by()
+    return SiteHistory(last_used={row["site_spot"]: row["last"] for row in rows if row["site_spot"] in sites.ALL_SPOTS})
+
+
+@dataclass(frozen=True)
+class SupplyStatus:
+    syringes: int
+    days: int | None  # None when there is no regimen to count days against
+    recorded: bool  # False until the first pick-up or correction is entered
+
+
+@dataclass(frozen=True)
+class AttentionItem:
+    level: str  # a Bootstrap contextual colour: danger, warning, info
+    title: str
+    text: str
+    rule_id: str = ""
+    fridge_syringe_id: int | None = None
+
+
+@dataclass
+class TodaySummary:
+    patient: Patient
+    now: datetime  # aware, in the patient's zone
+    today: date
+    regimen: Regimen | None
+    slots: list[SlotView]
+    current: SlotView | None  # the dose whose window contains now
+    next_dose: SlotView | None  # the next dose to give (the current one if still open)
+    sites: SiteHistory
+    supply: SupplyStatus
+    attention: list[AttentionItem]
+    recent: list[Injection]
+    skip_within_hours: float
+
+    @property
+    def suggested_spot(self) -> str:
+        return self.sites.suggested(False)
+
+    @property
+    def suggested_spot_label(self) -> str:
+        return sites.spot_label(self.suggested_spot)
+
+
+def _schedule_times(patient: Patient, first_day: date, last_day: date) -> tuple[list[datetime], Regimen | None]:
+    """Every scheduled time of the versions in force between two local days (one query).
+
+    The same neighbours services.window_for_slot uses, so Today shows the windows that
+    logging enforces (MISS-NODOUBLE), without a query per dose.
+    """
+    versions = list(
+        Regimen.objects.filter(patient=patient, starts_on__lte=last_day).filter(
+            Q(ends_on__isnull=True) | Q(ends_on__gt=first_day)
+        )
+    )
+    times: set[datetime] = set()
+    current = None
+    for version in versions:
+        version.patient = patient  # slot_datetimes needs the zone; no query per version
+        times.update(version.slot_datetimes(first_day, last_day))
+        if version.ends_on is None:
+            current = version
+    return sorted(times), current
+
+
+def _window(slot: DoseSlot, times: list[datetime], interval_days: int) -> tuple[rules.DoseWindow, datetime]:
+    ordered = sorted(set(times) | {slot.scheduled_at})
+    index = ordered.index(slot.scheduled_at)
+    previous = ordered[index - 1] if index > 0 else None
+    following = ordered[index + 1] if index + 1 < len(ordered) else slot.scheduled_at + timedelta(days=interval_days)
+    window = rules.dose_window(slot.scheduled_at, following, previous, timedelta(hours=skip_cut_off_hours()))
+    return window, following
+
+
+def _slot_view(slot: DoseSlot, times: list[datetime], interval_days: int, now: datetime, today: date, zone) -> SlotView:
+    window, next_at = _window(slot, times, interval_days)
+    state = dose_state(slot, window, now)
+    advice = None
+    if state in ("late", "missed"):
+        advice = missed_dose_advice_for(
+            scheduled_at=slot.scheduled_at, next_at=next_at, now=now, today=today, zone=zone
+        )
+    return SlotView(slot=slot, state=state, window=window, next_at=next_at, advice=advice)
+
+
+def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, today: date) -> list[AttentionItem]:
+    zone = patient.zone
+    items: list[AttentionItem] = []
+    serious = SideEffect.objects.filter(patient=patient, is_serious=True, resolved_at__isnull=True).order_by(
+        "-started_on"
+    )[:3]
+    for effect in serious:
+        items.append(
+            AttentionItem(
+                "danger",
+                f"Serious symptom: {effect.description or effect.symptom.replace('_', ' ')}",
+                f"Logged as starting {effect.started_on:%a %d %b}. Call the doctor now if you have not "
+                "already (AE-SERIOUS). Trouble breathing or collapse: call 911.",
+                "AE-SERIOUS",
+            )
+        )
+    for fridge in FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).order_by("taken_out_at")[:3]:
+        if fridge.use_by <= now:
+            items.append(
+                AttentionItem(
+                    "danger",
+                    "Do not use the syringe out of the fridge",
+                    f"It was taken out at {local_when(fridge.taken_out_at, today, zone)} and has been at room "
+                    "temperature for more than 24 hours (PREP-24H).",
+                    "PREP-24H",
+                    fridge.pk,
+                )
+            )
+        else:
+            items.append(
+                AttentionItem(
+                    "warning",
+                    "A syringe is out of the fridge",
+                    f"Use it by {local_when(fridge.use_by, today, zone)} (PREP-24H).",
+                    "PREP-24H",
+                    fridge.pk,
+                )
+            )
+    if regimen is not None and not regimen.is_confirmed:
+        items.append(
+            AttentionItem(
+                "info",
+                "Regimen not yet confirmed",
+                "A clinician has not confirmed this regimen yet. Keep following your prescription.",
+            )
+        )
+    due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
+    for lab in LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]:
+        when = "overdue since" if lab.due_on < today else "due"
+        items.append(
+            AttentionItem(
+                "warning" if lab.due_on < today else "info",
+                f"Blood test {when} {lab.due_on:%a %d %b}",
+                f"Neutrophil count ({lab.label}). Keep your lab appointments (AE-LABS).",
+                "AE-LABS",
+            )
+        )
+    return items
+
+
+def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary:
+    """Everything the Today page shows, in a fixed number of queries whatever the history.
+
+    Slots are read for a few days around now only; spots, supply and symptoms are
+    aggregated in SQL.
+    """
+    now = (now or timezone.now()).astimezone(patient.zone)
+    today = patient.local_today(now)
+    times, regimen = _schedule_times(patient, today - timedelta(days=5), today + timedelta(days=6))
+    nearby = list(
+        DoseSlot.objects.filter(
+            patient=patient, scheduled_at__gte=now - timedelta(days=2), scheduled_at__lt=now + timedelta(days=3)
+        )
+        .select_related("injection__logged_by", "status_changed_by")
+        .order_by("scheduled_at")
+    )
+    interval = regimen.interval_days if regimen else 1
+    views = [_slot_view(slot, times, interval, now, today, patient.zone) for slot in nearby]
+    current = next((v for v in views if now in v.window), None)
+    shown = [
+        v
+        for v in views
+        if v.slot.local_date == today
+        or v is current
+        # A dose missed or left open in the last day still shows, with its advice.
+        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - timedelta(hours=24))
+    ]
+    if current is not None and current.state in ("due", "late"):
+        next_dose = current
+    else:
+        next_dose = next((v for v in views if v.slot.scheduled_at > now and v.state in ("due", "upcoming")), None)
+    supply_row = SupplyEvent.objects.filter(patient=patient).aggregate(
+        total=Sum("syringes"),
+        # "recorded" once a count exists: a pick-up or a correction, not doses alone.
+        n=Count("pk", filter=Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])),
+    )
+    syringes = supply_row["total"] or 0
+    days = None
+    if regimen is not None:
+        days = rules.days_of_supply(
+            max(syringes, 0),
+            dose_mg=regimen.dose_per_administration_mg,
+            administrations_per_day=regimen.administrations_per_day,
+            interval_days=regimen.interval_days,
+        )
+    recent = list(
+        Injection.objects.filter(patient=patient).select_related("logged_by").order_by("-taken_at")[:RECENT_INJECTIONS]
+    )
+    return TodaySummary(
+        patient=patient,
+        now=now,
+        today=today,
+        regimen=regimen,
+        slots=shown,
+        current=current,
+        next_dose=next_dose,
+        sites=site_history(patient),
+        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"])),
+        attention=_attention_items(patient, regimen, now, today),
+        recent=recent,
+        skip_within_hours=skip_cut_off_hours(),
+    )
+
 
 # ---------------------------------------------------------------------------
 # --- clinician panel, patient page, exports (dashboard helper) ---
@@ -637,3 +989,123 @@ def export_side_effects(patient: Patient, date_range: DateRange) -> QuerySet[Sid
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
         .order_by("started_on", "pk")
     )
+
+
+# ---------------------------------------------------------------------------
+# --- side effects, supply, fridge, medicines, vaccines, labs (records helper) ---
+# ---------------------------------------------------------------------------
+
+
+def side_effects_for_page(patient: Patient) -> tuple[list[SideEffect], list[SideEffect]]:
+    """(open, resolved) symptoms, newest first; one query, whoever logged them joined in."""
+    rows = list(
+        SideEffect.objects.filter(patient=patient)
+        .select_related("logged_by", "injection")
+        .order_by("-started_on", "-logged_at")[:200]
+    )
+    return [r for r in rows if r.resolved_at is None], [r for r in rows if r.resolved_at is not None]
+
+
+RECENT_INJECTIONS_DAYS = 14  # AE-ISR-DURATION: a site reaction is linked to a recent injection
+
+
+def recent_injections(patient: Patient, now: datetime | None = None) -> QuerySet[Injection]:
+    now = now or timezone.now()
+    return Injection.objects.filter(
+        patient=patient, taken_at__gte=now - timedelta(days=RECENT_INJECTIONS_DAYS)
+    ).order_by("-taken_at")
+
+
+@dataclass(frozen=True)
+class SupplySummary:
+    on_hand: int
+    days_left: int | None  # None without a current regimen
+    runs_out_on: date | None
+    syringes_per_dose: int | None
+    regimen: Regimen | None
+    last_pickup: SupplyEvent | None
+
+
+def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySummary:
+    """SUPPLY-BOX: syringes on hand (the ledger sum) and how many days they last at the current regimen."""
+    now = now or timezone.now()
+    on_hand = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
+    regimen = Regimen.objects.current().filter(patient=patient).first()
+    last_pickup = (
+        SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.PICKUP).order_by("-occurred_at").first()
+    )
+    if regimen is None:
+        return SupplySummary(on_hand, None, None, None, None, last_pickup)
+    days = rules.days_of_supply(
+        on_hand,
+        dose_mg=regimen.dose_per_administration_mg,
+        administrations_per_day=regimen.administrations_per_day,
+        interval_days=regimen.interval_days,
+    )
+    per_dose = rules.syringes_per_dose(regimen.dose_per_administration_mg)
+    today = patient.local_today(now)
+    return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup)
+
+
+def supply_history(patient: Patient, limit: int = 50) -> QuerySet[SupplyEvent]:
+    return SupplyEvent.objects.filter(patient=patient).select_related("recorded_by").order_by("-occurred_at")[:limit]
+
+
+def open_fridge_syringes(patient: Patient) -> QuerySet[FridgeSyringe]:
+    """PREP-24H: syringes out of the fridge and not yet used, discarded or put back."""
+    return FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).select_related("recorded_by")
+
+
+def medicines_for_page(patient: Patient) -> tuple[list[OtherMedicine], list[OtherMedicine]]:
+    """(current, stopped) other medicines; interactions (IX-TNF, IX-BIOLOGIC) first."""
+    order = Case(
+        When(category__in=[MedicineCategory.TNF_ANTAGONIST, MedicineCategory.OTHER_BIOLOGIC], then=Value(0)),
+        When(category=MedicineCategory.IMMUNOSUPPRESSANT, then=Value(1)),
+        default=Value(2),
+        output_field=IntegerField(),
+    )
+    rows = list(
+        OtherMedicine.objects.filter(patient=patient)
+        .select_related("recorded_by")
+        .annotate(interaction_order=order)
+        .order_by("interaction_order", "name")
+    )
+    return [m for m in rows if m.stopped_on is None], [m for m in rows if m.stopped_on is not None]
+
+
+def vaccinations_for_page(patient: Patient) -> QuerySet[Vaccination]:
+    return Vaccination.objects.filter(patient=patient).select_related("recorded_by").order_by("-given_on")
+
+
+def baseline_for(patient: Patient) -> BaselineChecklist | None:
+    return BaselineChecklist.objects.filter(patient=patient).select_related("completed_by").first()
+
+
+def needs_baseline_checklist(patient: Patient) -> bool:
+    """Shown on first use: the before-you-start checklist has not been answered yet."""
+    return not BaselineChecklist.objects.filter(patient=patient).exists()
+
+
+@dataclass(frozen=True)
+class LabRow:
+    test: LabTest
+    status: str  # "done", "overdue", "due" (within 14 days) or "later"
+
+
+LAB_DUE_SOON_DAYS = 14
+
+
+def lab_tests_for_page(patient: Patient, today: date) -> list[LabRow]:
+    """AE-LABS: the scheduled neutrophil counts with their state, in due-date order."""
+    rows = []
+    for test in LabTest.objects.filter(patient=patient).select_related("recorded_by").order_by("due_on", "label"):
+        if test.done_on:
+            status = "done"
+        elif test.due_on < today:
+            status = "overdue"
+        elif test.due_on <= today + timedelta(days=LAB_DUE_SOON_DAYS):
+            status = "due"
+        else:
+            status = "later"
+        rows.append(LabRow(test, status))
+    return rows

@@ -22,4 +22,8 @@ urlpatterns = [
     path("calculator/", regimen.calculator_any, name="calculator_any"),
     # --- clinician panel, patient page, exports (views/dashboard.py) ---
     path("panel/", dashboard.panel, name="panel"),
+    path("patients/<int:patient_id>/overview/", dashboard.patient, name="patient"),
+    path("patients/<int:patient_id>/report/", dashboard.report, name="report"),
+    path("patients/<int:patient_id>/export/doses.csv", dashboard.export_csv, name="export_csv"),
+    path("patients/<int:patient_id>/export/fhir.json", dashboard.export_fhir, name="export_fhir"),
 ]

@@ -1,13 +1,226 @@
-from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+"""Clinician panel, patient page, exports (CSV, FHIR R4 Bundle) and the printable report.
 
-from companion.access import patients_visible_to
-from companion.models import CareRole
+The panel lists only patients who linked the signed-in person as their clinician;
+anyone else signed in gets the same page with no rows (it reveals nothing, and a
+clinician whose first patient has not linked them yet sees the same). Everything about
+one patient starts with `patient_for(..., VIEW)`: the patient, a parent, a caregiver or
+a clinician in the circle; everyone else gets a 404.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from companion.access import Capability, patient_for
+from companion.models import Indication
+
+from .. import charts, fhir, selectors, sites
+from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
 
 
 @login_required
+@require_GET
 def panel(request):
-    patients = patients_visible_to(request.user).filter(
-        memberships__user=request.user, memberships__role=CareRole.CLINICIAN, memberships__revoked_at__isnull=True
+    filters = selectors.PanelFilters(
+        q=request.GET.get("q", ""),
+        flag=request.GET.get("flag", ""),
+        indication=request.GET.get("indication", ""),
+        age=request.GET.get("age", ""),
     )
-    return render(request, "doses/panel.html", {"patients": patients})
+    sort = request.GET.get("sort", "attention")
+    sort = sort if sort in selectors.PANEL_SORTS else "attention"
+    result = selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
+    keep = {
+        k: v
+        for k, v in {"q": filters.q, "flag": filters.flag, "indication": filters.indication, "age": filters.age}.items()
+        if v
+    }
+    return render(
+        request,
+        "doses/dashboard/panel.html",
+        {
+            "result": result,
+            "filters": filters,
+            "sort": sort,
+            "sort_label": selectors.PANEL_SORTS[sort],
+            "sorts": selectors.PANEL_SORTS,
+            "flags": selectors.PANEL_FLAGS,
+            "indications": Indication.choices,
+            "filter_query": urlencode(keep),
+            "page_query": urlencode({**keep, "sort": sort}),
+            "pdc_days": selectors.PDC_DAYS,
+        },
+    )
+
+
+def _range_or_400(request, patient, template_context: dict):
+    """The date range asked for, or a 400 page that says why and keeps what was typed."""
+    try:
+        return selectors.parse_date_range(
+            request.GET.get("start"), request.GET.get("end"), today=patient.local_today()
+        ), None
+    except selectors.BadDateRange as error:
+        context = {
+            "patient": patient,
+            "reason": str(error),
+            "start": request.GET.get("start", "")[:20],
+            "end": request.GET.get("end", "")[:20],
+            **template_context,
+        }
+        return None, render(request, "doses/dashboard/bad_range.html", context, status=400)
+
+
+def _range_query(date_range) -> str:
+    return urlencode({"start": date_range.start.isoformat(), "end": date_range.end.isoformat()})
+
+
+@login_required
+@require_GET
+def patient(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    date_range, bad = _range_or_400(request, patient, {"action": "doses:patient"})
+    if bad:
+        return bad
+    overview = selectors.patient_overview(patient, date_range)
+    return render(request, "doses/dashboard/patient.html", _patient_context(patient, overview))
+
+
+def _patient_context(patient, overview) -> dict:
+    return {
+        "patient": patient,
+        "o": overview,
+        "row": overview.summary,
+        "calendar": charts.calendar(overview.weeks),
+        "legend": charts.legend(),
+        "bars": charts.weekly_bars(overview.weekly),
+        "body": charts.body_map(overview.zone_counts),
+        "range_query": _range_query(overview.range),
+        "pdc_days": selectors.PDC_DAYS,
+    }
+
+
+@login_required
+@require_GET
+def report(request, patient_id):
+    """A printable report to bring to an appointment (print stylesheet in app.css)."""
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    date_range, bad = _range_or_400(request, patient, {"action": "doses:report"})
+    if bad:
+        return bad
+    overview = selectors.patient_overview(patient, date_range)
+    context = _patient_context(patient, overview)
+    context["doses"] = [
+        (slot, _spot(slot.injection.site_spot) if slot.status == SlotStatus.TAKEN else "")
+        for slot in selectors.export_doses(patient, date_range)
+    ]
+    context["report"] = True
+    context["printed_at"] = timezone.localtime(timezone.now(), patient.zone)
+    return render(request, "doses/dashboard/report.html", context)
+
+
+CSV_COLUMNS = [
+    "record",
+    "local_date",
+    "scheduled_at",
+    "status",
+    "not_taken_reason",
+    "taken_at",
+    "dose_mg",
+    "site",
+    "injected_by",
+    "symptom",
+    "description",
+    "severity",
+    "serious",
+    "site_reaction",
+    "started_on",
+    "resolved_at",
+]
+
+
+def _cell(value) -> str:
+    """Text typed by people could start a spreadsheet formula; a leading quote keeps it text."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def _filename(patient, date_range, extension: str) -> str:
+    return f"anakinra-{patient.pk}-{date_range.start}-{date_range.end}.{extension}"
+
+
+@login_required
+@require_GET
+def export_csv(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    date_range, bad = _range_or_400(request, patient, {"action": "doses:export_csv"})
+    if bad:
+        return bad
+    zone = patient.zone
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{_filename(patient, date_range, "csv")}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    statuses, reasons = dict(SlotStatus.choices), dict(NotTakenReason.choices)
+    injected, severities = dict(InjectedBy.choices), dict(Severity.choices)
+    for slot in selectors.export_doses(patient, date_range):
+        injection = getattr(slot, "injection", None)
+        writer.writerow(
+            [
+                "dose",
+                slot.local_date.isoformat(),
+                timezone.localtime(slot.scheduled_at, zone).isoformat(),
+                statuses.get(slot.status, slot.status),
+                reasons.get(slot.not_taken_reason, ""),
+                timezone.localtime(injection.taken_at, zone).isoformat() if injection else "",
+                injection.dose_mg if injection else slot.dose_mg,
+                _cell(_spot(injection.site_spot)) if injection else "",
+                injected.get(injection.injected_by, "") if injection else "",
+            ]
+            + [""] * 7
+        )
+    for effect in selectors.export_side_effects(patient, date_range):
+        writer.writerow(
+            ["side_effect", effect.started_on.isoformat()]
+            + [""] * 7
+            + [
+                _cell(effect.symptom),
+                _cell(effect.description),
+                severities.get(effect.severity, effect.severity),
+                "yes" if effect.is_serious else "no",
+                "yes" if effect.is_site_reaction else "no",
+                effect.started_on.isoformat(),
+                timezone.localtime(effect.resolved_at, zone).isoformat() if effect.resolved_at else "",
+            ]
+        )
+    return response
+
+
+def _spot(spot: str) -> str:
+    try:
+        return sites.spot_label(spot)
+    except ValueError:
+        return spot
+
+
+@login_required
+@require_GET
+def export_fhir(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    date_range, bad = _range_or_400(request, patient, {"action": "doses:export_fhir"})
+    if bad:
+        return bad
+    bundle = fhir.patient_bundle(patient, date_range)
+    response = HttpResponse(
+        json.dumps(json.loads(bundle.model_dump_json(exclude_none=True)), indent=2),
+        content_type="application/fhir+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_filename(patient, date_range, "fhir.json")}"'
+    return response
