@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import dashboard, regimen, today
+from .views import dashboard, records, regimen, today
 
 app_name = "doses"
 
@@ -10,6 +10,34 @@ urlpatterns = [
     # --- today page and injection log (views/today.py, views/log.py) ---
     path("patients/<int:patient_id>/", today.today, name="today"),
     # --- side effects, supply, fridge, medicines, vaccines, labs (views/records.py) ---
+    path("patients/<int:patient_id>/side-effects/", records.side_effects, name="side_effects"),
+    path(
+        "patients/<int:patient_id>/side-effects/<int:side_effect_id>/",
+        records.side_effect_detail,
+        name="side_effect_detail",
+    ),
+    path(
+        "patients/<int:patient_id>/side-effects/<int:side_effect_id>/resolve/",
+        records.side_effect_resolve,
+        name="side_effect_resolve",
+    ),
+    path("patients/<int:patient_id>/supply/", records.supply, name="supply"),
+    path("patients/<int:patient_id>/supply/count/", records.supply_correct, name="supply_correct"),
+    path("patients/<int:patient_id>/fridge/", records.fridge, name="fridge"),
+    path(
+        "patients/<int:patient_id>/fridge/<int:fridge_syringe_id>/close/",
+        records.fridge_close,
+        name="fridge_close",
+    ),
+    path("patients/<int:patient_id>/medicines/", records.medicines, name="medicines"),
+    path(
+        "patients/<int:patient_id>/medicines/<int:medicine_id>/stop/",
+        records.medicine_stop,
+        name="medicine_stop",
+    ),
+    path("patients/<int:patient_id>/vaccinations/", records.vaccinations, name="vaccinations"),
+    path("patients/<int:patient_id>/before-you-start/", records.baseline, name="baseline"),
+    path("patients/<int:patient_id>/labs/", records.labs, name="labs"),
     # --- regimen and calculator (views/regimen.py) ---
     path("patients/<int:patient_id>/regimen/", regimen.regimen, name="regimen"),
     path("patients/<int:patient_id>/regimen/new/", regimen.regimen_new, name="regimen_new"),
