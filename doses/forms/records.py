@@ -1,0 +1,352 @@
+"""Forms for side effects, supply, fridge, medicines, vaccines, the checklist and labs.
+
+Forms only check the shape of the input; the rules live in doses/triage.py and
+doses/medicines.py and the writes in doses/services.py, whose RecordRefused errors the
+views put back on the form (so the person keeps what they typed).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Submit
+from django import forms
+from django.db.models import F
+from django.utils import timezone
+
+from companion.models import Patient
+
+from .. import medicines as medicine_rules
+from .. import triage as triage_rules
+from ..models import Injection, LabTest, MedicineCategory, Severity
+from ..services import FRIDGE_OUTCOMES, MAX_BOXES_PER_PICKUP, MAX_SYRINGES_ON_HAND
+
+
+class RecordForm(forms.Form):
+    """A crispy form posting to `action`, with one large primary button."""
+
+    submit_label = "Save"
+
+    def __init__(self, *args, patient: Patient, action: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.today = patient.local_today()
+        self.helper = FormHelper()
+        self.helper.form_action = action
+        self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
+
+    def past_or_today(self, value: date | None, what: str) -> date | None:
+        if value is not None and value > self.today:
+            raise forms.ValidationError(f"The {what} cannot be in the future.")
+        return value
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+def _symptom_choices() -> list:
+    """The catalogue grouped the way the documents group it."""
+    groups: dict[str, list[tuple[str, str]]] = {
+        "Where I injected (common)": [],
+        "Elsewhere (common)": [],
+        "Call the doctor now": [],
+        "Emergency": [],
+        "Not on the list": [],
+    }
+    for symptom in triage_rules.SYMPTOMS.values():
+        if symptom.code == triage_rules.OTHER:
+            group = "Not on the list"
+        elif symptom.level == triage_rules.EMERGENCY:
+            group = "Emergency"
+        elif symptom.level == triage_rules.CALL_DOCTOR_NOW:
+            group = "Call the doctor now"
+        elif symptom.site_reaction:
+            group = "Where I injected (common)"
+        else:
+            group = "Elsewhere (common)"
+        groups[group].append((symptom.code, symptom.label))
+    return [("", "Choose a symptom…"), *groups.items()]
+
+
+class InjectionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Injection) -> str:
+        local = timezone.localtime(obj.taken_at, obj.patient.zone)
+        return f"{local:%a %d %b %H:%M} — {obj.site_spot}"
+
+
+class SideEffectForm(RecordForm):
+    submit_label = "Log symptom"
+
+    symptom = forms.ChoiceField(
+        choices=_symptom_choices,
+        error_messages={
+            "required": "Choose a symptom from the list, or “Something else” and describe it.",
+            "invalid_choice": "Choose a symptom from the list, or “Something else” and describe it.",
+        },
+    )
+    description = forms.CharField(
+        label="Describe it (optional, required for “Something else”)",
+        required=False,
+        max_length=triage_rules.MAX_DESCRIPTION_CHARS,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={
+            "max_length": "Please keep the description to %(limit_value)d characters (it has %(show_value)d)."
+        },
+    )
+    severity = forms.ChoiceField(
+        label="How bad is it?",
+        choices=Severity.choices,
+        initial=Severity.MILD,
+        widget=forms.RadioSelect,
+        error_messages={"invalid_choice": "Choose mild, moderate or severe."},
+    )
+    started_on = forms.DateField(label="Started on", widget=_date_input())
+    injection = InjectionChoiceField(
+        label="Which injection? (for a reaction where you injected)",
+        queryset=Injection.objects.none(),
+        required=False,
+        empty_label="Not linked to an injection",
+        error_messages={"invalid_choice": "Choose one of the recent injections, or none."},
+    )
+
+    def __init__(self, *args, injections=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if injections is not None:
+            self.fields["injection"].queryset = injections.select_related("patient")
+        self.fields["started_on"].initial = self.today
+
+    def clean_started_on(self):
+        return self.past_or_today(self.cleaned_data.get("started_on"), "start date")
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("symptom") == triage_rules.OTHER and not (cleaned.get("description") or "").strip():
+            self.add_error("description", "Describe the symptom in a few words.")
+        return cleaned
+
+
+class PickupForm(RecordForm):
+    submit_label = "Record pick-up"
+
+    boxes = forms.IntegerField(
+        label="Boxes picked up (7 syringes each)",
+        min_value=1,
+        max_value=MAX_BOXES_PER_PICKUP,
+        initial=1,
+        error_messages={
+            "min_value": "Enter the number of boxes picked up: at least 1.",
+            "max_value": "%(limit_value)s boxes at once is the most we accept; please check the number.",
+            "invalid": "Enter a whole number of boxes.",
+        },
+    )
+    on = forms.DateField(label="Picked up on", widget=_date_input())
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["on"].initial = self.today
+
+    def clean_on(self):
+        return self.past_or_today(self.cleaned_data.get("on"), "pick-up date")
+
+
+class SupplyCountForm(RecordForm):
+    submit_label = "Save count"
+
+    actual_count = forms.IntegerField(
+        label="Syringes you have now (count them)",
+        min_value=0,
+        max_value=MAX_SYRINGES_ON_HAND,
+        error_messages={
+            "min_value": "The number of syringes cannot be negative.",
+            "max_value": "That is more syringes than we expect anyone to keep; please check the number.",
+            "invalid": "Enter a whole number of syringes.",
+        },
+    )
+    note = forms.CharField(label="Note (optional)", required=False, max_length=300)
+
+
+class FridgeOutForm(RecordForm):
+    submit_label = "Taken out of the fridge"
+
+    taken_out_at = forms.DateTimeField(
+        label="Taken out at (leave empty for now)",
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+    def clean_taken_out_at(self):
+        value = self.cleaned_data.get("taken_out_at")
+        if value is not None and value > timezone.now() + timedelta(minutes=1):
+            raise forms.ValidationError("The time it was taken out cannot be in the future.")
+        return value
+
+
+class FridgeCloseForm(forms.Form):
+    outcome = forms.ChoiceField(
+        choices=[(o, o) for o in FRIDGE_OUTCOMES], error_messages={"invalid_choice": "Choose what happened."}
+    )
+
+
+class MedicineForm(RecordForm):
+    submit_label = "Add medicine"
+
+    name = forms.CharField(
+        label="Medicine name",
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "medicine-names", "autocomplete": "off"}),
+        error_messages={"max_length": "Please keep the name to %(limit_value)d characters."},
+    )
+    category = forms.ChoiceField(
+        label="Kind of medicine",
+        required=False,
+        choices=[("", "Work it out from the name"), *MedicineCategory.choices],
+        help_text="A name we recognise decides the kind, so a TNF blocker is never missed.",
+    )
+    started_on = forms.DateField(label="Started on (optional)", required=False, widget=_date_input())
+
+    def clean_started_on(self):
+        return self.past_or_today(self.cleaned_data.get("started_on"), "start date")
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())
+        if medicine_rules.is_anakinra(name):
+            raise forms.ValidationError(
+                "Anakinra (Kineret) is the medicine this app already tracks; no need to add it."
+            )
+        return name
+
+
+class VaccinationForm(RecordForm):
+    submit_label = "Log vaccination"
+
+    name = forms.CharField(
+        label="Vaccine",
+        max_length=120,
+        widget=forms.TextInput(attrs={"list": "vaccine-names", "autocomplete": "off"}),
+        error_messages={"max_length": "Please keep the name to %(limit_value)d characters."},
+    )
+    given_on = forms.DateField(label="Given on", widget=_date_input())
+    is_live = forms.ChoiceField(
+        label="Was it a live vaccine?",
+        choices=medicine_rules.IS_LIVE_ANSWERS,
+        initial="unsure",
+        widget=forms.RadioSelect,
+        help_text="Only asked when the name does not tell us (for example the flu vaccine comes in both forms).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["given_on"].initial = self.today
+
+    def clean_given_on(self):
+        value = self.cleaned_data.get("given_on")
+        if value is not None and value > self.today:
+            raise forms.ValidationError(
+                "Only vaccinations already given can be logged. Before a planned vaccination, check with your "
+                "doctor (IX-LIVE-VACCINE)."
+            )
+        return value
+
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO_UNSURE = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+
+
+def _yes_no(label: str, choices=YES_NO) -> forms.TypedChoiceField:
+    return forms.TypedChoiceField(
+        label=label,
+        choices=choices,
+        coerce=lambda v: {"yes": True, "no": False}.get(v),
+        empty_value=None,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Please answer this question.", "invalid_choice": "Please answer this question."},
+    )
+
+
+class BaselineChecklistForm(RecordForm):
+    """Before you start: every question answered explicitly (an unticked box is not a "no")."""
+
+    submit_label = "Save answers"
+
+    active_infection = _yes_no(medicine_rules.CHECKLIST[0].question)
+    ecoli_protein_allergy = _yes_no(medicine_rules.CHECKLIST[1].question)
+    latex_allergy = _yes_no(medicine_rules.CHECKLIST[2].question)
+    pregnant_or_breastfeeding = _yes_no(medicine_rules.CHECKLIST[3].question)
+    pneumococcal_vaccinated = _yes_no(
+        "Child: vaccinated against Streptococcus pneumoniae (pneumococcal vaccine)?", YES_NO_UNSURE
+    )
+    hib_vaccinated = _yes_no("Child: vaccinated against Haemophilus influenzae type b (Hib vaccine)?", YES_NO_UNSURE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, item in zip(
+            ["active_infection", "ecoli_protein_allergy", "latex_allergy", "pregnant_or_breastfeeding"],
+            medicine_rules.CHECKLIST,
+            strict=False,
+        ):
+            self.fields[key].help_text = f"{item.why} ({item.rule_id})"
+        if self.patient.is_child(self.today):
+            for key in ("pneumococcal_vaccinated", "hib_vaccinated"):
+                self.fields[key].help_text = f"{medicine_rules.CHECKLIST[4].why} (PRE-CHILD-VACCINE)"
+        else:
+            del self.fields["pneumococcal_vaccinated"]
+            del self.fields["hib_vaccinated"]
+
+    @staticmethod
+    def initial_from(checklist) -> dict:
+        def answer(value):
+            return {True: "yes", False: "no"}.get(value, "unsure")
+
+        return {
+            key: answer(getattr(checklist, key))
+            for key in (
+                "active_infection",
+                "ecoli_protein_allergy",
+                "latex_allergy",
+                "pregnant_or_breastfeeding",
+                "pneumococcal_vaccinated",
+                "hib_vaccinated",
+            )
+        }
+
+
+class LabTestChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: LabTest) -> str:
+        return f"{obj.label} (due {obj.due_on:%d %b %Y})"
+
+
+class LabResultForm(RecordForm):
+    submit_label = "Save result"
+
+    lab_test = LabTestChoiceField(
+        label="Which test",
+        queryset=LabTest.objects.none(),
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose one of the scheduled tests."},
+    )
+    done_on = forms.DateField(label="Blood taken on", widget=_date_input())
+    neutrophils_10e9_per_l = forms.DecimalField(
+        label="Neutrophils (×10⁹ per litre, as on the lab report)",
+        max_digits=5,
+        decimal_places=2,
+        min_value=0,
+        max_value=99.99,
+        error_messages={
+            "min_value": "A neutrophil count cannot be negative.",
+            "max_value": "Enter the count in 10⁹ cells per litre (usually between 1 and 10); check the units.",
+            "max_decimal_places": "Use at most 2 decimal places.",
+            "max_digits": "Enter the count in 10⁹ cells per litre (usually between 1 and 10); check the units.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lab_test"].queryset = LabTest.objects.filter(patient=self.patient).order_by(
+            F("done_on").asc(nulls_first=True), "due_on"
+        )
+        self.fields["done_on"].initial = self.today
+
+    def clean_done_on(self):
+        return self.past_or_today(self.cleaned_data.get("done_on"), "test date")

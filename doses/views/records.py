@@ -1,0 +1,412 @@
+"""Side effects, supply, fridge, medicines and vaccines, the before-you-start checklist, labs.
+
+Thin views: the permission helper first (VIEW to read, LOG to write: patient, parent,
+caregiver; clinicians read), then a selector or service, then render. Each page runs
+with the patient's time zone active, so typed times mean the patient's local clock and
+times are shown the same way (SCHED-TZ).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from companion.access import Capability, can, patient_for
+from companion.models import CareRole
+
+from .. import medicines as medicine_rules
+from .. import selectors, services
+from .. import triage as triage_rules
+from ..forms.records import (
+    BaselineChecklistForm,
+    FridgeCloseForm,
+    FridgeOutForm,
+    LabResultForm,
+    MedicineForm,
+    PickupForm,
+    SideEffectForm,
+    SupplyCountForm,
+    VaccinationForm,
+)
+from ..models import FridgeSyringe, OtherMedicine, SideEffect
+
+READ_OR_WRITE = require_http_methods(["GET", "POST"])
+
+
+def _capability(request) -> Capability:
+    return Capability.LOG if request.method == "POST" else Capability.VIEW
+
+
+def _refused(form, error: services.RecordRefused) -> None:
+    """Put a service's refusal back on the form, on its field when the form has it."""
+    form.add_error(error.field if error.field in form.fields else None, str(error))
+
+
+def _symptom_label(side_effect: SideEffect) -> str:
+    if side_effect.symptom == triage_rules.OTHER:
+        return side_effect.description or "Something else"
+    known = triage_rules.SYMPTOMS.get(side_effect.symptom)
+    return known.label if known else side_effect.symptom
+
+
+def _base_context(request, patient, tab: str) -> dict:
+    return {"patient": patient, "tab": tab, "can_log": can(request.user, patient, Capability.LOG)}
+
+
+# --- side effects (AE-COMMON, AE-SERIOUS, AE-ISR-DURATION, AE-ALLERGY, AE-OVERDOSE, AE-REPORT) ---
+
+
+@login_required
+@READ_OR_WRITE
+def side_effects(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    with timezone.override(patient.zone):
+        form = SideEffectForm(
+            request.POST or None,
+            patient=patient,
+            injections=selectors.recent_injections(patient),
+            action=reverse("doses:side_effects", args=[patient.pk]),
+        )
+        if request.method == "POST" and form.is_valid():
+            try:
+                recorded = services.record_side_effect(patient=patient, by=request.user, **form.cleaned_data)
+            except services.RecordRefused as error:
+                _refused(form, error)
+            else:
+                return redirect(
+                    "doses:side_effect_detail", patient_id=patient.pk, side_effect_id=recorded.side_effect.pk
+                )
+        open_rows, resolved_rows = selectors.side_effects_for_page(patient)
+        today = patient.local_today()
+        for row in open_rows + resolved_rows:
+            row.symptom_label = _symptom_label(row)
+            row.persistent = (
+                row.is_site_reaction
+                and row.resolved_at is None
+                and (triage_rules.is_persistent_site_reaction(row.started_on, today))
+            )
+        context = {
+            **_base_context(request, patient, "side_effects"),
+            "form": form,
+            "open_rows": open_rows,
+            "resolved_rows": resolved_rows,
+        }
+        return render(request, "doses/records/side_effects.html", context)
+
+
+@login_required
+@require_http_methods(["GET"])
+def side_effect_detail(request, patient_id, side_effect_id):
+    """What to do now: shown at once after logging, and whenever the symptom is opened again."""
+    patient = patient_for(request.user, patient_id, Capability.VIEW)
+    side_effect = get_object_or_404(
+        SideEffect.objects.select_related("logged_by", "injection"), pk=side_effect_id, patient=patient
+    )
+    with timezone.override(patient.zone):
+        result = triage_rules.triage(side_effect.symptom, side_effect.severity, side_effect.description)
+        context = {
+            **_base_context(request, patient, "side_effects"),
+            "side_effect": side_effect,
+            "symptom_label": _symptom_label(side_effect),
+            "triage": result,
+            "alerts": list(side_effect.alerts.all()),
+            "has_clinician": patient.memberships.active().filter(role=CareRole.CLINICIAN).exists(),
+            "persistent": side_effect.is_site_reaction
+            and side_effect.resolved_at is None
+            and triage_rules.is_persistent_site_reaction(side_effect.started_on, patient.local_today()),
+        }
+        return render(request, "doses/records/side_effect_detail.html", context)
+
+
+@login_required
+@require_POST
+def side_effect_resolve(request, patient_id, side_effect_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    side_effect = get_object_or_404(SideEffect, pk=side_effect_id, patient=patient)
+    services.resolve_side_effect(side_effect=side_effect, by=request.user)
+    messages.success(request, f"Marked as gone: {_symptom_label(side_effect)}.")
+    return redirect("doses:side_effects", patient_id=patient.pk)
+
+
+# --- supply (SUPPLY-BOX, STORE) and fridge (PREP-WARM, PREP-24H) ---
+
+
+def _supply_page(request, patient, *, pickup_form=None, count_form=None, status=200):
+    with timezone.override(patient.zone):
+        context = {
+            **_base_context(request, patient, "supply"),
+            "summary": selectors.supply_summary(patient),
+            "history": selectors.supply_history(patient),
+            "open_fridge": selectors.open_fridge_syringes(patient),
+            "pickup_form": pickup_form
+            or PickupForm(patient=patient, action=reverse("doses:supply", args=[patient.pk])),
+            "count_form": count_form
+            or SupplyCountForm(patient=patient, action=reverse("doses:supply_correct", args=[patient.pk])),
+            "now": timezone.now(),
+        }
+        return render(request, "doses/records/supply.html", context, status=status)
+
+
+@login_required
+@READ_OR_WRITE
+def supply(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    if request.method == "GET":
+        return _supply_page(request, patient)
+    form = PickupForm(request.POST, patient=patient, action=reverse("doses:supply", args=[patient.pk]))
+    if form.is_valid():
+        try:
+            event = services.record_pickup(patient=patient, by=request.user, **form.cleaned_data)
+        except services.RecordRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Pick-up recorded: {event.boxes} box(es), {event.syringes} syringes.")
+            return redirect("doses:supply", patient_id=patient.pk)
+    return _supply_page(request, patient, pickup_form=form)
+
+
+@login_required
+@require_POST
+def supply_correct(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    form = SupplyCountForm(request.POST, patient=patient, action=reverse("doses:supply_correct", args=[patient.pk]))
+    if form.is_valid():
+        try:
+            event = services.correct_supply_count(patient=patient, by=request.user, **form.cleaned_data)
+        except services.RecordRefused as error:
+            _refused(form, error)
+        else:
+            change = "no change" if event.syringes == 0 else f"{event.syringes:+d} syringes"
+            messages.success(request, f"Count saved ({change}); the earlier history is kept.")
+            return redirect("doses:supply", patient_id=patient.pk)
+    return _supply_page(request, patient, count_form=form)
+
+
+@login_required
+@READ_OR_WRITE
+def fridge(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    with timezone.override(patient.zone):
+        form = FridgeOutForm(request.POST or None, patient=patient, action=reverse("doses:fridge", args=[patient.pk]))
+        if request.method == "POST" and form.is_valid():
+            try:
+                syringe = services.take_syringe_out_of_fridge(
+                    patient=patient, by=request.user, taken_out_at=form.cleaned_data["taken_out_at"]
+                )
+            except services.RecordRefused as error:
+                _refused(form, error)
+            else:
+                use_by = timezone.localtime(syringe.use_by)
+                messages.success(request, f"Noted. Use this syringe by {use_by:%a %d %b %H:%M} (PREP-24H).")
+                return redirect("doses:fridge", patient_id=patient.pk)
+        context = {
+            **_base_context(request, patient, "fridge"),
+            "form": form,
+            "open_fridge": selectors.open_fridge_syringes(patient),
+            "now": timezone.now(),
+        }
+        return render(request, "doses/records/fridge.html", context)
+
+
+@login_required
+@require_POST
+def fridge_close(request, patient_id, fridge_syringe_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    syringe = get_object_or_404(FridgeSyringe, pk=fridge_syringe_id, patient=patient)
+    form = FridgeCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose what happened to the syringe.")
+        return redirect("doses:fridge", patient_id=patient.pk)
+    try:
+        outcome = services.close_fridge_syringe(
+            fridge_syringe=syringe, outcome=form.cleaned_data["outcome"], by=request.user
+        )
+    except services.RecordRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            {
+                services.FRIDGE_USED: "Marked as used. Remember to log the dose if you have not yet.",
+                services.FRIDGE_DISCARDED: "Marked as discarded; one syringe taken off the supply.",
+                services.FRIDGE_PUT_BACK: "Marked as back in the fridge. Time already spent at room temperature "
+                "counts towards the 24 hours (PREP-24H).",
+            }[outcome],
+        )
+    return redirect("doses:fridge", patient_id=patient.pk)
+
+
+# --- medicines and vaccines (IX-TNF, IX-BIOLOGIC, IX-IMMUNO, IX-LIVE-VACCINE, PRE-CHILD-VACCINE) ---
+
+
+def _medicines_page(request, patient, *, medicine_form=None, vaccination_form=None, status=200):
+    with timezone.override(patient.zone):
+        current, stopped = selectors.medicines_for_page(patient)
+        vaccinations = list(selectors.vaccinations_for_page(patient))
+        is_child = patient.is_child()
+        covered = set()
+        for vaccination in vaccinations:
+            covered |= medicine_rules.classify_vaccine(vaccination.name, "no").covers
+        baseline = selectors.baseline_for(patient)
+        if baseline is not None:
+            covered |= {"pneumococcal"} if baseline.pneumococcal_vaccinated else set()
+            covered |= {"hib"} if baseline.hib_vaccinated else set()
+        context = {
+            **_base_context(request, patient, "medicines"),
+            "current": [(m, medicine_rules.classify_medicine(m.name, m.category)) for m in current],
+            "stopped": stopped,
+            "vaccinations": vaccinations,
+            "is_child": is_child,
+            "child_vaccines_missing": [
+                label for code, label in (("pneumococcal", "pneumococcal"), ("hib", "Hib")) if code not in covered
+            ]
+            if is_child
+            else [],
+            "medicine_names": medicine_rules.medicine_names(),
+            "vaccine_names": medicine_rules.vaccine_names(),
+            "medicine_form": medicine_form
+            or MedicineForm(patient=patient, action=reverse("doses:medicines", args=[patient.pk])),
+            "vaccination_form": vaccination_form
+            or VaccinationForm(patient=patient, action=reverse("doses:vaccinations", args=[patient.pk])),
+        }
+        return render(request, "doses/records/medicines.html", context, status=status)
+
+
+def _message_level(level: str) -> int:
+    return {"danger": messages.ERROR, "warning": messages.WARNING}.get(level, messages.INFO)
+
+
+@login_required
+@READ_OR_WRITE
+def medicines(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    if request.method == "GET":
+        return _medicines_page(request, patient)
+    form = MedicineForm(request.POST, patient=patient, action=reverse("doses:medicines", args=[patient.pk]))
+    if form.is_valid():
+        try:
+            recorded = services.record_medicine(patient=patient, by=request.user, **form.cleaned_data)
+        except services.RecordRefused as error:
+            _refused(form, error)
+        else:
+            messages.add_message(
+                request,
+                _message_level(recorded.advice.level),
+                f"{recorded.medicine.name} added. {recorded.advice.message}",
+            )
+            return redirect("doses:medicines", patient_id=patient.pk)
+    return _medicines_page(request, patient, medicine_form=form)
+
+
+@login_required
+@require_POST
+def medicine_stop(request, patient_id, medicine_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    medicine = get_object_or_404(OtherMedicine, pk=medicine_id, patient=patient)
+    try:
+        services.stop_medicine(medicine=medicine, stopped_on=patient.local_today(), by=request.user)
+    except services.RecordRefused as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"{medicine.name} marked as stopped today.")
+    return redirect("doses:medicines", patient_id=patient.pk)
+
+
+@login_required
+@READ_OR_WRITE
+def vaccinations(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    if request.method == "GET":
+        return _medicines_page(request, patient)
+    form = VaccinationForm(request.POST, patient=patient, action=reverse("doses:vaccinations", args=[patient.pk]))
+    if form.is_valid():
+        try:
+            recorded = services.record_vaccination(
+                patient=patient,
+                by=request.user,
+                name=form.cleaned_data["name"],
+                given_on=form.cleaned_data["given_on"],
+                is_live_answer=form.cleaned_data["is_live"],
+            )
+        except services.RecordRefused as error:
+            _refused(form, error)
+        else:
+            messages.add_message(
+                request,
+                _message_level(recorded.advice.level),
+                f"{recorded.vaccination.name} logged. {recorded.advice.message}",
+            )
+            return redirect(reverse("doses:medicines", args=[patient.pk]) + "#vaccinations")
+    return _medicines_page(request, patient, vaccination_form=form)
+
+
+# --- before you start (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE, PRE-SURGERY, ONSET) ---
+
+
+@login_required
+@READ_OR_WRITE
+def baseline(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    checklist = selectors.baseline_for(patient)
+    initial = BaselineChecklistForm.initial_from(checklist) if checklist else None
+    form = BaselineChecklistForm(
+        request.POST or None,
+        initial=initial,
+        patient=patient,
+        action=reverse("doses:baseline", args=[patient.pk]),
+    )
+    if request.method == "POST" and form.is_valid():
+        services.save_baseline_checklist(patient=patient, by=request.user, **form.cleaned_data)
+        messages.success(request, "Answers saved. Your care team can see them.")
+        return redirect("doses:baseline", patient_id=patient.pk)
+    findings = []
+    if checklist is not None:
+        findings = medicine_rules.baseline_findings(
+            active_infection=checklist.active_infection,
+            ecoli_protein_allergy=checklist.ecoli_protein_allergy,
+            latex_allergy=checklist.latex_allergy,
+            pregnant_or_breastfeeding=checklist.pregnant_or_breastfeeding,
+            is_child=patient.is_child(),
+            pneumococcal_vaccinated=checklist.pneumococcal_vaccinated,
+            hib_vaccinated=checklist.hib_vaccinated,
+        )
+    with timezone.override(patient.zone):
+        context = {
+            **_base_context(request, patient, "baseline"),
+            "form": form,
+            "checklist": checklist,
+            "findings": findings,
+            "items": medicine_rules.CHECKLIST,
+            "information": medicine_rules.INFORMATION,
+            "onset_notes": medicine_rules.onset_notes(patient.indication),
+            "is_child": patient.is_child(),
+        }
+        return render(request, "doses/records/baseline.html", context)
+
+
+# --- labs (AE-LABS) ---
+
+
+@login_required
+@READ_OR_WRITE
+def labs(request, patient_id):
+    patient = patient_for(request.user, patient_id, _capability(request))
+    form = LabResultForm(request.POST or None, patient=patient, action=reverse("doses:labs", args=[patient.pk]))
+    if request.method == "POST" and form.is_valid():
+        try:
+            test = services.record_lab_result(by=request.user, **form.cleaned_data)
+        except services.RecordRefused as error:
+            _refused(form, error)
+        else:
+            messages.success(request, f"Result saved for {test.label}.")
+            return redirect("doses:labs", patient_id=patient.pk)
+    context = {
+        **_base_context(request, patient, "labs"),
+        "form": form,
+        "rows": selectors.lab_tests_for_page(patient, patient.local_today()),
+    }
+    return render(request, "doses/records/labs.html", context)
