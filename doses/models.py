@@ -201,6 +201,16 @@ class Injection(models.Model):
     def __str__(self) -> str:
         return f"{self.patient} {self.taken_at:%Y-%m-%d %H:%M} {self.site_spot}"
 
+    @property
+    def site_label(self) -> str:
+        """The spot in words, e.g. "Stomach, left of the navel, spot 2" (SITE-ROTATE)."""
+        from . import sites
+
+        try:
+            return sites.spot_label(self.site_spot)
+        except ValueError:
+            return self.site_spot
+
 
 class Severity(models.TextChoices):
     MILD = "mild", "Mild"

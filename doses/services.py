@@ -872,3 +872,22 @@ def record_lab_result(
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
     return lab_test
+
+
+def materialise_upcoming_slots(*, patient: Patient, now: datetime | None = None) -> Regimen | None:
+    """Make sure the current regimen's doses exist from yesterday to the horizon. Idempotent.
+
+    The beat job does this hourly; pages that show doses call it too, so they work
+    even when no worker runs. Yesterday is included so a late dose still shows.
+    """
+    regimen = Regimen.objects.current().filter(patient=patient).first()
+    if regimen is None:
+        return None
+    regimen.patient = patient
+    today = patient.local_today(now)
+    materialise_slots(
+        regimen=regimen,
+        from_day=today - timedelta(days=1),
+        to_day=today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS),
+    )
+    return regimen

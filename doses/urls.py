@@ -9,6 +9,9 @@ app_name = "doses"
 urlpatterns = [
     # --- today page and injection log (views/today.py, views/log.py) ---
     path("patients/<int:patient_id>/", today.today, name="today"),
+    path("patients/<int:patient_id>/log/", log.log_injection, name="log"),
+    path("patients/<int:patient_id>/doses/<int:slot_id>/not-taken/", log.not_taken, name="not_taken"),
+    path("patients/<int:patient_id>/syringes/discard/", log.discard, name="discard"),
     # --- side effects, supply, fridge, medicines, vaccines, labs (views/records.py) ---
     path("patients/<int:patient_id>/side-effects/", records.side_effects, name="side_effects"),
     path(

@@ -1,15 +1,31 @@
+"""The patient's home: today's doses, the missed-dose advice, the next spot, supply, attention."""
+
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.utils import timezone
 
-from companion.access import Capability, patient_for
+from companion.access import Capability, can, patient_for
 
-from ..models import DoseSlot, Regimen
+from .. import selectors, services
+from ..forms.injection import DiscardForm
 
 
 @login_required
 def today(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
-    local_today = patient.local_today()
-    slots = DoseSlot.objects.filter(patient=patient, local_date=local_today).select_related("injection")
-    regimen = Regimen.objects.current().filter(patient=patient).first()
-    return render(request, "doses/today.html", {"patient": patient, "slots": slots, "regimen": regimen})
+    now = timezone.now()
+    # Doses exist even if the scheduler has not run (idempotent).
+    services.materialise_upcoming_slots(patient=patient, now=now)
+    # Dates and times on the page are the patient's own local time (SCHED-TZ).
+    with timezone.override(patient.zone):
+        summary = selectors.today_summary(patient, now)
+        return render(
+            request,
+            "doses/today.html",
+            {
+                "patient": patient,
+                "summary": summary,
+                "can_log": can(request.user, patient, Capability.LOG),
+                "discard_form": DiscardForm(),
+            },
+        )

@@ -1,0 +1,189 @@
+"""Logging an injection, a dose not taken, and a discarded syringe (caregivers too)."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from companion.access import Capability, patient_for
+from companion.models import CareRole
+
+from .. import rules, selectors, services, sites
+from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map, discard_note
+from ..models import DoseSlot, InjectedBy, SlotStatus
+
+
+def _hinted_slot(request, patient) -> DoseSlot | None:
+    """?slot=<id>: the dose the person tapped on Today (only to choose the defaults)."""
+    slot_id = request.GET.get("slot", "")
+    if not slot_id:
+        return None
+    if not slot_id.isdigit():
+        return None
+    return get_object_or_404(DoseSlot.objects.select_related("regimen"), pk=int(slot_id), patient=patient)
+
+
+def _default_time(slot: DoseSlot | None, now):
+    """Now, unless the tapped dose's window has already closed: then its scheduled time (back-dating)."""
+    now = now.replace(second=0, microsecond=0)
+    if slot is None:
+        return now
+    window = services.window_for_slot(slot)
+    if window.closes_at <= now and slot.scheduled_at <= now:
+        return slot.scheduled_at
+    return now
+
+
+@login_required
+def log_injection(request, patient_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    now = timezone.now()
+    services.materialise_upcoming_slots(patient=patient, now=now)
+    # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
+    with timezone.override(patient.zone):
+        hint = _hinted_slot(request, patient)
+        history = selectors.site_history(patient)
+        logged_by_patient = patient.access_role == CareRole.SELF
+        injected_by = InjectedBy.SELF if logged_by_patient else InjectedBy.OTHER
+        taken_at = _default_time(hint, now)
+        target = hint or services.slot_for_time(patient=patient, moment=taken_at)
+        initial = {
+            "taken_at": taken_at,
+            "dose_mg": target.dose_mg if target else None,
+            "injected_by": injected_by,
+            "site_spot": history.suggested(injected_by == InjectedBy.OTHER),
+        }
+        form = InjectionForm(
+            request.POST or None,
+            initial=initial,
+            patient=patient,
+            now=now,
+            history=history,
+            logged_by_patient=logged_by_patient,
+        )
+        if request.method == "POST":
+            if form.is_valid():
+                try:
+                    injection = services.record_injection(
+                        slot=form.slot,
+                        taken_at=form.cleaned_data["taken_at"],
+                        site_spot=form.cleaned_data["site_spot"],
+                        by=request.user,
+                        dose_mg=form.cleaned_data["dose_mg"],
+                        injected_by=form.cleaned_data["injected_by"],
+                        prep_checks=form.prep_answers(),
+                        notes=form.cleaned_data["notes"],
+                        now=now,
+                    )
+                except services.DoseRefused as refused:  # e.g. a second caregiver logged it a moment ago
+                    form.add_error(None, str(refused))
+                else:
+                    messages.success(request, _logged_message(patient, injection, history, now))
+                    return redirect("doses:today", patient_id=patient.pk)
+            elif form.discard_checks:
+                # PREP-24H / PREP-LOOK / PREP-ONCE: a discarded syringe instead of a dose.
+                services.record_discarded_syringe(
+                    patient=patient, reason=discard_note(form.discard_checks), by=request.user, at=now
+                )
+                reasons = " ".join(check.if_no for check in form.discard_checks)
+                messages.error(
+                    request,
+                    f"Do not use this syringe. {reasons} It is recorded as discarded (one syringe less in your "
+                    "supply). Take a new syringe and go through the checks again.",
+                )
+                url = reverse("doses:log", args=[patient.pk])
+                if hint is not None:
+                    url += "?" + urlencode({"slot": hint.pk})
+                return redirect(url)
+        if form.is_bound and form.slot is not None:
+            target = form.slot
+        selected = form["site_spot"].value()
+        someone_else = form["injected_by"].value() == InjectedBy.OTHER
+        body_map = build_body_map(history, patient=patient, now=now, selected=selected, someone_else=someone_else)
+        return render(
+            request,
+            "doses/log.html",
+            {
+                "patient": patient,
+                "form": form,
+                "body_map": body_map,
+                "target": target,
+                "target_window": services.window_for_slot(target) if target else None,
+                "target_taken": target is not None and target.status == SlotStatus.TAKEN,
+                "hint": hint,
+                "today": patient.local_today(now),
+                "now": now,
+                "discard_ml": _discard_ml(target),
+            },
+        )
+
+
+def _discard_ml(slot: DoseSlot | None):
+    """DOSE-SYRINGE: for a dose below 100 mg, how much to push out of the syringe first."""
+    if slot is None or slot.dose_mg >= rules.SYRINGE_MG:
+        return None
+    return rules.discard_before_injecting_ml(slot.dose_mg)
+
+
+def _logged_message(patient, injection, history, now) -> str:
+    today = patient.local_today(now)
+    last_used = {**history.last_used, injection.site_spot: injection.taken_at}
+    next_spot = sites.suggest_next_spot(last_used, injection.injected_by == InjectedBy.OTHER)
+    taken = selectors.local_when(injection.taken_at, today, patient.zone)
+    return (
+        f"Dose logged: {injection.dose_mg} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
+        f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
+    )
+
+
+@login_required
+def not_taken(request, patient_id, slot_id):
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    slot = get_object_or_404(DoseSlot.objects.select_related("regimen"), pk=slot_id, patient=patient)
+    now = timezone.now()
+    with timezone.override(patient.zone):
+        form = NotTakenForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.record_not_taken(slot=slot, reason=form.cleaned_data["reason"], by=request.user, now=now)
+            except services.DoseRefused as refused:
+                form.add_error(None, str(refused))
+            else:
+                when = selectors.local_when(slot.scheduled_at, patient.local_today(now), patient.zone)
+                messages.success(
+                    request,
+                    f"Recorded: the dose due {when} was not taken ({dict(form.fields['reason'].choices)[form.cleaned_data['reason']]}). "
+                    "Take the next dose at its usual time; never a double dose (MISS-NODOUBLE).",
+                )
+                return redirect("doses:today", patient_id=patient.pk)
+        return render(
+            request,
+            "doses/log_not_taken.html",
+            {
+                "patient": patient,
+                "slot": slot,
+                "form": form,
+                "when": selectors.local_when(slot.scheduled_at, patient.local_today(now), patient.zone),
+                "already_taken": slot.status == SlotStatus.TAKEN,
+            },
+        )
+
+
+@login_required
+@require_POST
+def discard(request, patient_id):
+    """A syringe that must not be used leaves the supply (PREP-24H, PREP-LOOK, PREP-ONCE)."""
+    patient = patient_for(request.user, patient_id, Capability.LOG)
+    form = DiscardForm(request.POST)
+    if form.is_valid():
+        services.record_discarded_syringe(patient=patient, reason=form.reason_text(), by=request.user)
+        messages.success(request, "The syringe is recorded as discarded. Put it in the sharps container (PREP-ONCE).")
+    else:
+        messages.error(request, "Choose why the syringe is discarded, then try again.")
+    return redirect("doses:today", patient_id=patient.pk)
