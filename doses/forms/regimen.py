@@ -104,7 +104,7 @@ class RegimenForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="Only for a dose split into two injections a day.",
     )
-    starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     change_reason = forms.CharField(
         label="Why (reason for this regimen or change)",
         required=False,
@@ -130,7 +130,6 @@ class RegimenForm(forms.Form):
         if current is not None:
             self.fields["change_reason"].required = True
         self.helper = FormHelper()
-        self.helper.form_id = "regimen-form"
         label = "Save and confirm" if role == CareRole.CLINICIAN else "Save (awaits clinician confirmation)"
         self.helper.add_input(Submit("submit", label, css_class="btn-lg"))
 
@@ -258,7 +257,6 @@ class CalculatorForm(forms.Form):
         self.suggestion: IntervalSuggestion | None = None
         self.helper = FormHelper()
         self.helper.form_method = "get"
-        self.helper.form_id = "calculator-form"
         self.helper.add_input(Submit("calculate", "Calculate", css_class="btn-lg"))
 
     def clean(self):

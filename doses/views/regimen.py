@@ -139,7 +139,13 @@ def regimen_new(request, patient_id):
     return render(
         request,
         "doses/regimen_form.html",
-        {"patient": patient, "form": form, "current": current, "suggestion": suggestion},
+        {
+            "patient": patient,
+            "form": form,
+            "current": current,
+            "current_facts": regimen_facts(current) if current else [],
+            "suggestion": suggestion,
+        },
     )
 
 

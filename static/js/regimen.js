@@ -1,7 +1,8 @@
 // Regimen form: show the weight fields only for a weight-based dose, and the second
 // time only for a split dose. Progressive: without this script every field shows.
 (function () {
-  var form = document.getElementById("regimen-form");
+  var basis = document.querySelector("input[name=dose_basis]");
+  var form = basis && basis.form;
   if (!form) { return; }
   function wrapper(name) {
     var input = form.querySelector("[name=" + name + "]");

@@ -483,3 +483,17 @@ def test_next_doses_are_shown_in_the_patients_local_time(world, child, client_fo
     assert "at 07:15" in body
     now = timezone.now()
     assert DoseSlot.objects.filter(patient=child, scheduled_at__gte=now).exists()
+
+
+def test_form_shows_the_start_date_in_the_format_a_date_input_reads(world, client_for):
+    body = client_for(world.carol).get(new_url(world.alice)).content.decode()
+    assert f'name="starts_on" value="{world.alice.local_today().isoformat()}"' in body
+
+
+@pytest.mark.parametrize("name", ["doses:regimen", "doses:regimen_new", "doses:calculator"])
+def test_pages_have_no_duplicate_element_ids(world, alice_on_regimen, client_for, name):
+    import re
+
+    body = client_for(world.carol).get(reverse(name, args=[world.alice.pk]), {"weight_kg": "20", "mg_per_kg": "2"})
+    ids = re.findall(r'\sid="([^"]+)"', body.content.decode())
+    assert len(ids) == len(set(ids))
