@@ -207,6 +207,46 @@ def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
     return len(slots)
 
 
+def reschedule_after_time_zone_change(*, patient: Patient, now: datetime | None = None) -> int:
+    """SCHED-TZ (travel): doses still to come move to the same local clock time in the new zone.
+
+    Call after `patient.time_zone` changes. Pending slots after `now` are replaced by slots
+    at the same wall-clock time in the patient's new zone; taken, missed and overdue ones
+    stay. A new slot less than half a dose interval after the last slot already due is
+    left out, so travelling never puts two doses close together (MISS-NODOUBLE).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        Patient.objects.select_for_update().filter(pk=patient.pk).first()
+        DoseSlot.objects.filter(patient=patient, status=SlotStatus.PENDING, scheduled_at__gt=now).delete()
+        last_due = (
+            DoseSlot.objects.filter(patient=patient, scheduled_at__lte=now)
+            .order_by("-scheduled_at")
+            .values_list("scheduled_at", flat=True)
+            .first()
+        )
+        today = patient.local_today(now)
+        horizon = today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+        in_force = Regimen.objects.filter(patient=patient).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
+        slots = []
+        for regimen in in_force:
+            regimen.patient = patient
+            half_gap = timedelta(days=regimen.interval_days) / regimen.administrations_per_day / 2
+            slots += [
+                DoseSlot(
+                    patient_id=patient.pk,
+                    regimen=regimen,
+                    scheduled_at=moment,
+                    local_date=moment.astimezone(patient.zone).date(),
+                    dose_mg=regimen.dose_per_administration_mg,
+                )
+                for moment in regimen.slot_datetimes(today, horizon)
+                if moment > now and (last_due is None or moment - last_due >= half_gap)
+            ]
+        DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=1000)
+    return len(slots)
+
+
 def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None:
     """AE-LABS: neutrophil count before starting, monthly for 3 months, then quarterly to a year."""
     LabTest.objects.bulk_create(

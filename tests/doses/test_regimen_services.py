@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -167,3 +167,24 @@ def test_neighbouring_slot_times_of_the_first_slot_ever_has_no_previous(world):
     neighbours = services.neighbouring_slot_times(first)
     assert neighbours["previous"] is None
     assert isinstance(neighbours["next"], datetime)
+
+
+def test_SCHED_TZ_travel_moves_future_doses_to_the_same_clock_time_in_the_new_zone(world):
+    now = datetime(2026, 6, 10, 9, 0, tzinfo=UTC)  # 10:00 in London, 05:00 in New York
+    regimen = start_adult_regimen(world.alice, world.carol, starts_on=date(2026, 6, 1), now=now)
+    taken = DoseSlot.objects.get(regimen=regimen, local_date=date(2026, 6, 10))  # 08:00 London = 07:00 UTC
+    taken.status = SlotStatus.TAKEN
+    taken.save()
+    world.alice.time_zone = "America/New_York"
+    world.alice.save()
+
+    created = services.reschedule_after_time_zone_change(patient=world.alice, now=now)
+
+    new_york = world.alice.zone
+    future = list(DoseSlot.objects.filter(patient=world.alice, scheduled_at__gt=now))
+    assert created == len(future) > 0
+    assert {s.scheduled_at.astimezone(new_york).strftime("%H:%M") for s in future} == {"08:00"}
+    # 08:00 in New York today is only 5 hours after the London dose: left out (MISS-NODOUBLE).
+    assert min(s.scheduled_at for s in future) - taken.scheduled_at > timedelta(hours=12)
+    assert {s.local_date for s in future} == {s.scheduled_at.astimezone(new_york).date() for s in future}
+    assert DoseSlot.objects.filter(pk=taken.pk, status=SlotStatus.TAKEN).exists()
