@@ -32,7 +32,16 @@ pytestmark = pytest.mark.django_db
 
 READERS = {"patient", "parent", "caregiver", "clinician"}
 WRITERS = {"patient", "parent", "caregiver"}
-EVERYONE = ["anonymous", "patient", "parent", "caregiver", "clinician", "other_clinician", "revoked_caregiver", "stranger"]
+EVERYONE = [
+    "anonymous",
+    "patient",
+    "parent",
+    "caregiver",
+    "clinician",
+    "other_clinician",
+    "revoked_caregiver",
+    "stranger",
+]
 
 
 @pytest.fixture
