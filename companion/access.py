@@ -35,12 +35,17 @@ def role_can(role: str, capability: Capability) -> bool:
     return capability in ROLE_CAPABILITIES.get(role, frozenset())
 
 
+MAX_ID = 2**63 - 1  # the largest id a BigAutoField can hold
+
+
 def active_membership(user, patient_id) -> CareMembership | None:
     if not getattr(user, "is_authenticated", False):
         return None
     try:
         patient_id = int(patient_id)
     except (TypeError, ValueError):
+        return None
+    if not 0 < patient_id <= MAX_ID:  # SQLite raises OverflowError (a 500) on ids beyond 64 bits
         return None
     return CareMembership.objects.active().select_related("patient").filter(user=user, patient_id=patient_id).first()
 
