@@ -506,32 +506,43 @@ def _child_condition(zones: list[str], now: datetime) -> Q:
     return _per_zone(zones, now, build)
 
 
-def _annotate_attention(queryset: QuerySet[Patient], zones: list[str], now: datetime) -> QuerySet[Patient]:
-    """Everything the attention score needs, as SQL, so the whole panel sorts before paging."""
-    slots = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
+def _flag_expressions(zones: list[str], now: datetime) -> dict:
+    """Each attention flag as one boolean SQL expression over the outer patient row.
+
+    Every expression is used once in the ranking query (Django repeats an annotation's
+    SQL wherever it is referenced, so the flags are not built from other annotations).
+    """
+    past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
     start_30 = adherence.period_start(now, 30)
-    last_taken = Subquery(
-        DoseSlot.objects.filter(patient=OuterRef("pk"), status=SlotStatus.TAKEN, scheduled_at__lte=now)
+    # Nested inside the missed-dose count below, so it refers to that slot's patient.
+    last_taken = (
+        DoseSlot.objects.filter(patient=OuterRef("patient_id"), scheduled_at__lte=now, status=SlotStatus.TAKEN)
         .order_by("-scheduled_at")
         .values("scheduled_at")[:1]
     )
-    queryset = queryset.annotate(
-        due_30=_count(slots.filter(scheduled_at__gt=start_30)),
-        taken_30=_count(slots.filter(scheduled_at__gt=start_30, status=SlotStatus.TAKEN)),
-        last_taken_slot_at=last_taken,
-    ).annotate(
-        taken_30_x5=F("taken_30") * 5,
-        due_30_x4=F("due_30") * 4,
-        # adherence.missed_run: missed/not-taken doses since the last taken one.
-        missed_run=_count(
-            slots.filter(
-                status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
-                scheduled_at__gt=Coalesce(OuterRef("last_taken_slot_at"), Value(EPOCH)),
-            )
-        ),
-        serious_open=_count(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
+    # adherence.missed_run >= 2: missed/not-taken doses since the last taken one.
+    missed_run = _count(
+        past.filter(
+            status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
+            scheduled_at__gt=Coalesce(Subquery(last_taken), Value(EPOCH)),
+        )
+    )
+    # adherence.Ratio.below_threshold in integers: taken / due < 80% <=> 5 * taken < 4 * due,
+    # counted in one pass over the 30-day window.
+    window = (
+        past.filter(scheduled_at__gt=start_30)
+        .order_by()
+        .values("patient")
+        .annotate(n=Count("pk"), taken_x5=Count("pk", filter=Q(status=SlotStatus.TAKEN)) * 5)
+        .annotate(low=Case(When(Q(n__gt=0) & Q(taken_x5__lt=F("n") * 4), then=Value(1)), default=Value(0)))
+    )
+    low_adherence = Subquery(window.values("low")[:1], output_field=IntegerField())
+    return {
+        "serious": Exists(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
+        "missed_run": Q(_missed_run__gte=MISSED_RUN_FLAG_AT),
+        "low_adherence": Q(_low_adherence=1),
         # AE-ISR-DURATION: open site reactions started more than 14 days before the local today.
-        old_site_reactions=_count(
+        "site_reaction": Exists(
             SideEffect.objects.filter(patient=OuterRef("pk"), is_site_reaction=True, resolved_at=None).filter(
                 _per_zone(
                     zones,
@@ -541,33 +552,57 @@ def _annotate_attention(queryset: QuerySet[Patient], zones: list[str], now: date
                 )
             )
         ),
-        interaction_count=_count(_current_interactions(now).filter(patient=OuterRef("pk"))),
-        awaiting_confirmation=Exists(
+        "interaction": Exists(_current_interactions(now).filter(patient=OuterRef("pk"))),
+        "awaiting": Exists(
             Regimen.objects.filter(
                 patient=OuterRef("pk"), status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
             )
         ),
-        next_lab_due=Subquery(
-            LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True).order_by("due_on").values("due_on")[:1]
+        # AE-LABS: an undone neutrophil count due before the local today.
+        "lab_overdue": Exists(
+            LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True).filter(
+                _per_zone(zones, now, lambda today: Q(due_on__lt=today), zone_field="patient__time_zone")
+            )
         ),
-    )
+        "_missed_run": missed_run,
+        "_low_adherence": Coalesce(low_adherence, 0),
+    }
+
+
+def _ranked(queryset: QuerySet[Patient], zones: list[str], now: datetime, flag: str, sort: str) -> QuerySet[Patient]:
+    """The panel filtered and sorted in SQL: the attention score is one expression."""
+    flags = _flag_expressions(zones, now)
+    queryset = queryset.alias(_missed_run=flags["_missed_run"], _low_adherence=flags["_low_adherence"])
+    if flag:
+        queryset = queryset.filter(flags[flag])
+    if sort == "name":
+        return queryset.order_by("display_name", "pk")
+    if sort == "adherence":
+        start_30 = adherence.period_start(now, 30)
+        ratio = (
+            DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now, scheduled_at__gt=start_30)
+            .order_by()
+            .values("patient")
+            .annotate(r=Cast(Count("pk", filter=Q(status=SlotStatus.TAKEN)), FloatField()) / NullIf(Count("pk"), 0))
+            .values("r")[:1]
+        )
+        return queryset.annotate(adherence_30_value=Subquery(ratio, output_field=FloatField())).order_by(
+            F("adherence_30_value").asc(nulls_last=True), "display_name", "pk"
+        )
+    if sort == "last_dose":
+        latest = Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
+        return queryset.annotate(last_dose_sort=Subquery(latest)).order_by(
+            F("last_dose_sort").asc(nulls_first=True), "display_name", "pk"
+        )
     points = ATTENTION_POINTS
-    # adherence.Ratio.below_threshold, in integers: taken / due < 80% <=> 5 * taken < 4 * due.
-    low_adherence = Q(due_30__gt=0) & Q(taken_30_x5__lt=F("due_30_x4"))
-    lab_overdue = _per_zone(zones, now, lambda today: Q(next_lab_due__lt=today))
-    return queryset.annotate(
-        low_adherence=Case(When(low_adherence, then=Value(True)), default=Value(False)),
-        lab_overdue=Case(When(lab_overdue, then=Value(True)), default=Value(False)),
-        adherence_30_value=Cast(F("taken_30"), FloatField()) / NullIf(F("due_30"), 0),
-    ).annotate(
-        attention=Case(When(serious_open__gt=0, then=Value(points["serious"])), default=Value(0))
-        + Case(When(missed_run__gte=MISSED_RUN_FLAG_AT, then=Value(points["missed_run"])), default=Value(0))
-        + Case(When(low_adherence, then=Value(points["low_adherence"])), default=Value(0))
-        + Case(When(old_site_reactions__gt=0, then=Value(points["site_reaction"])), default=Value(0))
-        + Case(When(interaction_count__gt=0, then=Value(points["interaction"])), default=Value(0))
-        + Case(When(awaiting_confirmation=True, then=Value(points["awaiting"])), default=Value(0))
-        + Case(When(lab_overdue, then=Value(points["lab_overdue"])), default=Value(0)),
+    score = sum(
+        (
+            Case(When(flags[name], then=Value(points[name])), default=Value(0), output_field=IntegerField())
+            for name in ATTENTION_POINTS
+        ),
+        start=Value(0),
     )
+    return queryset.annotate(attention=score).order_by("-attention", "display_name", "pk")
 
 
 def _current_interactions(now: datetime) -> QuerySet[OtherMedicine]:
@@ -575,17 +610,6 @@ def _current_interactions(now: datetime) -> QuerySet[OtherMedicine]:
     return OtherMedicine.objects.filter(
         category__in=[MedicineCategory.TNF_ANTAGONIST, MedicineCategory.OTHER_BIOLOGIC]
     ).filter(Q(stopped_on__isnull=True) | Q(stopped_on__gt=now.date()))
-
-
-FLAG_CONDITIONS = {
-    "serious": Q(serious_open__gt=0),
-    "missed_run": Q(missed_run__gte=MISSED_RUN_FLAG_AT),
-    "low_adherence": Q(low_adherence=True),
-    "site_reaction": Q(old_site_reactions__gt=0),
-    "interaction": Q(interaction_count__gt=0),
-    "awaiting": Q(awaiting_confirmation=True),
-    "lab_overdue": Q(lab_overdue=True),
-}
 
 
 def panel_rows(
@@ -611,7 +635,7 @@ def panel_rows(
     sort = sort if sort in PANEL_SORTS else "attention"
     base = clinician_patients(clinician)
     total_in_panel_qs = base
-    zones = sorted(set(base.values_list("time_zone", flat=True).distinct()))
+    zones = sorted(base.order_by().values_list("time_zone", flat=True).distinct())
     if filters.q:
         base = base.filter(display_name__icontains=filters.q)
     if filters.indication:
@@ -620,23 +644,9 @@ def panel_rows(
         base = base.filter(_child_condition(zones, now))
     elif filters.age == "adult":
         base = base.exclude(_child_condition(zones, now))
-    ranked = _annotate_attention(base, zones, now)
-    if filters.flag:
-        ranked = ranked.filter(FLAG_CONDITIONS[filters.flag])
+    ranked = _ranked(base, zones, now, filters.flag, "name" if sort == "pdc" else sort)
     if sort == "pdc":
         return _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_in_panel_qs)
-    if sort == "name":
-        ranked = ranked.order_by("display_name", "pk")
-    elif sort == "adherence":
-        ranked = ranked.order_by(F("adherence_30_value").asc(nulls_last=True), "display_name", "pk")
-    elif sort == "last_dose":
-        ranked = ranked.annotate(
-            last_dose_sort=Subquery(
-                Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
-            )
-        ).order_by(F("last_dose_sort").asc(nulls_first=True), "display_name", "pk")
-    else:
-        ranked = ranked.order_by("-attention", "display_name", "pk")
     page = Paginator(ranked, page_size).get_page(page_number)
     rows = _rows_for_page(list(page.object_list), now)
     return PanelResult(page=page, rows=rows, total_in_panel=_count_panel(total_in_panel_qs, filters, page))
@@ -649,7 +659,7 @@ def _count_panel(total_qs, filters: PanelFilters, page: Page) -> int:
 
 
 def _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_qs) -> PanelResult:
-    patients = list(ranked.order_by("display_name", "pk"))
+    patients = list(ranked)
     pdc = _pdc_for(patients, now)
     patients.sort(key=lambda p: (pdc[p.pk].ratio.value is None, pdc[p.pk].ratio.value or 0, p.display_name, p.pk))
     page = Paginator(patients, page_size).get_page(page_number)
@@ -706,14 +716,54 @@ def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[Pan
     if not patients:
         return []
     ids = [p.pk for p in patients]
-    start_90 = adherence.period_start(now, 90)
-    slots_90 = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now, scheduled_at__gt=start_90)
+    zones = sorted({p.time_zone for p in patients})
+    past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
+    slots_30 = past.filter(scheduled_at__gt=adherence.period_start(now, 30))
+    slots_90 = past.filter(scheduled_at__gt=adherence.period_start(now, 90))
+    # Nested inside the missed-dose count below, so it refers to that slot's patient.
+    last_taken = (
+        DoseSlot.objects.filter(patient=OuterRef("patient_id"), scheduled_at__lte=now, status=SlotStatus.TAKEN)
+        .order_by("-scheduled_at")
+        .values("scheduled_at")[:1]
+    )
     details = {
-        row["pk"]: row
+        row["id"]: row
         for row in Patient.objects.filter(pk__in=ids)
+        .order_by()
         .annotate(
+            due_30=_count(slots_30),
+            taken_30=_count(slots_30.filter(status=SlotStatus.TAKEN)),
             due_90=_count(slots_90),
             taken_90=_count(slots_90.filter(status=SlotStatus.TAKEN)),
+            # adherence.missed_run: missed/not-taken doses since the last taken one.
+            missed_run=_count(
+                past.filter(
+                    status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
+                    scheduled_at__gt=Coalesce(Subquery(last_taken), Value(EPOCH)),
+                )
+            ),
+            serious_open=_count(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
+            # AE-ISR-DURATION: open site reactions started more than 14 days before the local today.
+            old_site_reactions=_count(
+                SideEffect.objects.filter(patient=OuterRef("pk"), is_site_reaction=True, resolved_at=None).filter(
+                    _per_zone(
+                        zones,
+                        now,
+                        lambda today: Q(started_on__lt=today - timedelta(days=adherence.PERSISTENT_SITE_REACTION_DAYS)),
+                        zone_field="patient__time_zone",
+                    )
+                )
+            ),
+            awaiting_confirmation=Exists(
+                Regimen.objects.filter(
+                    patient=OuterRef("pk"), status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
+                )
+            ),
+            next_lab_due=Subquery(
+                LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True)
+                .order_by("due_on")
+                .values("due_on")[:1]
+            ),
             last_dose_at=Subquery(
                 Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
             ),
@@ -729,12 +779,14 @@ def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[Pan
                 0,
             ),
         )
-        .values("pk", "due_90", "taken_90", "last_dose_at", "on_hand")
+        .values()
     }
     pdc = pdc if pdc is not None else _pdc_for(patients, now)
-    current = {r.patient_id: r for r in Regimen.objects.filter(patient_id__in=ids, ends_on__isnull=True)}
+    current = {r.patient_id: r for r in Regimen.objects.filter(patient_id__in=ids, ends_on__isnull=True).order_by()}
     interactions: dict[int, list[str]] = defaultdict(list)
-    for patient_id, name in _current_interactions(now).filter(patient_id__in=ids).values_list("patient_id", "name"):
+    for patient_id, name in (
+        _current_interactions(now).filter(patient_id__in=ids).order_by("name").values_list("patient_id", "name")
+    ):
         interactions[patient_id].append(name)
     rows = []
     for patient in patients:
@@ -744,14 +796,14 @@ def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[Pan
         row = PanelRow(
             patient=patient,
             today=today,
-            adherence_30=Ratio(patient.taken_30, patient.due_30),
+            adherence_30=Ratio(detail["taken_30"], detail["due_30"]),
             adherence_90=Ratio(detail["taken_90"], detail["due_90"]),
-            missed_run=patient.missed_run,
-            serious_open=patient.serious_open,
-            old_site_reactions=patient.old_site_reactions,
+            missed_run=detail["missed_run"],
+            serious_open=detail["serious_open"],
+            old_site_reactions=detail["old_site_reactions"],
             interactions=interactions[patient.pk],
-            awaiting_confirmation=patient.awaiting_confirmation,
-            next_lab_due=patient.next_lab_due,
+            awaiting_confirmation=detail["awaiting_confirmation"],
+            next_lab_due=detail["next_lab_due"],
             last_dose_at=detail["last_dose_at"],
             pdc=pdc.get(patient.pk),
             syringes_on_hand=detail["on_hand"],
@@ -768,7 +820,7 @@ def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[Pan
             missed_run_length=row.missed_run,
             adherence_30=row.adherence_30,
             old_site_reactions=row.old_site_reactions,
-            interactions=patient.interaction_count,
+            interactions=len(row.interactions),
             awaiting_confirmation=row.awaiting_confirmation,
             next_lab_due=row.next_lab_due,
             today=today,
@@ -868,10 +920,8 @@ class PatientOverview:
 
 
 def patient_summary(patient: Patient, now: datetime) -> PanelRow:
-    """The panel's row for one patient (same measures, same SQL): five queries."""
-    zones = [patient.time_zone]
-    annotated = _annotate_attention(Patient.objects.filter(pk=patient.pk), zones, now).get()
-    return _rows_for_page([annotated], now)[0]
+    """The panel's row for one patient (same measures, same SQL): four queries."""
+    return _rows_for_page([patient], now)[0]
 
 
 def _slot_facts(queryset) -> list[tuple[adherence.SlotFact, str, str]]:

@@ -266,3 +266,16 @@ def test_awaiting_regimen_is_flagged_on_the_overview(world, client_for):
     assert Regimen.objects.get(patient=world.alice).status == Regimen.Status.AWAITING_CONFIRMATION
     response = client_for(world.carol).get(reverse("doses:patient", args=[world.alice.pk]))
     assert "Regimen awaiting confirmation" in response.content.decode()
+
+
+@pytest.mark.parametrize("pattern, expected_run", [("T", 0), ("TTTMNM", None), ("MMMMT", None), ("M", None)])
+def test_panel_missed_run_matches_the_pure_function(world, pattern, expected_run):
+    build_history(world.alice, world.carol, days=20, pattern=pattern)
+    now = timezone.now()
+    row = selectors.panel_rows(world.carol, now=now).rows[0]
+    facts = [adherence.SlotFact(s.scheduled_at, s.status) for s in DoseSlot.objects.filter(patient=world.alice)]
+    assert row.missed_run == adherence.missed_run(facts, now=now)
+    if expected_run is not None:
+        assert row.missed_run == expected_run
+    if pattern == "M":
+        assert row.missed_run >= 19 and "missed_run" in row.flags
