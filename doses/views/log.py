@@ -60,7 +60,7 @@ def log_injection(request, patient_id):
             "site_spot": history.suggested(injected_by == InjectedBy.OTHER),
         }
         form = InjectionForm(
-            request.POST or None,
+            request.POST if request.method == "POST" else None,
             initial=initial,
             patient=patient,
             now=now,
@@ -148,7 +148,7 @@ def not_taken(request, patient_id, slot_id):
     slot = get_object_or_404(DoseSlot.objects.select_related("regimen"), pk=slot_id, patient=patient)
     now = timezone.now()
     with timezone.override(patient.zone):
-        form = NotTakenForm(request.POST or None)
+        form = NotTakenForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
                 services.record_not_taken(slot=slot, reason=form.cleaned_data["reason"], by=request.user, now=now)

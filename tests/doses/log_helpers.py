@@ -28,9 +28,10 @@ def local_input(moment: datetime, zone) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
 
 
-def log_data(patient, taken_at: datetime, **overrides) -> dict[str, str]:
+def log_data(patient, when: datetime, **overrides) -> dict[str, str]:
+    """What the log form posts for a dose taken at `when`; "__omit__" leaves a field out."""
     data = {
-        "taken_at": local_input(taken_at, patient.zone),
+        "taken_at": local_input(when, patient.zone),
         "dose_mg": "100",
         "injected_by": InjectedBy.SELF,
         "site_spot": "abdomen-left-1",
@@ -65,3 +66,36 @@ def fill_history(patient, user, slots: list[DoseSlot]) -> None:
             for i in injections
         ]
     )
+
+
+NEW_YORK = "America/New_York"
+
+
+def alice_in_new_york(world, monkeypatch, *, at=(2026, 11, 25, 10, 0), days_before=3, **regimen):
+    """alice lives in New York (UTC-5 in November, so a time-zone slip shows), 08:00 daily.
+
+    The clock is frozen at local `at`; the regimen started `days_before` days earlier.
+    Returns the frozen `now`.
+    """
+    from zoneinfo import ZoneInfo
+
+    from tests.conftest import start_adult_regimen
+
+    world.alice.time_zone = NEW_YORK
+    world.alice.save()
+    now = freeze(monkeypatch, datetime(*at, tzinfo=ZoneInfo(NEW_YORK)))
+    start_adult_regimen(
+        world.alice,
+        world.carol,
+        now=now,
+        starts_on=world.alice.local_today(now) - timedelta(days=days_before),
+        **regimen,
+    )
+    return now
+
+
+def slot_at(patient, local_day, hour: int = 8, minute: int = 0) -> DoseSlot:
+    from datetime import time
+
+    moment = rules.local_slot(local_day, time(hour, minute), patient.zone)
+    return DoseSlot.objects.get(patient=patient, scheduled_at=moment)

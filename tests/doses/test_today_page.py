@@ -1,0 +1,177 @@
+"""The Today page: today's doses and their status, the missed-dose advice, the next spot,
+supply and what needs attention. alice lives in New York and injects at 08:00."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from doses import services
+from doses.models import DoseSlot, FridgeSyringe, NotTakenReason, SideEffect, SupplyEvent
+
+from .log_helpers import alice_in_new_york, log_data, slot_at
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 25)
+
+
+def today_page(client_for, user, patient):
+    return client_for(user).get(reverse("doses:today", args=[patient.pk]))
+
+
+def test_a_dose_logged_today_shows_as_done_with_who_logged_it(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch)
+    response = client_for(world.bob).post(
+        reverse("doses:log", args=[world.alice.pk]),
+        log_data(world.alice, now - timedelta(minutes=90), injected_by="other"),
+    )
+    assert response.status_code == 302
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "This dose is taken" in page
+    assert "Taken 08:30" in page  # local New York time, not UTC (13:30)
+    assert "logged by Bob Caregiver at 10:00" in page
+
+
+def test_before_the_dose_time_it_is_due_with_its_local_time(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 7, 0))
+    page = today_page(client_for, world.alice_user, world.alice)
+    summary = page.context["summary"]
+    assert summary.next_dose.state == "due"
+    assert summary.next_dose.slot.local_date == TODAY
+    assert "08:00" in page.content.decode()
+    assert "Log this dose" in page.content.decode()
+
+
+def test_MISS_TAKE_a_late_dose_says_take_it_now_with_the_reason_and_the_cut_off(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 10, 0))
+    page = today_page(client_for, world.alice_user, world.alice)
+    summary = page.context["summary"]
+    assert summary.next_dose.state == "late"
+    assert summary.next_dose.advice.action == "take"
+    text = page.content.decode()
+    assert "Take it now" in text
+    assert "MISS-TAKE" in text
+    assert "Take a missed dose as soon as you remember" in text
+    # MISS-SKIP's cut-off is explicit: 12 hours before the next dose (08:00 tomorrow) is 20:00 today.
+    assert "If your next dose is due within 12 hours, skip the missed one." in text
+    assert "After 20:00 today, skip it instead and take the next dose at 08:00 tomorrow" in text
+
+
+def test_MISS_SKIP_after_the_cut_off_the_dose_is_missed_and_the_advice_is_skip(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
+    page = today_page(client_for, world.alice_user, world.alice)
+    summary = page.context["summary"]
+    missed = next(v for v in summary.slots if v.slot.local_date == TODAY)
+    assert missed.state == "missed"
+    assert missed.advice.action == "skip"
+    assert missed.advice.rule_id == "MISS-SKIP"
+    text = page.content.decode()
+    assert "Skip this dose" in text
+    assert "Your next dose is due at 08:00 tomorrow, so skip the missed one" in text
+    assert "MISS-NODOUBLE" in text
+    # The next dose is tomorrow's, and its window is already open (it may be taken early).
+    assert summary.next_dose.slot.local_date == TODAY + timedelta(days=1)
+    assert summary.next_dose.state == "due"
+
+
+def test_MISS_SKIP_the_cut_off_comes_from_the_setting_and_is_shown(world, client_for, monkeypatch, settings):
+    settings.MISSED_DOSE_SKIP_WITHIN_HOURS = 6
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
+    page = today_page(client_for, world.alice_user, world.alice)
+    summary = page.context["summary"]
+    # With a 6-hour cut-off, 21:00 is still before 02:00 tomorrow: take it now.
+    assert summary.next_dose.slot.local_date == TODAY
+    assert summary.next_dose.advice.action == "take"
+    assert "If your next dose is due within 6 hours, skip the missed one." in page.content.decode()
+
+
+def test_a_dose_recorded_as_not_taken_shows_the_reason_and_who_recorded_it(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch)
+    services.record_not_taken(slot=slot_at(world.alice, TODAY), reason=NotTakenReason.INFECTION, by=world.bob, now=now)
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "Not taken: Infection" in page
+    assert "recorded by Bob Caregiver at 10:00" in page
+
+
+def test_the_suggested_spot_is_shown_with_a_star_and_words(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch)
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "Suggested spot:" in page
+    assert "Stomach, left of the navel, spot 1" in page
+
+
+def test_syringes_left_and_the_days_they_last(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch)
+    SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.PICKUP, syringes=14, boxes=2)
+    client_for(world.alice_user).post(
+        reverse("doses:log", args=[world.alice.pk]), log_data(world.alice, now - timedelta(minutes=60))
+    )
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "13</span> syringes left, enough for 13 days." in page
+
+
+def test_every_other_day_doubles_the_days_the_syringes_last(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch, interval_days=2)
+    SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.PICKUP, syringes=7, boxes=1)
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "7</span> syringes left, enough for 14 days." in page
+
+
+def test_without_a_pickup_the_page_says_so(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch)
+    assert "No pick-up recorded yet." in today_page(client_for, world.alice_user, world.alice).content.decode()
+
+
+def test_attention_lists_serious_symptom_unconfirmed_regimen_lab_and_fridge(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch, confirmed=False)
+    SideEffect.objects.create(
+        patient=world.alice, symptom="fever", description="Fever and chills", started_on=TODAY, is_serious=True
+    )
+    SideEffect.objects.create(  # resolved: not shown
+        patient=world.alice, symptom="rash", description="Old rash", started_on=TODAY, is_serious=True, resolved_at=now
+    )
+    FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=2))
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "Serious symptom: Fever and chills" in page
+    assert "Call the doctor now" in page
+    assert "Old rash" not in page
+    assert "Regimen not yet confirmed" in page
+    assert "Blood test overdue since Sun 22 Nov" in page  # AE-LABS: "before starting", 3 days ago
+    assert "A syringe is out of the fridge" in page
+    assert "Use it by 08:00 tomorrow (PREP-24H)" in page
+
+
+def test_PREP_24H_a_syringe_out_of_the_fridge_too_long_says_do_not_use_and_can_be_discarded(
+    world, client_for, monkeypatch
+):
+    now = alice_in_new_york(world, monkeypatch)
+    FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "Do not use the syringe out of the fridge" in page
+    assert "more than 24 hours (PREP-24H)" in page
+    assert "Record it as discarded" in page
+
+
+def test_the_page_creates_missing_upcoming_doses_once(world, client_for, monkeypatch, settings):
+    alice_in_new_york(world, monkeypatch)
+    DoseSlot.objects.filter(patient=world.alice, local_date__gte=TODAY).delete()
+    today_page(client_for, world.alice_user, world.alice)
+    today_page(client_for, world.alice_user, world.alice)
+    upcoming = DoseSlot.objects.filter(patient=world.alice, local_date__gte=TODAY)
+    assert upcoming.count() == settings.SCHEDULE_HORIZON_DAYS + 1
+    assert upcoming.values("scheduled_at").distinct().count() == upcoming.count()
+
+
+def test_a_patient_with_no_regimen_is_told_to_enter_one(world, client_for):
+    page = today_page(client_for, world.alice_user, world.alice).content.decode()
+    assert "No regimen yet" in page
+
+
+def test_times_follow_the_patients_zone_not_the_servers(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 23, 30))
+    summary = today_page(client_for, world.alice_user, world.alice).context["summary"]
+    # 23:30 in New York is already 04:30 on the 26th in UTC; alice's "today" is still the 25th.
+    assert summary.today == TODAY
