@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo lint check-deploy audit clean
+.PHONY: run test venv migrate demo lint check-deploy audit loadtest clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,5 +42,19 @@ check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=companion.settings_production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	ALLOWED_HOSTS=companion.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+# pip-audit over requirements.txt; says SKIPPED (and exits 0) when the vulnerability service is unreachable.
+audit: $(STAMP)
+	$(BIN)/python scripts/audit_requirements.py
+
+# Load test (scripts/loadtest.py): locust lives in its own venv so its pytest plugin and gevent stay out of the app's.
+LOAD_VENV := .venv-load
+$(LOAD_VENV)/.installed: requirements-load.txt
+	test -x $(LOAD_VENV)/bin/python || $(PYTHON) -m venv $(LOAD_VENV)
+	$(LOAD_VENV)/bin/python -m pip install --quiet -r requirements-load.txt
+	touch $(LOAD_VENV)/.installed
+
+loadtest: $(STAMP) $(LOAD_VENV)/.installed
+	$(BIN)/python scripts/loadtest.py --locust $(LOAD_VENV)/bin/locust
+
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(LOAD_VENV) var .pytest_cache
