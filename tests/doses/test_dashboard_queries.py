@@ -41,7 +41,7 @@ def test_panel_query_count_does_not_grow_from_10_to_200_patients(db, client_for)
     seed_synthetic_patients(count=10, days=14, rng=rng)
     client = client_for(User.objects.get(email=SYNTHETIC_CLINICIAN))
     with_10 = [_queries(client, reverse("doses:panel"), query) for query in PANEL_QUERIES]
-    seed_synthetic_patients(count=200, days=14, rng=rng)
+    assert seed_synthetic_patients(count=200, days=14, rng=rng) == 190  # continues after the first 10
     with_200 = [_queries(client, reverse("doses:panel"), query) for query in PANEL_QUERIES]
     for query, ten, two_hundred in zip(PANEL_QUERIES, with_10, with_200, strict=True):
         assert len(two_hundred) == len(ten), f"{query}:\n" + "\n".join(two_hundred)
