@@ -47,7 +47,7 @@ def _weight_field(**extra) -> forms.DecimalField:
 
 def _mg_per_kg_field(**extra) -> forms.DecimalField:
     return forms.DecimalField(
-        label="Dose (mg per kg per day)",
+        label="Dose (mg/kg/day)",
         max_digits=4,
         decimal_places=2,
         required=False,

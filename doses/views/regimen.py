@@ -224,7 +224,9 @@ def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
             }
             if form.suggestion is not None:
                 handover["interval_days"] = form.suggestion.interval_days
-            context["use_url"] = reverse("doses:regimen_new", args=[patient.pk]) + "?" + urlencode(handover)
+            context["use_action"] = reverse("doses:regimen_new", args=[patient.pk])
+            context["use_fields"] = list(handover.items())
+            context["use_url"] = context["use_action"] + "?" + urlencode(handover)
     return context
 
 
