@@ -10,6 +10,7 @@ import smtplib
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.utils import timezone
 
 from .messages import message_context
 
@@ -38,10 +39,14 @@ class EmailTransport(Transport):
     def render(self, delivery) -> EmailMultiAlternatives:
         context = message_context(delivery)
         base = f"reminders/email/{delivery.kind}"
-        subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+        # SCHED-TZ: times in the message are the patient's wall-clock times.
+        with timezone.override(delivery.patient.zone):
+            subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
+            text = render_to_string(f"{base}.txt", context)
+            html = render_to_string(f"{base}.html", context)
         message = EmailMultiAlternatives(
             subject=subject,
-            body=render_to_string(f"{base}.txt", context),
+            body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[delivery.recipient.email],
             headers={
@@ -49,7 +54,7 @@ class EmailTransport(Transport):
                 "X-Companion-Delivery": str(delivery.pk),
             },
         )
-        message.attach_alternative(render_to_string(f"{base}.html", context), "text/html")
+        message.attach_alternative(html, "text/html")
         return message
 
     def send(self, delivery) -> None:

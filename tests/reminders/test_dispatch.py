@@ -293,3 +293,24 @@ def test_a_tick_for_a_thousand_patients_issues_as_many_queries_as_for_one(world,
         assert len(many) == len(one)
     else:  # SQLite caps parameters per statement, so bulk inserts come in batches
         assert len(many) <= len(one) + 301 * 7 // 999 + 2
+
+
+def test_MISS_NODOUBLE_extending_schedules_adds_no_slot_on_a_day_that_already_has_a_logged_dose(world, daily):
+    """A regimen changed to a later time today: today's dose was taken, so no second slot today."""
+    DoseSlot.objects.filter(regimen=daily, scheduled_at=SLOT_AT).update(status=SlotStatus.TAKEN)
+    moved = dose_services.create_regimen_version(
+        patient=world.alice,
+        entered_by=world.carol,
+        dose_basis=daily.dose_basis,
+        daily_dose_mg=daily.daily_dose_mg,
+        interval_days=1,
+        administrations_per_day=1,
+        times_of_day=["20:00"],
+        starts_on=date(2026, 3, 10),
+        confirmed=True,
+        now=SLOT_AT + timedelta(hours=1),
+    )
+    DoseSlot.objects.filter(regimen=moved).delete()
+    dispatch.extend_dose_schedules(SLOT_AT + timedelta(hours=2))
+    assert not DoseSlot.objects.filter(regimen=moved, local_date=date(2026, 3, 10)).exists()
+    assert DoseSlot.objects.filter(regimen=moved, local_date=date(2026, 3, 11)).exists()

@@ -212,3 +212,13 @@ def test_two_workers_at_once_send_one_message_per_slot_and_recipient(on_postgres
     assert errors == []
     assert sent_to() == ["alice@example.org", "bob@example.org"]
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 2
+
+
+def test_SCHED_TZ_the_reminder_shows_the_patients_own_clock_time(world, slot):
+    from companion.models import Patient
+
+    Patient.objects.filter(pk=world.alice.pk).update(time_zone="America/New_York")
+    dispatch.queue_injection_reminders(NOW)
+    dispatch.enqueue_ready_deliveries(NOW)
+    (message,) = mail.outbox
+    assert "(03:00)" in message.body  # 08:00 UTC is 03:00 in New York
