@@ -185,7 +185,7 @@ class InjectionForm(forms.Form):
     injected_by = forms.ChoiceField(
         label="Who gave the injection?",
         choices=InjectedBy.choices,
-        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
         error_messages={"required": "Say who gave the injection."},
     )
     site_spot = forms.ChoiceField(
@@ -220,7 +220,7 @@ class InjectionForm(forms.Form):
             self.fields[f"prep_{check.key}"] = forms.ChoiceField(
                 label=check.question,
                 choices=YES_NO,
-                widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+                widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
                 error_messages={"required": "Answer this check before injecting."},
             )
 

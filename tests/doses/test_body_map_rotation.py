@@ -20,6 +20,15 @@ SELF_SPOTS = sites.allowed_spots(False)
 BACK_ZONES = ("arm-left", "arm-right", "buttock-left", "buttock-right")
 
 
+def label_text(page: str, input_id: str) -> str:
+    """What a screen reader announces for an input: its label's text, star hidden, spaces collapsed."""
+    match = re.search(rf'<label[^>]*for="{input_id}">(.*?)</label>', page, re.S)
+    assert match, input_id
+    text = re.sub(r'<span aria-hidden="true">.*?</span>', "", match.group(1))
+    text = re.sub(r"<[^>]+>", "", text)
+    return " ".join(text.split())
+
+
 def log_url(patient, slot=None) -> str:
     url = reverse("doses:log", args=[patient.pk])
     return f"{url}?slot={slot.pk}" if slot else url
@@ -133,16 +142,14 @@ def test_the_body_map_is_real_radio_inputs_with_labels_grouped_by_zone(world, cl
     alice_in_new_york(world, monkeypatch)
     page = client_for(world.alice_user).get(log_url(world.alice)).content.decode()
     for spot in sites.ALL_SPOTS:
-        assert f'<input type="radio" class="btn-check" name="site_spot" id="spot-{spot}" value="{spot}"' in page
-        assert '<label class="btn btn-outline-primary spot-btn' in page and f'for="spot-{spot}"' in page
+        assert f'<input type="radio" class="form-check-input" name="site_spot" id="spot-{spot}" value="{spot}"' in page
+        assert re.search(rf'<label class="choice-option spot-option recency-\w+" for="spot-{spot}">', page)
     for zone in sites.ZONES:
         assert f'<legend class="fs-6 mb-1 fw-semibold">{zone.label}</legend>' in page
     # The drawing is decoration for screen readers; the inputs carry the meaning.
     assert '<div class="body-map-figures" aria-hidden="true">' in page
     # The suggested spot says so in words as well as with a star.
-    assert re.search(
-        r'for="spot-abdomen-left-1">\s*<span class="visually-hidden">Stomach, left of the navel, </span>Spot 1', page
-    )
+    assert label_text(page, "spot-abdomen-left-1") == "Stomach, left of the navel, spot 1 — not used yet suggested"
     assert '<span aria-hidden="true">★</span> suggested</span>' in page
 
 
@@ -155,12 +162,13 @@ def test_each_spot_says_when_it_was_last_used(world, client_for, monkeypatch):
         log_data(world.alice, three_days_ago.scheduled_at, site_spot="abdomen-left-2"),
     )
     page = client.get(log_url(world.alice)).content.decode()
-    assert 'Spot 2\n        <span class="spot-used">— used 3 days ago</span>' in page
-    assert "— not used yet" in page
+    assert label_text(page, "spot-abdomen-left-2") == "Stomach, left of the navel, spot 2 — used 3 days ago (last time)"
+    assert label_text(page, "spot-thigh-right-6") == "Right thigh, front/outer, spot 6 — not used yet"
 
 
 def test_SITE_OTHER_back_zones_are_explained_for_self_injection(world, client_for, monkeypatch):
     alice_in_new_york(world, monkeypatch)
     page = client_for(world.alice_user).get(log_url(world.alice)).content.decode()
-    assert page.count("Only when someone else gives the injection (SITE-OTHER).") == 4
-    assert 'data-self-allowed="0"' in page  # body_map.js disables these while "I injected myself" is chosen
+    assert "only when someone else gives the injection (SITE-OTHER)" in page
+    # Each back zone points to that explanation, and body_map.js disables them while "I injected myself" is chosen.
+    assert page.count('data-self-allowed="0" data-view="back" aria-describedby="back-note"') == 4
