@@ -221,4 +221,4 @@ def test_SCHED_TZ_the_reminder_shows_the_patients_own_clock_time(world, slot):
     dispatch.queue_injection_reminders(NOW)
     dispatch.enqueue_ready_deliveries(NOW)
     (message,) = mail.outbox
-    assert "(03:00)" in message.body  # 08:00 UTC is 03:00 in New York
+    assert "(04:00)" in message.body  # 08:00 UTC is 04:00 in New York (EDT since 8 March)
