@@ -296,13 +296,19 @@ def local_slot(day: date, at: time, zone: zoneinfo.ZoneInfo) -> datetime:
     """SCHED-TZ: the aware datetime for local clock time `at` on `day` in `zone`.
 
     A time that does not exist (the spring-forward gap) moves forward by the gap, to the
-    same instant a wall clock would show after the change; an ambiguous time (autumn)
-    takes the first occurrence. Either way the dose stays on its own calendar day.
+    same instant a wall clock would show after the change (or back, when forward would
+    cross midnight); an ambiguous time (autumn) takes the first occurrence. Either way
+    the dose stays on its own calendar day.
     """
     naive = datetime.combine(day, at)
     aware = naive.replace(tzinfo=zone, fold=0)
     # Round-trip through UTC to normalise a non-existent local time.
-    return aware.astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+    moved = aware.astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+    if moved.date() != day:
+        # A gap that ends at midnight (America/Nuuk springs from 23:00 to 00:00): moving
+        # forward would land on the next day, which has its own dose. Move back instead.
+        moved = naive.replace(tzinfo=zone, fold=1).astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+    return moved
 
 
 def dose_days(starts_on: date, interval_days: int, from_day: date, to_day: date) -> Iterator[date]:

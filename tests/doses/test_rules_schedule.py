@@ -108,7 +108,7 @@ times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
 
 @settings(max_examples=300)
 @given(
-    zone_name=st.sampled_from(DST_ZONES + ["UTC", "Australia/Lord_Howe", "America/Santiago"]),
+    zone_name=st.sampled_from(DST_ZONES + ["UTC", "Australia/Lord_Howe", "America/Santiago", "America/Nuuk"]),
     start=days,
     first=times,
     second=st.one_of(st.none(), times),
@@ -156,3 +156,11 @@ def test_SCHED_RENAL_property_every_other_day_slots_are_exactly_two_local_days_a
         if local.time() != at:
             gap = local.utcoffset() - (local - timedelta(hours=3)).utcoffset()
             assert gap > timedelta(0)
+
+
+def test_SCHED_TZ_a_gap_that_ends_at_midnight_keeps_the_dose_on_its_own_day():
+    # America/Nuuk springs forward from 23:00 to 00:00 on 28 March 2026: 23:30 does not exist.
+    nuuk = zoneinfo.ZoneInfo("America/Nuuk")
+    found = slots(starts_on=date(2026, 3, 27), times=(time(23, 30),), zone=nuuk, to_day=date(2026, 3, 29))
+    assert [s.astimezone(nuuk).date() for s in found] == [date(2026, 3, d) for d in (27, 28, 29)]
+    assert found[1].astimezone(nuuk).time() == time(22, 30)
