@@ -73,7 +73,7 @@ def _symptom_choices() -> list:
 class InjectionChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Injection) -> str:
         local = timezone.localtime(obj.taken_at, obj.patient.zone)
-        return f"{local:%a %d %b %H:%M} — {obj.site_spot}"
+        return f"{local:%a %d %b %H:%M} — {getattr(obj, 'site_label', obj.site_spot)}"
 
 
 class SideEffectForm(RecordForm):

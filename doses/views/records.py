@@ -54,7 +54,13 @@ def _symptom_label(side_effect: SideEffect) -> str:
 
 
 def _base_context(request, patient, tab: str) -> dict:
-    return {"patient": patient, "tab": tab, "can_log": can(request.user, patient, Capability.LOG)}
+    return {
+        "patient": patient,
+        "tab": tab,
+        "can_log": can(request.user, patient, Capability.LOG),
+        # Shown on first use: until the before-you-start questions are answered, every page asks.
+        "needs_baseline": tab != "baseline" and selectors.needs_baseline_checklist(patient),
+    }
 
 
 # --- side effects (AE-COMMON, AE-SERIOUS, AE-ISR-DURATION, AE-ALLERGY, AE-OVERDOSE, AE-REPORT) ---

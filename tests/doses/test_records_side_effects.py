@@ -152,3 +152,31 @@ def test_AE_ISR_DURATION_uses_each_patients_local_date(world):
         )
     raised = services.flag_persistent_site_reactions(now=datetime(2026, 3, 15, 20, 0, tzinfo=UTC))
     assert [a.patient for a in raised] == [world.alice]
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_AE_ISR_DURATION_two_workers_at_once_raise_one_alert(world, on_postgres):
+    import threading
+
+    from django.db import connection
+
+    for _ in range(5):
+        log(world, "site_bruising", days_ago=20)
+    barrier = threading.Barrier(2)
+    raised: list[int] = []
+
+    def worker():
+        try:
+            barrier.wait()
+            raised.append(len(services.flag_persistent_site_reactions()))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(raised) == 5
+    assert CareAlert.objects.filter(kind=CareAlert.Kind.PERSISTENT_SITE_REACTION).count() == 5

@@ -247,7 +247,9 @@ def test_site_reaction_is_linked_to_a_recent_injection(world, alice_on_regimen, 
         slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.alice_user
     )
     client = client_for(world.alice_user)
-    assert "abdomen-left-1" in client.get(url("side_effects", world)).content.decode()
+    # The recent injection is offered by its spot (in words once the injection log names spots).
+    label = getattr(injection, "site_label", injection.site_spot)
+    assert label in client.get(url("side_effects", world)).content.decode()
     client.post(
         url("side_effects", world),
         {
@@ -548,3 +550,24 @@ def test_bad_lab_result_is_refused_keeps_input_and_saves_nothing(world, alice_on
 def test_injection_model_is_untouched_by_records_pages(world, records):
     # The records pages never log a dose: doses come only from the injection log.
     assert not Injection.objects.filter(patient=world.alice).exists()
+
+
+def test_before_you_start_is_asked_on_first_use_until_answered(world, client_for):
+    client = client_for(world.alice_user)
+    assert "before-you-start questions" in client.get(url("side_effects", world)).content.decode()
+    services.save_baseline_checklist(
+        patient=world.alice,
+        by=world.alice_user,
+        active_infection=False,
+        ecoli_protein_allergy=False,
+        latex_allergy=False,
+        pregnant_or_breastfeeding=False,
+    )
+    assert "before-you-start questions" not in client.get(url("side_effects", world)).content.decode()
+
+
+def test_a_stock_below_zero_asks_for_a_count(world, alice_on_regimen, client_for):
+    slot = world.alice.slots.order_by("scheduled_at").first()
+    services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
+    html = client_for(world.bob).get(url("supply", world)).content.decode()
+    assert "The count is below zero" in html

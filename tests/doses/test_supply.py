@@ -173,3 +173,33 @@ def test_fridge_times_in_the_future_or_long_ago_are_refused(world, offset):
     with pytest.raises(services.RecordRefused):
         services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob, taken_out_at=timezone.now() + offset)
     assert not FridgeSyringe.objects.exists()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_corrections_at_once_end_at_the_counted_number(world, on_postgres):
+    import threading
+
+    from django.db import connection
+
+    services.record_pickup(patient=world.alice, boxes=2, on=world.alice.local_today(), by=world.bob)
+    barrier = threading.Barrier(2)
+
+    def worker(user):
+        try:
+            barrier.wait()
+            services.correct_supply_count(patient=world.alice, actual_count=9, by=user)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(user,)) for user in (world.bob, world.alice_user)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # Without the lock both would subtract 5 and leave 4.
+    assert on_hand(world) == 9
+    assert sorted(SupplyEvent.objects.filter(kind=SupplyEvent.Kind.CORRECTION).values_list("syringes", flat=True)) == [
+        -5,
+        0,
+    ]
