@@ -15,6 +15,7 @@ Chromium is missing, or fails them when REQUIRE_BROWSER=1 (CI).
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator
@@ -114,6 +115,9 @@ def _new_page(browser, live_server, viewport: dict, **context_options):
     )
     context.set_default_navigation_timeout(NAVIGATION_TIMEOUT_MS)
     context.set_default_timeout(ACTION_TIMEOUT_MS)
+    # axe-core in every page from the start: one injection per page load instead of a
+    # 500 kB evaluate before each check (init scripts are not subject to the page's CSP).
+    context.add_init_script(_axe_script())
     page = context.new_page()
     problems = PageProblems()
     problems.watch(page)
@@ -192,11 +196,19 @@ def sign_in(page, email: str, password: str) -> None:
     assert "/accounts/login/" not in page.url, f"Sign-in as {email} failed: still on {page.url}"
 
 
-def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+@functools.cache
+def _axe_script() -> str:
     from axe_playwright_python.sync_playwright import Axe
 
-    results = Axe().run(page)
-    return [v for v in results.response["violations"] if v.get("impact") in impacts]
+    return Axe().axe_script
+
+
+def axe_violations(page, impacts=BLOCKING_IMPACTS) -> list[dict]:
+    """Run axe-core (bundled with axe-playwright-python, offline) on the page as it is now."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(_axe_script())
+    results = page.evaluate("() => axe.run({resultTypes: ['violations']})")
+    return [v for v in results["violations"] if v.get("impact") in impacts]
 
 
 def describe_violations(violations: list[dict]) -> str:
@@ -215,8 +227,8 @@ def assert_accessible(page) -> None:
 
 def screenshot(page, name: str) -> Path:
     """Save the whole page as test-artifacts/screenshots/<name>.png."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    path.parent.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(path), full_page=True)
     return path
 
@@ -227,3 +239,58 @@ def visit(page, address: str, *, check: bool = True) -> None:
     assert response is not None and response.status < 400, f"{address} answered {response and response.status}"
     if check:
         assert_accessible(page)
+
+
+def focused_description(page) -> str:
+    """The focused element's tag, role, accessible-ish name and value, for keyboard-only tests."""
+    return page.evaluate(
+        """() => {
+        const el = document.activeElement;
+        if (!el) return "";
+        const labelled = el.getAttribute("aria-labelledby");
+        const byId = labelled ? labelled.split(" ").map(id => document.getElementById(id)?.textContent || "").join(" ") : "";
+        const label = el.labels && el.labels.length ? Array.from(el.labels).map(l => l.textContent).join(" ") : "";
+        return [el.tagName, el.getAttribute("role") || "", el.getAttribute("aria-label") || "", byId, label,
+                el.getAttribute("title") || "", el.tagName === "INPUT" ? el.value : el.textContent.slice(0, 200)]
+               .join(" | ").replace(/\\s+/g, " ");
+    }"""
+    )
+
+
+def tab_to(page, pattern: str, *, max_presses: int = 80, backwards: bool = False) -> str:
+    """Press Tab (or Shift+Tab) until the focused element's description matches `pattern` (regex, any case)."""
+    wanted = re.compile(pattern, re.I)
+    seen = []
+    for _ in range(max_presses):
+        page.keyboard.press("Shift+Tab" if backwards else "Tab")
+        description = focused_description(page)
+        if wanted.search(description):
+            return description
+        seen.append(description)
+    raise AssertionError(
+        f"No focusable element matching {pattern!r} by keyboard. Focus went through:\n" + "\n".join(seen)
+    )
+
+
+def field(page, label: str):
+    """The form field labelled exactly `label` (crispy adds "*" to required fields' labels)."""
+    return page.get_by_label(re.compile(rf"^\s*{re.escape(label)}\s*\*?\s*$"))
+
+
+@pytest.fixture
+def celery_eager(settings):
+    """Run Celery tasks in-process while this test runs (CELERY_TASK_ALWAYS_EAGER).
+
+    The web request in the live-server thread queues the care-team alert through the real
+    on_commit -> reminders path; eager mode makes the send task run right there, so the
+    e-mail lands in Django's locmem outbox (shared by the in-process server) instead of
+    waiting for a worker. The Celery app read its settings at start-up, so its conf is set too.
+    """
+    from companion.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    previous = (app.conf.task_always_eager, app.conf.task_eager_propagates)
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield app
+    app.conf.task_always_eager, app.conf.task_eager_propagates = previous
