@@ -394,6 +394,14 @@ def record_injection(
         injection=injection,
         recorded_by=by,
     )
+    # PREP-24H: the syringe warming up outside the fridge is the one just used; close it so
+    # Today stops counting down its 24 hours.
+    warming = (
+        FridgeSyringe.objects.filter(patient_id=locked.patient_id, closed_at__isnull=True, taken_out_at__lte=taken_at)
+        .order_by("taken_out_at")
+        .values_list("pk", flat=True)[:1]
+    )
+    FridgeSyringe.objects.filter(pk__in=list(warming)).update(closed_at=now)
     return injection
 
 
@@ -465,6 +473,25 @@ def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime 
         note=reason[:300],
         recorded_by=by,
     )
+
+
+def materialise_upcoming_slots(*, patient: Patient, now: datetime | None = None) -> Regimen | None:
+    """Make sure the current regimen's doses exist from yesterday to the horizon. Idempotent.
+
+    The beat job does this hourly; pages that show doses call it too, so they work
+    even when no worker runs. Yesterday is included so a late dose still shows.
+    """
+    regimen = Regimen.objects.current().filter(patient=patient).first()
+    if regimen is None:
+        return None
+    regimen.patient = patient
+    today = patient.local_today(now)
+    materialise_slots(
+        regimen=regimen,
+        from_day=today - timedelta(days=1),
+        to_day=today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS),
+    )
+    return regimen
 
 
 # ---------------------------------------------------------------------------
@@ -912,22 +939,3 @@ def record_lab_result(
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
     return lab_test
-
-
-def materialise_upcoming_slots(*, patient: Patient, now: datetime | None = None) -> Regimen | None:
-    """Make sure the current regimen's doses exist from yesterday to the horizon. Idempotent.
-
-    The beat job does this hourly; pages that show doses call it too, so they work
-    even when no worker runs. Yesterday is included so a late dose still shows.
-    """
-    regimen = Regimen.objects.current().filter(patient=patient).first()
-    if regimen is None:
-        return None
-    regimen.patient = patient
-    today = patient.local_today(now)
-    materialise_slots(
-        regimen=regimen,
-        from_day=today - timedelta(days=1),
-        to_day=today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS),
-    )
-    return regimen

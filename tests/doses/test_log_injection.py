@@ -382,3 +382,16 @@ def test_local_input_helper_matches_the_form(world):
     assert local_input(datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("UTC")), ZoneInfo("America/New_York")) == (
         "2026-11-25T10:00"
     )
+
+
+def test_PREP_24H_logging_a_dose_closes_the_syringe_that_was_warming_up(world, client_for, monkeypatch):
+    from doses.models import FridgeSyringe
+
+    now = alice_in_new_york(world, monkeypatch)
+    warming = FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(minutes=40))
+    client = client_for(world.alice_user)
+    client.post(log_url(world.alice), log_data(world.alice, now))
+    warming.refresh_from_db()
+    assert warming.closed_at == now
+    page = client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
+    assert "A syringe is out of the fridge" not in page

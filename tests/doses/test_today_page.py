@@ -175,3 +175,21 @@ def test_times_follow_the_patients_zone_not_the_servers(world, client_for, monke
     summary = today_page(client_for, world.alice_user, world.alice).context["summary"]
     # 23:30 in New York is already 04:30 on the 26th in UTC; alice's "today" is still the 25th.
     assert summary.today == TODAY
+
+
+def test_PREP_24H_discarding_the_expired_fridge_syringe_from_today_closes_it_and_takes_one_off(
+    world, client_for, monkeypatch
+):
+    now = alice_in_new_york(world, monkeypatch)
+    fridge = FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
+    client = client_for(world.alice_user)
+    page = client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
+    action = reverse("doses:fridge_close", args=[world.alice.pk, fridge.pk])
+    assert f'action="{action}"' in page
+    client.post(action, {"outcome": "discarded"})
+    fridge.refresh_from_db()
+    assert fridge.closed_at is not None
+    assert SupplyEvent.objects.get(patient=world.alice, kind=SupplyEvent.Kind.DISCARD).syringes == -1
+    assert "Do not use the syringe out of the fridge" not in client.get(
+        reverse("doses:today", args=[world.alice.pk])
+    ).content.decode()
