@@ -351,7 +351,18 @@ def dose_slots(
         raise DoseRuleError("The two injections of a split dose need two different times of day.")
     last = to_day if ends_on is None else min(to_day, ends_on - timedelta(days=1))
     ordered = sorted(times_of_day)
-    return [local_slot(day, at, zone) for day in dose_days(starts_on, interval_days, from_day, last) for at in ordered]
+    found: list[datetime] = []
+    for day in dose_days(starts_on, interval_days, from_day, last):
+        moments = [local_slot(day, at, zone) for at in ordered]
+        if len(moments) == 2 and moments[0] == moments[1]:
+            # Both times of a split dose fell on one instant (the first inside a DST gap,
+            # moved forward onto the second): move the first back instead, so two doses stay two.
+            naive = datetime.combine(day, ordered[0])
+            earlier = naive.replace(tzinfo=zone, fold=1).astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
+            # A gap at midnight would push it into yesterday: use the first moment of the day.
+            moments[0] = earlier if earlier.date() == day else local_slot(day, time(0), zone)
+        found += moments
+    return found
 
 
 def default_skip_within(gap: timedelta, skip_within_hours: float = 12.0) -> timedelta:

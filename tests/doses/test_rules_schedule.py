@@ -132,7 +132,8 @@ def test_SCHED_TZ_property_no_dose_falls_on_two_calendar_days(zone_name, start, 
     # Every dose sits on the local day it was scheduled for, each day has its full count, and no two coincide.
     assert sorted(per_day) == expected_days
     assert all(len(v) == len(chosen) for v in per_day.values())
-    assert len(set(found)) == len(found) or len(chosen) == 2  # two times can meet only inside a DST gap
+    assert len(set(found)) == len(found)  # two doses never share one instant, even inside a DST gap
+    assert all(a < b for a, b in zip(found, found[1:], strict=False))
 
 
 @settings(max_examples=300)
@@ -164,3 +165,10 @@ def test_SCHED_TZ_a_gap_that_ends_at_midnight_keeps_the_dose_on_its_own_day():
     found = slots(starts_on=date(2026, 3, 27), times=(time(23, 30),), zone=nuuk, to_day=date(2026, 3, 29))
     assert [s.astimezone(nuuk).date() for s in found] == [date(2026, 3, d) for d in (27, 28, 29)]
     assert found[1].astimezone(nuuk).time() == time(22, 30)
+
+
+def test_SCHED_TZ_two_doses_an_hour_apart_across_the_gap_stay_two_doses():
+    # London, 29 March 2026: 01:15 does not exist and would move onto 02:15 BST.
+    first, second = slots(starts_on=date(2026, 3, 29), times=(time(1, 15), time(2, 15)), to_day=date(2026, 3, 29))
+    assert first < second
+    assert first.astimezone(LONDON).date() == second.astimezone(LONDON).date() == date(2026, 3, 29)
