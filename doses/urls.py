@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import dashboard, records, regimen, today
+from .views import dashboard, log, records, regimen, today
 
 app_name = "doses"
 
