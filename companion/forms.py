@@ -101,3 +101,17 @@ class DeleteProfileForm(CrispyFormMixin, forms.Form):
         if typed.casefold() != " ".join(self.patient.display_name.split()).casefold():
             raise forms.ValidationError(f"That is not the name on the profile. Type “{self.patient.display_name}”.")
         return typed
+
+
+class OneTimeCodeForm(CrispyFormMixin, forms.Form):
+    submit_label = "Confirm"
+    code = forms.CharField(
+        label="6-digit code from your authenticator app",
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code", "autofocus": True}),
+    )
+
+    def __init__(self, *args, submit_label: str | None = None, **kwargs):
+        if submit_label:
+            self.submit_label = submit_label
+        super().__init__(*args, **kwargs)

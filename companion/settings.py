@@ -33,6 +33,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "companion",
     "doses",
     "reminders",
@@ -45,6 +47,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # Audit trail: records who viewed or changed a patient's record (companion/audit.py).
     "companion.audit.AuditMiddleware",
@@ -114,6 +117,9 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # ("email"), which would record every failure with no account and never lock the account.
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "companion.signin.axes_username"
+
+# Two-factor sign-in (companion/two_factor.py): the name shown in authenticator apps.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Anakinra companion")
 
 # Content-Security-Policy: no inline scripts, no third-party origins.
 CONTENT_SECURITY_POLICY = {
@@ -197,7 +203,10 @@ CELERY_BEAT_SCHEDULE = {
     "mark-missed-doses": {"task": "reminders.tasks.mark_missed_doses", "schedule": 300.0},
     "dispatch-care-alerts": {"task": "reminders.tasks.dispatch_care_alerts", "schedule": 60.0},
     "dispatch-fridge-reminders": {"task": "reminders.tasks.dispatch_fridge_reminders", "schedule": 60.0},
-    "dispatch-refill-reminders": {"task": "reminders.tasks.dispatch_refill_reminders", "schedule": crontab(minute="*/15")},
+    "dispatch-refill-reminders": {
+        "task": "reminders.tasks.dispatch_refill_reminders",
+        "schedule": crontab(minute="*/15"),
+    },
     "dispatch-lab-reminders": {"task": "reminders.tasks.dispatch_lab_reminders", "schedule": crontab(minute="*/15")},
 }
 

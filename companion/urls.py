@@ -16,6 +16,11 @@ urlpatterns = [
         ),
         name="password_reset",
     ),
+    # --- two-factor sign-in (security): the sign-in view asks for a code when it is on ---
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("accounts/two-factor/", views.two_factor_settings, name="two_factor"),
+    path("accounts/two-factor/verify/", views.two_factor_verify, name="two_factor_verify"),
+    # --- end two-factor ---
     path("accounts/", include("django.contrib.auth.urls")),
     path("people/", views.patient_list, name="patients"),
     path("people/new/", views.patient_new, name="patient_new"),

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
 from django.db import transaction
@@ -9,9 +10,9 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_POST
 
-from . import audit, services
+from . import audit, services, two_factor
 from .access import Capability, patient_for, patients_visible_to
-from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, PatientForm, SignUpForm
+from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, OneTimeCodeForm, PatientForm, SignUpForm
 from .models import CareMembership, CareRole, Invitation, Patient
 
 
@@ -216,6 +217,72 @@ def patient_delete(request, patient_id):
         "companion/patient_delete.html",
         {"patient": patient, "form": form, "is_own_account": is_own_account},
     )
+
+
+class SignInView(auth_views.LoginView):
+    """Django's sign-in, with a second step for people who turned on two-factor sign-in."""
+
+    def form_valid(self, form):
+        user = form.get_user()
+        if two_factor.has_two_factor(user):
+            two_factor.remember_pending(self.request, user, self.get_success_url())
+            return redirect("two_factor_verify")
+        return super().form_valid(form)
+
+
+def two_factor_verify(request):
+    user, _pending = two_factor.pending_user(request)
+    if user is None:
+        messages.info(request, "Sign in with your e-mail address and password first.")
+        return redirect("login")
+    form = OneTimeCodeForm(request.POST or None, submit_label="Sign in")
+    if request.method == "POST" and form.is_valid():
+        next_url = two_factor.finish_sign_in(request, form.cleaned_data["code"])
+        if next_url:
+            return redirect(next_url)
+        form.add_error(
+            "code",
+            "That code is not right, or it has expired. Enter the code your app shows now (it changes every 30 s).",
+        )
+    return render(request, "registration/two_factor_verify.html", {"form": form})
+
+
+@login_required
+def two_factor_settings(request):
+    """Turn two-factor sign-in on (scan, then confirm a code) or off (with a current code)."""
+    user = request.user
+    enabled = two_factor.has_two_factor(user)
+    action = request.POST.get("action", "")
+    form = OneTimeCodeForm(
+        request.POST if request.method == "POST" and action in ("confirm", "disable") else None,
+        submit_label="Turn off" if enabled else "Confirm and turn on",
+    )
+    if request.method == "POST":
+        if action == "start" and not enabled:
+            two_factor.start_setup(user)
+            return redirect("two_factor")
+        if action == "confirm" and not enabled and form.is_valid():
+            device = two_factor.pending_setup(user)
+            if device is not None and two_factor.confirm_setup(device, form.cleaned_data["code"]):
+                messages.success(request, "Two-factor sign-in is on. From now on you will be asked for a code.")
+                return redirect("two_factor")
+            form.add_error("code", "That code is not right. Enter the code your app shows now.")
+        if action == "disable" and enabled and form.is_valid():
+            if two_factor.disable(user, form.cleaned_data["code"]):
+                messages.success(request, "Two-factor sign-in is off.")
+                return redirect("two_factor")
+            form.add_error("code", "That code is not right. Enter the code your app shows now.")
+    device = None if enabled else two_factor.pending_setup(user)
+    context = {
+        "enabled": enabled,
+        "device": device,
+        "form": form,
+        "is_clinician": user.memberships.active().filter(role=CareRole.CLINICIAN).exists(),
+    }
+    if device is not None:
+        context["qr"] = two_factor.qr_data_uri(device)
+        context["secret"] = two_factor.secret_for_display(device)
+    return render(request, "registration/two_factor.html", context)
 
 
 __all__ = ["patients_visible_to"]

@@ -17,7 +17,7 @@ from doses.models import DoseSlot, Regimen, Severity, SideEffect
 from tests.conftest import start_adult_regimen
 
 # Apps whose rows the "nothing changed" check compares before and after a request.
-SNAPSHOT_APPS = ("companion", "doses", "reminders")
+SNAPSHOT_APPS = ("companion", "doses", "reminders", "otp_totp")
 # Rows and fields that change on every request by design, and are not the record.
 SNAPSHOT_SKIP_MODELS = {AuditEvent}
 SNAPSHOT_SKIP_FIELDS = {("companion", "user"): {"last_login"}}

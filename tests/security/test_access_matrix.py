@@ -159,6 +159,10 @@ ROUTES: dict[str, Route] = {
         data=lambda w, r: {"new_password1": "x-new-password-123", "new_password2": "x-new-password-123"},
     ),
     "password_reset_complete": Route(guard="public", get=PUBLIC),
+    # --- two-factor sign-in (companion/two_factor.py) ---
+    "two_factor": Route(guard="account", get=SIGNED_IN, post=expect(MOVED), data=lambda w, r: {"action": "start"}),
+    # The code step: without a password step first, everyone is sent to sign in; nothing changes.
+    "two_factor_verify": Route(guard="public", get=expect(LOGIN), post=expect(LOGIN), data=lambda w, r: {"code": "1"}),
     # --- people and care circles (companion/views.py) ---
     "patients": Route(guard="account", get=SIGNED_IN),
     "patient_new": Route(
