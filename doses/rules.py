@@ -552,7 +552,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
     PrepCheck(
         "not_foamy",
         "PREP-LOOK",
-        "Has it not been shaken, and has any foam settled?",
+        "Is the liquid free of foam? (Never shake it; let any foam settle.)",
         "Do not shake the syringe. If it is foamy, let it sit for a few minutes until it clears (PREP-LOOK).",
         False,
     ),
