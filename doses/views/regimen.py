@@ -98,6 +98,12 @@ def regimen(request, patient_id):
             "next_doses": next_doses,
             "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
             "can_confirm": role_can(patient.access_role, Capability.CONFIRM),
+            "weight_changed": bool(
+                current
+                and current.weight_kg_basis is not None
+                and patient.weight_kg is not None
+                and patient.weight_kg != current.weight_kg_basis
+            ),
         },
     )
 

@@ -497,3 +497,13 @@ def test_pages_have_no_duplicate_element_ids(world, alice_on_regimen, client_for
     body = client_for(world.carol).get(reverse(name, args=[world.alice.pk]), {"weight_kg": "20", "mg_per_kg": "2"})
     ids = re.findall(r'\sid="([^"]+)"', body.content.decode())
     assert len(ids) == len(set(ids))
+
+
+def test_DOSE_PED_RANGE_page_points_out_a_new_weight_on_the_profile(world, child, client_for):
+    client = client_for(world.carol)
+    client.post(new_url(child), weight_form(child))
+    assert "this dose was worked out from" not in client.get(page_url(child)).content.decode()
+    child.weight_kg = Decimal("21.5")
+    child.save()
+    body = client.get(page_url(child)).content.decode()
+    assert "now 21.5 kg" in body and "worked out from 18.0 kg" in body
