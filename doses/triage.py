@@ -244,6 +244,7 @@ class Triage:
     rule_ids: tuple[str, ...]
     alert_care_team: bool
     matched_words: tuple[str, ...] = ()  # free-text words that raised the level
+    overdose: bool = False  # AE-OVERDOSE: poison control applies
 
     @property
     def is_serious(self) -> bool:
@@ -305,7 +306,10 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
         allergy = symptom.code == "allergic_reaction" or any(
             w.startswith(("anaphyla", "throat", "swollen", "face", "lips", "tongue")) for w in emergency_words
         )
-        instructions = [_EMERGENCY_CALL]
+        instructions = [
+            f"Call {EMERGENCY_NUMBER} (or your local emergency number) now: trouble breathing, collapse, a seizure "
+            "or not waking up need emergency care straight away (AE-OVERDOSE)."
+        ]
         if allergy:
             add("AE-ALLERGY")
             instructions.append(
@@ -370,6 +374,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
         rule_ids=tuple(rule_ids),
         alert_care_team=level != TELL_DOCTOR_IF_PERSISTS,
         matched_words=tuple(dict.fromkeys(matched)),
+        overdose=overdose,
     )
 
 

@@ -571,3 +571,16 @@ def test_a_stock_below_zero_asks_for_a_count(world, alice_on_regimen, client_for
     services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
     html = client_for(world.bob).get(url("supply", world)).content.decode()
     assert "The count is below zero" in html
+
+
+def test_a_blood_test_of_another_patient_cannot_be_filled_in(world, alice_on_regimen, client_for):
+    from tests.conftest import start_adult_regimen
+
+    start_adult_regimen(world.zoe, world.dave)
+    zoe_lab = LabTest.objects.filter(patient=world.zoe).first()
+    response = client_for(world.alice_user).post(
+        url("labs", world), {"lab_test": zoe_lab.pk, "done_on": "2026-01-01", "neutrophils_10e9_per_l": "3"}
+    )
+    _assert_refused(response, "Choose one of the scheduled tests.")
+    zoe_lab.refresh_from_db()
+    assert zoe_lab.done_on is None

@@ -177,3 +177,9 @@ def test_unknown_severity_is_refused():
 )
 def test_AE_ISR_DURATION_a_site_reaction_over_two_weeks_is_persistent(started_on, today, flagged):
     assert triage.is_persistent_site_reaction(started_on, today) is flagged
+
+
+def test_AE_OVERDOSE_poison_control_is_offered_only_for_an_overdose():
+    assert not triage.triage("allergic_reaction", "severe").overdose
+    assert not any("poison control" in step for step in triage.triage("allergic_reaction", "severe").instructions)
+    assert triage.triage("other", "mild", "gave an extra dose by mistake").overdose
