@@ -91,41 +91,53 @@ class Records:
         )
 
 
-@pytest.fixture
-def records(world) -> Records:
-    regimen = start_adult_regimen(world.alice, world.carol)
-    today = world.alice.local_today()
-    slot = DoseSlot.objects.filter(patient=world.alice, local_date__gte=today).order_by("scheduled_at").first()
-    if slot is None:  # the regimen helper may not materialise slots; make one so slot ids exist
+def build_records(*, patient, owner, clinician, member) -> Records:
+    """A regimen, a slot, a side effect, an open invitation and tokens for `patient`."""
+    regimen = start_adult_regimen(patient, clinician)
+    today = patient.local_today()
+    slot = DoseSlot.objects.filter(patient=patient, local_date__gte=today).order_by("scheduled_at").first()
+    if slot is None:  # the regimen service may not materialise slots; make one so slot ids exist
         from django.utils import timezone
 
         slot = DoseSlot.objects.create(
-            patient=world.alice,
+            patient=patient,
             regimen=regimen,
             scheduled_at=timezone.now() + timedelta(hours=1),
             local_date=today,
             dose_mg=regimen.daily_dose_mg,
         )
     side_effect = SideEffect.objects.create(
-        patient=world.alice,
+        patient=patient,
         symptom="headache",
         severity=Severity.MILD,
         started_on=date.today() - timedelta(days=1),
-        logged_by=world.alice_user,
+        logged_by=owner,
     )
     issued = companion_services.invite_to_circle(
-        patient=world.alice, email="newcomer@example.org", role=CareRole.CAREGIVER, invited_by=world.alice_user
+        patient=patient, email="newcomer@example.org", role=CareRole.CAREGIVER, invited_by=owner
     )
     return Records(
         regimen=regimen,
         slot=slot,
         side_effect=side_effect,
-        bob_membership=world.alice.memberships.get(user=world.bob),
+        bob_membership=patient.memberships.get(user=member),
         invitation=issued.invitation,
         invitation_token=issued.token,
-        reset_uidb64=urlsafe_base64_encode(force_bytes(world.alice_user.pk)),
-        reset_token=default_token_generator.make_token(world.alice_user),
+        reset_uidb64=urlsafe_base64_encode(force_bytes(owner.pk)),
+        reset_token=default_token_generator.make_token(owner),
     )
+
+
+@pytest.fixture
+def records(world) -> Records:
+    """alice's records; `bob_membership` is bob's link to her."""
+    return build_records(patient=world.alice, owner=world.alice_user, clinician=world.carol, member=world.bob)
+
+
+@pytest.fixture
+def zoe_records(world) -> Records:
+    """The same kinds of records for zoe, another patient (her clinician dave is the 'member')."""
+    return build_records(patient=world.zoe, owner=world.zoe.account, clinician=world.dave, member=world.dave)
 
 
 def snapshot() -> dict[str, list[dict]]:

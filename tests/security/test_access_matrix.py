@@ -474,6 +474,31 @@ def test_patient_urls_for_an_unknown_or_other_patient_are_404(world, records, cl
             assert not changed_tables(before, snapshot())
 
 
+NESTED_ROUTES = sorted(
+    name
+    for name, route in ROUTES.items()
+    if route.guard == "patient"
+    and "<int:patient_id>/" in all_url_names().get(name, "")
+    and "_id>" in all_url_names().get(name, "").split("<int:patient_id>", 1)[1]
+)
+
+
+@pytest.mark.parametrize("name", NESTED_ROUTES)
+def test_another_patients_record_under_alices_id_is_404(world, records, zoe_records, client_for, name):
+    """alice's circle asks for zoe's slot, side effect, membership... under alice's patient id: 404, no change."""
+    route = ROUTES[name]
+    kwargs = {**route.kwargs(world, zoe_records), "patient_id": world.alice.pk}
+    url = reverse(name, kwargs=kwargs)
+    for who in ("patient", "caregiver", "clinician"):
+        client = client_for(world.users()[who])
+        before = snapshot()
+        if route.get is not None:
+            assert client.get(url).status_code in (404, 405), f"GET {url} as {who}"
+        if route.post is not None:
+            assert client.post(url, route.data(world, zoe_records)).status_code == 404, f"POST {url} as {who}"
+        assert not changed_tables(before, snapshot()), f"{name} as {who} changed zoe's records"
+
+
 def test_invitation_with_an_unknown_token_is_404_for_everyone(world, client_for):
     url = reverse("invitation_accept", kwargs={"token": "not-a-real-token"})
     for who, user in world.users().items():
@@ -496,3 +521,13 @@ def test_admin_is_for_staff_only(world, client_for, django_user_model):
     client = client_for(staff)
     for url in urls:
         assert client.get(url).status_code == 200, url
+
+
+def test_revoking_a_clinician_removes_the_patient_from_their_panel_at_once(world, records, client_for):
+    client = client_for(world.carol)
+    assert world.alice.display_name in client.get(reverse("doses:panel")).content.decode()
+    world.alice.memberships.filter(user=world.carol).update(revoked_at=world.alice.created_at)
+    page = client.get(reverse("doses:panel"))
+    assert page.status_code == 200
+    assert world.alice.display_name not in page.content.decode()
+    assert client.get(reverse("doses:patient", args=[world.alice.pk])).status_code == 404
