@@ -222,6 +222,9 @@ def describe_violations(violations: list[dict]) -> str:
 def assert_accessible(page) -> None:
     """axe-core finds no serious or critical violation on the page as it is now."""
     violations = axe_violations(page)
+    if violations and os.environ.get("AXE_REPORT_ONLY"):  # while debugging a journey's later steps
+        print(f"axe on {page.url}:\n{describe_violations(violations)}")
+        return
     assert not violations, f"axe found serious/critical problems on {page.url}:\n" + describe_violations(violations)
 
 

@@ -4,9 +4,9 @@ attention, opens a patient, and downloads the FHIR export (a FHIR Bundle)."""
 from __future__ import annotations
 
 import json
-import re
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from playwright.sync_api import expect
 
@@ -19,18 +19,21 @@ from tests.conftest import PASSWORD, link, make_patient, make_user
 pytestmark = waiting_for("doses:panel", "doses:regimen_confirm", "doses:patient", "doses:export_fhir")
 
 
-def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_exports_fhir(desktop, url, world):
+def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_exports_fhir(
+    desktop, url, world, alice_on_regimen
+):
+    # Alice has missed her last doses (needs attention); Aaron's parent entered his regimen today.
     parent = make_user("pat@example.org", "Pat Parent")
-    child = make_patient(
-        "Sam Child",
+    aaron = make_patient(
+        "Aaron Child",
         dob=date.today() - timedelta(days=6 * 365),
         weight_kg=Decimal("20"),
         weight_measured_on=date.today(),
     )
-    link(child, parent, CareRole.PARENT)
-    link(child, world.carol, CareRole.CLINICIAN)
+    link(aaron, parent, CareRole.PARENT)
+    link(aaron, world.carol, CareRole.CLINICIAN)
     entered = services.create_regimen_version(
-        patient=child,
+        patient=aaron,
         entered_by=parent,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
         daily_dose_mg=Decimal("40"),
@@ -38,36 +41,48 @@ def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_export
         weight_kg_basis=Decimal("20"),
         interval_days=1,
         administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=child.local_today() - timedelta(days=3),
+        times_of_day=["23:30"],
+        starts_on=aaron.local_today(),
         confirmed=False,
     )
 
     page = desktop
     sign_in(page, "carol@example.org", PASSWORD)
-    expect(page).to_have_url(re.compile(r"/panel/"))
+    expect(page).to_have_url(url("doses:panel"))
     assert_accessible(page)
 
     # Confirm the regimen the parent entered.
-    page.goto(url("doses:regimen", patient_id=child.pk))
+    page.get_by_role("link", name="Aaron Child").click()
     assert_accessible(page)
-    page.get_by_role("button", name=re.compile("Confirm", re.I)).first.click()
-    expect(page.get_by_role("status")).to_contain_text(re.compile("confirmed", re.I))
+    page.get_by_role("navigation", name="Aaron Child's record").get_by_role("link", name="Regimen").click()
+    expect(page.get_by_text("Awaiting clinician confirmation").first).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Confirm version 1").click()
+    expect(page.get_by_role("status")).to_contain_text("Regimen version 1 confirmed")
     entered.refresh_from_db()
     assert entered.is_confirmed and entered.confirmed_by == world.carol
 
-    # The panel, sorted by attention.
-    page.goto(url("doses:panel"))
-    page.get_by_role("link", name=re.compile("attention", re.I)).first.click()
-    assert_accessible(page)
-    expect(page.get_by_role("link", name="Sam Child")).to_be_visible()
-    page.get_by_role("link", name="Alice Example").click()
+    # The panel sorted by name, then by attention: Alice (missed doses) comes first.
+    page.get_by_role("link", name="Patient panel").click()
+    page.get_by_label("Sort by").select_option(label="Name")
+    page.get_by_role("button", name="Show").click()
+    rows = page.locator("table tbody tr th[scope=row] a")
+    expect(rows).to_have_text(["Aaron Child", "Alice Example"])
+    page.get_by_label("Sort by").select_option(label="Needs attention first")
+    page.get_by_role("button", name="Show").click()
+    expect(rows).to_have_text(["Alice Example", "Aaron Child"])
     assert_accessible(page)
 
-    # The FHIR export downloads a Bundle.
+    # Open Alice; her FHIR export downloads as a FHIR Bundle.
+    rows.first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Alice Example")
+    assert_accessible(page)
     with page.expect_download() as download_info:
-        page.get_by_role("link", name=re.compile("FHIR", re.I)).first.click()
-    bundle = json.loads(open(download_info.value.path()).read())
+        page.get_by_role("link", name="FHIR R4").click()
+    download = download_info.value
+    assert download.suggested_filename.endswith(".json")
+    bundle = json.loads(Path(download.path()).read_text())
     assert bundle["resourceType"] == "Bundle"
-    assert any(e["resource"]["resourceType"] == "Patient" for e in bundle["entry"])
+    kinds = {entry["resource"]["resourceType"] for entry in bundle["entry"]}
+    assert {"Patient", "MedicationRequest"} <= kinds
     screenshot(page, "journey-clinician")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -45,28 +47,38 @@ def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_inje
     child = Patient.objects.get(display_name="Sam Parent")
     assert child.time_zone == "America/New_York"
 
-    # 3. The regimen, from the paediatric calculator: 2 mg/kg/day for 18.5 kg = 37 mg.
+    # 3. The regimen, from the paediatric calculator: 2 mg/kg/day for 18.5 kg = 37 mg a day.
     assert_accessible(page)
-    page.goto(url("doses:calculator", patient_id=child.pk))
+    page.get_by_role("link", name="Dose calculator").click()
     assert_accessible(page)
-    page.get_by_label(re.compile("mg/kg", re.I)).first.fill("2")
-    page.get_by_role("button", name=re.compile("Calculate", re.I)).click()
-    expect(page.get_by_text(re.compile(r"37(\.0)? mg"))).to_be_visible()
+    expect(field(page, "Weight (kg)")).to_have_value("18.5")  # from the profile
+    field(page, "Dose (mg/kg/day)").fill("2")
+    page.get_by_role("button", name="Calculate").click()
+    result = page.get_by_role("region", name="Result")
+    expect(result).to_contain_text("37")
+    expect(result).to_contain_text("DOSE-SYRINGE")  # every number says which rule it comes from
     assert_accessible(page)
-    page.get_by_role("button", name=re.compile("regimen", re.I)).click()
+    page.get_by_role("button", name="Use this in the regimen").click()
+    assert_accessible(page)
+    expect(field(page, "Dose (mg/kg/day)")).to_have_value(re.compile(r"^2(\.0+)?$"))
+    in_new_york = timezone.now().astimezone(ZoneInfo("America/New_York"))
+    field(page, "Time of day").fill(in_new_york.strftime("%H:00"))
+    page.get_by_role("button", name=re.compile("Save")).click()
+    expect(page.get_by_role("status")).to_contain_text("awaiting confirmation")
     assert_accessible(page)
     regimen = Regimen.objects.current().get(patient=child)
-    assert regimen.dose_basis == Regimen.DoseBasis.WEIGHT_BASED and regimen.daily_dose_mg == 37
+    assert regimen.dose_basis == Regimen.DoseBasis.WEIGHT_BASED and regimen.daily_dose_mg == Decimal("37")
     assert not regimen.is_confirmed  # a parent's entry waits for the clinician
 
-    # 4. The first injection, on the body map.
-    page.goto(url("doses:log", patient_id=child.pk))
+    # 4. The first injection, on the body map: a spot on the thigh, every check answered.
+    page.get_by_role("link", name="Log a dose").click()
     assert_accessible(page)
-    page.get_by_role("radio", name=re.compile("thigh", re.I)).first.check()
-    for check in page.get_by_role("checkbox").all():
-        check.check()
-    page.get_by_role("button", name=re.compile("Log|Save", re.I)).click()
-    expect(page.get_by_role("status")).to_contain_text(re.compile("logged|saved", re.I))
+    page.get_by_role("radio", name=re.compile(r"thigh.*spot 1", re.I)).first.check()
+    for check in page.locator("fieldset.prep-check").all():
+        check.get_by_role("radio", name="Yes").check()
+    page.get_by_role("button", name="Log this dose").click()
+    expect(page.get_by_role("status")).to_contain_text("Dose logged")
     assert_accessible(page)
-    assert Injection.objects.filter(patient=child).count() == 1
+    injection = Injection.objects.get(patient=child)
+    assert "thigh" in injection.site_spot and injection.dose_mg == Decimal("37")
     screenshot(page, "journey-parent")
