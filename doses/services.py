@@ -578,6 +578,8 @@ def record_side_effect(
     today = patient.local_today(now)
     if started_on > today:
         raise RecordRefused("The start date cannot be in the future.", "started_on")
+    if started_on < patient.date_of_birth:
+        raise RecordRefused("The start date cannot be before the patient was born; please check it.", "started_on")
     if injection is not None and injection.patient_id != patient.pk:
         raise RecordRefused("Choose one of this patient's injections.", "injection")
     result = triage_rules.triage(known.code, severity, description)

@@ -295,6 +295,11 @@ def _assert_refused(response, message, typed=()):
             [],
         ),
         (
+            {"symptom": "headache", "severity": "mild", "started_on": "1901-01-01"},
+            "cannot be before the patient was born",
+            ["1901-01-01"],
+        ),
+        (
             {"symptom": "headache", "severity": "apocalyptic", "started_on": "2026-01-01"},
             "Choose mild, moderate or severe.",
             [],
@@ -584,3 +589,29 @@ def test_a_blood_test_of_another_patient_cannot_be_filled_in(world, alice_on_reg
     _assert_refused(response, "Choose one of the scheduled tests.")
     zoe_lab.refresh_from_db()
     assert zoe_lab.done_on is None
+
+
+def test_PRE_CHILD_VACCINE_checklist_of_a_child_asks_about_both_vaccines(world, client_for):
+    from tests.conftest import make_patient
+
+    parent = make_user("pam@example.org", "Pam Parent")
+    child = make_patient("Kit Child", dob=world.alice.local_today() - timedelta(days=2 * 365))
+    link(child, parent, CareRole.PARENT)
+    client = client_for(parent)
+    page = reverse("doses:baseline", args=[child.pk])
+    assert "Haemophilus influenzae type b" in client.get(page).content.decode()
+    response = client.post(
+        page,
+        {
+            "active_infection": "no",
+            "ecoli_protein_allergy": "no",
+            "latex_allergy": "no",
+            "pregnant_or_breastfeeding": "no",
+            "pneumococcal_vaccinated": "yes",
+            "hib_vaccinated": "unsure",
+        },
+        follow=True,
+    )
+    assert "Not confirmed: Hib vaccination" in response.content.decode()
+    checklist = BaselineChecklist.objects.get(patient=child)
+    assert checklist.pneumococcal_vaccinated is True and checklist.hib_vaccinated is None
