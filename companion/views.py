@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import audit, services, two_factor
@@ -36,7 +37,13 @@ def signup(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome. Create a profile for yourself or for your child to start.")
-        return redirect(request.GET.get("next") or "patient_new")
+        next_url = request.GET.get("next", "")
+        # Only a path on this site: ?next=https://elsewhere must not turn sign-up into an open redirect.
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = ""
+        return redirect(next_url or "patient_new")
     return render(request, "companion/signup.html", {"form": form})
 
 

@@ -249,3 +249,41 @@ def test_the_scan_would_catch_an_inline_script():
     assert not INLINE_SCRIPT.search('<script src="/static/js/app.js" defer></script>')
     assert INLINE_STYLE.search('<div class="x" style="color:red">')
     assert EVENT_HANDLER.search('<button onclick="go()">')
+
+
+# --- no open redirects ---
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/", "javascript:alert(1)"])
+def test_sign_up_never_redirects_off_site(db, client, target):
+    response = client.post(
+        reverse("signup") + "?next=" + target,
+        {
+            "full_name": "New Person",
+            "email": "newperson@example.org",
+            "password1": "a-long-unusual-passphrase-42",
+            "password2": "a-long-unusual-passphrase-42",
+        },
+    )
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patient_new")
+
+
+def test_sign_up_follows_a_next_path_on_this_site(db, client):
+    response = client.post(
+        reverse("signup") + "?next=/invitations/abc/",
+        {
+            "full_name": "New Person",
+            "email": "newperson@example.org",
+            "password1": "a-long-unusual-passphrase-42",
+            "password2": "a-long-unusual-passphrase-42",
+        },
+    )
+    assert response["Location"] == "/invitations/abc/"
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/phish", "//evil.example/"])
+def test_sign_in_never_redirects_off_site(world, client, target):
+    response = client.post(reverse("login") + "?next=" + target, {"username": "bob@example.org", "password": PASSWORD})
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
