@@ -615,3 +615,29 @@ def test_PRE_CHILD_VACCINE_checklist_of_a_child_asks_about_both_vaccines(world, 
     assert "Not confirmed: Hib vaccination" in response.content.decode()
     checklist = BaselineChecklist.objects.get(patient=child)
     assert checklist.pneumococcal_vaccinated is True and checklist.hib_vaccinated is None
+
+
+def _add_rows(world, n):
+    alice, by = world.alice, world.bob
+    today = alice.local_today()
+    start = OtherMedicine.objects.count()
+    for i in range(n):
+        services.record_pickup(patient=alice, boxes=1, on=today, by=by)
+        services.take_syringe_out_of_fridge(patient=alice, by=by)
+        services.record_medicine(patient=alice, name=f"Vitamin {start + i}", by=by)
+        services.record_vaccination(patient=alice, name="Tetanus", given_on=today, by=by)
+
+
+@pytest.mark.parametrize("page", ["supply", "fridge", "medicines", "labs", "baseline"])
+def test_record_pages_query_count_does_not_grow_with_rows(world, alice_on_regimen, client_for, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.alice_user)
+    _add_rows(world, 2)
+    with CaptureQueriesContext(connection) as few:
+        client.get(url(page, world))
+    _add_rows(world, 20)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url(page, world))
+    assert len(many.captured_queries) == len(few.captured_queries)
