@@ -15,6 +15,7 @@ give the same answer for the same history.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -204,13 +205,6 @@ class DaysCovered:
         return None if value is None else value >= ADHERENT_THRESHOLD
 
 
-def _rate_on(periods: Sequence[RegimenPeriod], day: date) -> Fraction:
-    for period in periods:
-        if period.starts_on <= day and (period.ends_on is None or day < period.ends_on):
-            return period.syringes_per_day
-    return Fraction(0)
-
-
 def proportion_of_days_covered(
     pickups: Iterable[Pickup], periods: Sequence[RegimenPeriod], *, start: date, end: date
 ) -> DaysCovered:
@@ -240,15 +234,19 @@ def proportion_of_days_covered(
     added: dict[date, int] = {}
     for pickup in pickups:
         added[pickup.day] = added.get(pickup.day, 0) + pickup.syringes
-    stock = Fraction(0)
+    # Exact arithmetic in whole units: with every rate a multiple of 1/scale syringe a
+    # day (0.5 for every other day), stock and rates are integers of 1/scale syringe.
+    scale = math.lcm(1, *(p.syringes_per_day.denominator for p in periods))
+    scaled = [(p.starts_on, p.ends_on, int(p.syringes_per_day * scale)) for p in periods]
+    stock = 0
     covered = period_days = 0
     for day, next_day in zip(events, events[1:], strict=False):
-        stock += added.get(day, 0)
-        rate = _rate_on(periods, day)
+        stock += added.get(day, 0) * scale
+        rate = next((r for s, e, r in scaled if s <= day and (e is None or day < e)), 0)
         if rate == 0:
             continue  # no regimen: nothing used, nothing counted
         length = (next_day - day).days
-        covered_run = min(length, int(stock // rate))
+        covered_run = min(length, stock // rate)
         stock -= covered_run * rate
         # Count only the part inside the measurement period (capped at the period).
         lo = max(day, measure_from)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
 from . import sites
 from .adherence import ADHERENT_THRESHOLD, WeekBar
 
@@ -159,3 +162,59 @@ def body_map(zone_counts: list[tuple[sites.Zone, int]]) -> dict:
             }
         )
     return {"zones": zones, "width": 320, "height": 300}
+
+
+# The calendar and its text table are drawn here rather than in a template: a year has
+# 365 cells and rows, and plain string building is several times faster than template
+# loops. Every piece of text goes through `escape`.
+
+
+def _shape(shape: str, x: int, y: int, cx: int, cy: int, size: int) -> str:
+    half = size // 2
+    if shape in ("circle", "ring"):
+        return f'<circle cx="{cx}" cy="{cy}" r="{half}"/>'
+    if shape == "diamond":
+        return f'<polygon points="{cx},{y} {x + size},{cy} {cx},{y + size} {x},{cy}"/>'
+    if shape == "dot":
+        return f'<circle cx="{cx}" cy="{cy}" r="3"/>'
+    return f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="2"/>'
+
+
+def calendar_svg(weeks, title: str) -> str:
+    """The heat map as SVG markup (safe: numbers and escaped text only)."""
+    geometry = calendar(weeks)
+    parts = [
+        f'<svg class="chart chart-calendar" width="{geometry["width"]}" height="{geometry["height"]}" '
+        f'viewBox="0 0 {geometry["width"]} {geometry["height"]}" role="img" aria-labelledby="calendar-title" '
+        f'focusable="false"><title id="calendar-title">{escape(title)}</title>'
+    ]
+    parts += [f'<text class="chart-label" x="{m["x"]}" y="12">{escape(m["label"])}</text>' for m in geometry["months"]]
+    parts += [
+        f'<text class="chart-label" x="0" y="{w["y"]}">{w["label"]}</text>' for w in geometry["weekdays"] if w["label"]
+    ]
+    for c in geometry["cells"]:
+        letter = f'<text x="{c.cx}" y="{c.cy}" dy="0.35em" text-anchor="middle">{c.letter}</text>' if c.letter else ""
+        parts.append(
+            f'<g class="cal cal-{c.state}"><title>{escape(c.title)}</title>'
+            f"{_shape(c.shape, c.x, c.y, c.cx, c.cy, CELL)}{letter}</g>"
+        )
+    parts.append("</svg>")
+    return mark_safe("".join(parts))  # built from numbers and escaped text above
+
+
+def calendar_table(days, zone_format=None) -> str:
+    """The text alternative: one row per dose (or per day without a dose)."""
+    rows = []
+    for day in days:
+        label = escape(f"{day.day:%a %d %b %Y}")
+        if not day.doses:
+            rows.append(f'<tr><th scope="row">{label}</th><td colspan="4">No dose scheduled</td></tr>')
+            continue
+        for dose in day.doses:
+            status = escape(dose.status_label) + (" (late)" if dose.late else "")
+            taken = f"{dose.taken_at:%H:%M}" if dose.taken_at else ""
+            rows.append(
+                f'<tr><th scope="row">{label}</th><td>{dose.scheduled_at:%H:%M}</td><td>{status}</td>'
+                f"<td>{taken}</td><td>{escape(dose.not_taken_reason)}</td></tr>"
+            )
+    return mark_safe("".join(rows))  # escaped above

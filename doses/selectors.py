@@ -477,10 +477,20 @@ def clinician_patients(clinician) -> QuerySet[Patient]:
     )
 
 
-def _count(queryset) -> Coalesce:
-    """COUNT(*) of a correlated subquery, 0 when it has no rows."""
-    counted = queryset.order_by().values("patient").annotate(n=Count("pk")).values("n")[:1]
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+class _OverRows(Subquery):
+    """`(SELECT <aggregate> FROM (<subquery>) AS rows)`: an aggregate over a correlated
+    subquery without GROUP BY, so PostgreSQL reads the rows through the (patient,
+    scheduled_at) index instead of grouping over the whole patient's history."""
+
+    template = "(SELECT %(aggregate)s FROM (%(subquery)s) AS dashboard_rows)"
+
+    def __init__(self, queryset, aggregate: str, output_field):
+        super().__init__(queryset, output_field=output_field, aggregate=aggregate)
+
+
+def _count(queryset) -> _OverRows:
+    """COUNT(*) of a correlated subquery (0 when it has no rows)."""
+    return _OverRows(queryset.order_by().values("pk"), "COUNT(*)", IntegerField())
 
 
 def _per_zone(zones: list[str], now: datetime, build, zone_field: str = "time_zone") -> Q:
@@ -514,9 +524,10 @@ def _flag_expressions(zones: list[str], now: datetime) -> dict:
     """
     past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
     start_30 = adherence.period_start(now, 30)
-    # Nested inside the missed-dose count below, so it refers to that slot's patient.
+    # Nested inside the missed-dose count below; OuterRef(OuterRef) ties it to the panel's
+    # patient row, so PostgreSQL runs it once per patient, not once per slot scanned.
     last_taken = (
-        DoseSlot.objects.filter(patient=OuterRef("patient_id"), scheduled_at__lte=now, status=SlotStatus.TAKEN)
+        DoseSlot.objects.filter(patient=OuterRef(OuterRef("pk")), scheduled_at__lte=now, status=SlotStatus.TAKEN)
         .order_by("-scheduled_at")
         .values("scheduled_at")[:1]
     )
@@ -529,14 +540,12 @@ def _flag_expressions(zones: list[str], now: datetime) -> dict:
     )
     # adherence.Ratio.below_threshold in integers: taken / due < 80% <=> 5 * taken < 4 * due,
     # counted in one pass over the 30-day window.
-    window = (
-        past.filter(scheduled_at__gt=start_30)
-        .order_by()
-        .values("patient")
-        .annotate(n=Count("pk"), taken_x5=Count("pk", filter=Q(status=SlotStatus.TAKEN)) * 5)
-        .annotate(low=Case(When(Q(n__gt=0) & Q(taken_x5__lt=F("n") * 4), then=Value(1)), default=Value(0)))
+    low_adherence = _OverRows(
+        past.filter(scheduled_at__gt=start_30).order_by("scheduled_at").values("status"),
+        f"CASE WHEN COUNT(*) > 0 AND 5 * SUM(CASE WHEN status = '{SlotStatus.TAKEN.value}' THEN 1 ELSE 0 END)"
+        " < 4 * COUNT(*) THEN 1 ELSE 0 END",
+        IntegerField(),
     )
-    low_adherence = Subquery(window.values("low")[:1], output_field=IntegerField())
     return {
         "serious": Exists(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
         "missed_run": Q(_missed_run__gte=MISSED_RUN_FLAG_AT),
@@ -565,7 +574,7 @@ def _flag_expressions(zones: list[str], now: datetime) -> dict:
             )
         ),
         "_missed_run": missed_run,
-        "_low_adherence": Coalesce(low_adherence, 0),
+        "_low_adherence": low_adherence,
     }
 
 
@@ -720,9 +729,10 @@ def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[Pan
     past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
     slots_30 = past.filter(scheduled_at__gt=adherence.period_start(now, 30))
     slots_90 = past.filter(scheduled_at__gt=adherence.period_start(now, 90))
-    # Nested inside the missed-dose count below, so it refers to that slot's patient.
+    # Nested inside the missed-dose count below; OuterRef(OuterRef) ties it to the panel's
+    # patient row, so PostgreSQL runs it once per patient, not once per slot scanned.
     last_taken = (
-        DoseSlot.objects.filter(patient=OuterRef("patient_id"), scheduled_at__lte=now, status=SlotStatus.TAKEN)
+        DoseSlot.objects.filter(patient=OuterRef(OuterRef("pk")), scheduled_at__lte=now, status=SlotStatus.TAKEN)
         .order_by("-scheduled_at")
         .values("scheduled_at")[:1]
     )

@@ -98,7 +98,12 @@ def _patient_context(patient, overview) -> dict:
         "patient": patient,
         "o": overview,
         "row": overview.summary,
-        "calendar": charts.calendar(overview.weeks),
+        "calendar_svg": charts.calendar_svg(
+            overview.weeks,
+            f"Calendar of doses from {overview.range.start:%d %b %Y} to {overview.range.end:%d %b %Y}, one column "
+            "per week. The same information is in the table that follows.",
+        ),
+        "calendar_rows": charts.calendar_table(overview.calendar_days),
         "legend": charts.legend(),
         "bars": charts.weekly_bars(overview.weekly),
         "body": charts.body_map(overview.zone_counts),
