@@ -213,7 +213,7 @@ def beat(worker_redis_url):
     """Send a periodic task by name, as beat would, to the worker's broker."""
     from celery import Celery
 
-    sender = Celery("it-beat", broker=worker_redis_url)
+    sender = Celery("it-beat", broker=worker_redis_url, set_as_current=False)
 
     def tick(name: str = "reminders.tasks.dispatch_due_reminders") -> None:
         sender.send_task(name)
