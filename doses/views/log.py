@@ -52,7 +52,10 @@ def log_injection(request, patient_id):
         logged_by_patient = patient.access_role == CareRole.SELF
         injected_by = InjectedBy.SELF if logged_by_patient else InjectedBy.OTHER
         taken_at = _default_time(hint, now)
-        target = hint or services.slot_for_time(patient=patient, moment=taken_at)
+        # The dose the default time counts for; a tapped dose whose window has not opened
+        # yet cannot be logged now (MISS-NODOUBLE), and the page says so.
+        target = services.slot_for_time(patient=patient, moment=taken_at)
+        not_yet = hint if hint is not None and target != hint else None
         initial = {
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
@@ -117,6 +120,8 @@ def log_injection(request, patient_id):
                 "target_window": services.window_for_slot(target) if target else None,
                 "target_taken": target is not None and target.status == SlotStatus.TAKEN,
                 "hint": hint,
+                "not_yet": not_yet,
+                "not_yet_window": services.window_for_slot(not_yet) if not_yet else None,
                 "today": patient.local_today(now),
                 "now": now,
                 "discard_ml": _discard_ml(target),

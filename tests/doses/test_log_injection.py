@@ -395,3 +395,14 @@ def test_PREP_24H_logging_a_dose_closes_the_syringe_that_was_warming_up(world, c
     assert warming.closed_at == now
     page = client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
     assert "A syringe is out of the fridge" not in page
+
+
+def test_a_dose_whose_window_has_not_opened_cannot_be_chosen_and_the_page_says_when_it_opens(
+    world, client_for, monkeypatch
+):
+    alice_in_new_york(world, monkeypatch)
+    in_three_days = slot_at(world.alice, TODAY + timedelta(days=3))
+    response = client_for(world.alice_user).get(log_url(world.alice, in_three_days))
+    page = response.content.decode()
+    assert "The dose due Sat 28 Nov, 08:00 cannot be logged yet: its window opens Fri 27 Nov, 20:00." in page
+    assert response.context["target"] == slot_at(world.alice, TODAY)  # the time now counts for today's
