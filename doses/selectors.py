@@ -160,11 +160,6 @@ class SlotView:
         return DOSE_STATE_LABELS[self.state]
 
     @property
-    def can_log(self) -> bool:
-        """Logged now or back-dated: any dose not yet taken whose window has opened."""
-        return self.state in ("due", "late", "missed", "not_taken")
-
-    @property
     def can_mark_not_taken(self) -> bool:
         return self.state in ("due", "late", "missed")
 

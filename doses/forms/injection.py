@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
@@ -348,7 +347,3 @@ class DiscardForm(forms.Form):
 def discard_note(checks: list[rules.PrepCheck]) -> str:
     """The note on a discarded syringe: which checks failed, by rule ID."""
     return "Failed check: " + "; ".join(f"{c.rule_id} ({c.question})" for c in checks)
-
-
-def dose_default(slot: DoseSlot | None) -> Decimal | None:
-    return slot.dose_mg if slot is not None else None
