@@ -190,6 +190,49 @@ def test_PREP_24H_discarding_the_expired_fridge_syringe_from_today_closes_it_and
     fridge.refresh_from_db()
     assert fridge.closed_at is not None
     assert SupplyEvent.objects.get(patient=world.alice, kind=SupplyEvent.Kind.DISCARD).syringes == -1
-    assert "Do not use the syringe out of the fridge" not in client.get(
-        reverse("doses:today", args=[world.alice.pk])
-    ).content.decode()
+    assert (
+        "Do not use the syringe out of the fridge"
+        not in client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
+    )
+
+
+def test_MISS_SKIP_a_split_dose_has_a_shorter_cut_off_and_the_page_says_why(world, client_for, monkeypatch):
+    """Doses 12 hours apart: "almost time" cannot be 12 hours, so the cut-off is half the gap."""
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 11, 0), times=("08:00", "20:00"))
+    summary = today_page(client_for, world.alice_user, world.alice).context["summary"]
+    late = summary.next_dose
+    assert (late.state, late.advice.action) == ("late", "take")
+    assert late.advice.cut_off == (
+        "If your next dose is due within 6 hours, skip the missed one. "
+        "(Usually 12 hours; shorter here because your doses are closer together.)"
+    )
+    assert "After 14:00 today, skip it instead and take the next dose at 20:00 today" in late.advice.reason
+
+
+@pytest.mark.parametrize(
+    "zone,times,interval",
+    [
+        ("America/New_York", ("08:00",), 1),
+        ("America/New_York", ("07:00", "13:00"), 1),  # an uneven split: windows of different sizes
+        ("Europe/London", ("01:30",), 2),  # every other day, on a DST change night (29 Mar 2026)
+    ],
+)
+def test_today_shows_the_same_dose_windows_that_logging_enforces(world, monkeypatch, zone, times, interval):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from doses import selectors
+    from tests.conftest import start_adult_regimen
+    from tests.doses.log_helpers import freeze
+
+    world.alice.time_zone = zone
+    world.alice.save()
+    for day in (date(2026, 3, 28), date(2026, 11, 25)):
+        now = freeze(monkeypatch, datetime(day.year, day.month, day.day, 12, 0, tzinfo=ZoneInfo(zone)))
+        DoseSlot.objects.filter(patient=world.alice).delete()
+        world.alice.regimens.all().delete()
+        start_adult_regimen(world.alice, world.carol, now=now, times=times, interval_days=interval)
+        summary = selectors.today_summary(world.alice, now)
+        assert summary.slots
+        for view in summary.slots:
+            assert view.window == services.window_for_slot(view.slot)
