@@ -575,8 +575,10 @@ def _flag_expressions(zones: list[str], now: datetime) -> dict:
 
 def _ranked(queryset: QuerySet[Patient], zones: list[str], now: datetime, flag: str, sort: str) -> QuerySet[Patient]:
     """The panel filtered and sorted in SQL: the attention score is one expression."""
-    flags = _flag_expressions(zones, now)
-    queryset = queryset.alias(_missed_run=flags["_missed_run"], _low_adherence=flags["_low_adherence"])
+    # Building the flag expressions costs ORM time: only when a flag or the score needs them.
+    flags = _flag_expressions(zones, now) if (flag or sort == "attention") else {}
+    if flags:
+        queryset = queryset.alias(_missed_run=flags["_missed_run"], _low_adherence=flags["_low_adherence"])
     if flag:
         queryset = queryset.filter(flags[flag])
     if sort == "name":
@@ -639,7 +641,9 @@ def panel_rows(
     sort = sort if sort in PANEL_SORTS else "attention"
     base = clinician_patients(clinician)
     total_in_panel_qs = base
-    zones = sorted(base.order_by().values_list("time_zone", flat=True).distinct())
+    # The panel's time zones, for conditions on each patient's local date (one small query).
+    needs_zones = filters.age or filters.flag or sort == "attention"
+    zones = sorted(base.order_by().values_list("time_zone", flat=True).distinct()) if needs_zones else []
     if filters.q:
         base = base.filter(display_name__icontains=filters.q)
     if filters.indication:
