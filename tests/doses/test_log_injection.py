@@ -406,3 +406,16 @@ def test_a_dose_whose_window_has_not_opened_cannot_be_chosen_and_the_page_says_w
     page = response.content.decode()
     assert "The dose due Sat 28 Nov, 08:00 cannot be logged yet: its window opens Fri 27 Nov, 20:00." in page
     assert response.context["target"] == slot_at(world.alice, TODAY)  # the time now counts for today's
+
+
+@pytest.mark.parametrize("who,status", ACCESS.items())
+def test_not_taken_page_is_only_for_those_who_may_log(world, client_for, monkeypatch, who, status):
+    alice_in_new_york(world, monkeypatch)
+    slot = slot_at(world.alice, TODAY)
+    response = client_for(world.users()[who]).get(reverse("doses:not_taken", args=[world.alice.pk, slot.pk]))
+    assert response.status_code == status
+
+
+def test_discard_only_accepts_post(world, client_for, monkeypatch):
+    alice_in_new_york(world, monkeypatch)
+    assert client_for(world.alice_user).get(reverse("doses:discard", args=[world.alice.pk])).status_code == 405
