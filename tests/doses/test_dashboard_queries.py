@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from companion.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from companion.models import CareRole, User
+from doses import selectors
 from tests.conftest import link, make_patient
 
 from .dashboard_history import build_history
@@ -60,3 +61,14 @@ def test_patient_page_and_exports_cost_the_same_for_10_and_200_days(world, clien
         client, reverse(url_name, args=[long.pk]), {"start": str(long.local_today() - timedelta(days=199))}
     )
     assert len(two_hundred) == len(ten), "\n".join(two_hundred)
+
+
+def test_sql_attention_order_agrees_with_the_python_flags(db):
+    """The ranking (SQL) and the reasons shown on each row (Python) are the same measure."""
+    seed_synthetic_patients(count=60, days=30, rng=random.Random(5))
+    clinician = User.objects.get(email=SYNTHETIC_CLINICIAN)
+    pages = [selectors.panel_rows(clinician, page_number=n).rows for n in (1, 2, 3)]
+    scores = [row.score for rows in pages for row in rows]
+    assert len(scores) == 60
+    assert scores == sorted(scores, reverse=True)
+    assert scores[0] > 0
