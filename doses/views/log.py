@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -142,7 +143,7 @@ def _logged_message(patient, injection, history, now) -> str:
     next_spot = sites.suggest_next_spot(last_used, injection.injected_by == InjectedBy.OTHER)
     taken = selectors.local_when(injection.taken_at, today, patient.zone)
     return (
-        f"Dose logged: {injection.dose_mg} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
+        f"Dose logged: {Decimal(injection.dose_mg).normalize():f} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
         f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
     )
 

@@ -419,3 +419,11 @@ def test_not_taken_page_is_only_for_those_who_may_log(world, client_for, monkeyp
 def test_discard_only_accepts_post(world, client_for, monkeypatch):
     alice_in_new_york(world, monkeypatch)
     assert client_for(world.alice_user).get(reverse("doses:discard", args=[world.alice.pk])).status_code == 405
+
+
+def test_the_confirmation_shows_the_dose_without_a_trailing_zero(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch)
+    response = client_for(world.alice_user).post(
+        log_url(world.alice), log_data(world.alice, now, dose_mg="100.0"), follow=True
+    )
+    assert "Dose logged: 100 mg at 10:00 today" in response.content.decode()
