@@ -12,6 +12,7 @@ from urllib.parse import urlparse
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vRecur
 
@@ -61,7 +62,7 @@ class ScheduleFeed:
         return "Injection"
 
     def item_description(self, item) -> str:
-        link = f"{settings.SITE_URL}/patients/{self.patient.pk}/"
+        link = settings.SITE_URL + reverse("doses:today", args=[self.patient.pk])
         if isinstance(item, LabTest):
             return f"{item.label}. Keep lab appointments (AE-LABS). {link}"
         return f"Log the dose in the companion: {link}"

@@ -7,6 +7,7 @@ link that works without signing in.
 from __future__ import annotations
 
 from django.conf import settings
+from django.db import IntegrityError
 from django.urls import reverse
 
 from companion.models import CareMembership
@@ -24,7 +25,10 @@ def preference_for(patient_id: int, user_id: int) -> NotificationPreference | No
     membership = CareMembership.objects.active().filter(patient_id=patient_id, user_id=user_id).first()
     if membership is None:
         return None
-    preference, _ = NotificationPreference.objects.get_or_create(membership=membership)
+    try:
+        preference, _ = NotificationPreference.objects.get_or_create(membership=membership)
+    except IntegrityError:  # another worker created it a moment ago
+        preference = NotificationPreference.objects.get(membership=membership)
     return preference
 
 

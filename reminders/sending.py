@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -74,12 +75,12 @@ def deliver(delivery_id: int, *, now: datetime | None = None, transport: Transpo
     delivery = claim(delivery_id, now)
     if delivery is None:
         return "not claimed"
-    reason = reason_not_needed(delivery)
-    if reason:
-        _finish(delivery, status=Delivery.Status.CANCELLED, last_error=reason)
-        return "cancelled"
-    transport = transport or transport_for(delivery.channel)
     try:
+        reason = reason_not_needed(delivery)
+        if reason:
+            _finish(delivery, status=Delivery.Status.CANCELLED, last_error=reason)
+            return "cancelled"
+        transport = transport or transport_for(delivery.channel)
         transport.send(delivery)
     except TransportError as exc:
         if exc.retryable and delivery.attempts < settings.DELIVERY_MAX_ATTEMPTS:
@@ -88,5 +89,15 @@ def deliver(delivery_id: int, *, now: datetime | None = None, transport: Transpo
             raise RetryLater(str(exc)) from exc
         _finish(delivery, status=Delivery.Status.FAILED, last_error=str(exc)[:2000])
         return "failed"
+    except DatabaseError:
+        # The database is away: release the claim; the task retries (or the next tick re-sends).
+        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, claimed_at=delivery.claimed_at).update(
+            status=Delivery.Status.QUEUED, enqueued_at=now
+        )
+        raise
+    except Exception as exc:
+        # A bug (a template, a missing row): fail visibly on the status page, never loop.
+        _finish(delivery, status=Delivery.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+        raise
     _finish(delivery, status=Delivery.Status.SENT, sent_at=now, last_error="")
     return "sent"

@@ -246,3 +246,18 @@ def test_the_send_task_retries_a_temporary_failure_and_then_sends_once(world, sl
     assert sent_to() == ["alice@example.org"]
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
     assert tasks.backoff(0) == 30 and tasks.backoff(10) == 600
+
+
+def test_an_unexpected_error_fails_the_delivery_visibly_instead_of_looping(world, slot):
+    class Broken:
+        def send(self, delivery):
+            raise KeyError("template context")
+
+    dispatch.queue_injection_reminders(NOW)
+    delivery = Delivery.objects.get()
+    with pytest.raises(KeyError):
+        sending.deliver(delivery.pk, now=NOW, transport=Broken())
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+    assert "KeyError" in delivery.last_error
+    assert dispatch.enqueue_ready_deliveries(NOW + timedelta(hours=1)) == 0
