@@ -45,6 +45,20 @@ def record(
     )
 
 
+def record_change(request, *, patient_id: int) -> AuditEvent:
+    """For a change to a patient made through a URL without the patient's id (a new profile,
+    an accepted invitation), which the middleware cannot see."""
+    url_name = getattr(getattr(request, "resolver_match", None), "view_name", "") or ""
+    return record(
+        actor=request.user,
+        patient_id=patient_id,
+        action=AuditAction.CHANGED,
+        method=request.method,
+        path=request.path,
+        url_name=url_name,
+    )
+
+
 def events_for(patient: Patient) -> QuerySet[AuditEvent]:
     """The trail of one patient, newest first, with who did it in the same query."""
     return AuditEvent.objects.filter(patient_ref=patient.pk).select_related("actor")

@@ -62,6 +62,7 @@ def patient_new(request):
             form.add_error("who", "You already have your own profile. Choose “My child” to add someone else.")
         else:
             patient = services.create_patient(owner=request.user, owner_role=form.cleaned_data["who"], **profile)
+            audit.record_change(request, patient_id=patient.pk)
             messages.success(request, f"Profile for {patient.display_name} created. Next: enter the regimen.")
             return redirect("doses:regimen", patient_id=patient.pk)
     return render(request, "companion/patient_form.html", {"form": form, "title": "New profile"})
@@ -161,6 +162,7 @@ def invitation_accept(request, token):
         except services.InvitationError as exc:
             error = str(exc)
         else:
+            audit.record_change(request, patient_id=membership.patient_id)  # joined the circle
             messages.success(request, f"You joined {membership.patient.display_name}'s care circle.")
             return redirect("home")
     return render(request, "companion/invitation_accept.html", {"invitation": invitation, "error": error})

@@ -114,3 +114,29 @@ def test_the_trail_page_takes_the_same_number_of_queries_for_many_events(world, 
         client_for(world.bob).get(reverse("circle", args=[world.alice.pk]))
         client_for(world.carol).get(reverse("circle", args=[world.alice.pk]))
     assert queries_for_page() == few
+
+
+def test_joining_a_circle_by_invitation_is_recorded(world, client_for):
+    from companion import services
+
+    issued = services.invite_to_circle(
+        patient=world.alice, email="mallory@example.org", role="caregiver", invited_by=world.alice_user
+    )
+    client_for(world.mallory).post(reverse("invitation_accept", args=[issued.token]))
+    [event] = events(world.alice)
+    assert (event.actor, event.action, event.url_name) == (world.mallory, "changed", "invitation_accept")
+
+
+def test_creating_a_profile_is_recorded(world, client_for):
+    client_for(world.mallory).post(
+        reverse("patient_new"),
+        {
+            "who": "self",
+            "display_name": "Mallory Stranger",
+            "date_of_birth": "1990-01-01",
+            "time_zone": "Europe/London",
+            "indication": "RA",
+        },
+    )
+    event = AuditEvent.objects.get(actor=world.mallory)
+    assert event.action == "changed" and event.patient.display_name == "Mallory Stranger"
