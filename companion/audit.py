@@ -1,8 +1,8 @@
 """The audit trail: who viewed, changed or exported which patient's record, and when.
 
 One middleware records every patient-scoped request that a view answered with success
-(2xx or 3xx) for a signed-in person: a GET is "viewed", anything else "changed", and a
-URL whose name contains "export" is "exported". Views never need to remember to call it,
+(2xx or 3xx) for a signed-in person: a GET is "viewed", a POST that redirected (saved)
+is "changed", and a URL whose name contains "export" is "exported". Views never need to remember to call it,
 so a new patient page is audited from the day it is added. Denied requests (404) are not
 recorded: the permission helper answers them before any record is shown.
 """
@@ -14,12 +14,14 @@ from django.db.models import QuerySet
 from .models import AuditAction, AuditEvent, Patient, User
 
 
-def action_for(method: str, url_name: str) -> str:
+def action_for(method: str, url_name: str, status_code: int = 302) -> str:
     if "export" in url_name:
         return AuditAction.EXPORTED
     if method in ("GET", "HEAD", "OPTIONS"):
         return AuditAction.VIEWED
-    return AuditAction.CHANGED
+    # A form that saved redirects (post/redirect/get); one shown again with a message (200)
+    # changed nothing, but the person still saw the record.
+    return AuditAction.CHANGED if 300 <= status_code < 400 else AuditAction.VIEWED
 
 
 def record(
@@ -89,7 +91,7 @@ class AuditMiddleware:
             record(
                 actor=user,
                 patient_id=patient_id,
-                action=action_for(request.method, url_name),
+                action=action_for(request.method, url_name, response.status_code),
                 method=request.method,
                 path=request.path,
                 url_name=url_name,

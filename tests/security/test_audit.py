@@ -140,3 +140,9 @@ def test_creating_a_profile_is_recorded(world, client_for):
     )
     event = AuditEvent.objects.get(actor=world.mallory)
     assert event.action == "changed" and event.patient.display_name == "Mallory Stranger"
+
+
+def test_a_form_shown_again_with_a_message_is_not_a_change(world, client_for):
+    client_for(world.alice_user).post(reverse("circle", args=[world.alice.pk]), {"email": "not-an-address"})
+    [event] = events(world.alice)
+    assert event.action == "viewed"
