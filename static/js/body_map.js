@@ -43,15 +43,14 @@
     });
     map.querySelectorAll(".body-figure-back").forEach(function (fig) { fig.classList.toggle("is-disabled", !other); });
     var mode = other ? "other" : "self";
-    map.querySelectorAll(".spot-suggested").forEach(function (el) { el.hidden = el.dataset.when !== mode; });
-    map.querySelectorAll(".map-star").forEach(function (el) {
-      el.classList.toggle("is-hidden", el.dataset.when !== mode);
-    });
-    var suggested = map.querySelector(".spot-suggested[data-when='" + mode + "']");
+    function shown(el) { return el.dataset.when === mode || el.dataset.when === "both"; }
+    map.querySelectorAll(".spot-suggested").forEach(function (el) { el.hidden = !shown(el); });
+    map.querySelectorAll(".map-star").forEach(function (el) { el.classList.toggle("is-hidden", !shown(el)); });
+    var suggested = map.querySelector(".spot-suggested[data-when='" + mode + "'], .spot-suggested[data-when='both']");
     var suggestedInput = suggested ? document.getElementById(suggested.closest("label").htmlFor) : null;
     var text = document.getElementById("suggested-text");
     if (suggestedInput && text) { text.textContent = suggestedInput.dataset.label; }
-    if (selectedSpot() === "" && suggestedInput && !suggestedInput.disabled) { suggestedInput.checked = true; }
+    if (selectedSpot() === "" && suggestedInput && !suggestedInput.matches(":disabled")) { suggestedInput.checked = true; }
     showSelection();
   }
 
@@ -59,7 +58,8 @@
     var g = event.target.closest(".map-spot");
     if (!g) { return; }
     var input = document.getElementById("spot-" + g.dataset.spot);
-    if (input && !input.disabled) {
+    // :disabled, not .disabled: a spot is also disabled through its fieldset (SITE-SELF).
+    if (input && !input.matches(":disabled")) {
       input.checked = true;
       input.focus();
       showSelection();

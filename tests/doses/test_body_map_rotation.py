@@ -7,6 +7,8 @@ from datetime import UTC, date, timedelta
 
 import pytest
 from django.urls import reverse
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from doses import sites
 from doses.models import Injection
@@ -172,3 +174,43 @@ def test_SITE_OTHER_back_zones_are_explained_for_self_injection(world, client_fo
     assert "only when someone else gives the injection (SITE-OTHER)" in page
     # Each back zone points to that explanation, and body_map.js disables them while "I injected myself" is chosen.
     assert page.count('data-self-allowed="0" data-view="back" aria-describedby="back-note"') == 4
+
+
+def test_SITE_OTHER_when_the_suggestions_differ_each_is_marked_for_its_case(world, client_for, monkeypatch):
+    from doses.models import DoseSlot
+
+    from .log_helpers import fill_history
+
+    now = alice_in_new_york(world, monkeypatch, days_before=len(SELF_SPOTS) + 1)
+    past = list(DoseSlot.objects.filter(patient=world.alice, scheduled_at__lt=now - timedelta(hours=12)))
+    fill_history(world.alice, world.alice_user, past[-len(SELF_SPOTS) :])  # every self spot once, in map order
+    page = client_for(world.alice_user).get(log_url(world.alice)).content.decode()
+    # Self-injection: the stomach spot used longest ago; someone else: a back spot never used.
+    assert re.search(r'data-spot="abdomen-left-1">\s*<circle[^>]*/>\s*<text class="map-star" data-when="self"', page)
+    assert re.search(
+        r'data-spot="arm-left-1">\s*<circle[^>]*/>\s*<text class="map-star is-hidden" data-when="other"', page
+    )
+    assert label_text(page, "spot-abdomen-left-1").endswith("suggested")
+    assert 'class="spot-suggested" data-when="other" hidden' in page
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    history=st.dictionaries(
+        st.sampled_from(sites.ALL_SPOTS), st.integers(min_value=0, max_value=10_000), max_size=len(sites.ALL_SPOTS)
+    ),
+    someone_else=st.booleans(),
+)
+def test_SITE_ROTATE_from_any_history_following_the_suggestion_visits_every_allowed_spot_once(history, someone_else):
+    from datetime import UTC, datetime
+
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    last_used = {spot: start + timedelta(hours=hours) for spot, hours in history.items()}
+    allowed = sites.allowed_spots(someone_else)
+    visited = []
+    for day in range(len(allowed)):
+        spot = sites.suggest_next_spot(last_used, someone_else)
+        assert sites.is_allowed(spot, someone_else)  # SITE-SELF: never a back spot when injecting yourself
+        visited.append(spot)
+        last_used[spot] = start + timedelta(days=1000 + day)
+    assert sorted(visited) == sorted(allowed)
