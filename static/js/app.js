@@ -4,9 +4,12 @@
 
   // Progress feedback: a submitted form's button shows a spinner and is marked busy,
   // which also stops a double tap from sending the same dose twice.
+  // A form with data-confirm="question" asks first (removing access, deleting): a slip of the
+  // thumb should not end someone's access. Without JavaScript the form simply submits.
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (form.dataset.submitted === "1") { event.preventDefault(); return; }
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) { event.preventDefault(); return; }
     form.dataset.submitted = "1";
     var button = event.submitter || form.querySelector("[type=submit]");
     if (button) { button.classList.add("is-busy"); button.setAttribute("aria-busy", "true"); }
