@@ -73,61 +73,77 @@ def log_injection(request, patient_id):
         )
         if request.method == "POST":
             if form.is_valid():
-                try:
-                    injection = services.record_injection(
-                        slot=form.slot,
-                        taken_at=form.cleaned_data["taken_at"],
-                        site_spot=form.cleaned_data["site_spot"],
-                        by=request.user,
-                        dose_mg=form.cleaned_data["dose_mg"],
-                        injected_by=form.cleaned_data["injected_by"],
-                        prep_checks=form.prep_answers(),
-                        notes=form.cleaned_data["notes"],
-                        now=now,
-                    )
-                except services.DoseRefused as refused:  # e.g. a second caregiver logged it a moment ago
-                    form.add_error(None, str(refused))
-                else:
-                    messages.success(request, _logged_message(patient, injection, history, now))
-                    return redirect("doses:today", patient_id=patient.pk)
+                response = _record_dose(request, patient, form, history, now)
+                if response is not None:
+                    return response
             elif form.discard_checks:
-                # PREP-24H / PREP-LOOK / PREP-ONCE: a discarded syringe instead of a dose.
-                services.record_discarded_syringe(
-                    patient=patient, reason=discard_note(form.discard_checks), by=request.user, at=now
-                )
-                reasons = " ".join(check.if_no for check in form.discard_checks)
-                messages.error(
-                    request,
-                    f"Do not use this syringe. {reasons} It is recorded as discarded (one syringe less in your "
-                    "supply). Take a new syringe and go through the checks again.",
-                )
-                url = reverse("doses:log", args=[patient.pk])
-                if hint is not None:
-                    url += "?" + urlencode({"slot": hint.pk})
-                return redirect(url)
+                return _discard_syringe(request, patient, form, hint, now)
         if form.is_bound and form.slot is not None:
             target = form.slot
-        selected = form["site_spot"].value()
-        someone_else = form["injected_by"].value() == InjectedBy.OTHER
-        body_map = build_body_map(history, patient=patient, now=now, selected=selected, someone_else=someone_else)
-        return render(
-            request,
-            "doses/log.html",
-            {
-                "patient": patient,
-                "form": form,
-                "body_map": body_map,
-                "target": target,
-                "target_window": services.window_for_slot(target) if target else None,
-                "target_taken": target is not None and target.status == SlotStatus.TAKEN,
-                "hint": hint,
-                "not_yet": not_yet,
-                "not_yet_window": services.window_for_slot(not_yet) if not_yet else None,
-                "today": patient.local_today(now),
-                "now": now,
-                "discard_ml": _discard_ml(target),
-            },
+        return _render_log_page(request, patient, form, history, now, target=target, not_yet=not_yet)
+
+
+def _record_dose(request, patient, form: InjectionForm, history, now):
+    """Save the dose, or put the service's refusal on the form (a race lost to another logger)."""
+    try:
+        injection = services.record_injection(
+            slot=form.slot,
+            taken_at=form.cleaned_data["taken_at"],
+            site_spot=form.cleaned_data["site_spot"],
+            by=request.user,
+            dose_mg=form.cleaned_data["dose_mg"],
+            injected_by=form.cleaned_data["injected_by"],
+            prep_checks=form.prep_answers(),
+            notes=form.cleaned_data["notes"],
+            now=now,
         )
+    except services.DoseRefused as refused:  # MISS-NODOUBLE: a second caregiver logged it a moment ago
+        form.add_error(None, str(refused))
+        return None
+    messages.success(request, _logged_message(patient, injection, history, now))
+    return redirect("doses:today", patient_id=patient.pk)
+
+
+def _discard_syringe(request, patient, form: InjectionForm, hint, now):
+    """PREP-24H / PREP-LOOK / PREP-ONCE: a discarded syringe instead of a dose, then start again."""
+    services.record_discarded_syringe(
+        patient=patient, reason=discard_note(form.discard_checks), by=request.user, at=now
+    )
+    reasons = " ".join(check.if_no for check in form.discard_checks)
+    messages.error(
+        request,
+        f"Do not use this syringe. {reasons} It is recorded as discarded (one syringe less in your "
+        "supply). Take a new syringe and go through the checks again.",
+    )
+    url = reverse("doses:log", args=[patient.pk])
+    if hint is not None:
+        url += "?" + urlencode({"slot": hint.pk})
+    return redirect(url)
+
+
+def _render_log_page(request, patient, form: InjectionForm, history, now, *, target, not_yet):
+    body_map = build_body_map(
+        history,
+        patient=patient,
+        now=now,
+        selected=form["site_spot"].value(),
+        someone_else=form["injected_by"].value() == InjectedBy.OTHER,
+    )
+    return render(
+        request,
+        "doses/log.html",
+        {
+            "patient": patient,
+            "form": form,
+            "body_map": body_map,
+            "target": target,
+            "target_window": services.window_for_slot(target) if target else None,
+            "target_taken": target is not None and target.status == SlotStatus.TAKEN,
+            "not_yet": not_yet,
+            "not_yet_window": services.window_for_slot(not_yet) if not_yet else None,
+            "discard_ml": _discard_ml(target),
+        },
+    )
 
 
 def _discard_ml(slot: DoseSlot | None):
