@@ -301,6 +301,22 @@ def _verify(outcomes: list[dict], started_at: str) -> tuple[list[str], dict]:
     return problems, figures
 
 
+def _cpu_seconds_of_tree(pid: int) -> float:
+    """CPU time (user + system) used so far by gunicorn and its workers, from /proc."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    pids = [pid]
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        pids += [int(child) for child in task.read_text().split()]
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+    return total
+
+
 def _read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv") as f:
         return list(csv.DictReader(f))
@@ -339,6 +355,7 @@ def main() -> int:
         f"Seeded {len(plan['families'])} family and {len(plan['clinicians'])} clinician accounts in {time.monotonic() - started:.0f} s"
     )
 
+    load_before = os.getloadavg()[0]
     port = _free_port()
     gunicorn = subprocess.Popen(
         [
@@ -394,6 +411,7 @@ def main() -> int:
             check=False,
             stdout=subprocess.DEVNULL,
         )
+        server_cpu_s = _cpu_seconds_of_tree(gunicorn.pid)
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
@@ -416,6 +434,14 @@ def main() -> int:
         f"Doses logged (seen by locust): {figures['doses_logged']}; in the database: {figures['doses_in_database']}; "
         f"refused as already logged (two people, one dose): {figures['refused_as_already_logged']}"
     )
+    total_requests = sum(int(r["Request Count"]) for r in rows if r["Name"] == "Aggregated")
+    if total_requests:
+        per_request_ms = 1000 * server_cpu_s / total_requests
+        print(
+            f"gunicorn CPU (PostgreSQL not counted): {server_cpu_s:.1f} s for {total_requests} requests = {per_request_ms:.0f} ms per request "
+            f"(at most ~{1000 * (os.cpu_count() or 1) / per_request_ms:.0f} requests/s on {os.cpu_count()} cores "
+            f"if nothing else ran); machine load average before the run: {load_before:.1f}"
+        )
     for problem in problems:
         print("PROBLEM:", problem)
     ok = errors == 0 and not problems
