@@ -12,6 +12,7 @@ the next person sees.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -399,6 +400,22 @@ def test_every_patient_url_is_declared_as_patient_guarded():
                         assert denied(table[who]), f"{name} {method.upper()} is declared open to {who}"
 
 
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+INLINE_STYLE = re.compile(r"<[a-z][^>]*\sstyle\s*=", re.IGNORECASE)
+EVENT_HANDLER = re.compile(r"<[a-z][^>]*\son[a-z]+\s*=", re.IGNORECASE)
+
+
+def _assert_no_inline_code(page: str, what: str) -> None:
+    """The CSP blocks inline scripts, styles and handlers: a rendered page that has one is broken."""
+    for pattern, kind in (
+        (INLINE_SCRIPT, "inline <script>"),
+        (INLINE_STYLE, "style= attribute"),
+        (EVENT_HANDLER, "on…= handler"),
+    ):
+        found = pattern.search(page)
+        assert not found, f"{what}: {kind} in the rendered page: {found.group(0)[:120]}"
+
+
 def _check(response, outcome, *, who: str, what: str) -> None:
     if outcome == LOGIN:
         assert response.status_code == 302, (
@@ -429,6 +446,8 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
             else:
                 response = client.post(url, route.data(world, records))
             _check(response, outcome, who=who, what=f"{method.upper()} {name} ({url})")
+            if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
+                _assert_no_inline_code(response.content.decode(errors="replace"), f"{method.upper()} {name} as {who}")
             if who in OUTSIDERS and route.guard in ("patient", "account") and response.status_code < 300:
                 assert world.alice.display_name not in response.content.decode(errors="replace"), (
                     f"{method.upper()} {name} shows alice's name to {who}"
