@@ -65,6 +65,12 @@ def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
         raise InvitationError("This invitation was withdrawn.")
     if status == "expired":
         raise InvitationError("This invitation has expired. Ask for a new one.")
+    if invitation.role == CareRole.CLINICIAN and user.email.lower() != invitation.email.lower():
+        # A clinician can confirm regimens and dose overrides: a forwarded link must not hand that
+        # to whoever holds it. Caregiver and parent links stay usable from any account.
+        raise InvitationError(
+            f"This invitation is for a clinician at {invitation.email}. Sign in with that address to accept it."
+        )
     membership = CareMembership.objects.active().filter(patient=invitation.patient, user=user).first()
     if membership is None:
         membership = CareMembership.objects.create(patient=invitation.patient, user=user, role=invitation.role)
