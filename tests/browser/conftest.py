@@ -24,10 +24,6 @@ from pathlib import Path
 import pytest
 from django.urls import get_resolver, reverse
 
-# Playwright's sync API runs an event loop in this thread; Django would otherwise refuse
-# ORM calls from the test body ("You cannot call this from an async context").
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
@@ -53,19 +49,34 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(request):
-    # Resolved lazily so a machine without Chromium skips (or fails, in CI) per test.
-    chromium = request.getfixturevalue("_chromium_session")
+    """One Chromium for the tests in this folder, closed when they are done.
+
+    Package scope, not session: Playwright's sync API cannot start a second time while one is
+    running, and other folders' tests may start their own. While it runs, Playwright keeps an
+    event loop in this thread, so Django would refuse ORM calls from the test body ("You cannot
+    call this from an async context"): DJANGO_ALLOW_ASYNC_UNSAFE is set for exactly that time
+    (never for the whole run: a `check --deploy` subprocess would inherit it).
+    """
+    chromium = request.getfixturevalue("_chromium_session")  # skips (or fails in CI) without Chromium
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+            yield browser
+            browser.close()
+    finally:
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def _chromium_session() -> str:
     # tests/conftest.py's chromium_path is function-scoped; repeat its check once per session.
     import shutil
