@@ -448,6 +448,7 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
             _check(response, outcome, who=who, what=f"{method.upper()} {name} ({url})")
             if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
                 _assert_no_inline_code(response.content.decode(errors="replace"), f"{method.upper()} {name} as {who}")
+                assert "script-src 'self'" in response.get("Content-Security-Policy", ""), f"{name}: no CSP header"
             if who in OUTSIDERS and route.guard in ("patient", "account") and response.status_code < 300:
                 assert world.alice.display_name not in response.content.decode(errors="replace"), (
                     f"{method.upper()} {name} shows alice's name to {who}"
