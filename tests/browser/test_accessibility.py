@@ -12,9 +12,13 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.urls import reverse
+from django.contrib.auth.tokens import default_token_generator
+from django.urls import get_resolver, reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 
-from companion.models import CareRole, Invitation
+from companion.models import CareMembership, CareRole, Invitation
+from reminders.models import NotificationPreference
 from tests.browser.conftest import axe_violations, describe_violations, page_exists, screenshot
 from tests.conftest import link, make_patient, make_user
 
@@ -67,7 +71,32 @@ PAGES = [
     ("clinician", "doses:regimen", "child", {}),  # awaiting confirmation: the confirm button shows
     ("clinician", "doses:report", "alice", {}),
     ("staff", "reminders:status", None, {}),
+    ("clinician", "two_factor", None, {}),
+    ("patient", "password_change_done", None, {}),
+    ("anonymous", "password_reset_confirm", None, {"uidb64": "RESET_UID", "token": "RESET_TOKEN"}),
+    ("anonymous", "reminders:unsubscribe", None, {"token": "UNSUBSCRIBE"}),
 ]
+
+# URL names that are not pages a person reads: actions (POST only), redirects, downloads,
+# feeds, the manifest, the admin. Every other URL name must be in PAGES (see the test below).
+NOT_PAGES = {
+    "home": "redirects to the person's start page",
+    "logout": "POST only",
+    "manifest": "JSON for the browser (test_installable.py)",
+    "membership_revoke": "POST only",
+    "invitation_revoke": "POST only",
+    "two_factor_verify": "only during a sign-in with two-factor on; redirects to sign-in otherwise",
+    "doses:discard": "POST only",
+    "doses:side_effect_resolve": "POST only",
+    "doses:supply_correct": "POST only",
+    "doses:fridge_close": "POST only",
+    "doses:medicine_stop": "POST only",
+    "doses:regimen_confirm": "POST only",
+    "doses:export_csv": "a download",
+    "doses:export_fhir": "a download (test_journey_clinician.py)",
+    "reminders:feed": "an iCalendar feed",
+    "reminders:feed_regenerate": "POST only",
+}
 
 
 @pytest.fixture
@@ -131,7 +160,19 @@ def people(world, alice_on_regimen):
         "clinician": world.carol,
         "parent": parent,
     }
-    placeholders = {"INVITATION": token, "SLOT": slot.pk, "SIDE_EFFECT": headache.pk}
+    reset_uid = urlsafe_base64_encode(force_bytes(world.mallory.pk))
+    reset_token = default_token_generator.make_token(world.mallory)
+    preference, _ = NotificationPreference.objects.get_or_create(
+        membership=CareMembership.objects.get(patient=world.alice, user=world.bob, revoked_at__isnull=True)
+    )
+    placeholders = {
+        "INVITATION": token,
+        "SLOT": slot.pk,
+        "SIDE_EFFECT": headache.pk,
+        "RESET_UID": reset_uid,
+        "RESET_TOKEN": reset_token,
+        "UNSUBSCRIBE": preference.unsubscribe_token,
+    }
     return {"users": users, "patients": {"alice": world.alice, "child": child}, "placeholders": placeholders}
 
 
@@ -175,6 +216,25 @@ def test_no_page_has_a_serious_accessibility_problem(phone, live_server, log_in_
     assert not problems, f"axe, signed in as {who}:\n" + "\n".join(problems)
     if waiting:
         pytest.xfail(f"waiting for {', '.join(waiting)}")
+
+
+def _url_names(resolver=None, namespace="") -> set[str]:
+    names = set()
+    for pattern in (resolver or get_resolver()).url_patterns:
+        if hasattr(pattern, "url_patterns"):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace != "admin":
+                names |= _url_names(pattern, inner)
+        elif pattern.name:
+            names.add(namespace + pattern.name)
+    return names
+
+
+def test_every_page_of_the_app_is_checked():
+    """A new page cannot be forgotten: each URL name is in PAGES or explained in NOT_PAGES."""
+    checked = {row[1] for row in PAGES} | set(NOT_PAGES)
+    forgotten = sorted(_url_names() - checked)
+    assert not forgotten, f"Add these to PAGES (or NOT_PAGES, with why) in {__file__}: {forgotten}"
 
 
 def test_every_page_in_the_list_exists():
