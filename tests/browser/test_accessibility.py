@@ -186,8 +186,14 @@ def _kwargs(people, patient, extra) -> dict:
 WHO = sorted({row[0] for row in PAGES})
 
 
-@pytest.mark.parametrize("who", WHO)
-def test_no_page_has_a_serious_accessibility_problem(phone, live_server, log_in_as, people, who):
+# Everyone at phone size; the people who mostly sit at a desk (clinicians, staff) at desktop size too,
+# where the full navigation bar shows.
+SIZES = [(who, "phone") for who in WHO] + [("clinician", "desktop"), ("staff", "desktop"), ("patient", "desktop")]
+
+
+@pytest.mark.parametrize(("who", "size"), SIZES)
+def test_no_page_has_a_serious_accessibility_problem(request, live_server, log_in_as, people, who, size):
+    phone = request.getfixturevalue(size)  # the page fixture of that size
     user = people["users"][who]
     if user is not None:
         log_in_as(phone, user)
@@ -212,8 +218,8 @@ def test_no_page_has_a_serious_accessibility_problem(phone, live_server, log_in_
         if violations:
             problems.append(f"{path} ({name}):\n{describe_violations(violations)}")
         if os.environ.get("PAGE_SCREENSHOTS"):
-            screenshot(phone, f"pages/{who}-{name.replace(':', '-')}")
-    assert not problems, f"axe, signed in as {who}:\n" + "\n".join(problems)
+            screenshot(phone, f"pages/{size}-{who}-{name.replace(':', '-')}")
+    assert not problems, f"axe, signed in as {who}, {size} size:\n" + "\n".join(problems)
     if waiting:
         pytest.xfail(f"waiting for {', '.join(waiting)}")
 
