@@ -208,6 +208,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "dispatch-lab-reminders": {"task": "reminders.tasks.dispatch_lab_reminders", "schedule": crontab(minute="*/15")},
+    "refresh-adherence-summaries": {
+        "task": "reminders.tasks.refresh_adherence_summaries_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # MISS-SKIP: "almost time for the next dose" means the next dose is due within this many

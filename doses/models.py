@@ -408,3 +408,68 @@ class LabTest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient}: neutrophils {self.label} due {self.due_on}"
+
+
+class PatientAdherenceSummary(models.Model):
+    """The clinician panel's row for one patient, computed ahead of time (dashboard).
+
+    Every measure here is computed by the pure functions in doses/adherence.py
+    (doses/selectors.py: compute_adherence_summaries); nothing re-implements one in SQL.
+    Rows are refreshed after every write that changes an input (services.
+    refresh_adherence_summaries_on_commit) and by a periodic job, because the 30/90-day
+    windows move with time and the patient's local day changes. A row is *current* from
+    `refreshed_at` until `valid_until` (at most SUMMARY_MAX_AGE, never past the patient's
+    local midnight); the panel refreshes the rows it shows that are not.
+    """
+
+    patient = models.OneToOneField(
+        "companion.Patient", on_delete=models.CASCADE, primary_key=True, related_name="adherence_summary"
+    )
+    refreshed_at = models.DateTimeField(help_text="The moment the measures were computed for.")
+    valid_until = models.DateTimeField(db_index=True)
+    as_of_local_date = models.DateField(help_text="The patient's local date at refreshed_at (SCHED-TZ).")
+    is_child = models.BooleanField(default=False)
+    adherence_30_taken = models.PositiveIntegerField(default=0)
+    adherence_30_due = models.PositiveIntegerField(default=0)
+    adherence_90_taken = models.PositiveIntegerField(default=0)
+    adherence_90_due = models.PositiveIntegerField(default=0)
+    pdc_covered_days = models.PositiveIntegerField(default=0)
+    pdc_period_days = models.PositiveIntegerField(default=0)
+    pdc_start = models.DateField(null=True, blank=True)
+    missed_run = models.PositiveIntegerField(default=0)
+    last_dose_at = models.DateTimeField(null=True, blank=True)
+    open_serious_count = models.PositiveIntegerField(default=0)
+    persistent_site_reactions = models.PositiveIntegerField(default=0)
+    interaction_names = models.JSONField(default=list, blank=True)
+    syringes_on_hand = models.IntegerField(default=0)
+    supply_days_left = models.IntegerField(null=True, blank=True)
+    next_lab_due = models.DateField(null=True, blank=True)
+    awaiting_confirmation = models.BooleanField(default=False)
+    attention_score = models.PositiveIntegerField(default=0)
+    # adherence.attention_flags codes, space-separated with a space at each end, so a
+    # flag filter is `attention_reasons__contains=" serious "` on any database.
+    attention_reasons = models.CharField(max_length=200, blank=True)
+
+    SUMMARY_MAX_AGE = timedelta(minutes=20)  # the periodic refresh runs every 15 minutes
+
+    class Meta:
+        verbose_name_plural = "patient adherence summaries"
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: adherence summary as of {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+    @staticmethod
+    def reasons_text(flags: list[str]) -> str:
+        return f" {' '.join(flags)} " if flags else ""
+
+    @property
+    def flags(self) -> list[str]:
+        return self.attention_reasons.split()
+
+    @property
+    def interaction_flag(self) -> bool:
+        return bool(self.interaction_names)
+
+    def is_current(self, now: datetime) -> bool:
+        """Computed for a moment at or before `now`, and not yet expired."""
+        return self.refreshed_at <= now < self.valid_until

@@ -15,26 +15,24 @@ from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
     Count,
-    Exists,
     F,
     FloatField,
     IntegerField,
     Max,
-    OuterRef,
+    Min,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, NullIf
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
 from companion.models import CareRole, Indication, Patient
 
 from . import adherence, rules, sites
-from .adherence import ATTENTION_POINTS, MISSED_RUN_FLAG_AT, Ratio
+from .adherence import Ratio
 from .models import (
     BaselineChecklist,
     DoseSlot,
@@ -44,6 +42,7 @@ from .models import (
     MedicineCategory,
     NotTakenReason,
     OtherMedicine,
+    PatientAdherenceSummary,
     Regimen,
     SideEffect,
     SlotStatus,
@@ -407,7 +406,6 @@ PANEL_SORTS = {
     "last_dose": "Last dose (oldest first)",
 }
 PANEL_FLAGS = adherence.FLAG_LABELS
-EPOCH = datetime(1970, 1, 1, tzinfo=zoneinfo.ZoneInfo("UTC"))
 
 
 @dataclass(frozen=True)
@@ -446,6 +444,7 @@ class PanelRow:
     supply_days_left: int | None = None
     flags: list[str] = field(default_factory=list)
     score: int = 0
+    as_of: datetime | None = None  # when the measures were computed (the summary's refreshed_at)
 
     @property
     def is_child(self) -> bool:
@@ -461,6 +460,7 @@ class PanelResult:
     page: Page
     rows: list[PanelRow]
     total_in_panel: int
+    as_of: datetime | None = None  # the oldest refresh among the rows shown
 
 
 def clinician_patients(clinician) -> QuerySet[Patient]:
@@ -472,143 +472,26 @@ def clinician_patients(clinician) -> QuerySet[Patient]:
     )
 
 
-class _OverRows(Subquery):
-    """`(SELECT <aggregate> FROM (<subquery>) AS rows)`: an aggregate over a correlated
-    subquery without GROUP BY, so PostgreSQL reads the rows through the (patient,
-    scheduled_at) index instead of grouping over the whole patient's history."""
-
-    template = "(SELECT %(aggregate)s FROM (%(subquery)s) AS dashboard_rows)"
-
-    def __init__(self, queryset, aggregate: str, output_field):
-        super().__init__(queryset, output_field=output_field, aggregate=aggregate)
-
-
-def _count(queryset) -> _OverRows:
-    """COUNT(*) of a correlated subquery (0 when it has no rows)."""
-    return _OverRows(queryset.order_by().values("pk"), "COUNT(*)", IntegerField())
-
-
-def _per_zone(zones: list[str], now: datetime, build, zone_field: str = "time_zone") -> Q:
-    """A condition that depends on each patient's local date (SCHED-TZ).
-
-    The panel spans time zones, so "today" differs between rows; one OR-ed branch per
-    zone present in the panel keeps the SQL exact without per-row Python.
-    """
-    condition = Q(pk__in=[])
-    for zone in zones:
-        condition |= Q(**{zone_field: zone}) & build(now.astimezone(zoneinfo.ZoneInfo(zone)).date())
-    return condition
-
-
-def _child_condition(zones: list[str], now: datetime) -> Q:
-    def build(today: date) -> Q:
-        try:
-            cutoff = today.replace(year=today.year - Patient.ADULT_AGE_YEARS)
-        except ValueError:  # 29 February
-            cutoff = today.replace(year=today.year - Patient.ADULT_AGE_YEARS, day=28)
-        return Q(date_of_birth__gt=cutoff)  # under 18 on their local today (Patient.is_child)
-
-    return _per_zone(zones, now, build)
-
-
-def _flag_expressions(zones: list[str], now: datetime) -> dict:
-    """Each attention flag as one boolean SQL expression over the outer patient row.
-
-    Every expression is used once in the ranking query (Django repeats an annotation's
-    SQL wherever it is referenced, so the flags are not built from other annotations).
-    """
-    past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
-    start_30 = adherence.period_start(now, 30)
-    # Nested inside the missed-dose count below; OuterRef(OuterRef) ties it to the panel's
-    # patient row, so PostgreSQL runs it once per patient, not once per slot scanned.
-    last_taken = (
-        DoseSlot.objects.filter(patient=OuterRef(OuterRef("pk")), scheduled_at__lte=now, status=SlotStatus.TAKEN)
-        .order_by("-scheduled_at")
-        .values("scheduled_at")[:1]
-    )
-    # adherence.missed_run >= 2: missed/not-taken doses since the last taken one.
-    missed_run = _count(
-        past.filter(
-            status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
-            scheduled_at__gt=Coalesce(Subquery(last_taken), Value(EPOCH)),
-        )
-    )
-    # adherence.Ratio.below_threshold in integers: taken / due < 80% <=> 5 * taken < 4 * due,
-    # counted in one pass over the 30-day window.
-    low_adherence = _OverRows(
-        past.filter(scheduled_at__gt=start_30).order_by("scheduled_at").values("status"),
-        f"CASE WHEN COUNT(*) > 0 AND 5 * SUM(CASE WHEN status = '{SlotStatus.TAKEN.value}' THEN 1 ELSE 0 END)"
-        " < 4 * COUNT(*) THEN 1 ELSE 0 END",
-        IntegerField(),
-    )
-    return {
-        "serious": Exists(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
-        "missed_run": Q(_missed_run__gte=MISSED_RUN_FLAG_AT),
-        "low_adherence": Q(_low_adherence=1),
-        # AE-ISR-DURATION: open site reactions started more than 14 days before the local today.
-        "site_reaction": Exists(
-            SideEffect.objects.filter(patient=OuterRef("pk"), is_site_reaction=True, resolved_at=None).filter(
-                _per_zone(
-                    zones,
-                    now,
-                    lambda today: Q(started_on__lt=today - timedelta(days=adherence.PERSISTENT_SITE_REACTION_DAYS)),
-                    zone_field="patient__time_zone",
-                )
-            )
-        ),
-        "interaction": Exists(_current_interactions(now).filter(patient=OuterRef("pk"))),
-        "awaiting": Exists(
-            Regimen.objects.filter(
-                patient=OuterRef("pk"), status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
-            )
-        ),
-        # AE-LABS: an undone neutrophil count due before the local today.
-        "lab_overdue": Exists(
-            LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True).filter(
-                _per_zone(zones, now, lambda today: Q(due_on__lt=today), zone_field="patient__time_zone")
-            )
-        ),
-        "_missed_run": missed_run,
-        "_low_adherence": low_adherence,
-    }
-
-
-def _ranked(queryset: QuerySet[Patient], zones: list[str], now: datetime, flag: str, sort: str) -> QuerySet[Patient]:
-    """The panel filtered and sorted in SQL: the attention score is one expression."""
-    # Building the flag expressions costs ORM time: only when a flag or the score needs them.
-    flags = _flag_expressions(zones, now) if (flag or sort == "attention") else {}
-    if flags:
-        queryset = queryset.alias(_missed_run=flags["_missed_run"], _low_adherence=flags["_low_adherence"])
-    if flag:
-        queryset = queryset.filter(flags[flag])
+def _ordered(queryset: QuerySet[Patient], sort: str) -> QuerySet[Patient]:
+    """The panel sorted in SQL over the summary rows (PatientAdherenceSummary)."""
     if sort == "name":
         return queryset.order_by("display_name", "pk")
     if sort == "adherence":
-        start_30 = adherence.period_start(now, 30)
-        ratio = (
-            DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now, scheduled_at__gt=start_30)
-            .order_by()
-            .values("patient")
-            .annotate(r=Cast(Count("pk", filter=Q(status=SlotStatus.TAKEN)), FloatField()) / NullIf(Count("pk"), 0))
-            .values("r")[:1]
+        value = Cast("adherence_summary__adherence_30_taken", FloatField()) / NullIf(
+            F("adherence_summary__adherence_30_due"), 0
         )
-        return queryset.annotate(adherence_30_value=Subquery(ratio, output_field=FloatField())).order_by(
+        return queryset.annotate(adherence_30_value=value).order_by(
             F("adherence_30_value").asc(nulls_last=True), "display_name", "pk"
         )
-    if sort == "last_dose":
-        latest = Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
-        return queryset.annotate(last_dose_sort=Subquery(latest)).order_by(
-            F("last_dose_sort").asc(nulls_first=True), "display_name", "pk"
+    if sort == "pdc":
+        # Nothing to measure (no pick-up) is unknown and sorts last, as before.
+        value = Cast("adherence_summary__pdc_covered_days", FloatField()) / NullIf(
+            F("adherence_summary__pdc_period_days"), 0
         )
-    points = ATTENTION_POINTS
-    score = sum(
-        (
-            Case(When(flags[name], then=Value(points[name])), default=Value(0), output_field=IntegerField())
-            for name in ATTENTION_POINTS
-        ),
-        start=Value(0),
-    )
-    return queryset.annotate(attention=score).order_by("-attention", "display_name", "pk")
+        return queryset.annotate(pdc_value=value).order_by(F("pdc_value").asc(nulls_last=True), "display_name", "pk")
+    if sort == "last_dose":
+        return queryset.order_by(F("adherence_summary__last_dose_at").asc(nulls_first=True), "display_name", "pk")
+    return queryset.order_by("-adherence_summary__attention_score", "display_name", "pk")
 
 
 def _current_interactions(now: datetime) -> QuerySet[OtherMedicine]:
@@ -629,35 +512,56 @@ def panel_rows(
 ) -> PanelResult:
     """One page of the clinician's panel, patients needing attention first by default.
 
-    The whole panel is filtered and sorted in SQL (the attention score and its parts
-    are annotations), then paginated; details that only the page shows (90-day
-    adherence, last dose, supply, PDC) are fetched for the page's patients only. The
-    number of queries does not depend on the number of patients. Sorting by PDC is the
-    exception in cost, not in queries: PDC is computed in Python from the refill
-    history, so that sort computes it for the whole filtered panel (two queries).
+    The panel is filtered, sorted and paginated in SQL over the patients' summary rows
+    (PatientAdherenceSummary, computed by doses/adherence.py and refreshed after every
+    write and by a periodic job), so the cost does not grow with the history. Before
+    ranking, patients who have no summary yet are summarised (they could not be ranked
+    otherwise); after paginating, the page's rows that are no longer current are
+    refreshed, so the page never shows an expired figure. The number of queries does
+    not depend on the number of patients.
     """
+    from .services import refresh_adherence_summaries  # a write; services import this module
+
     now = now or timezone.now()
     filters = filters or PanelFilters()
     sort = sort if sort in PANEL_SORTS else "attention"
     base = clinician_patients(clinician)
     total_in_panel_qs = base
-    # The panel's time zones, for conditions on each patient's local date (one small query).
-    needs_zones = filters.age or filters.flag or sort == "attention"
-    zones = sorted(base.order_by().values_list("time_zone", flat=True).distinct()) if needs_zones else []
     if filters.q:
         base = base.filter(display_name__icontains=filters.q)
     if filters.indication:
         base = base.filter(indication=filters.indication)
-    if filters.age == "child":
-        base = base.filter(_child_condition(zones, now))
-    elif filters.age == "adult":
-        base = base.exclude(_child_condition(zones, now))
-    ranked = _ranked(base, zones, now, filters.flag, "name" if sort == "pdc" else sort)
-    if sort == "pdc":
-        return _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_in_panel_qs)
-    page = Paginator(ranked, page_size).get_page(page_number)
-    rows = _rows_for_page(list(page.object_list), now)
-    return PanelResult(page=page, rows=rows, total_in_panel=_count_panel(total_in_panel_qs, filters, page))
+    missing = list(base.filter(adherence_summary__isnull=True).values_list("pk", flat=True))
+    if missing:
+        refresh_adherence_summaries(patient_ids=missing, now=now)
+    ranked = base.select_related("adherence_summary")
+    if filters.age:
+        ranked = ranked.filter(adherence_summary__is_child=filters.age == "child")
+    if filters.flag:
+        ranked = ranked.filter(
+            adherence_summary__attention_reasons__contains=PatientAdherenceSummary.reasons_text([filters.flag])
+        )
+    page = Paginator(_ordered(ranked, sort), page_size).get_page(page_number)
+    patients = list(page.object_list)
+    summaries = {p.pk: _summary_of(p) for p in patients}
+    expired = [pk for pk, summary in summaries.items() if summary is None or not summary.is_current(now)]
+    if expired:
+        refresh_adherence_summaries(patient_ids=expired, now=now)
+        summaries.update(PatientAdherenceSummary.objects.in_bulk(expired))
+    rows = [_row_from_summary(p, summaries[p.pk]) for p in patients if p.pk in summaries]
+    return PanelResult(
+        page=page,
+        rows=rows,
+        total_in_panel=_count_panel(total_in_panel_qs, filters, page),
+        as_of=min((row.as_of for row in rows), default=None),
+    )
+
+
+def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:
+    try:
+        return patient.adherence_summary
+    except PatientAdherenceSummary.DoesNotExist:  # added to the panel since the check above
+        return None
 
 
 def _count_panel(total_qs, filters: PanelFilters, page: Page) -> int:
@@ -666,13 +570,26 @@ def _count_panel(total_qs, filters: PanelFilters, page: Page) -> int:
     return total_qs.count()
 
 
-def _panel_sorted_by_pdc(ranked, page_number, now, page_size, total_qs) -> PanelResult:
-    patients = list(ranked)
-    pdc = _pdc_for(patients, now)
-    patients.sort(key=lambda p: (pdc[p.pk].ratio.value is None, pdc[p.pk].ratio.value or 0, p.display_name, p.pk))
-    page = Paginator(patients, page_size).get_page(page_number)
-    rows = _rows_for_page(list(page.object_list), now, pdc=pdc)
-    return PanelResult(page=page, rows=rows, total_in_panel=total_qs.count())
+def _row_from_summary(patient: Patient, summary: PatientAdherenceSummary) -> PanelRow:
+    return PanelRow(
+        patient=patient,
+        today=summary.as_of_local_date,
+        adherence_30=Ratio(summary.adherence_30_taken, summary.adherence_30_due),
+        adherence_90=Ratio(summary.adherence_90_taken, summary.adherence_90_due),
+        missed_run=summary.missed_run,
+        serious_open=summary.open_serious_count,
+        old_site_reactions=summary.persistent_site_reactions,
+        interactions=list(summary.interaction_names),
+        awaiting_confirmation=summary.awaiting_confirmation,
+        next_lab_due=summary.next_lab_due,
+        last_dose_at=summary.last_dose_at,
+        pdc=adherence.DaysCovered(summary.pdc_covered_days, summary.pdc_period_days, summary.pdc_start),
+        syringes_on_hand=summary.syringes_on_hand,
+        supply_days_left=summary.supply_days_left,
+        flags=summary.flags,
+        score=summary.attention_score,
+        as_of=summary.refreshed_at,
+    )
 
 
 def regimen_periods(regimens) -> list[adherence.RegimenPeriod]:
@@ -695,148 +612,136 @@ def regimen_periods(regimens) -> list[adherence.RegimenPeriod]:
     return periods
 
 
-def _pdc_for(patients: list[Patient], now: datetime) -> dict[int, adherence.DaysCovered]:
-    """PDC over the last 90 local days for some patients: two queries, whatever their number."""
+def _per_patient(queryset, aggregate) -> dict[int, object]:
+    """{patient_id: aggregate} in one GROUP BY query."""
+    return dict(queryset.order_by().values("patient_id").annotate(v=aggregate).values_list("patient_id", "v"))
+
+
+def _valid_until(now: datetime, today: date, zone: zoneinfo.ZoneInfo) -> datetime:
+    """A summary expires after SUMMARY_MAX_AGE or at the patient's next local midnight,
+    whichever comes first: "today" moves there (lab overdue, site reactions, age, PDC)."""
+    midnight = datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=zone)
+    return min(now + PatientAdherenceSummary.SUMMARY_MAX_AGE, midnight)
+
+
+def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[int, PatientAdherenceSummary]:
+    """The summary rows (unsaved) of some patients at `now`, in a fixed number of queries.
+
+    Only the pure functions of doses/adherence.py compute the measures: this function
+    reads their inputs for all `patients` at once (one query per kind of input) and
+    calls them per patient. Callers batch (services.refresh_adherence_summaries).
+    """
+    if not patients:
+        return {}
     ids = [p.pk for p in patients]
-    pickups: dict[int, list] = defaultdict(list)
-    zones = {p.pk: p.zone for p in patients}
-    for patient_id, occurred_at, syringes in SupplyEvent.objects.filter(
-        patient_id__in=ids, kind=SupplyEvent.Kind.PICKUP
-    ).values_list("patient_id", "occurred_at", "syringes"):
-        pickups[patient_id].append(adherence.Pickup(occurred_at.astimezone(zones[patient_id]).date(), syringes))
+    window_start = adherence.period_start(now, 90)  # the longest dose-adherence window
+    facts: dict[int, list[adherence.SlotFact]] = defaultdict(list)
+    for patient_id, scheduled_at, status in (
+        DoseSlot.objects.filter(patient_id__in=ids, scheduled_at__gt=window_start, scheduled_at__lte=now)
+        .order_by()
+        .values_list("patient_id", "scheduled_at", "status")
+    ):
+        facts[patient_id].append(adherence.SlotFact(scheduled_at, status))
+    # missed_run counts back to the last taken dose: only patients with none in the
+    # window need their older history (rare; one more query for all of them).
+    older: dict[int, list[adherence.SlotFact]] = defaultdict(list)
+    no_taken = [pk for pk in ids if not any(f.status == adherence.TAKEN for f in facts[pk])]
+    if no_taken:
+        for patient_id, scheduled_at, status in (
+            DoseSlot.objects.filter(patient_id__in=no_taken, scheduled_at__lte=window_start)
+            .order_by()
+            .values_list("patient_id", "scheduled_at", "status")
+        ):
+            older[patient_id].append(adherence.SlotFact(scheduled_at, status))
+    pickups: dict[int, list[tuple[datetime, int]]] = defaultdict(list)
+    for patient_id, occurred_at, syringes in (
+        SupplyEvent.objects.filter(patient_id__in=ids, kind=SupplyEvent.Kind.PICKUP)
+        .order_by()
+        .values_list("patient_id", "occurred_at", "syringes")
+    ):
+        pickups[patient_id].append((occurred_at, syringes))
     regimens: dict[int, list[Regimen]] = defaultdict(list)
     for regimen in Regimen.objects.filter(patient_id__in=ids).order_by("patient_id", "version"):
         regimens[regimen.patient_id].append(regimen)
-    result = {}
-    for patient in patients:
-        today = patient.local_today(now)
-        result[patient.pk] = adherence.proportion_of_days_covered(
-            pickups[patient.pk],
-            regimen_periods(regimens[patient.pk]),
-            start=today - timedelta(days=PDC_DAYS - 1),
-            end=today,
-        )
-    return result
-
-
-def _rows_for_page(patients: list[Patient], now: datetime, pdc=None) -> list[PanelRow]:
-    """Details for the page's patients only, in a fixed number of queries."""
-    if not patients:
-        return []
-    ids = [p.pk for p in patients]
-    zones = sorted({p.time_zone for p in patients})
-    past = DoseSlot.objects.filter(patient=OuterRef("pk"), scheduled_at__lte=now)
-    slots_30 = past.filter(scheduled_at__gt=adherence.period_start(now, 30))
-    slots_90 = past.filter(scheduled_at__gt=adherence.period_start(now, 90))
-    # Nested inside the missed-dose count below; OuterRef(OuterRef) ties it to the panel's
-    # patient row, so PostgreSQL runs it once per patient, not once per slot scanned.
-    last_taken = (
-        DoseSlot.objects.filter(patient=OuterRef(OuterRef("pk")), scheduled_at__lte=now, status=SlotStatus.TAKEN)
-        .order_by("-scheduled_at")
-        .values("scheduled_at")[:1]
-    )
-    details = {
-        row["id"]: row
-        for row in Patient.objects.filter(pk__in=ids)
+    open_effects: dict[int, list[SideEffect]] = defaultdict(list)
+    for effect in (
+        SideEffect.objects.filter(patient_id__in=ids, resolved_at=None)
+        .filter(Q(is_serious=True) | Q(is_site_reaction=True))
+        .only("patient_id", "is_serious", "is_site_reaction", "started_on", "resolved_at")
         .order_by()
-        .annotate(
-            due_30=_count(slots_30),
-            taken_30=_count(slots_30.filter(status=SlotStatus.TAKEN)),
-            due_90=_count(slots_90),
-            taken_90=_count(slots_90.filter(status=SlotStatus.TAKEN)),
-            # adherence.missed_run: missed/not-taken doses since the last taken one.
-            missed_run=_count(
-                past.filter(
-                    status__in=[SlotStatus.MISSED, SlotStatus.NOT_TAKEN],
-                    scheduled_at__gt=Coalesce(Subquery(last_taken), Value(EPOCH)),
-                )
-            ),
-            serious_open=_count(SideEffect.objects.filter(patient=OuterRef("pk"), is_serious=True, resolved_at=None)),
-            # AE-ISR-DURATION: open site reactions started more than 14 days before the local today.
-            old_site_reactions=_count(
-                SideEffect.objects.filter(patient=OuterRef("pk"), is_site_reaction=True, resolved_at=None).filter(
-                    _per_zone(
-                        zones,
-                        now,
-                        lambda today: Q(started_on__lt=today - timedelta(days=adherence.PERSISTENT_SITE_REACTION_DAYS)),
-                        zone_field="patient__time_zone",
-                    )
-                )
-            ),
-            awaiting_confirmation=Exists(
-                Regimen.objects.filter(
-                    patient=OuterRef("pk"), status=Regimen.Status.AWAITING_CONFIRMATION, ends_on__isnull=True
-                )
-            ),
-            next_lab_due=Subquery(
-                LabTest.objects.filter(patient=OuterRef("pk"), done_on__isnull=True)
-                .order_by("due_on")
-                .values("due_on")[:1]
-            ),
-            last_dose_at=Subquery(
-                Injection.objects.filter(patient=OuterRef("pk")).order_by("-taken_at").values("taken_at")[:1]
-            ),
-            on_hand=Coalesce(
-                Subquery(
-                    SupplyEvent.objects.filter(patient=OuterRef("pk"))
-                    .order_by()
-                    .values("patient")
-                    .annotate(total=Sum("syringes"))
-                    .values("total")[:1],
-                    output_field=IntegerField(),
-                ),
-                0,
-            ),
-        )
-        .values()
-    }
-    pdc = pdc if pdc is not None else _pdc_for(patients, now)
-    current = {r.patient_id: r for r in Regimen.objects.filter(patient_id__in=ids, ends_on__isnull=True).order_by()}
+    ):
+        open_effects[effect.patient_id].append(effect)
     interactions: dict[int, list[str]] = defaultdict(list)
     for patient_id, name in (
         _current_interactions(now).filter(patient_id__in=ids).order_by("name").values_list("patient_id", "name")
     ):
         interactions[patient_id].append(name)
-    rows = []
+    last_dose = _per_patient(Injection.objects.filter(patient_id__in=ids), Max("taken_at"))
+    on_hand = _per_patient(SupplyEvent.objects.filter(patient_id__in=ids), Sum("syringes"))
+    next_lab = _per_patient(LabTest.objects.filter(patient_id__in=ids, done_on__isnull=True), Min("due_on"))
+
+    summaries = {}
     for patient in patients:
-        detail = details[patient.pk]
+        pk, zone = patient.pk, patient.zone
         today = patient.local_today(now)
-        regimen = current.get(patient.pk)
-        row = PanelRow(
+        current = next((r for r in regimens[pk] if r.ends_on is None), None)
+        slot_facts = facts[pk]
+        adherence_30 = adherence.dose_adherence(slot_facts, now=now, days=30)
+        adherence_90 = adherence.dose_adherence(slot_facts, now=now, days=90)
+        run = adherence.missed_run(older[pk] + slot_facts, now=now)
+        pdc = adherence.proportion_of_days_covered(
+            [adherence.Pickup(at.astimezone(zone).date(), n) for at, n in pickups[pk]],
+            regimen_periods(regimens[pk]),
+            start=today - timedelta(days=PDC_DAYS - 1),
+            end=today,
+        )
+        serious = sum(1 for e in open_effects[pk] if e.is_serious)
+        persistent = sum(1 for e in open_effects[pk] if e.is_persistent_site_reaction(today))  # AE-ISR-DURATION
+        syringes = on_hand.get(pk) or 0
+        awaiting = current is not None and current.status == Regimen.Status.AWAITING_CONFIRMATION
+        flags = adherence.attention_flags(
+            serious_open=serious,
+            missed_run_length=run,
+            adherence_30=adherence_30,
+            old_site_reactions=persistent,
+            interactions=len(interactions[pk]),
+            awaiting_confirmation=awaiting,
+            next_lab_due=next_lab.get(pk),
+            today=today,
+        )
+        summaries[pk] = PatientAdherenceSummary(
             patient=patient,
-            today=today,
-            adherence_30=Ratio(detail["taken_30"], detail["due_30"]),
-            adherence_90=Ratio(detail["taken_90"], detail["due_90"]),
-            missed_run=detail["missed_run"],
-            serious_open=detail["serious_open"],
-            old_site_reactions=detail["old_site_reactions"],
-            interactions=interactions[patient.pk],
-            awaiting_confirmation=detail["awaiting_confirmation"],
-            next_lab_due=detail["next_lab_due"],
-            last_dose_at=detail["last_dose_at"],
-            pdc=pdc.get(patient.pk),
-            syringes_on_hand=detail["on_hand"],
+            refreshed_at=now,
+            valid_until=_valid_until(now, today, zone),
+            as_of_local_date=today,
+            is_child=patient.is_child(today),
+            adherence_30_taken=adherence_30.numerator,
+            adherence_30_due=adherence_30.denominator,
+            adherence_90_taken=adherence_90.numerator,
+            adherence_90_due=adherence_90.denominator,
+            pdc_covered_days=pdc.covered_days,
+            pdc_period_days=pdc.period_days,
+            pdc_start=pdc.period_start,
+            missed_run=run,
+            last_dose_at=last_dose.get(pk),
+            open_serious_count=serious,
+            persistent_site_reactions=persistent,
+            interaction_names=interactions[pk],
+            syringes_on_hand=syringes,
+            supply_days_left=None
+            if current is None
+            else adherence.days_of_supply_left(
+                syringes,
+                dose_per_administration_mg=current.dose_per_administration_mg,
+                administrations_per_day=current.administrations_per_day,
+                interval_days=current.interval_days,
+            ),
+            next_lab_due=next_lab.get(pk),
+            awaiting_confirmation=awaiting,
+            attention_score=adherence.attention_score(flags),
+            attention_reasons=PatientAdherenceSummary.reasons_text(flags),
         )
-        if regimen is not None:
-            row.supply_days_left = adherence.days_of_supply_left(
-                detail["on_hand"],
-                dose_per_administration_mg=regimen.dose_per_administration_mg,
-                administrations_per_day=regimen.administrations_per_day,
-                interval_days=regimen.interval_days,
-            )
-        row.flags = adherence.attention_flags(
-            serious_open=row.serious_open,
-            missed_run_length=row.missed_run,
-            adherence_30=row.adherence_30,
-            old_site_reactions=row.old_site_reactions,
-            interactions=len(row.interactions),
-            awaiting_confirmation=row.awaiting_confirmation,
-            next_lab_due=row.next_lab_due,
-            today=today,
-        )
-        row.score = adherence.attention_score(row.flags)
-        rows.append(row)
-    return rows
+    return summaries
 
 
 # Patient page and exports -------------------------------------------------
@@ -929,8 +834,9 @@ class PatientOverview:
 
 
 def patient_summary(patient: Patient, now: datetime) -> PanelRow:
-    """The panel's row for one patient (same measures, same SQL): four queries."""
-    return _rows_for_page([patient], now)[0]
+    """The panel's row for one patient, computed live at `now` by the same function that
+    fills the panel's summary rows (so the patient page never waits for a refresh)."""
+    return _row_from_summary(patient, compute_adherence_summaries([patient], now)[patient.pk])
 
 
 def _slot_facts(queryset) -> list[tuple[adherence.SlotFact, str, str]]:

@@ -174,6 +174,7 @@ def create_regimen_version(
         schedule_neutrophil_checks(patient=patient, first_dose_on=starts_on)
     horizon = patient.local_today(now) + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
     materialise_slots(regimen=regimen, from_day=starts_on, to_day=horizon)
+    refresh_adherence_summary_on_commit(patient.pk)
     return regimen
 
 
@@ -244,6 +245,7 @@ def reschedule_after_time_zone_change(*, patient: Patient, now: datetime | None 
                 if moment > now and (last_due is None or moment - last_due >= half_gap)
             ]
         DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=1000)
+        refresh_adherence_summary_on_commit(patient.pk)  # the local day moved with the time zone
     return len(slots)
 
 
@@ -277,6 +279,7 @@ def confirm_regimen(*, regimen: Regimen, clinician, now: datetime | None = None)
         if regimen.is_confirmed:
             raise RegimenNotConfirmable("This regimen is already confirmed.")
         raise RegimenNotConfirmable("This version was replaced by a newer one; confirm the current regimen instead.")
+    refresh_adherence_summary_on_commit(regimen.patient_id)
     return regimen
 
 
@@ -402,6 +405,7 @@ def record_injection(
         .values_list("pk", flat=True)[:1]
     )
     FridgeSyringe.objects.filter(pk__in=list(warming)).update(closed_at=now)
+    refresh_adherence_summary_on_commit(locked.patient_id)
     return injection
 
 
@@ -457,6 +461,7 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
     locked.status_changed_at = now
     locked.status_changed_by = by
     locked.save(update_fields=["status", "not_taken_reason", "status_changed_at", "status_changed_by"])
+    refresh_adherence_summary_on_commit(locked.patient_id)
     return locked
 
 
@@ -465,7 +470,7 @@ def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime 
 
     It is a discard, not a dose: the scheduled dose stays open for a new syringe.
     """
-    return SupplyEvent.objects.create(
+    event = SupplyEvent.objects.create(
         patient=patient,
         kind=SupplyEvent.Kind.DISCARD,
         syringes=-1,
@@ -473,6 +478,8 @@ def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime 
         note=reason[:300],
         recorded_by=by,
     )
+    refresh_adherence_summary_on_commit(patient.pk)
+    return event
 
 
 def materialise_upcoming_slots(*, patient: Patient, now: datetime | None = None) -> Regimen | None:
@@ -606,6 +613,7 @@ def record_side_effect(
             side_effect=side_effect,
             now=now,
         )
+    refresh_adherence_summary_on_commit(patient.pk)
     return SideEffectRecorded(side_effect, result, alert)
 
 
@@ -621,6 +629,7 @@ def resolve_side_effect(*, side_effect: SideEffect, by, resolved_at: datetime | 
     # Conditional update: two carers pressing "resolved" at once record one time.
     SideEffect.objects.filter(pk=side_effect.pk, resolved_at__isnull=True).update(resolved_at=resolved_at)
     side_effect.refresh_from_db()
+    refresh_adherence_summary_on_commit(side_effect.patient_id)
     return side_effect
 
 
@@ -680,6 +689,7 @@ def record_pickup(*, patient: Patient, boxes: int, on: date, by, now: datetime |
         raise RecordRefused("The pick-up date cannot be in the future.", "on")
     # Today's pick-up is stamped now; an earlier day at local noon, so it sorts on its own day.
     occurred_at = now if on == today else rules.local_slot(on, time(12, 0), patient.zone)
+    refresh_adherence_summary_on_commit(patient.pk)
     return SupplyEvent.objects.create(
         patient=patient,
         kind=SupplyEvent.Kind.PICKUP,
@@ -713,6 +723,7 @@ def correct_supply_count(
         )
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     difference = actual_count - syringes_on_hand(patient)
+    refresh_adherence_summary_on_commit(patient.pk)
     return SupplyEvent.objects.create(
         patient=patient,
         kind=SupplyEvent.Kind.CORRECTION,
@@ -781,6 +792,7 @@ def close_fridge_syringe(*, fridge_syringe: FridgeSyringe, outcome: str, by, now
             note=reason,
             recorded_by=by,
         )
+        refresh_adherence_summary_on_commit(fridge_syringe.patient_id)
     return outcome
 
 
@@ -834,6 +846,7 @@ def record_medicine(
             summary=f"{name} logged with anakinra ({medicine.get_category_display()}, {advice.rule_id})",
             now=now,
         )
+    refresh_adherence_summary_on_commit(patient.pk)
     return MedicineRecorded(medicine, advice, alert)
 
 
@@ -844,6 +857,7 @@ def stop_medicine(*, medicine: OtherMedicine, stopped_on: date, by) -> OtherMedi
         raise RecordRefused("The stop date cannot be in the future.", "stopped_on")
     OtherMedicine.objects.filter(pk=medicine.pk, stopped_on__isnull=True).update(stopped_on=stopped_on)
     medicine.refresh_from_db()
+    refresh_adherence_summary_on_commit(medicine.patient_id)
     return medicine
 
 
@@ -940,4 +954,45 @@ def record_lab_result(
         )
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
+    refresh_adherence_summary_on_commit(lab_test.patient_id)
     return lab_test
+
+
+# ---------------------------------------------------------------------------
+# Adherence summaries for the clinician panel (dashboard helper)
+# ---------------------------------------------------------------------------
+
+SUMMARY_BATCH = 500  # patients per batch: a fixed number of queries each
+
+
+def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None) -> int:
+    """Recompute the panel's summary rows (PatientAdherenceSummary) of some patients, or all.
+
+    The measures come from selectors.compute_adherence_summaries (doses/adherence.py);
+    each batch is read in a fixed number of queries and written with one upsert, so the
+    periodic job costs the same per patient for ten patients or ten thousand. Running it
+    twice for the same `now` writes the same rows (idempotent).
+    """
+    from .models import PatientAdherenceSummary
+    from .selectors import compute_adherence_summaries
+
+    now = now or timezone.now()
+    if patient_ids is None:
+        ids = list(Patient.objects.order_by("pk").values_list("pk", flat=True))
+    else:
+        ids = sorted(set(patient_ids))
+    fields = [f.name for f in PatientAdherenceSummary._meta.concrete_fields if not f.primary_key]
+    for start in range(0, len(ids), SUMMARY_BATCH):
+        batch = list(Patient.objects.filter(pk__in=ids[start : start + SUMMARY_BATCH]))
+        rows = compute_adherence_summaries(batch, now)
+        PatientAdherenceSummary.objects.bulk_create(
+            rows.values(), update_conflicts=True, unique_fields=["patient"], update_fields=fields
+        )
+    return len(ids)
+
+
+def refresh_adherence_summary_on_commit(patient_id: int) -> None:
+    """After a write that changes a panel measure: refresh that patient's summary once
+    the transaction commits (a rolled-back write leaves it as it was). robust: a failed
+    refresh is logged and never undoes the write; the panel refreshes rows that expire."""
+    transaction.on_commit(lambda: refresh_adherence_summaries(patient_ids=[patient_id]), robust=True)

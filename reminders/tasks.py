@@ -13,6 +13,9 @@ from celery import shared_task
 from django.db import DatabaseError
 from django.utils import timezone
 
+from doses.models import DoseSlot
+from doses.services import refresh_adherence_summaries
+
 from . import dispatch, sending
 
 RETRY_BACKOFF_SECONDS = (30, 60, 120, 300, 600)
@@ -48,7 +51,11 @@ def dispatch_due_reminders() -> str:
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def mark_missed_doses() -> str:
     def mark_missed(now):
-        return len(dispatch.mark_missed_doses(now))
+        marked = dispatch.mark_missed_doses(now)
+        if marked:  # a missed dose changes the panel's missed run and adherence
+            patient_ids = DoseSlot.objects.filter(pk__in=marked).values_list("patient_id", flat=True).distinct()
+            refresh_adherence_summaries(patient_ids=list(patient_ids), now=now)
+        return len(marked)
 
     return _tick("mark_missed_doses", mark_missed)
 
@@ -72,6 +79,16 @@ def dispatch_refill_reminders() -> str:
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def dispatch_lab_reminders() -> str:
     return _tick("dispatch_lab_reminders", dispatch.queue_lab_reminders)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def refresh_adherence_summaries_task() -> str:
+    """The panel's summary rows, every patient: the 30/90-day windows move with time and
+    each patient's local day changes (dashboard; writes refresh their patient at once)."""
+    now = timezone.now()
+    count = refresh_adherence_summaries(now=now)
+    dispatch.record_run("refresh_adherence_summaries", now, f"patients={count}")
+    return str(count)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)

@@ -117,6 +117,8 @@ def seed_demo_circle(now: datetime | None = None) -> str:
             daily_mg=dose.mg,
             times=["07:30"],
         )
+    # Bulk history rows bypass the services' hooks: summarise both for the clinician panel.
+    services.refresh_adherence_summaries(patient_ids=[alice.pk, mia.pk], now=now)
     return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
 
 
@@ -235,13 +237,14 @@ def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: d
     now = now or timezone.now()
     clinician = _user(SYNTHETIC_CLINICIAN, "Dr Panel (synthetic)")
     existing = Patient.objects.filter(memberships__user=clinician, memberships__revoked_at__isnull=True).count()
-    created = 0
+    created = []
     for batch_start in range(existing, count, SYNTHETIC_BATCH):
         with transaction.atomic():
             for index in range(batch_start, min(batch_start + SYNTHETIC_BATCH, count)):
-                _seed_synthetic_patient(index, clinician=clinician, days=days, rng=rng, now=now)
-                created += 1
-    return created
+                created.append(_seed_synthetic_patient(index, clinician=clinician, days=days, rng=rng, now=now).pk)
+    # Bulk rows bypass the services' hooks: summarise the new patients for the panel.
+    services.refresh_adherence_summaries(patient_ids=created, now=now)
+    return len(created)
 
 
 def _seed_synthetic_patient(index: int, *, clinician: User, days: int, rng: random.Random, now: datetime) -> Patient:
