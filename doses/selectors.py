@@ -834,9 +834,12 @@ class PatientOverview:
 
 
 def patient_summary(patient: Patient, now: datetime) -> PanelRow:
-    """The panel's row for one patient, computed live at `now` by the same function that
-    fills the panel's summary rows (so the patient page never waits for a refresh)."""
-    return _row_from_summary(patient, compute_adherence_summaries([patient], now)[patient.pk])
+    """The panel's row for one patient: the stored summary while it is current (one
+    query), else computed at `now` by the same function that fills the summary rows."""
+    summary = PatientAdherenceSummary.objects.filter(patient=patient).first()
+    if summary is None or not summary.is_current(now):
+        summary = compute_adherence_summaries([patient], now)[patient.pk]
+    return _row_from_summary(patient, summary)
 
 
 def _slot_facts(queryset) -> list[tuple[adherence.SlotFact, str, str]]:

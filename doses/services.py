@@ -613,7 +613,10 @@ def record_side_effect(
             side_effect=side_effect,
             now=now,
         )
-    refresh_adherence_summary_on_commit(patient.pk)
+    if side_effect.is_serious or side_effect.is_site_reaction:  # the only kinds the panel counts
+        # In this transaction rather than on commit: the alert above is this write's one
+        # after-commit hand-off (and a rollback undoes both).
+        refresh_adherence_summaries(patient_ids=[patient.pk], now=now)
     return SideEffectRecorded(side_effect, result, alert)
 
 

@@ -4,12 +4,13 @@
     manage.py benchmark_dashboard --patients 200 --days 90 --repeat 11
 
 Seeds the synthetic panel with seed_demo's `seed_synthetic_patients` (only the patients
-still missing, so a second run starts at once), then requests each page through
+still missing, so a second run starts at once), refreshes every patient's adherence
+summary (what the 15-minute job does; timed), then requests each page through
 Django's test Client in this process: the whole server path (middleware, sessions,
 the audit trail, queries, templates) without a network. Prints, per page, the median
 server time of `--repeat` requests (after one warm-up; pages are requested in turn,
 so load from other processes falls on all of them alike), the query count and the ratio
-to the bare page. The bare page is "My people" for the demo clinician (two patients):
+to the bare page, as a Markdown table for the README. The bare page is "My people" for the demo clinician (two patients):
 a signed-in page of the same app with the same middleware and almost no work.
 
 Run it on PostgreSQL (DATABASE_URL=postgres://...); it writes to that database.
@@ -33,7 +34,7 @@ from companion.management.commands.seed_demo import (
     seed_synthetic_patients,
 )
 from companion.models import User
-from doses import selectors
+from doses import selectors, services
 
 GOAL_RATIO = 3.0
 
@@ -61,6 +62,13 @@ class Command(BaseCommand):
         )
         clinician = User.objects.get(email=SYNTHETIC_CLINICIAN)
         in_panel = selectors.clinician_patients(clinician).count()
+        # The panel reads summary rows: compute them all now, as the 15-minute job does
+        # (a database seeded before summaries existed has none), and report its cost.
+        started = time.perf_counter()
+        refreshed = services.refresh_adherence_summaries()
+        self.stdout.write(
+            f"Refreshed {refreshed} adherence summaries (the periodic job) in {time.perf_counter() - started:.1f} s."
+        )
         first = selectors.panel_rows(clinician).rows[0].patient
         today = first.local_today()
         year_ago = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) else today
@@ -114,17 +122,17 @@ class Command(BaseCommand):
 
         bare_ms = results[0][1]
         self.stdout.write("")
-        self.stdout.write(f"{'page':<52} {'median ms':>10} {'queries':>8} {'x bare':>7}")
-        self.stdout.write("-" * 80)
+        self.stdout.write("| Page | Median ms | Queries | × bare |")
+        self.stdout.write("|---|---:|---:|---:|")
         for label, median_ms, queries in results:
-            self.stdout.write(f"{label:<52} {median_ms:>10.1f} {queries:>8} {median_ms / bare_ms:>7.2f}")
+            self.stdout.write(f"| {label} | {median_ms:.1f} | {queries} | {median_ms / bare_ms:.2f} |")
         self.stdout.write("")
-        panel_ratio = results[1][1] / bare_ms
-        patient_ratio = results[6][1] / bare_ms
-        verdict = "met" if max(panel_ratio, patient_ratio) <= GOAL_RATIO else "NOT met"
+        goal_pages = [(label, ms / bare_ms) for label, ms, _q in results if label.startswith(("Panel", "Patient page"))]
+        worst_label, worst = max(goal_pages, key=lambda item: item[1])
+        verdict = "met" if worst <= GOAL_RATIO else "NOT met"
         self.stdout.write(
-            f"Goal (panel and patient page within {GOAL_RATIO:g}x the bare page): {verdict} "
-            f"(panel {panel_ratio:.2f}x, patient page {patient_ratio:.2f}x). "
+            f"Goal (every panel and patient page within {GOAL_RATIO:g}x the bare page): {verdict} "
+            f"(slowest: {worst_label}, {worst:.2f}x). "
             "Query counts do not depend on the number of patients or days "
             "(tests/doses/test_dashboard_queries.py)."
         )
