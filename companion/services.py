@@ -143,3 +143,19 @@ def delete_patient(*, patient: Patient, by: User, path: str = "", now=None) -> b
         account.delete()
         return True
     return False
+
+
+@transaction.atomic
+def save_patient_profile(*, form, previous_time_zone: str) -> bool:
+    """Save a profile form; if the time zone changed, move the doses still to come.
+
+    SCHED-TZ: "the same time every day" is the patient's local clock, also after travel
+    or a move. Returns True when the schedule was moved.
+    """
+    from doses.services import reschedule_after_time_zone_change
+
+    patient = form.save()
+    if patient.time_zone == previous_time_zone:
+        return False
+    reschedule_after_time_zone_change(patient=patient)
+    return True

@@ -71,10 +71,13 @@ def patient_new(request):
 @login_required
 def patient_edit(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    previous_time_zone = patient.time_zone
     form = PatientForm(request.POST or None, instance=patient)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        moved = services.save_patient_profile(form=form, previous_time_zone=previous_time_zone)
         messages.success(request, "Profile saved.")
+        if moved:
+            messages.info(request, f"Upcoming doses now follow the clock in {patient.time_zone} (SCHED-TZ).")
         return redirect("circle", patient_id=patient.pk)
     return render(request, "companion/patient_form.html", {"form": form, "patient": patient, "title": "Profile"})
 

@@ -1,0 +1,48 @@
+"""SCHED-TZ: changing the profile's time zone moves the doses still to come to the new local clock."""
+
+from datetime import time
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from doses.models import DoseSlot, SlotStatus
+
+pytestmark = pytest.mark.django_db
+
+
+def profile_post(patient, **changes):
+    data = {
+        "display_name": patient.display_name,
+        "date_of_birth": patient.date_of_birth.isoformat(),
+        "weight_kg": str(patient.weight_kg or ""),
+        "weight_measured_on": patient.weight_measured_on.isoformat() if patient.weight_measured_on else "",
+        "time_zone": patient.time_zone,
+        "indication": patient.indication,
+        "creatinine_clearance_ml_min": "",
+    }
+    return {**data, **changes}
+
+
+def test_SCHED_TZ_moving_to_new_york_keeps_eight_in_the_morning_local(world, alice_on_regimen, client_for):
+    response = client_for(world.alice_user).post(
+        reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice, time_zone="America/New_York")
+    )
+    assert response.status_code == 302
+    world.alice.refresh_from_db()
+    assert world.alice.time_zone == "America/New_York"
+    upcoming = DoseSlot.objects.filter(patient=world.alice, status=SlotStatus.PENDING, scheduled_at__gt=timezone.now())
+    assert upcoming.exists()
+    for slot in upcoming:
+        local = slot.scheduled_at.astimezone(world.alice.zone)
+        assert local.time() == time(8, 0)
+        assert local.date() == slot.local_date
+    # No local day has two doses after the move (MISS-NODOUBLE).
+    days = list(DoseSlot.objects.filter(patient=world.alice).values_list("local_date", flat=True))
+    assert len(days) == len(set(days))
+
+
+def test_saving_the_profile_without_a_zone_change_keeps_the_schedule(world, alice_on_regimen, client_for):
+    before = list(DoseSlot.objects.filter(patient=world.alice).values_list("pk", "scheduled_at"))
+    client_for(world.alice_user).post(reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice))
+    assert list(DoseSlot.objects.filter(patient=world.alice).values_list("pk", "scheduled_at")) == before
