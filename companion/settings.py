@@ -161,7 +161,9 @@ EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Care companion <companion@localhost>")  # no drug name in the From line
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="Care companion <companion@localhost>"
+)  # no drug name in the From line
 
 # Redis when REDIS_URL is set (broker, results, cache); otherwise a broker that needs no server.
 REDIS_URL = env.str("REDIS_URL", default="")
@@ -208,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/15"),
     },
     "dispatch-lab-reminders": {"task": "reminders.tasks.dispatch_lab_reminders", "schedule": crontab(minute="*/15")},
+    "flag-persistent-site-reactions": {
+        "task": "reminders.tasks.flag_persistent_site_reactions_task",
+        "schedule": crontab(minute=20),
+    },
     "refresh-adherence-summaries": {
         "task": "reminders.tasks.refresh_adherence_summaries_task",
         "schedule": crontab(minute="*/15"),

@@ -14,7 +14,7 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from doses.models import DoseSlot
-from doses.services import refresh_adherence_summaries
+from doses.services import flag_persistent_site_reactions, refresh_adherence_summaries
 
 from . import dispatch, sending
 
@@ -79,6 +79,17 @@ def dispatch_refill_reminders() -> str:
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def dispatch_lab_reminders() -> str:
     return _tick("dispatch_lab_reminders", dispatch.queue_lab_reminders)
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def flag_persistent_site_reactions_task() -> str:
+    """AE-ISR-DURATION: site reactions still open after 2 weeks become care-team alerts
+    (each raised once; the alert's own delivery follows through dispatch_care_alerts)."""
+
+    def flag_site_reactions(now):
+        return len(flag_persistent_site_reactions(now=now))
+
+    return _tick("flag_persistent_site_reactions", flag_site_reactions)
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
