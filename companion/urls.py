@@ -49,5 +49,7 @@ urlpatterns = [
         TemplateView.as_view(template_name="manifest.webmanifest", content_type="application/manifest+json"),
         name="manifest",
     ),
+    # Staff sign in through the app's sign-in (lockout page, two-factor), not the admin's own form.
+    path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]

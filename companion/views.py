@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -295,6 +297,12 @@ def two_factor_settings(request):
         context["qr"] = two_factor.qr_data_uri(device)
         context["secret"] = two_factor.secret_for_display(device)
     return render(request, "registration/two_factor.html", context)
+
+
+def admin_login(request):
+    """The admin's own sign-in page would skip two-factor sign-in and its lockout page: use ours."""
+    target = request.GET.get("next") or reverse("admin:index")
+    return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 
 __all__ = ["patients_visible_to"]

@@ -211,6 +211,8 @@ ROUTES: dict[str, Route] = {
         post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
         data=lambda w, r: {"confirm_name": w.alice.display_name},
     ),
+    # --- admin sign-in goes through the app's sign-in (two-factor, lockout page) ---
+    "admin_login": Route(guard="public", get=expect(LOGIN), post=expect(LOGIN)),
     # --- PWA ---
     "manifest": Route(guard="public", get=PUBLIC),
     # --- doses: today page and injection log ---

@@ -123,3 +123,16 @@ def test_turning_it_off_needs_a_current_code(world, client_for, carol_with_two_f
     done = client.post(reverse("two_factor"), {"action": "disable", "code": code_for(carol_with_two_factor, 1)})
     assert done.status_code == 302
     assert not TOTPDevice.objects.filter(user=world.carol).exists()
+
+
+def test_the_admin_sign_in_cannot_skip_the_code(world, client, carol_with_two_factor):
+    world.carol.is_staff = True
+    world.carol.save()
+    response = client.post(reverse("admin:login"), {"username": "carol@example.org", "password": PASSWORD})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    # Through the app's sign-in, the code is asked for, then the admin opens.
+    client.post(reverse("login") + "?next=/admin/", {"username": "carol@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("two_factor_verify"), {"code": code_for(carol_with_two_factor, steps_ahead=1)})
+    assert client.get(reverse("admin:index")).status_code == 200
