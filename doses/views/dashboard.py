@@ -17,6 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from companion.access import Capability, patient_for
@@ -94,6 +96,7 @@ def patient(request, patient_id):
 
 
 def _patient_context(patient, overview) -> dict:
+    bars = charts.weekly_bars(overview.weekly)
     return {
         "patient": patient,
         "o": overview,
@@ -105,11 +108,41 @@ def _patient_context(patient, overview) -> dict:
         ),
         "calendar_rows": charts.calendar_table(overview.calendar_days),
         "legend": charts.legend(),
-        "bars": charts.weekly_bars(overview.weekly),
+        "bars": bars,
+        "weekly_svg_bars": _weekly_svg_bars(bars),
+        "weekly_rows": _weekly_table_rows(overview.weekly),
         "body": charts.body_map(overview.zone_counts),
         "range_query": _range_query(overview.range),
         "pdc_days": selectors.PDC_DAYS,
     }
+
+
+def _weekly_svg_bars(bars: dict) -> str:
+    """The weekly chart's bars as markup: a year is 53 of them, too many for template loops."""
+    parts = []
+    for b in bars["bars"]:
+        below = " bar-below" if b["below"] else ""
+        if b["percent"] is None:
+            shape = f'<text class="chart-label" x="{b["x"]}" y="{bars["baseline_y"]}" dy="-4">–</text>'
+        else:
+            mark = f'<text class="chart-label" x="{b["x"]}" y="{b["label_y"]}">!</text>' if b["below"] else ""
+            shape = f'<rect x="{b["x"]}" y="{b["y"]}" width="{bars["bar_width"]}" height="{b["height"]}"/>{mark}'
+        parts.append(f'<g class="bar{below}"><title>{escape(b["title"])}</title>{shape}</g>')
+    return mark_safe("".join(parts))  # numbers and escaped text
+
+
+def _weekly_table_rows(weekly) -> str:
+    """The weekly numbers' table rows (the chart's text alternative)."""
+    rows = []
+    for week in weekly:
+        percent = week.adherence.percent
+        shown = "—" if percent is None else f"{percent}%" + (" (below 80%)" if week.adherence.below_threshold else "")
+        rows.append(
+            f'<tr><th scope="row">{week.starts_on.day} {week.starts_on:%b %Y}</th>'
+            f'<td class="text-end">{week.adherence.numerator}</td><td class="text-end">{week.adherence.denominator}</td>'
+            f'<td class="text-end">{shown}</td></tr>'
+        )
+    return mark_safe("".join(rows))  # numbers and dates only
 
 
 @login_required
