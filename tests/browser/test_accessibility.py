@@ -81,6 +81,7 @@ PAGES = [
 # feeds, the manifest, the admin. Every other URL name must be in PAGES (see the test below).
 NOT_PAGES = {
     "home": "redirects to the person's start page",
+    "admin_login": "redirects to the app's sign-in",
     "logout": "POST only",
     "manifest": "JSON for the browser (test_installable.py)",
     "membership_revoke": "POST only",
