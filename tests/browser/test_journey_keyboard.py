@@ -11,6 +11,15 @@ from tests.browser.conftest import assert_accessible, focused_description, scree
 pytestmark = waiting_for("doses:today", "doses:log")
 
 
+def assert_focus_visible(page) -> None:
+    """Someone using the keyboard can see where they are: a focus ring, not just a colour change."""
+    ring = page.evaluate(
+        """() => { const s = getComputedStyle(document.activeElement);
+            return {outline: s.outlineStyle, width: parseFloat(s.outlineWidth), shadow: s.boxShadow}; }"""
+    )
+    assert (ring["outline"] != "none" and ring["width"] >= 2) or ring["shadow"] != "none", ring
+
+
 def test_an_injection_can_be_logged_with_the_keyboard_alone(phone, url, log_in_as, world, alice_on_regimen):
     page = phone
     log_in_as(page, world.alice_user)
@@ -30,6 +39,7 @@ def test_an_injection_can_be_logged_with_the_keyboard_alone(phone, url, log_in_a
     page.keyboard.press("Space")
     spot = page.evaluate("() => document.activeElement.checked ? document.activeElement.value : ''")
     assert spot, f"Space did not choose the focused spot: {focused_description(page)}"
+    assert_focus_visible(page)
 
     # Every check before injecting answered "Yes" with Space; then Enter on the button.
     answered = 0
@@ -45,6 +55,7 @@ def test_an_injection_can_be_logged_with_the_keyboard_alone(phone, url, log_in_a
             page.keyboard.press("Space")
             answered += 1
         elif focused["type"] == "submit" and focused["label"] == "Log this dose":
+            assert_focus_visible(page)
             break
     else:
         raise AssertionError("Never reached the Log this dose button with Tab")
