@@ -9,6 +9,7 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -835,8 +836,7 @@ def parse_date_range(start: str | None, end: str | None, *, today: date) -> Date
     return DateRange(first, last)
 
 
-@dataclass(frozen=True)
-class CalendarDose:
+class CalendarDose(NamedTuple):  # a tuple: a year's page builds 365 of them
     scheduled_at: datetime
     status: str
     status_label: str
@@ -846,8 +846,7 @@ class CalendarDose:
     site_spot: str
 
 
-@dataclass(frozen=True)
-class CalendarDay:
+class CalendarDay(NamedTuple):
     day: date
     state: str  # adherence.DAY_STATES, or "outside" for days outside the range
     doses: tuple[CalendarDose, ...]
