@@ -956,7 +956,6 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
     supply_events = list(
         SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to)
         .exclude(kind=SupplyEvent.Kind.DOSE)
-        .select_related("recorded_by")
         .order_by("-occurred_at")
     )
     return PatientOverview(
@@ -969,9 +968,7 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         side_effects=side_effects,
         zone_counts=[(z, per_zone.get(z.code, 0)) for z in sites.ZONES],
         supply_events=supply_events,
-        regimens=list(
-            Regimen.objects.filter(patient=patient).select_related("entered_by", "confirmed_by").order_by("-version")
-        ),
+        regimens=list(Regimen.objects.filter(patient=patient).select_related("confirmed_by").order_by("-version")),
         labs=list(LabTest.objects.filter(patient=patient).order_by("due_on")),
         medicines=list(OtherMedicine.objects.filter(patient=patient).order_by("stopped_on", "name")),
     )
