@@ -9,8 +9,9 @@ Two different questions, kept apart because they measure different things:
   patient can have full syringe cover and still skip doses, or log every dose from a
   stock the pharmacy never recorded; a clinician needs to see both.
 
-The selectors compute the same counts in SQL for a whole panel; tests check that both
-give the same answer for the same history.
+These functions are the only implementation: the clinician panel stores their results
+per patient (PatientAdherenceSummary, filled by selectors.compute_adherence_summaries),
+and tests check the stored row against them for the same history.
 """
 
 from __future__ import annotations
@@ -271,8 +272,8 @@ def days_of_supply_left(
 # Attention score: which patients the panel shows first
 # ---------------------------------------------------------------------------
 
-# Points per flag. The selectors build the same sum in SQL (so the whole panel can be
-# sorted before paginating); `attention_reasons` says in words why a row scored.
+# Points per flag. The panel sorts by the stored sum (PatientAdherenceSummary.attention_score)
+# before paginating; FLAG_LABELS say in words why a row scored.
 ATTENTION_POINTS = {
     "serious": 50,  # AE-SERIOUS: an open serious side effect
     "missed_run": 25,  # two or more doses in a row not taken
