@@ -279,3 +279,22 @@ def test_panel_missed_run_matches_the_pure_function(world, pattern, expected_run
         assert row.missed_run == expected_run
     if pattern == "M":
         assert row.missed_run >= 19 and "missed_run" in row.flags
+
+
+def test_the_day_filter_writes_dates_like_the_date_filter():
+    from datetime import UTC, date, datetime
+
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load tz dashboard_dates %}{% timezone "Australia/Sydney" %}'
+        '{{ v|day }}={{ v|date:"j M Y" }}{% endtimezone %}'
+    )
+    for value in (
+        date(2026, 9, 5),
+        datetime(2026, 2, 28, 14, 30, tzinfo=UTC),
+        datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
+    ):
+        shown, expected = template.render(Context({"v": value})).split("=")
+        assert shown == expected
+    assert template.render(Context({"v": None})) == "="
