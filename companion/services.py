@@ -152,9 +152,11 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     SCHED-TZ: "the same time every day" is the patient's local clock, also after travel
     or a move. Returns True when the schedule was moved.
     """
-    from doses.services import reschedule_after_time_zone_change
+    from doses.services import refresh_adherence_summary_on_commit, reschedule_after_time_zone_change
 
     patient = form.save()
+    # The panel's summary shows adult/child and the patient's local day: refresh it.
+    refresh_adherence_summary_on_commit(patient.pk)
     if patient.time_zone == previous_time_zone:
         return False
     reschedule_after_time_zone_change(patient=patient)

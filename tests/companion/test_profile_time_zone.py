@@ -46,3 +46,19 @@ def test_saving_the_profile_without_a_zone_change_keeps_the_schedule(world, alic
     before = list(DoseSlot.objects.filter(patient=world.alice).values_list("pk", "scheduled_at"))
     client_for(world.alice_user).post(reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice))
     assert list(DoseSlot.objects.filter(patient=world.alice).values_list("pk", "scheduled_at")) == before
+
+
+def test_a_corrected_date_of_birth_reaches_the_panel_summary(
+    world, alice_on_regimen, client_for, django_capture_on_commit_callbacks
+):
+    from doses.models import PatientAdherenceSummary
+    from doses.services import refresh_adherence_summaries
+
+    refresh_adherence_summaries(patient_ids=[world.alice.pk])
+    assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is False
+    child_birthday = (timezone.now().date().replace(year=timezone.now().year - 9)).isoformat()
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.alice_user).post(
+            reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice, date_of_birth=child_birthday)
+        )
+    assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is True
