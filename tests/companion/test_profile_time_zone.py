@@ -56,7 +56,7 @@ def test_a_corrected_date_of_birth_reaches_the_panel_summary(
 
     refresh_adherence_summaries(patient_ids=[world.alice.pk])
     assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is False
-    child_birthday = (timezone.now().date().replace(year=timezone.now().year - 9)).isoformat()
+    child_birthday = f"{timezone.now().year - 9}-01-15"
     with django_capture_on_commit_callbacks(execute=True):
         client_for(world.alice_user).post(
             reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice, date_of_birth=child_birthday)
