@@ -787,15 +787,7 @@ def close_fridge_syringe(*, fridge_syringe: FridgeSyringe, outcome: str, by, now
         raise RecordRefused("This syringe was already marked.", "outcome")
     if outcome == FRIDGE_DISCARDED:
         reason = "Out of the fridge for more than 24 hours (PREP-24H)" if now > fridge_syringe.use_by else "Discarded"
-        SupplyEvent.objects.create(
-            patient_id=fridge_syringe.patient_id,
-            kind=SupplyEvent.Kind.DISCARD,
-            syringes=-1,
-            occurred_at=now,
-            note=reason,
-            recorded_by=by,
-        )
-        refresh_adherence_summary_on_commit(fridge_syringe.patient_id)
+        record_discarded_syringe(patient=fridge_syringe.patient, reason=reason, by=by, at=now)
     return outcome
 
 
