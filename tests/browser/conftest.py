@@ -97,7 +97,7 @@ def _static_from_finders(settings):
 
 
 class PageProblems:
-    """JavaScript errors and CSP violations the browser reported while a test ran."""
+    """JavaScript errors, CSP violations and static files that failed to load while a test ran."""
 
     CSP = re.compile(r"Content Security Policy|Refused to (apply|execute|load)", re.I)
 
@@ -106,6 +106,15 @@ class PageProblems:
 
     def watch(self, page) -> None:
         page.on("pageerror", lambda exc: self.errors.append(f"JavaScript error: {exc}"))
+        # A stylesheet, script or icon that does not load leaves a page unstyled or broken.
+        page.on(
+            "response",
+            lambda response: (
+                self.errors.append(f"{response.status} for {response.url}")
+                if "/static/" in response.url and response.status >= 400
+                else None
+            ),
+        )
         page.on(
             "console",
             lambda msg: (
