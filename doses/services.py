@@ -186,12 +186,15 @@ def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
     """
     zone = regimen.patient.zone
     dose = regimen.dose_per_administration_mg
-    closed_days = set(
-        DoseSlot.objects.filter(patient_id=regimen.patient_id, local_date__gte=from_day, local_date__lte=to_day)
-        .exclude(regimen=regimen)
-        .exclude(status=SlotStatus.PENDING)
-        .values_list("local_date", flat=True)
-    )
+    # One read of the stored slots in the range: the days another version has closed, and the
+    # times that already have a slot (pages call this on every view; usually nothing is missing).
+    closed_days, stored_times = set(), set()
+    for regimen_id, local_date, scheduled_at, status in DoseSlot.objects.filter(
+        patient_id=regimen.patient_id, local_date__gte=from_day, local_date__lte=to_day
+    ).values_list("regimen_id", "local_date", "scheduled_at", "status"):
+        stored_times.add(scheduled_at)
+        if regimen_id != regimen.pk and status != SlotStatus.PENDING:
+            closed_days.add(local_date)
     slots = [
         DoseSlot(
             patient_id=regimen.patient_id,
@@ -203,8 +206,11 @@ def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
         for moment in regimen.slot_datetimes(from_day, to_day)
         if moment.astimezone(zone).date() not in closed_days
     ]
-    # ignore_conflicts: a second run (or a second worker) creates nothing new.
-    DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=1000)
+    # A time that already has a slot (one per patient and time) would be a conflict anyway.
+    missing = [slot for slot in slots if slot.scheduled_at not in stored_times]
+    if missing:
+        # ignore_conflicts: a second worker racing this one creates nothing new.
+        DoseSlot.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
     return len(slots)
 
 
@@ -284,14 +290,25 @@ def confirm_regimen(*, regimen: Regimen, clinician, now: datetime | None = None)
 
 
 def window_for_slot(slot: DoseSlot) -> rules.DoseWindow:
-    """MISS-NODOUBLE: the dose window of a slot, from its neighbours on the schedule."""
+    """MISS-NODOUBLE: the dose window of a slot, from its neighbours on the schedule.
+
+    Remembered on the slot object for the rest of the request (the log page needs the same
+    window when it finds the dose and again when it shows it); a slot read afresh from the
+    database, as record_injection does under its lock, computes it again.
+    """
+    key = (slot.pk, slot.scheduled_at, slot.regimen_id)
+    remembered = slot.__dict__.get("_dose_window")
+    if remembered is not None and remembered[0] == key:
+        return remembered[1]
     neighbours = neighbouring_slot_times(slot)
-    return rules.dose_window(
+    window = rules.dose_window(
         slot.scheduled_at,
         neighbours["next"],
         neighbours["previous"],
         timedelta(hours=skip_within_hours()),
     )
+    slot.__dict__["_dose_window"] = (key, window)
+    return window
 
 
 def neighbouring_slot_times(slot: DoseSlot) -> dict[str, datetime | None]:
