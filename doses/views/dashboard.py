@@ -24,7 +24,7 @@ from django.views.decorators.http import require_GET
 from companion.access import Capability, patient_for
 from companion.models import Indication
 
-from .. import charts, fhir, selectors, sites
+from .. import charts, dashboard_html, fhir, selectors, sites
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
 
 
@@ -97,6 +97,8 @@ def patient(request, patient_id):
 
 def _patient_context(patient, overview) -> dict:
     bars = charts.weekly_bars(overview.weekly)
+    body = charts.body_map(overview.zone_counts)
+    zone = patient.zone
     return {
         "patient": patient,
         "o": overview,
@@ -107,11 +109,18 @@ def _patient_context(patient, overview) -> dict:
             "per week. The same information is in the table that follows.",
         ),
         "calendar_rows": charts.calendar_table(overview.calendar_days),
-        "legend": charts.legend(),
+        "legend": dashboard_html.LEGEND,
         "bars": bars,
         "weekly_svg_bars": _weekly_svg_bars(bars),
         "weekly_rows": _weekly_table_rows(overview.weekly),
-        "body": charts.body_map(overview.zone_counts),
+        "body": body,
+        "body_zones_svg": dashboard_html.body_zones_svg(body),
+        "body_zones_rows": dashboard_html.body_zones_rows(body),
+        "side_effect_items": dashboard_html.side_effect_items(overview.side_effects, zone),
+        "supply_rows": dashboard_html.supply_rows(overview.supply_events, zone),
+        "regimen_rows": dashboard_html.regimen_rows(overview.regimens, zone),
+        "lab_rows": dashboard_html.lab_rows(overview.labs, overview.summary.today, zone),
+        "medicine_items": dashboard_html.medicine_items(overview.medicines, zone),
         "range_query": _range_query(overview.range),
         "pdc_days": selectors.PDC_DAYS,
     }

@@ -1,0 +1,138 @@
+"""Repeated rows of the patient page and the printable report, built as markup in Python.
+
+The same markup the templates drew with loops, filters and `{% if %}` per row; plain
+string building skips the template engine's per-variable lookups and the locale's
+number and date formatting (the patient page's server time is bounded: issue 6). Every
+piece of text typed by people or taken from a label goes through `escape`; dates are
+shown as "5 Mar 2026" in the patient's own time zone, as the `|day` filter does.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from django.utils.safestring import mark_safe
+
+from .charts import DAY_STYLES, escape
+
+
+def _day(value, zone) -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(zone)
+    return f"{value.day} {value:%b %Y}" if isinstance(value, date) else ""
+
+
+def body_zones_svg(body: dict) -> str:
+    parts = []
+    for z in body["zones"]:
+        s = "" if z["count"] == 1 else "s"
+        parts.append(
+            f'<g class="zone zone-level-{z["level"]}"><title>{escape(z["label"])}: {z["count"]} injection{s}</title>'
+            f'<rect x="{z["x"]}" y="{z["y"]}" width="{z["w"]}" height="{z["h"]}" rx="3"/>'
+            f'<text x="{z["tx"]}" y="{z["ty"]}" text-anchor="middle">{z["count"]}</text></g>'
+        )
+    return mark_safe("".join(parts))  # numbers and escaped text
+
+
+def body_zones_rows(body: dict) -> str:
+    parts = []
+    for z in body["zones"]:
+        other = "" if z["self_injection"] else ' <span class="small text-body-secondary">(someone else injects)</span>'
+        parts.append(f'<tr><th scope="row">{escape(z["label"])}{other}</th><td class="text-end">{z["count"]}</td></tr>')
+    return mark_safe("".join(parts))
+
+
+def _legend_shape(shape: str) -> str:
+    if shape in ("circle", "ring"):
+        return '<circle cx="11" cy="11" r="10"/>'
+    if shape == "diamond":
+        return '<polygon points="11,0 22,11 11,22 0,11"/>'
+    if shape == "dot":
+        return '<circle cx="11" cy="11" r="3"/>'
+    return '<rect x="1" y="1" width="20" height="20" rx="2"/>'
+
+
+def _legend() -> str:
+    items = []
+    for state, (shape, letter, words) in DAY_STYLES.items():
+        text = f'<text x="11" y="11" dy="0.35em" text-anchor="middle">{escape(letter)}</text>' if letter else ""
+        items.append(
+            f'<li class="list-inline-item"><svg width="18" height="18" viewBox="0 0 22 22" aria-hidden="true" '
+            f'focusable="false"><g class="cal cal-{state}">{_legend_shape(shape)}{text}</g></svg> {escape(words)}</li>'
+        )
+    return "".join(items)
+
+
+LEGEND = mark_safe(_legend())  # the same for every page: built once
+
+
+def side_effect_items(effects, zone) -> str:
+    parts = []
+    for e in effects:
+        serious = " timeline-serious" if e.is_serious else ""
+        resolved = f"resolved {_day(e.resolved_at, zone)}" if e.resolved_at else "<strong>still open</strong>"
+        badges = ""
+        if e.is_serious:
+            badges += ' <span class="badge text-bg-danger">Serious (AE-SERIOUS)</span>'
+        if e.is_site_reaction:
+            badges += ' <span class="badge text-bg-light border">Site reaction</span>'
+        parts.append(
+            f'<li class="timeline-item{serious}"><span class="fw-semibold">{_day(e.started_on, zone)}</span> – '
+            f"{resolved}: {escape(e.description or e.symptom)} ({escape(e.get_severity_display()).lower()}){badges}</li>"
+        )
+    return mark_safe("".join(parts))
+
+
+def supply_rows(events, zone) -> str:
+    parts = []
+    for s in events:
+        boxes = f" ({s.boxes} box{'' if s.boxes == 1 else 'es'})" if s.boxes else ""
+        parts.append(
+            f"<tr><td>{_day(s.occurred_at, zone)}</td><td>{escape(s.get_kind_display())}{boxes}</td>"
+            f'<td class="text-end">{s.syringes:+d}</td><td>{escape(s.note)}</td></tr>'
+        )
+    return mark_safe("".join(parts))
+
+
+def regimen_rows(regimens, zone) -> str:
+    parts = []
+    for r in regimens:
+        reason = f'<div class="small text-body-secondary">{escape(r.change_reason)}</div>' if r.change_reason else ""
+        until = _day(r.ends_on, zone) if r.ends_on else "current"
+        if r.is_confirmed:
+            status = "Confirmed" + (f" by {escape(r.confirmed_by)}" if r.confirmed_by else "")
+        else:
+            status = "<strong>Awaiting confirmation</strong>"
+        parts.append(
+            f'<tr><th scope="row">v{r.version}</th><td>{escape(r.describe())}{reason}</td>'
+            f"<td>{_day(r.starts_on, zone)}</td><td>{until}</td><td>{status}</td></tr>"
+        )
+    return mark_safe("".join(parts))
+
+
+def lab_rows(labs, today: date, zone) -> str:
+    parts = []
+    for lab in labs:
+        overdue = (
+            ' <span class="badge text-bg-warning">overdue</span>' if not lab.done_on and lab.due_on < today else ""
+        )
+        done = _day(lab.done_on, zone) if lab.done_on else "—"
+        value = lab.neutrophils_10e9_per_l
+        parts.append(
+            f'<tr><th scope="row">{escape(lab.label)}</th><td>{_day(lab.due_on, zone)}{overdue}</td><td>{done}</td>'
+            f'<td class="text-end">{escape(value) if value else "—"}</td></tr>'
+        )
+    return mark_safe("".join(parts))
+
+
+def medicine_items(medicines, zone) -> str:
+    parts = []
+    for m in medicines:
+        if m.stopped_on:
+            note = f", stopped {_day(m.stopped_on, zone)}"
+        elif m.is_interaction:
+            note = " <strong>– not to be combined with anakinra (IX-TNF / IX-BIOLOGIC)</strong>"
+        else:
+            note = ""
+        parts.append(f"<li>{escape(m.name)} ({escape(m.get_category_display())}){note}</li>")
+    return mark_safe("".join(parts))
