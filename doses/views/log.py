@@ -55,9 +55,9 @@ def log_injection(request, patient_id):
         injected_by = InjectedBy.SELF if logged_by_patient else InjectedBy.OTHER
         taken_at = _default_time(hint, now)
         # The dose the default time counts for; a tapped dose whose window has not opened
-        # yet cannot be logged now (MISS-NODOUBLE), and the page says so.
-        target = services.slot_for_time(patient=patient, moment=taken_at)
-        not_yet = hint if hint is not None and target != hint else None
+        # yet cannot be logged now (MISS-NODOUBLE), and the page says so. A posted form
+        # (whose initial values are not shown) finds it only if the page is shown again.
+        target = services.slot_for_time(patient=patient, moment=taken_at) if request.method != "POST" else None
         initial = {
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
@@ -79,6 +79,10 @@ def log_injection(request, patient_id):
                     return response
             elif form.discard_checks:
                 return _discard_syringe(request, patient, form, hint, now)
+        if form.is_bound:
+            if form.slot is None or hint is not None:
+                target = services.slot_for_time(patient=patient, moment=taken_at)
+        not_yet = hint if hint is not None and target != hint else None
         if form.is_bound and form.slot is not None:
             target = form.slot
         return _render_log_page(request, patient, form, history, now, target=target, not_yet=not_yet)
