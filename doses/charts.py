@@ -187,41 +187,88 @@ def _shape(shape: str, x: int, y: int, cx: int, cy: int, size: int) -> str:
     return f'<rect x="{x}" y="{y}" width="{size}" height="{size}" rx="2"/>'
 
 
+_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def day_label(day) -> str:
+    """`f"{day:%a %d %b %Y}"` (English names) without strftime: a year's page writes 730 of them."""
+    return f"{_WEEKDAY_ABBR[day.weekday()]} {day.day:02d} {_MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+def _cell_markup() -> dict[str, tuple[str, str]]:
+    """Per state: the shape's markup template (x, y, cx, cy filled in) and the letter's."""
+    shapes = {}
+    for state, (shape, letter, _words) in DAY_STYLES.items():
+        if shape in ("circle", "ring"):
+            markup = f'<circle cx="{{cx}}" cy="{{cy}}" r="{CELL // 2}"/>'
+        elif shape == "diamond":
+            markup = '<polygon points="{cx},{y} {xe},{cy} {cx},{ye} {x},{cy}"/>'
+        elif shape == "dot":
+            markup = '<circle cx="{cx}" cy="{cy}" r="3"/>'
+        else:
+            markup = f'<rect x="{{x}}" y="{{y}}" width="{CELL}" height="{CELL}" rx="2"/>'
+        text = '<text x="{cx}" y="{cy}" dy="0.35em" text-anchor="middle">' + letter + "</text>" if letter else ""
+        shapes[state] = markup + text
+    return shapes
+
+
+_CELL_MARKUP = _cell_markup()
+
+
 def calendar_svg(weeks, title: str) -> str:
-    """The heat map as SVG markup (safe: numbers and escaped text only)."""
-    geometry = calendar(weeks)
-    parts = [
-        f'<svg class="chart chart-calendar" width="{geometry["width"]}" height="{geometry["height"]}" '
-        f'viewBox="0 0 {geometry["width"]} {geometry["height"]}" role="img" aria-labelledby="calendar-title" '
+    """The heat map as SVG markup (safe: numbers and escaped text only): a week-per-column
+    grid, rows Monday..Sunday, each day's shape and letter with its date and state as title.
+
+    Built in one pass over the days (the same markup as drawing `calendar()`'s cells)."""
+    width = LEFT + max(len(weeks), 1) * (CELL + GAP)
+    height = TOP + 7 * (CELL + GAP)
+    head = [
+        f'<svg class="chart chart-calendar" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" role="img" aria-labelledby="calendar-title" '
         f'focusable="false"><title id="calendar-title">{escape(title)}</title>'
     ]
-    parts += [f'<text class="chart-label" x="{m["x"]}" y="12">{escape(m["label"])}</text>' for m in geometry["months"]]
-    parts += [
-        f'<text class="chart-label" x="0" y="{w["y"]}">{w["label"]}</text>' for w in geometry["weekdays"] if w["label"]
+    cells = []
+    last_month = None
+    half = CELL // 2
+    for w, week in enumerate(weeks):
+        x = LEFT + w * (CELL + GAP)
+        first_in_range = next((d for d in week if d.state != "outside"), None)
+        if first_in_range is not None and first_in_range.day.month != last_month:
+            last_month = first_in_range.day.month
+            head.append(f'<text class="chart-label" x="{x}" y="12">{_MONTH_ABBR[last_month - 1]}</text>')
+        for d, day in enumerate(week):
+            state = day.state
+            if state == "outside":
+                continue
+            y = TOP + d * (CELL + GAP)
+            words = DAY_STYLES[state][2]
+            reasons = ", ".join(dose.not_taken_reason for dose in day.doses if dose.not_taken_reason)
+            title = f"{day_label(day.day)}: {words}" + (f" ({reasons})" if reasons else "")
+            shape = _CELL_MARKUP[state].format(x=x, y=y, cx=x + half, cy=y + half, xe=x + CELL, ye=y + CELL)
+            cells.append(f'<g class="cal cal-{state}"><title>{escape(title)}</title>{shape}</g>')
+    head += [
+        f'<text class="chart-label" x="0" y="{TOP + i * (CELL + GAP) + CELL // 2 + 4}">{label}</text>'
+        for i, label in enumerate(WEEKDAYS)
+        if label
     ]
-    for c in geometry["cells"]:
-        letter = f'<text x="{c.cx}" y="{c.cy}" dy="0.35em" text-anchor="middle">{c.letter}</text>' if c.letter else ""
-        parts.append(
-            f'<g class="cal cal-{c.state}"><title>{escape(c.title)}</title>'
-            f"{_shape(c.shape, c.x, c.y, c.cx, c.cy, CELL)}{letter}</g>"
-        )
-    parts.append("</svg>")
-    return mark_safe("".join(parts))  # built from numbers and escaped text above
+    return mark_safe("".join(head + cells) + "</svg>")  # built from numbers and escaped text above
 
 
 def calendar_table(days, zone_format=None) -> str:
     """The text alternative: one row per dose (or per day without a dose)."""
     rows = []
     for day in days:
-        label = escape(f"{day.day:%a %d %b %Y}")
+        label = escape(day_label(day.day))
         if not day.doses:
             rows.append(f'<tr><th scope="row">{label}</th><td colspan="4">No dose scheduled</td></tr>')
             continue
         for dose in day.doses:
             status = escape(dose.status_label) + (" (late)" if dose.late else "")
-            taken = f"{dose.taken_at:%H:%M}" if dose.taken_at else ""
+            taken = f"{dose.taken_at.hour:02d}:{dose.taken_at.minute:02d}" if dose.taken_at else ""
+            at = dose.scheduled_at
             rows.append(
-                f'<tr><th scope="row">{label}</th><td>{dose.scheduled_at:%H:%M}</td><td>{status}</td>'
+                f'<tr><th scope="row">{label}</th><td>{at.hour:02d}:{at.minute:02d}</td><td>{status}</td>'
                 f"<td>{taken}</td><td>{escape(dose.not_taken_reason)}</td></tr>"
             )
     return mark_safe("".join(rows))  # escaped above

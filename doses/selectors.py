@@ -906,28 +906,36 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
     reason_labels = dict(NotTakenReason.choices)
     by_day: dict[date, list[CalendarDose]] = defaultdict(list)
     facts_by_day: dict[date, list[adherence.SlotFact]] = defaultdict(list)
+    is_late = adherence.is_late
     for fact, reason, spot in facts:
         facts_by_day[fact.local_date].append(fact)
+        taken_at = fact.taken_at
         by_day[fact.local_date].append(
             CalendarDose(
-                scheduled_at=fact.scheduled_at.astimezone(zone),
-                status=fact.status,
-                status_label=status_labels.get(fact.status, fact.status),
-                not_taken_reason=reason_labels.get(reason, reason),
-                taken_at=fact.taken_at.astimezone(zone) if fact.taken_at else None,
-                late=adherence.is_late(fact),
-                site_spot=spot,
+                fact.scheduled_at.astimezone(zone),
+                fact.status,
+                status_labels.get(fact.status, fact.status),
+                reason_labels.get(reason, reason),
+                taken_at.astimezone(zone) if taken_at else None,
+                is_late(fact),
+                spot,
             )
         )
     weeks = []
-    for w in range(week_count):
+    day_state = adherence.day_state
+    outside = ()
+    day = first_monday
+    one_day = timedelta(days=1)
+    for _w in range(week_count):
         week = []
-        for d in range(7):
-            day = first_monday + timedelta(days=7 * w + d)
+        for _d in range(7):
             if day < date_range.start or day > date_range.end:
-                week.append(CalendarDay(day, "outside", ()))
+                week.append(CalendarDay(day, "outside", outside))
+            elif day in by_day:
+                week.append(CalendarDay(day, day_state(facts_by_day[day]), tuple(by_day[day])))
             else:
-                week.append(CalendarDay(day, adherence.day_state(facts_by_day[day]), tuple(by_day[day])))
+                week.append(CalendarDay(day, "none", outside))  # day_state of no doses
+            day += one_day
         weeks.append(week)
     weekly = adherence.weekly_adherence(
         [f for f, _, _ in facts if f.local_date >= date_range.start],
