@@ -9,12 +9,14 @@ import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db.models import (
     Case,
+    CharField,
     Count,
     F,
     FloatField,
@@ -27,7 +29,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, NullIf
+from django.db.models.functions import Cast, JSONObject, NullIf
 from django.utils import timezone
 
 from companion.models import CareRole, Indication, Patient
@@ -944,28 +946,13 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         now=now,
     )
     range_from, range_to = date_range.bounds(zone)
-    side_effects = list(
-        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end)
-        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
-        .order_by("started_on", "pk")
-    )
-    spot_counts = (
-        Injection.objects.filter(patient=patient, taken_at__gte=range_from, taken_at__lt=range_to)
-        .values("site_spot")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
+    records = _page_records(patient, date_range, range_from, range_to)
     per_zone: dict[str, int] = defaultdict(int)
-    for row in spot_counts:
+    for spot, n in records["spot"]:
         try:
-            per_zone[sites.zone_of(row["site_spot"]).code] += row["n"]
+            per_zone[sites.zone_of(spot).code] += n
         except ValueError:
-            per_zone["unknown"] += row["n"]
-    supply_events = list(
-        SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to)
-        .exclude(kind=SupplyEvent.Kind.DOSE)
-        .order_by("-occurred_at")
-    )
+            per_zone["unknown"] += n
     return PatientOverview(
         patient=patient,
         today=patient.local_today(now),
@@ -973,13 +960,158 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         summary=patient_summary(patient, now),
         weeks=weeks,
         weekly=weekly,
-        side_effects=side_effects,
+        side_effects=records["side_effect"],
         zone_counts=[(z, per_zone.get(z.code, 0)) for z in sites.ZONES],
-        supply_events=supply_events,
+        supply_events=records["supply"],
         regimens=list(Regimen.objects.filter(patient=patient).select_related("confirmed_by").order_by("-version")),
-        labs=list(LabTest.objects.filter(patient=patient).order_by("due_on")),
-        medicines=list(OtherMedicine.objects.filter(patient=patient).order_by("stopped_on", "name")),
+        labs=records["lab"],
+        medicines=records["medicine"],
     )
+
+
+def _date(text: str | None) -> date | None:
+    return None if text is None else date.fromisoformat(text)
+
+
+def _moment(text: str | None) -> datetime | None:
+    """A stored moment read back from JSON: PostgreSQL writes an offset, SQLite naive UTC."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text)
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zoneinfo.ZoneInfo("UTC"))
+
+
+_HUNDREDTHS = Decimal("0.01")
+
+
+def _page_records(patient: Patient, date_range: DateRange, range_from: datetime, range_to: datetime) -> dict:
+    """The patient page's short lists in ONE query (UNION ALL of JSON rows): side effects
+    open during the range, injections per site spot, pick-ups and corrections, lab tests,
+    other medicines. Five small queries cost more in round trips and SQL compiling than
+    the rows they read; each list comes back as (unsaved-looking) model instances in the
+    order the separate queries had."""
+
+    def rows(kind: str, queryset, /, **fields):
+        return queryset.order_by().values_list(Value(kind, output_field=CharField()), JSONObject(**fields))
+
+    side_effects = rows(
+        "side_effect",
+        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end).filter(
+            Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from)
+        ),
+        id="id",
+        symptom="symptom",
+        description="description",
+        severity="severity",
+        started_on="started_on",
+        resolved_at="resolved_at",
+        is_serious="is_serious",
+        is_site_reaction="is_site_reaction",
+    )
+    spots = rows(
+        "spot",
+        Injection.objects.filter(patient=patient, taken_at__gte=range_from, taken_at__lt=range_to)
+        .values("site_spot")
+        .annotate(n=Count("pk")),
+        spot="site_spot",
+        n=Count("pk"),
+    )
+    supply = rows(
+        "supply",
+        SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to).exclude(
+            kind=SupplyEvent.Kind.DOSE
+        ),
+        id="id",
+        kind="kind",
+        syringes="syringes",
+        boxes="boxes",
+        occurred_at="occurred_at",
+        note="note",
+    )
+    labs = rows(
+        "lab",
+        LabTest.objects.filter(patient=patient),
+        id="id",
+        label="label",
+        due_on="due_on",
+        done_on="done_on",
+        neutrophils=Cast("neutrophils_10e9_per_l", CharField()),  # text: a JSON number would lose "1.50"
+    )
+    medicines = rows(
+        "medicine",
+        OtherMedicine.objects.filter(patient=patient),
+        id="id",
+        name="name",
+        category="category",
+        started_on="started_on",
+        stopped_on="stopped_on",
+    )
+    found: dict[str, list] = {"side_effect": [], "spot": [], "supply": [], "lab": [], "medicine": []}
+    for kind, data in side_effects.union(spots, supply, labs, medicines, all=True):
+        found[kind].append(data)
+    pid = patient.pk
+    effects = [
+        SideEffect(
+            id=d["id"],
+            patient_id=pid,
+            symptom=d["symptom"],
+            description=d["description"],
+            severity=d["severity"],
+            started_on=_date(d["started_on"]),
+            resolved_at=_moment(d["resolved_at"]),
+            is_serious=bool(d["is_serious"]),
+            is_site_reaction=bool(d["is_site_reaction"]),
+        )
+        for d in found["side_effect"]
+    ]
+    events = [
+        SupplyEvent(
+            id=d["id"],
+            patient_id=pid,
+            kind=d["kind"],
+            syringes=d["syringes"],
+            boxes=d["boxes"],
+            occurred_at=_moment(d["occurred_at"]),
+            note=d["note"],
+        )
+        for d in found["supply"]
+    ]
+    lab_tests = [
+        LabTest(
+            id=d["id"],
+            patient_id=pid,
+            label=d["label"],
+            due_on=_date(d["due_on"]),
+            done_on=_date(d["done_on"]),
+            neutrophils_10e9_per_l=None
+            if d["neutrophils"] is None
+            else Decimal(d["neutrophils"]).quantize(_HUNDREDTHS),
+        )
+        for d in found["lab"]
+    ]
+    others = [
+        OtherMedicine(
+            id=d["id"],
+            patient_id=pid,
+            name=d["name"],
+            category=d["category"],
+            started_on=_date(d["started_on"]),
+            stopped_on=_date(d["stopped_on"]),
+        )
+        for d in found["medicine"]
+    ]
+    effects.sort(key=lambda e: (e.started_on, e.pk))
+    events.sort(key=lambda e: (e.occurred_at, e.pk), reverse=True)
+    lab_tests.sort(key=lambda lab: (lab.due_on, lab.pk))
+    # Current medicines last, as ORDER BY stopped_on, name put them on PostgreSQL.
+    others.sort(key=lambda m: (m.stopped_on is None, m.stopped_on or date.min, m.name))
+    return {
+        "side_effect": effects,
+        "spot": [(d["spot"], d["n"]) for d in found["spot"]],
+        "supply": events,
+        "lab": lab_tests,
+        "medicine": others,
+    }
 
 
 def export_doses(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> QuerySet[DoseSlot]:
