@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo lint check-deploy audit loadtest clean
+.PHONY: run test venv migrate demo lint check-deploy audit loadtest stress clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -55,6 +55,11 @@ $(LOAD_VENV)/.installed: requirements-load.txt
 
 loadtest: $(STAMP) $(LOAD_VENV)/.installed
 	$(BIN)/python scripts/loadtest.py --locust $(LOAD_VENV)/bin/locust
+
+# Races are probabilistic: run every PostgreSQL concurrency test 100 times in a row (issue 8).
+STRESS_ROUNDS ?= 100
+stress: $(STAMP)
+	CONCURRENCY_REPEAT=$(STRESS_ROUNDS) $(BIN)/python -m pytest -m concurrency -q
 
 clean:
 	rm -rf $(VENV) $(LOAD_VENV) var .pytest_cache

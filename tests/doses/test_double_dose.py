@@ -108,6 +108,7 @@ def _race(workers) -> list:
     return results
 
 
+@pytest.mark.concurrency
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_MISS_NODOUBLE_two_concurrent_transactions_on_postgres_give_one_dose(world, on_postgres, monkeypatch):
@@ -130,6 +131,7 @@ def test_MISS_NODOUBLE_two_concurrent_transactions_on_postgres_give_one_dose(wor
     assert SupplyEvent.objects.filter(patient=world.alice, kind=SupplyEvent.Kind.DOSE).count() == 1
 
 
+@pytest.mark.concurrency
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_MISS_NODOUBLE_two_caregivers_submitting_at_once_on_postgres_give_one_dose(world, on_postgres, monkeypatch):
@@ -149,6 +151,7 @@ def test_MISS_NODOUBLE_two_caregivers_submitting_at_once_on_postgres_give_one_do
     assert Injection.objects.filter(slot=slot_at(world.alice, TODAY)).count() == 1
 
 
+@pytest.mark.concurrency
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_MISS_NODOUBLE_the_constraint_holds_even_without_the_row_lock_on_postgres(world, on_postgres, monkeypatch):

@@ -154,6 +154,7 @@ def test_AE_ISR_DURATION_uses_each_patients_local_date(world):
     assert [a.patient for a in raised] == [world.alice]
 
 
+@pytest.mark.concurrency
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_AE_ISR_DURATION_two_workers_at_once_raise_one_alert(world, on_postgres):

@@ -135,6 +135,7 @@ def test_confirm_regimen_refuses_a_confirmed_or_replaced_version(world):
         services.confirm_regimen(regimen=current, clinician=world.carol)
 
 
+@pytest.mark.concurrency
 @pytest.mark.django_db(transaction=True)
 def test_two_changes_at_once_give_two_versions_and_one_current(world, on_postgres):
     start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today())

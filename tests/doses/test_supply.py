@@ -175,6 +175,7 @@ def test_fridge_times_in_the_future_or_long_ago_are_refused(world, offset):
     assert not FridgeSyringe.objects.exists()
 
 
+@pytest.mark.concurrency
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 def test_two_corrections_at_once_end_at_the_counted_number(world, on_postgres):
