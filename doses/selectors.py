@@ -5,6 +5,7 @@ Each helper owns one section; keep sections together and add new ones at the end
 
 from __future__ import annotations
 
+import json
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -32,7 +33,7 @@ from django.db.models import (
 from django.db.models.functions import Cast, JSONObject, NullIf
 from django.utils import timezone
 
-from companion.models import CareRole, Indication, Patient
+from companion.models import CareRole, Indication, Patient, User
 
 from . import adherence, rules, sites
 from .adherence import Ratio
@@ -963,7 +964,7 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         side_effects=records["side_effect"],
         zone_counts=[(z, per_zone.get(z.code, 0)) for z in sites.ZONES],
         supply_events=records["supply"],
-        regimens=list(Regimen.objects.filter(patient=patient).select_related("confirmed_by").order_by("-version")),
+        regimens=records["regimen"],
         labs=records["lab"],
         medicines=records["medicine"],
     )
@@ -982,17 +983,24 @@ def _moment(text: str | None) -> datetime | None:
 
 
 _HUNDREDTHS = Decimal("0.01")
+_TENTHS = Decimal("0.1")
+_TEXT = CharField()  # one output field for every text column and cast below
+
+
+def _decimal(text: str | None, places: Decimal) -> Decimal | None:
+    """A decimal column cast to text (a JSON number would lose "1.50"), with its places."""
+    return None if text is None else Decimal(text).quantize(places)
 
 
 def _page_records(patient: Patient, date_range: DateRange, range_from: datetime, range_to: datetime) -> dict:
     """The patient page's short lists in ONE query (UNION ALL of JSON rows): side effects
     open during the range, injections per site spot, pick-ups and corrections, lab tests,
-    other medicines. Five small queries cost more in round trips and SQL compiling than
+    other medicines, regimen versions. Six small queries cost more in round trips and SQL compiling than
     the rows they read; each list comes back as (unsaved-looking) model instances in the
     order the separate queries had."""
 
     def rows(kind: str, queryset, /, **fields):
-        return queryset.order_by().values_list(Value(kind, output_field=CharField()), JSONObject(**fields))
+        return queryset.order_by().values_list(Value(kind, output_field=_TEXT), JSONObject(**fields))
 
     side_effects = rows(
         "side_effect",
@@ -1035,7 +1043,7 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
         label="label",
         due_on="due_on",
         done_on="done_on",
-        neutrophils=Cast("neutrophils_10e9_per_l", CharField()),  # text: a JSON number would lose "1.50"
+        neutrophils=Cast("neutrophils_10e9_per_l", _TEXT),  # text: a JSON number would lose "1.50"
     )
     medicines = rows(
         "medicine",
@@ -1046,8 +1054,28 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
         started_on="started_on",
         stopped_on="stopped_on",
     )
-    found: dict[str, list] = {"side_effect": [], "spot": [], "supply": [], "lab": [], "medicine": []}
-    for kind, data in side_effects.union(spots, supply, labs, medicines, all=True):
+    regimens = rows(
+        "regimen",
+        Regimen.objects.filter(patient=patient),
+        id="id",
+        version="version",
+        dose_basis="dose_basis",
+        daily_dose_mg=Cast("daily_dose_mg", _TEXT),
+        mg_per_kg=Cast("mg_per_kg", _TEXT),
+        weight_kg_basis=Cast("weight_kg_basis", _TEXT),
+        interval_days="interval_days",
+        administrations_per_day="administrations_per_day",
+        times_of_day="times_of_day",
+        starts_on="starts_on",
+        ends_on="ends_on",
+        status="status",
+        change_reason="change_reason",
+        confirmed_by_id="confirmed_by_id",
+        confirmed_by_name="confirmed_by__full_name",
+        confirmed_by_email="confirmed_by__email",
+    )
+    found: dict[str, list] = {"side_effect": [], "spot": [], "supply": [], "lab": [], "medicine": [], "regimen": []}
+    for kind, data in side_effects.union(spots, supply, labs, medicines, regimens, all=True):
         found[kind].append(data)
     pid = patient.pk
     effects = [
@@ -1083,9 +1111,7 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
             label=d["label"],
             due_on=_date(d["due_on"]),
             done_on=_date(d["done_on"]),
-            neutrophils_10e9_per_l=None
-            if d["neutrophils"] is None
-            else Decimal(d["neutrophils"]).quantize(_HUNDREDTHS),
+            neutrophils_10e9_per_l=_decimal(d["neutrophils"], _HUNDREDTHS),
         )
         for d in found["lab"]
     ]
@@ -1100,6 +1126,31 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
         )
         for d in found["medicine"]
     ]
+    versions = []
+    for d in found["regimen"]:
+        times = d["times_of_day"]
+        regimen = Regimen(
+            id=d["id"],
+            patient_id=pid,
+            version=d["version"],
+            dose_basis=d["dose_basis"],
+            daily_dose_mg=_decimal(d["daily_dose_mg"], _TENTHS),
+            mg_per_kg=_decimal(d["mg_per_kg"], _HUNDREDTHS),
+            weight_kg_basis=_decimal(d["weight_kg_basis"], _TENTHS),
+            interval_days=d["interval_days"],
+            administrations_per_day=d["administrations_per_day"],
+            times_of_day=json.loads(times) if isinstance(times, str) else times,  # SQLite: JSON kept as text
+            starts_on=_date(d["starts_on"]),
+            ends_on=_date(d["ends_on"]),
+            status=d["status"],
+            change_reason=d["change_reason"],
+        )
+        if d["confirmed_by_id"] is not None:
+            regimen.confirmed_by = User(
+                id=d["confirmed_by_id"], full_name=d["confirmed_by_name"], email=d["confirmed_by_email"]
+            )
+        versions.append(regimen)
+    versions.sort(key=lambda r: r.version, reverse=True)
     effects.sort(key=lambda e: (e.started_on, e.pk))
     events.sort(key=lambda e: (e.occurred_at, e.pk), reverse=True)
     lab_tests.sort(key=lambda lab: (lab.due_on, lab.pk))
@@ -1111,6 +1162,7 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
         "supply": events,
         "lab": lab_tests,
         "medicine": others,
+        "regimen": versions,
     }
 
 

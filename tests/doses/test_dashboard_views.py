@@ -298,3 +298,30 @@ def test_the_day_filter_writes_dates_like_the_date_filter():
         shown, expected = template.render(Context({"v": value})).split("=")
         assert shown == expected
     assert template.render(Context({"v": None})) == "="
+
+
+def test_patient_page_lists_regimen_labs_and_medicines_as_stored(world, client_for):
+    """The short lists are read in one query as JSON rows: decimals keep their places,
+    the confirming clinician's name shows, stopped medicines come before current ones."""
+    from decimal import Decimal
+
+    from doses.models import LabTest, MedicineCategory, OtherMedicine
+
+    alice, today = world.alice, world.alice.local_today()
+    start_adult_regimen(alice, world.carol)
+    LabTest.objects.create(
+        patient=alice, label="Month 1", due_on=today - timedelta(days=5), done_on=today, neutrophils_10e9_per_l="1.50"
+    )
+    LabTest.objects.create(patient=alice, label="Month 2", due_on=today - timedelta(days=1))
+    OtherMedicine.objects.create(patient=alice, name="Etanercept", category=MedicineCategory.TNF_ANTAGONIST)
+    OtherMedicine.objects.create(patient=alice, name="Amoxicillin", stopped_on=today - timedelta(days=2))
+    html = client_for(world.carol).get(reverse("doses:patient", args=[alice.pk])).content.decode()
+    regimen = Regimen.objects.get(patient=alice)
+    assert regimen.daily_dose_mg == Decimal("100.0")
+    assert f"<td>{regimen.describe()}</td>" in html
+    assert f"Confirmed by {world.carol}" in html
+    assert '<td class="text-end">1.50</td>' in html
+    assert "Month 2</th><td>" in html and "overdue" in html
+    medicines = html[html.index('id="sec-medicines"') :]
+    assert medicines.index("Amoxicillin") < medicines.index("Etanercept")
+    assert "not to be combined with anakinra" in medicines
