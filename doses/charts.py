@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from fractions import Fraction
 
 from django.utils.safestring import mark_safe
 
@@ -99,11 +100,21 @@ BAR_GAP = 6
 BAR_AREA = 120  # pixels for 0-100%
 
 
+def week_numbers(week: WeekBar) -> tuple[int | None, bool]:
+    """The week's percent and whether it is below 80%: Ratio.percent and .below_threshold
+    (each builds Fractions on every access), computed once, the same way."""
+    ratio = week.adherence
+    if not ratio.denominator:
+        return None, False
+    value = Fraction(ratio.numerator, ratio.denominator)
+    return round(value * 100), value < ADHERENT_THRESHOLD
+
+
 def weekly_bars(weeks: list[WeekBar]) -> dict:
     bars = []
     for i, week in enumerate(weeks):
         x = LEFT + i * (BAR_WIDTH + BAR_GAP)
-        percent = week.adherence.percent
+        percent, below = week_numbers(week)
         height = 0 if percent is None else round(BAR_AREA * percent / 100)
         bars.append(
             {
@@ -111,7 +122,7 @@ def weekly_bars(weeks: list[WeekBar]) -> dict:
                 "y": TOP + BAR_AREA - height,
                 "height": height,
                 "percent": percent,
-                "below": week.adherence.below_threshold,
+                "below": below,
                 "label_y": TOP + BAR_AREA - height - 3,
                 "title": f"Week of {week.starts_on:%d %b}: "
                 + (
@@ -214,6 +225,7 @@ def _cell_markup() -> dict[str, tuple[str, str]]:
 
 
 _CELL_MARKUP = _cell_markup()
+_ESCAPED_WORDS = {state: escape(words) for state, (_shape, _letter, words) in DAY_STYLES.items()}
 
 
 def calendar_svg(weeks, title: str) -> str:
@@ -242,11 +254,11 @@ def calendar_svg(weeks, title: str) -> str:
             if state == "outside":
                 continue
             y = TOP + d * (CELL + GAP)
-            words = DAY_STYLES[state][2]
             reasons = ", ".join(dose.not_taken_reason for dose in day.doses if dose.not_taken_reason)
-            title = f"{day_label(day.day)}: {words}" + (f" ({reasons})" if reasons else "")
+            # The date is ASCII letters and digits; the words are fixed; only reasons need escaping.
+            title = f"{day_label(day.day)}: {_ESCAPED_WORDS[state]}" + (f" ({escape(reasons)})" if reasons else "")
             shape = _CELL_MARKUP[state].format(x=x, y=y, cx=x + half, cy=y + half, xe=x + CELL, ye=y + CELL)
-            cells.append(f'<g class="cal cal-{state}"><title>{escape(title)}</title>{shape}</g>')
+            cells.append(f'<g class="cal cal-{state}"><title>{title}</title>{shape}</g>')
     head += [
         f'<text class="chart-label" x="0" y="{TOP + i * (CELL + GAP) + CELL // 2 + 4}">{label}</text>'
         for i, label in enumerate(WEEKDAYS)
@@ -258,17 +270,23 @@ def calendar_svg(weeks, title: str) -> str:
 def calendar_table(days, zone_format=None) -> str:
     """The text alternative: one row per dose (or per day without a dose)."""
     rows = []
+    escaped: dict[str, str] = {}  # a few distinct labels, each escaped once
     for day in days:
-        label = escape(day_label(day.day))
+        label = day_label(day.day)  # ASCII letters and digits: nothing to escape
         if not day.doses:
             rows.append(f'<tr><th scope="row">{label}</th><td colspan="4">No dose scheduled</td></tr>')
             continue
         for dose in day.doses:
-            status = escape(dose.status_label) + (" (late)" if dose.late else "")
+            status_label, reason = dose.status_label, dose.not_taken_reason
+            if status_label not in escaped:
+                escaped[status_label] = escape(status_label)
+            if reason not in escaped:
+                escaped[reason] = escape(reason)
+            status = escaped[status_label] + (" (late)" if dose.late else "")
             taken = f"{dose.taken_at.hour:02d}:{dose.taken_at.minute:02d}" if dose.taken_at else ""
             at = dose.scheduled_at
             rows.append(
                 f'<tr><th scope="row">{label}</th><td>{at.hour:02d}:{at.minute:02d}</td><td>{status}</td>'
-                f"<td>{taken}</td><td>{escape(dose.not_taken_reason)}</td></tr>"
+                f"<td>{taken}</td><td>{escaped[reason]}</td></tr>"
             )
     return mark_safe("".join(rows))  # escaped above

@@ -144,8 +144,8 @@ def _weekly_table_rows(weekly) -> str:
     """The weekly numbers' table rows (the chart's text alternative)."""
     rows = []
     for week in weekly:
-        percent = week.adherence.percent
-        shown = "—" if percent is None else f"{percent}%" + (" (below 80%)" if week.adherence.below_threshold else "")
+        percent, below = charts.week_numbers(week)
+        shown = "—" if percent is None else f"{percent}%" + (" (below 80%)" if below else "")
         rows.append(
             f'<tr><th scope="row">{week.starts_on.day} {week.starts_on:%b %Y}</th>'
             f'<td class="text-end">{week.adherence.numerator}</td><td class="text-end">{week.adherence.denominator}</td>'
