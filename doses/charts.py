@@ -104,9 +104,15 @@ def week_numbers(week: WeekBar) -> tuple[int | None, bool]:
     """The week's percent and whether it is below 80%: Ratio.percent and .below_threshold
     (each builds Fractions on every access), computed once, the same way."""
     ratio = week.adherence
-    if not ratio.denominator:
+    n, d = ratio.numerator, ratio.denominator
+    if not d:
         return None, False
-    value = Fraction(ratio.numerator, ratio.denominator)
+    if type(n) is int and type(d) is int:  # counts of doses: integer arithmetic, the same results
+        whole, rest = divmod(n * 100, d)
+        if 2 * rest > d or (2 * rest == d and whole % 2):  # round() of a Fraction rounds half to even
+            whole += 1
+        return whole, n * ADHERENT_THRESHOLD.denominator < ADHERENT_THRESHOLD.numerator * d
+    value = Fraction(n, d)
     return round(value * 100), value < ADHERENT_THRESHOLD
 
 
