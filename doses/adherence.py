@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import NamedTuple
 
 from . import rules
 
@@ -65,9 +66,8 @@ class Ratio:
 # ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SlotFact:
-    """What the measures need of one scheduled dose."""
+class SlotFact(NamedTuple):
+    """What the measures need of one scheduled dose (a tuple: a year's page reads 730)."""
 
     scheduled_at: datetime
     status: str
