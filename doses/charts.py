@@ -7,6 +7,7 @@ and every chart has a text alternative in the template.
 
 from __future__ import annotations
 
+import functools
 import html
 from dataclasses import dataclass
 from fractions import Fraction
@@ -208,6 +209,7 @@ _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
+@functools.lru_cache(maxsize=4096)  # a pure function of the date; the calendar and its table both ask
 def day_label(day) -> str:
     """`f"{day:%a %d %b %Y}"` (English names) without strftime: a year's page writes 730 of them."""
     return f"{_WEEKDAY_ABBR[day.weekday()]} {day.day:02d} {_MONTH_ABBR[day.month - 1]} {day.year}"
