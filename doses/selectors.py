@@ -885,44 +885,39 @@ def patient_summary(patient: Patient, now: datetime) -> PanelRow:
     return _row_from_summary(patient, summary)
 
 
-def _slot_facts(queryset) -> list[tuple[adherence.SlotFact, str, str]]:
-    rows = queryset.values_list(
-        "scheduled_at", "status", "local_date", "injection__taken_at", "not_taken_reason", "injection__site_spot"
-    )
-    return [
-        (adherence.SlotFact(scheduled_at, status, local_date, taken_at), reason, spot or "")
-        for scheduled_at, status, local_date, taken_at, reason, spot in rows
-    ]
-
-
 def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> PatientOverview:
     """Everything the patient page shows, in a fixed number of queries whatever the range."""
     now = now or timezone.now()
     zone = patient.zone
     first_monday = date_range.start - timedelta(days=date_range.start.weekday())
     week_count = (date_range.end - first_monday).days // 7 + 1
-    facts = _slot_facts(
-        DoseSlot.objects.filter(patient=patient, local_date__gte=first_monday, local_date__lte=date_range.end).order_by(
-            "scheduled_at"
+    rows = (
+        DoseSlot.objects.filter(patient=patient, local_date__gte=first_monday, local_date__lte=date_range.end)
+        .order_by("scheduled_at")
+        .values_list(
+            "scheduled_at", "status", "local_date", "injection__taken_at", "not_taken_reason", "injection__site_spot"
         )
     )
     status_labels = dict(SlotStatus.choices)
     reason_labels = dict(NotTakenReason.choices)
     by_day: dict[date, list[CalendarDose]] = defaultdict(list)
     facts_by_day: dict[date, list[adherence.SlotFact]] = defaultdict(list)
-    is_late = adherence.is_late
-    for fact, reason, spot in facts:
-        facts_by_day[fact.local_date].append(fact)
-        taken_at = fact.taken_at
-        by_day[fact.local_date].append(
+    in_range: list[adherence.SlotFact] = []  # the weekly chart counts the range's own days
+    is_late, slot_fact, range_start = adherence.is_late, adherence.SlotFact, date_range.start
+    for scheduled_at, status, local_date, taken_at, reason, spot in rows:  # one pass over the doses
+        fact = slot_fact(scheduled_at, status, local_date, taken_at)
+        facts_by_day[local_date].append(fact)
+        if local_date >= range_start:
+            in_range.append(fact)
+        by_day[local_date].append(
             CalendarDose(
-                fact.scheduled_at.astimezone(zone),
-                fact.status,
-                status_labels.get(fact.status, fact.status),
+                scheduled_at.astimezone(zone),
+                status,
+                status_labels.get(status, status),
                 reason_labels.get(reason, reason),
                 taken_at.astimezone(zone) if taken_at else None,
                 is_late(fact),
-                spot,
+                spot or "",
             )
         )
     weeks = []
@@ -942,7 +937,7 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
             day += one_day
         weeks.append(week)
     weekly = adherence.weekly_adherence(
-        [f for f, _, _ in facts if f.local_date >= date_range.start],
+        in_range,
         first_monday=first_monday,
         weeks=week_count,
         now=now,
