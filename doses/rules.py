@@ -354,15 +354,33 @@ def dose_slots(
     found: list[datetime] = []
     for day in dose_days(starts_on, interval_days, from_day, last):
         moments = [local_slot(day, at, zone) for at in ordered]
-        if len(moments) == 2 and moments[0] == moments[1]:
-            # Both times of a split dose fell on one instant (the first inside a DST gap,
-            # moved forward onto the second): move the first back instead, so two doses stay two.
-            naive = datetime.combine(day, ordered[0])
-            earlier = naive.replace(tzinfo=zone, fold=1).astimezone(zoneinfo.ZoneInfo("UTC")).astimezone(zone)
-            # A gap at midnight would push it into yesterday: use the first moment of the day.
-            moments[0] = earlier if earlier.date() == day else local_slot(day, time(0), zone)
+        if len(moments) == 2 and moments[0] >= moments[1]:
+            moments = _separate_split_doses(day, ordered, moments, zone)
         found += moments
     return found
+
+
+def _separate_split_doses(day: date, ordered: Sequence[time], moments: list[datetime], zone) -> list[datetime]:
+    """SCHED-TZ / MISS-NODOUBLE: both times of a split dose fell on one instant because one
+    of them does not exist that day (a DST gap) and was moved onto the other. Keep two
+    distinct doses on the same local day, in order, and move only the one that does not
+    exist: the first goes back across the gap (or to the first moment of the day, for a gap
+    at midnight); the second, pushed back onto the first by a gap that ends at midnight
+    (America/Nuuk jumps from 23:00 to 00:00), goes to the last minute of the day.
+    """
+    utc = zoneinfo.ZoneInfo("UTC")
+    first, second = moments
+    if first.timetz().replace(tzinfo=None) != ordered[0]:
+        earlier = datetime.combine(day, ordered[0]).replace(tzinfo=zone, fold=1).astimezone(utc).astimezone(zone)
+        for candidate in (earlier, local_slot(day, time(0), zone)):
+            if candidate.date() == day and candidate < second:
+                return [candidate, second]
+    # Arithmetic in UTC: an aware datetime minus a timedelta would count wall-clock minutes.
+    next_midnight = local_slot(day + timedelta(days=1), time(0), zone).astimezone(utc)
+    last_minute = (next_midnight - timedelta(minutes=1)).astimezone(zone)
+    if last_minute.date() == day and last_minute > first:
+        return [first, last_minute]
+    raise DoseRuleError("The two times of the split dose fall on one moment on this day; choose other times.")
 
 
 def default_skip_within(gap: timedelta, skip_within_hours: float = 12.0) -> timedelta:

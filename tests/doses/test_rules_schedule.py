@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zoneinfo
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -172,3 +172,22 @@ def test_SCHED_TZ_two_doses_an_hour_apart_across_the_gap_stay_two_doses():
     first, second = slots(starts_on=date(2026, 3, 29), times=(time(1, 15), time(2, 15)), to_day=date(2026, 3, 29))
     assert first < second
     assert first.astimezone(LONDON).date() == second.astimezone(LONDON).date() == date(2026, 3, 29)
+
+
+def test_SCHED_TZ_split_dose_where_the_second_time_falls_in_a_gap_at_midnight():
+    """Found by hypothesis: America/Nuuk jumps from 23:00 to 00:00 on 30 March 2024, so a
+    23:00 dose does not exist that night; it must not land on the 22:00 dose."""
+    zone = zoneinfo.ZoneInfo("America/Nuuk")
+    day = date(2024, 3, 30)
+    first, second = rules.dose_slots(
+        starts_on=date(2024, 3, 1),
+        interval_days=1,
+        times_of_day=[time(22), time(23)],
+        zone=zone,
+        from_day=day,
+        to_day=day,
+    )
+    assert first.astimezone(zone).replace(tzinfo=None) == datetime(2024, 3, 30, 22, 0)
+    assert first < second
+    assert second.astimezone(zone).date() == day
+    assert second - first == timedelta(minutes=59)
