@@ -17,12 +17,19 @@ from urllib.parse import urlparse
 
 import pytest
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from companion.models import CareMembership, CareRole, Indication, Patient, User
 from doses import services
 from doses.models import Regimen
 
 PASSWORD = "correct-horse-battery-7"
+
+# Property tests explore new random examples on every developer run (and keep what fails
+# in .hypothesis/); CI (HYPOTHESIS_PROFILE=ci) replays a fixed derivation per test so a
+# red run is always reproducible and a landing never depends on luck.
+hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 
 def _flag(name: str) -> bool:
