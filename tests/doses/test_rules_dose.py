@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from hypothesis import assume, given
@@ -123,9 +123,19 @@ weights = st.decimals(min_value=D("0.5"), max_value=D("350"), places=1)
 per_kg = st.decimals(min_value=D("1"), max_value=D("10"), places=2)
 
 
+def measurable(weight: D, mg_per_kg: D) -> bool:
+    """The dose in mg (to 0.1 mg, as shown) gives at least one 0.01 mL mark of the syringe.
+
+    Found by hypothesis: 0.7 kg x 1.07 mg/kg = 0.749 mg is shown as 0.7 mg, which is
+    0.0047 mL and rounds to 0.00 mL, so the rounded mg, not the exact product, decides.
+    """
+    mg = (weight * mg_per_kg).quantize(D("0.1"), rounding=ROUND_HALF_UP)
+    return rules.mg_to_ml(mg) > 0
+
+
 @given(weight=weights, mg_per_kg=per_kg)
 def test_DOSE_SYRINGE_property_ml_matches_mg_to_the_syringe_resolution(weight, mg_per_kg):
-    assume(weight * mg_per_kg * D("0.0067") >= D("0.005"))  # smaller rounds to 0.00 mL: refused above
+    assume(measurable(weight, mg_per_kg))  # a dose that rounds to 0.00 mL is refused (test above)
     dose = paediatric_dose(weight, mg_per_kg)
     assert abs(dose.mg - weight * mg_per_kg) <= D("0.05")
     assert abs(dose.ml - dose.mg * D("0.67") / 100) <= rules.ML_RESOLUTION / 2
@@ -144,9 +154,14 @@ def test_DOSE_PED_RANGE_property_in_range_never_raises_unless_unmeasurable(weigh
         paediatric_dose(weight, mg_per_kg)
     except DoseRuleError as refused:
         assert "0.01 mL" in str(refused)
-        assert weight * mg_per_kg * D("0.0067") < D("0.005")
+        assert not measurable(weight, mg_per_kg)
 
 
 def test_every_dose_rule_id_is_in_the_rules_table_with_a_source():
     for rule_id in ["DOSE-ADULT", "DOSE-PED-START", "DOSE-PED-RANGE", "DOSE-PED-MAX", "DOSE-PED-STEP", "DOSE-SYRINGE"]:
         assert rules.RULES[rule_id].source
+
+
+def test_DOSE_SYRINGE_a_dose_shown_as_0_7_mg_is_refused_as_unmeasurable():
+    with pytest.raises(DoseRuleError, match="0.01 mL"):
+        paediatric_dose("0.7", "1.07")
