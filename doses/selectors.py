@@ -15,7 +15,6 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
-from django.db import connection
 from django.db.models import (
     Case,
     CharField,
@@ -988,15 +987,19 @@ def _decimal(text: str | None, places: Decimal) -> Decimal | None:
     return None if text is None else Decimal(text).quantize(places)
 
 
-def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to: datetime):
-    """The UNION ALL of `_page_records` as a queryset: (kind, JSON object) rows."""
+def _page_records(patient: Patient, date_range: DateRange, range_from: datetime, range_to: datetime) -> dict:
+    """The patient page's short lists in ONE query (UNION ALL of JSON rows): side effects
+    open during the range, injections per site spot, pick-ups and corrections, lab tests,
+    other medicines, regimen versions. Six small queries cost more in round trips and SQL compiling than
+    the rows they read; each list comes back as (unsaved-looking) model instances in the
+    order the separate queries had."""
 
     def rows(kind: str, queryset, /, **fields):
         return queryset.order_by().values_list(Value(kind, output_field=_TEXT), JSONObject(**fields))
 
     side_effects = rows(
         "side_effect",
-        SideEffect.objects.filter(patient_id=patient_id, started_on__lte=end).filter(
+        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end).filter(
             Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from)
         ),
         id="id",
@@ -1010,7 +1013,7 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
     )
     spots = rows(
         "spot",
-        Injection.objects.filter(patient_id=patient_id, taken_at__gte=range_from, taken_at__lt=range_to)
+        Injection.objects.filter(patient=patient, taken_at__gte=range_from, taken_at__lt=range_to)
         .values("site_spot")
         .annotate(n=Count("pk")),
         spot="site_spot",
@@ -1018,9 +1021,9 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
     )
     supply = rows(
         "supply",
-        SupplyEvent.objects.filter(
-            patient_id=patient_id, occurred_at__gte=range_from, occurred_at__lt=range_to
-        ).exclude(kind=SupplyEvent.Kind.DOSE),
+        SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to).exclude(
+            kind=SupplyEvent.Kind.DOSE
+        ),
         id="id",
         kind="kind",
         syringes="syringes",
@@ -1030,7 +1033,7 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
     )
     labs = rows(
         "lab",
-        LabTest.objects.filter(patient_id=patient_id),
+        LabTest.objects.filter(patient=patient),
         id="id",
         label="label",
         due_on="due_on",
@@ -1039,7 +1042,7 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
     )
     medicines = rows(
         "medicine",
-        OtherMedicine.objects.filter(patient_id=patient_id),
+        OtherMedicine.objects.filter(patient=patient),
         id="id",
         name="name",
         category="category",
@@ -1048,7 +1051,7 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
     )
     regimens = rows(
         "regimen",
-        Regimen.objects.filter(patient_id=patient_id),
+        Regimen.objects.filter(patient=patient),
         id="id",
         version="version",
         dose_basis="dose_basis",
@@ -1066,68 +1069,9 @@ def _records_queryset(patient_id: int, end: date, range_from: datetime, range_to
         confirmed_by_name="confirmed_by__full_name",
         confirmed_by_email="confirmed_by__email",
     )
-    return side_effects.union(spots, supply, labs, medicines, regimens, all=True)
-
-
-# Sentinels that stand for the four values in the compiled SQL's parameters.
-_SENTINEL_PATIENT = -7_310_000_019
-_SENTINEL_END = date(1901, 1, 2)
-_SENTINEL_FROM = datetime(1901, 1, 3, 5, 7, 11, tzinfo=zoneinfo.ZoneInfo("UTC"))
-_SENTINEL_TO = datetime(1901, 1, 4, 5, 7, 11, tzinfo=zoneinfo.ZoneInfo("UTC"))
-_records_sql_cache: dict[tuple[str, str], tuple[str, list]] = {}
-
-
-def _records_sql(connection) -> tuple[str, list]:
-    """The records query's SQL, compiled once per database (building and compiling the six
-    SELECTs cost more than running them), and where its four parameters go: a prepared
-    statement in all but name. The values themselves are bound on every request."""
-    key = (connection.alias, connection.vendor)
-    if key not in _records_sql_cache:
-        queryset = _records_queryset(_SENTINEL_PATIENT, _SENTINEL_END, _SENTINEL_FROM, _SENTINEL_TO)
-        sql, params = queryset.query.get_compiler(connection=connection).as_sql()
-        ops = connection.ops
-        markers = {
-            _SENTINEL_PATIENT: "patient",
-            ops.adapt_datefield_value(_SENTINEL_END): "end",
-            ops.adapt_datetimefield_value(_SENTINEL_FROM): "from",
-            ops.adapt_datetimefield_value(_SENTINEL_TO): "to",
-        }
-        slots = [(markers[p], None) if _hashable(p) and p in markers else (None, p) for p in params]
-        found = {name for name, _ in slots if name}
-        if found != {"patient", "end", "from", "to"}:  # a parameter changed form: never guess
-            raise RuntimeError(f"records query parameters not recognised: {params!r}")
-        _records_sql_cache[key] = (sql, slots)
-    return _records_sql_cache[key]
-
-
-def _hashable(value) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
-
-
-def _page_records(patient: Patient, date_range: DateRange, range_from: datetime, range_to: datetime) -> dict:
-    """The patient page's short lists in ONE query (UNION ALL of JSON rows): side effects
-    open during the range, injections per site spot, pick-ups and corrections, lab tests,
-    other medicines, regimen versions. Six small queries cost more in round trips and SQL compiling than
-    the rows they read; each list comes back as (unsaved-looking) model instances in the
-    order the separate queries had."""
-
-    sql, slots = _records_sql(connection)
-    ops = connection.ops
-    values = {
-        "patient": patient.pk,
-        "end": ops.adapt_datefield_value(date_range.end),
-        "from": ops.adapt_datetimefield_value(range_from),
-        "to": ops.adapt_datetimefield_value(range_to),
-    }
     found: dict[str, list] = {"side_effect": [], "spot": [], "supply": [], "lab": [], "medicine": [], "regimen": []}
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [values[name] if name else fixed for name, fixed in slots])
-        for kind, data in cursor.fetchall():
-            found[kind].append(json.loads(data) if isinstance(data, str | bytes) else data)
+    for kind, data in side_effects.union(spots, supply, labs, medicines, regimens, all=True):
+        found[kind].append(data)
     pid = patient.pk
     effects = [
         SideEffect(
