@@ -11,13 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
+from django.db import connection
 from django.db.models import (
     Case,
-    CharField,
     Count,
     F,
     FloatField,
@@ -30,7 +31,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, JSONObject, NullIf
+from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 
 from companion.models import CareRole, Indication, Patient, User
@@ -890,13 +891,13 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
     zone = patient.zone
     first_monday = date_range.start - timedelta(days=date_range.start.weekday())
     week_count = (date_range.end - first_monday).days // 7 + 1
-    rows = (
-        DoseSlot.objects.filter(patient=patient, local_date__gte=first_monday, local_date__lte=date_range.end)
-        .order_by("scheduled_at")
-        .values_list(
-            "scheduled_at", "status", "local_date", "injection__taken_at", "not_taken_reason", "injection__site_spot"
-        )
-    )
+    range_from, range_to = date_range.bounds(zone)
+    found = _page_rows(patient, first_monday, date_range.end, range_from, range_to)
+    rows = [
+        (_moment(scheduled_at), status, date.fromisoformat(local_date), _moment(taken_at), reason, spot)
+        for scheduled_at, status, local_date, taken_at, reason, spot in found["dose"]
+    ]
+    rows.sort(key=itemgetter(0))  # by scheduled_at
     status_labels = dict(SlotStatus.choices)
     reason_labels = dict(NotTakenReason.choices)
     by_day: dict[date, list[CalendarDose]] = defaultdict(list)
@@ -941,8 +942,7 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         weeks=week_count,
         now=now,
     )
-    range_from, range_to = date_range.bounds(zone)
-    records = _page_records(patient, date_range, range_from, range_to)
+    records = _page_records(found, patient)
     per_zone: dict[str, int] = defaultdict(int)
     for spot, n in records["spot"]:
         try:
@@ -969,17 +969,19 @@ def _date(text: str | None) -> date | None:
     return None if text is None else date.fromisoformat(text)
 
 
+_UTC = zoneinfo.ZoneInfo("UTC")
+
+
 def _moment(text: str | None) -> datetime | None:
     """A stored moment read back from JSON: PostgreSQL writes an offset, SQLite naive UTC."""
     if text is None:
         return None
     moment = datetime.fromisoformat(text)
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=zoneinfo.ZoneInfo("UTC"))
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
 
 
 _HUNDREDTHS = Decimal("0.01")
 _TENTHS = Decimal("0.1")
-_TEXT = CharField()  # one output field for every text column and cast below
 
 
 def _decimal(text: str | None, places: Decimal) -> Decimal | None:
@@ -987,163 +989,219 @@ def _decimal(text: str | None, places: Decimal) -> Decimal | None:
     return None if text is None else Decimal(text).quantize(places)
 
 
-def _page_records(patient: Patient, date_range: DateRange, range_from: datetime, range_to: datetime) -> dict:
-    """The patient page's short lists in ONE query (UNION ALL of JSON rows): side effects
-    open during the range, injections per site spot, pick-ups and corrections, lab tests,
-    other medicines, regimen versions. Six small queries cost more in round trips and SQL compiling than
-    the rows they read; each list comes back as (unsaved-looking) model instances in the
-    order the separate queries had."""
+# The JSON array constructor: PostgreSQL 15 has no standard JSON_ARRAY (16 does); SQLite's is json_array.
+_JSON_ARRAY = {"postgresql": "json_build_array"}
+_PAGE_SECTIONS = ("dose", "side_effect", "spot", "supply", "lab", "medicine", "regimen")
 
-    def rows(kind: str, queryset, /, **fields):
-        return queryset.order_by().values_list(Value(kind, output_field=_TEXT), JSONObject(**fields))
 
-    side_effects = rows(
-        "side_effect",
-        SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end).filter(
-            Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from)
-        ),
-        id="id",
-        symptom="symptom",
-        description="description",
-        severity="severity",
-        started_on="started_on",
-        resolved_at="resolved_at",
-        is_serious="is_serious",
-        is_site_reaction="is_site_reaction",
+def _page_rows(
+    patient: Patient, first_day: date, last_day: date, range_from: datetime, range_to: datetime
+) -> dict[str, list[list]]:
+    """Every row the patient page reads about one patient, in ONE parametrised statement.
+
+    The doses of the calendar's days `first_day`..`last_day` (with their injection, if
+    any); the side effects open during [range_from, range_to); the injections per site
+    spot, pick-ups and corrections in it; all lab tests, other medicines and regimen
+    versions. A UNION ALL of one SELECT per section, each row a JSON array (dates and
+    moments come back in ISO 8601 whatever the server's settings; decimals as text so
+    "1.50" keeps its places). Written out here rather than built by the ORM: compiling
+    the same seven querysets cost the page several times what running them does (issue
+    6). Table and column names come from the models, and every value is a bound
+    parameter, adapted as the ORM adapts it. Returns {section: [row, ...]}, unordered.
+    """
+    ops = connection.ops
+    qn = ops.quote_name
+    json_array = _JSON_ARRAY.get(connection.vendor, "JSON_ARRAY")
+
+    def col(model, name: str) -> str:
+        return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
+
+    def text(model, name: str) -> str:
+        return f"CAST({col(model, name)} AS TEXT)"
+
+    def select(section: str, values: list[str], rest: str) -> str:
+        return f"SELECT '{section}', CAST({json_array}({', '.join(values)}) AS TEXT) FROM {rest}"
+
+    def table(model) -> str:
+        return qn(model._meta.db_table)
+
+    day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
+    pid = patient.pk
+    statement = " UNION ALL ".join(
+        [
+            select(
+                "dose",
+                [
+                    col(DoseSlot, "scheduled_at"),
+                    col(DoseSlot, "status"),
+                    col(DoseSlot, "local_date"),
+                    col(Injection, "taken_at"),
+                    col(DoseSlot, "not_taken_reason"),
+                    col(Injection, "site_spot"),
+                ],
+                f"{table(DoseSlot)} LEFT OUTER JOIN {table(Injection)}"
+                f" ON {col(Injection, 'slot')} = {col(DoseSlot, 'id')}"
+                f" WHERE {col(DoseSlot, 'patient')} = %s"
+                f" AND {col(DoseSlot, 'local_date')} >= %s AND {col(DoseSlot, 'local_date')} <= %s",
+            ),
+            select(
+                "side_effect",
+                [
+                    col(SideEffect, name)
+                    for name in (
+                        "id",
+                        "symptom",
+                        "description",
+                        "severity",
+                        "started_on",
+                        "resolved_at",
+                        "is_serious",
+                        "is_site_reaction",
+                    )
+                ],
+                f"{table(SideEffect)} WHERE {col(SideEffect, 'patient')} = %s"
+                f" AND {col(SideEffect, 'started_on')} <= %s"
+                f" AND ({col(SideEffect, 'resolved_at')} IS NULL OR {col(SideEffect, 'resolved_at')} >= %s)",
+            ),
+            select(
+                "spot",
+                [col(Injection, "site_spot"), "COUNT(*)"],
+                f"{table(Injection)} WHERE {col(Injection, 'patient')} = %s"
+                f" AND {col(Injection, 'taken_at')} >= %s AND {col(Injection, 'taken_at')} < %s"
+                f" GROUP BY {col(Injection, 'site_spot')}",
+            ),
+            select(
+                "supply",
+                [col(SupplyEvent, name) for name in ("id", "kind", "syringes", "boxes", "occurred_at", "note")],
+                f"{table(SupplyEvent)} WHERE {col(SupplyEvent, 'patient')} = %s"
+                f" AND {col(SupplyEvent, 'occurred_at')} >= %s AND {col(SupplyEvent, 'occurred_at')} < %s"
+                f" AND {col(SupplyEvent, 'kind')} <> %s",
+            ),
+            select(
+                "lab",
+                [col(LabTest, name) for name in ("id", "label", "due_on", "done_on")]
+                + [text(LabTest, "neutrophils_10e9_per_l")],
+                f"{table(LabTest)} WHERE {col(LabTest, 'patient')} = %s",
+            ),
+            select(
+                "medicine",
+                [col(OtherMedicine, name) for name in ("id", "name", "category", "started_on", "stopped_on")],
+                f"{table(OtherMedicine)} WHERE {col(OtherMedicine, 'patient')} = %s",
+            ),
+            select(
+                "regimen",
+                [col(Regimen, name) for name in ("id", "version", "dose_basis")]
+                + [text(Regimen, name) for name in ("daily_dose_mg", "mg_per_kg", "weight_kg_basis")]
+                + [
+                    col(Regimen, name)
+                    for name in (
+                        "interval_days",
+                        "administrations_per_day",
+                        "times_of_day",
+                        "starts_on",
+                        "ends_on",
+                        "status",
+                        "change_reason",
+                        "confirmed_by",
+                    )
+                ]
+                + [col(User, "full_name"), col(User, "email")],
+                f"{table(Regimen)} LEFT OUTER JOIN {table(User)} ON {col(Regimen, 'confirmed_by')} = {col(User, 'id')}"
+                f" WHERE {col(Regimen, 'patient')} = %s",
+            ),
+        ]
     )
-    spots = rows(
-        "spot",
-        Injection.objects.filter(patient=patient, taken_at__gte=range_from, taken_at__lt=range_to)
-        .values("site_spot")
-        .annotate(n=Count("pk")),
-        spot="site_spot",
-        n=Count("pk"),
-    )
-    supply = rows(
-        "supply",
-        SupplyEvent.objects.filter(patient=patient, occurred_at__gte=range_from, occurred_at__lt=range_to).exclude(
-            kind=SupplyEvent.Kind.DOSE
-        ),
-        id="id",
-        kind="kind",
-        syringes="syringes",
-        boxes="boxes",
-        occurred_at="occurred_at",
-        note="note",
-    )
-    labs = rows(
-        "lab",
-        LabTest.objects.filter(patient=patient),
-        id="id",
-        label="label",
-        due_on="due_on",
-        done_on="done_on",
-        neutrophils=Cast("neutrophils_10e9_per_l", _TEXT),  # text: a JSON number would lose "1.50"
-    )
-    medicines = rows(
-        "medicine",
-        OtherMedicine.objects.filter(patient=patient),
-        id="id",
-        name="name",
-        category="category",
-        started_on="started_on",
-        stopped_on="stopped_on",
-    )
-    regimens = rows(
-        "regimen",
-        Regimen.objects.filter(patient=patient),
-        id="id",
-        version="version",
-        dose_basis="dose_basis",
-        daily_dose_mg=Cast("daily_dose_mg", _TEXT),
-        mg_per_kg=Cast("mg_per_kg", _TEXT),
-        weight_kg_basis=Cast("weight_kg_basis", _TEXT),
-        interval_days="interval_days",
-        administrations_per_day="administrations_per_day",
-        times_of_day="times_of_day",
-        starts_on="starts_on",
-        ends_on="ends_on",
-        status="status",
-        change_reason="change_reason",
-        confirmed_by_id="confirmed_by_id",
-        confirmed_by_name="confirmed_by__full_name",
-        confirmed_by_email="confirmed_by__email",
-    )
-    found: dict[str, list] = {"side_effect": [], "spot": [], "supply": [], "lab": [], "medicine": [], "regimen": []}
-    for kind, data in side_effects.union(spots, supply, labs, medicines, regimens, all=True):
-        found[kind].append(data)
+    params = [
+        *(pid, day(first_day), day(last_day)),  # dose
+        *(pid, day(last_day), moment(range_from)),  # side_effect
+        *(pid, moment(range_from), moment(range_to)),  # spot
+        *(pid, moment(range_from), moment(range_to), SupplyEvent.Kind.DOSE.value),  # supply
+        pid,  # lab
+        pid,  # medicine
+        pid,  # regimen
+    ]
+    found: dict[str, list[list]] = {section: [] for section in _PAGE_SECTIONS}
+    loads = json.loads
+    with connection.cursor() as cursor:
+        cursor.execute(statement, params)
+        for section, row in cursor.fetchall():
+            found[section].append(loads(row))
+    return found
+
+
+def _page_records(found: dict[str, list[list]], patient: Patient) -> dict:
+    """The page's short lists from `_page_rows` as (unsaved-looking) model instances, in
+    the order separate queries would give."""
     pid = patient.pk
     effects = [
         SideEffect(
-            id=d["id"],
+            id=r[0],
             patient_id=pid,
-            symptom=d["symptom"],
-            description=d["description"],
-            severity=d["severity"],
-            started_on=_date(d["started_on"]),
-            resolved_at=_moment(d["resolved_at"]),
-            is_serious=bool(d["is_serious"]),
-            is_site_reaction=bool(d["is_site_reaction"]),
+            symptom=r[1],
+            description=r[2],
+            severity=r[3],
+            started_on=_date(r[4]),
+            resolved_at=_moment(r[5]),
+            is_serious=bool(r[6]),
+            is_site_reaction=bool(r[7]),
         )
-        for d in found["side_effect"]
+        for r in found["side_effect"]
     ]
     events = [
         SupplyEvent(
-            id=d["id"],
+            id=r[0],
             patient_id=pid,
-            kind=d["kind"],
-            syringes=d["syringes"],
-            boxes=d["boxes"],
-            occurred_at=_moment(d["occurred_at"]),
-            note=d["note"],
+            kind=r[1],
+            syringes=r[2],
+            boxes=r[3],
+            occurred_at=_moment(r[4]),
+            note=r[5],
         )
-        for d in found["supply"]
+        for r in found["supply"]
     ]
     lab_tests = [
         LabTest(
-            id=d["id"],
+            id=r[0],
             patient_id=pid,
-            label=d["label"],
-            due_on=_date(d["due_on"]),
-            done_on=_date(d["done_on"]),
-            neutrophils_10e9_per_l=_decimal(d["neutrophils"], _HUNDREDTHS),
+            label=r[1],
+            due_on=_date(r[2]),
+            done_on=_date(r[3]),
+            neutrophils_10e9_per_l=_decimal(r[4], _HUNDREDTHS),
         )
-        for d in found["lab"]
+        for r in found["lab"]
     ]
     others = [
         OtherMedicine(
-            id=d["id"],
+            id=r[0],
             patient_id=pid,
-            name=d["name"],
-            category=d["category"],
-            started_on=_date(d["started_on"]),
-            stopped_on=_date(d["stopped_on"]),
+            name=r[1],
+            category=r[2],
+            started_on=_date(r[3]),
+            stopped_on=_date(r[4]),
         )
-        for d in found["medicine"]
+        for r in found["medicine"]
     ]
     versions = []
-    for d in found["regimen"]:
-        times = d["times_of_day"]
+    for r in found["regimen"]:
+        times = r[8]
         regimen = Regimen(
-            id=d["id"],
+            id=r[0],
             patient_id=pid,
-            version=d["version"],
-            dose_basis=d["dose_basis"],
-            daily_dose_mg=_decimal(d["daily_dose_mg"], _TENTHS),
-            mg_per_kg=_decimal(d["mg_per_kg"], _HUNDREDTHS),
-            weight_kg_basis=_decimal(d["weight_kg_basis"], _TENTHS),
-            interval_days=d["interval_days"],
-            administrations_per_day=d["administrations_per_day"],
+            version=r[1],
+            dose_basis=r[2],
+            daily_dose_mg=_decimal(r[3], _TENTHS),
+            mg_per_kg=_decimal(r[4], _HUNDREDTHS),
+            weight_kg_basis=_decimal(r[5], _TENTHS),
+            interval_days=r[6],
+            administrations_per_day=r[7],
             times_of_day=json.loads(times) if isinstance(times, str) else times,  # SQLite: JSON kept as text
-            starts_on=_date(d["starts_on"]),
-            ends_on=_date(d["ends_on"]),
-            status=d["status"],
-            change_reason=d["change_reason"],
+            starts_on=_date(r[9]),
+            ends_on=_date(r[10]),
+            status=r[11],
+            change_reason=r[12],
         )
-        if d["confirmed_by_id"] is not None:
-            regimen.confirmed_by = User(
-                id=d["confirmed_by_id"], full_name=d["confirmed_by_name"], email=d["confirmed_by_email"]
-            )
+        if r[13] is not None:
+            regimen.confirmed_by = User(id=r[13], full_name=r[14], email=r[15])
         versions.append(regimen)
     versions.sort(key=lambda r: r.version, reverse=True)
     effects.sort(key=lambda e: (e.started_on, e.pk))
@@ -1153,7 +1211,7 @@ def _page_records(patient: Patient, date_range: DateRange, range_from: datetime,
     others.sort(key=lambda m: (m.stopped_on is None, m.stopped_on or date.min, m.name))
     return {
         "side_effect": effects,
-        "spot": [(d["spot"], d["n"]) for d in found["spot"]],
+        "spot": [(spot, n) for spot, n in found["spot"]],
         "supply": events,
         "lab": lab_tests,
         "medicine": others,

@@ -1,0 +1,177 @@
+"""The patient page reads its rows in one hand-written statement (selectors._page_rows):
+what it returns is what the ORM returns for the same questions, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Q
+from django.utils import timezone
+
+from doses import selectors, sites
+from doses.models import (
+    DoseSlot,
+    LabTest,
+    MedicineCategory,
+    OtherMedicine,
+    Regimen,
+    SideEffect,
+    SupplyEvent,
+)
+
+from .dashboard_history import build_history
+
+SIDE_EFFECT_FIELDS = (
+    "id",
+    "symptom",
+    "description",
+    "severity",
+    "started_on",
+    "resolved_at",
+    "is_serious",
+    "is_site_reaction",
+)
+SUPPLY_FIELDS = ("id", "kind", "syringes", "boxes", "occurred_at", "note")
+LAB_FIELDS = ("id", "label", "due_on", "done_on", "neutrophils_10e9_per_l")
+MEDICINE_FIELDS = ("id", "name", "category", "started_on", "stopped_on")
+REGIMEN_FIELDS = (
+    "id",
+    "version",
+    "dose_basis",
+    "daily_dose_mg",
+    "mg_per_kg",
+    "weight_kg_basis",
+    "interval_days",
+    "administrations_per_day",
+    "times_of_day",
+    "starts_on",
+    "ends_on",
+    "status",
+    "change_reason",
+    "confirmed_by_id",
+)
+
+
+def _values(objects, names):
+    return [tuple(getattr(o, n) for n in names) for o in objects]
+
+
+def _awkward_records(patient, clinician, today, now):
+    """Rows at the edges of the range, NULLs, quotes and decimals that must keep their places."""
+    range_from = selectors.DateRange(today - timedelta(days=29), today).bounds(patient.zone)[0]
+    SideEffect.objects.create(
+        patient=patient,
+        symptom="other",
+        description='Itch "behind" the knee; it\'s odd',
+        started_on=today - timedelta(days=60),
+        resolved_at=range_from,  # resolved at the first moment of the range: still shown
+    )
+    SideEffect.objects.create(
+        patient=patient,
+        symptom="headache",
+        started_on=today - timedelta(days=60),
+        resolved_at=range_from - timedelta(microseconds=1),  # resolved just before: not shown
+    )
+    SideEffect.objects.create(patient=patient, symptom="rash", started_on=today + timedelta(days=1))  # after the end
+    SupplyEvent.objects.create(
+        patient=patient, kind=SupplyEvent.Kind.CORRECTION, syringes=-3, occurred_at=now, note="Counted again"
+    )
+    SupplyEvent.objects.create(
+        patient=patient,
+        kind=SupplyEvent.Kind.PICKUP,
+        syringes=7,
+        occurred_at=range_from - timedelta(microseconds=1),  # before the range
+    )
+    LabTest.objects.create(
+        patient=patient, label="Check A", due_on=today - timedelta(days=5), done_on=today, neutrophils_10e9_per_l="1.50"
+    )
+    LabTest.objects.create(patient=patient, label="Check B", due_on=today, neutrophils_10e9_per_l="2")
+    LabTest.objects.create(patient=patient, label="Check C", due_on=today + timedelta(days=30))
+    OtherMedicine.objects.create(
+        patient=patient, name="Méthotrexate", category=MedicineCategory.IMMUNOSUPPRESSANT, started_on=today
+    )
+    OtherMedicine.objects.create(patient=patient, name="Amoxicillin", stopped_on=today - timedelta(days=2))
+    regimen = Regimen.objects.get(patient=patient)
+    Regimen.objects.filter(pk=regimen.pk).update(
+        confirmed_by=clinician,
+        change_reason="Weight changed",
+        mg_per_kg=Decimal("1.50"),
+        weight_kg_basis=Decimal("70.0"),
+    )
+
+
+def test_page_rows_are_what_the_orm_reads(world):
+    alice, carol = world.alice, world.carol
+    now = timezone.now()
+    build_history(alice, carol, days=45, now=now)
+    today = alice.local_today(now)
+    _awkward_records(alice, carol, today, now)
+    date_range = selectors.DateRange(today - timedelta(days=29), today)
+    range_from, range_to = date_range.bounds(alice.zone)
+
+    overview = selectors.patient_overview(alice, date_range, now=now)
+
+    effects = (
+        SideEffect.objects.filter(patient=alice, started_on__lte=date_range.end)
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
+        .order_by("started_on", "pk")
+    )
+    assert len(effects) == 3
+    assert _values(overview.side_effects, SIDE_EFFECT_FIELDS) == _values(effects, SIDE_EFFECT_FIELDS)
+    supply = (
+        SupplyEvent.objects.filter(patient=alice, occurred_at__gte=range_from, occurred_at__lt=range_to)
+        .exclude(kind=SupplyEvent.Kind.DOSE)
+        .order_by("-occurred_at", "-pk")
+    )
+    assert len(supply) >= 2
+    assert _values(overview.supply_events, SUPPLY_FIELDS) == _values(supply, SUPPLY_FIELDS)
+    labs = LabTest.objects.filter(patient=alice).order_by("due_on", "pk")
+    assert _values(overview.labs, LAB_FIELDS) == _values(labs, LAB_FIELDS)
+    shown_values = {lab.label: str(lab.neutrophils_10e9_per_l) for lab in overview.labs}
+    assert [shown_values[label] for label in ("Check A", "Check B", "Check C")] == ["1.50", "2.00", "None"]
+    medicines = OtherMedicine.objects.filter(patient=alice).order_by("stopped_on", "name")
+    expected_medicines = sorted(medicines, key=lambda m: (m.stopped_on is None, m.stopped_on or today, m.name))
+    assert _values(overview.medicines, MEDICINE_FIELDS) == _values(expected_medicines, MEDICINE_FIELDS)
+    regimens = Regimen.objects.filter(patient=alice).select_related("confirmed_by").order_by("-version")
+    assert _values(overview.regimens, REGIMEN_FIELDS) == _values(regimens, REGIMEN_FIELDS)
+    assert [str(r.mg_per_kg) for r in overview.regimens] == ["1.50"]
+    assert [(r.confirmed_by.full_name, r.confirmed_by.email) for r in overview.regimens] == [
+        (carol.full_name, carol.email)
+    ]
+
+    per_spot = Counter(
+        alice.injections.filter(taken_at__gte=range_from, taken_at__lt=range_to).values_list("site_spot", flat=True)
+    )
+    per_zone = Counter()
+    for spot, n in per_spot.items():
+        per_zone[sites.zone_of(spot).code] += n
+    assert sum(per_zone.values()) > 0
+    assert [(zone.code, n) for zone, n in overview.zone_counts] == [(z.code, per_zone[z.code]) for z in sites.ZONES]
+
+    first_monday = overview.weeks[0][0].day
+    slots = (
+        DoseSlot.objects.filter(patient=alice, local_date__gte=first_monday, local_date__lte=date_range.end)
+        .select_related("injection")
+        .order_by("scheduled_at")
+    )
+    shown = [
+        (dose.scheduled_at, dose.status, dose.taken_at, dose.site_spot, day.day)
+        for week in overview.weeks
+        for day in week
+        for dose in day.doses
+    ]
+    expected = [
+        (
+            slot.scheduled_at,
+            slot.status,
+            slot.injection.taken_at if hasattr(slot, "injection") else None,
+            slot.injection.site_spot if hasattr(slot, "injection") else "",
+            slot.local_date,
+        )
+        for slot in slots
+        if slot.local_date >= date_range.start
+    ]
+    assert len(expected) >= 30
+    assert shown == expected
