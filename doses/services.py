@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Sum
+from django.db.models import Max, Q, Subquery, Sum
 from django.utils import timezone
 
 from companion.models import Patient
@@ -367,7 +367,8 @@ def record_injection(
             "when injecting yourself (SITE-SELF, SITE-OTHER).",
             "SITE-SELF",
         )
-    locked = DoseSlot.objects.select_for_update().get(pk=slot.pk)
+    # The regimen comes with the slot (its window needs it); only the slot row is locked.
+    locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused(
             "This dose is already logged. Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
@@ -421,7 +422,7 @@ def record_injection(
         .order_by("taken_out_at")
         .values_list("pk", flat=True)[:1]
     )
-    FridgeSyringe.objects.filter(pk__in=list(warming)).update(closed_at=now)
+    FridgeSyringe.objects.filter(pk__in=Subquery(warming)).update(closed_at=now)
     refresh_adherence_summary_on_commit(locked.patient_id)
     return injection
 
