@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from .charts import DAY_STYLES, escape
@@ -136,3 +137,65 @@ def medicine_items(medicines, zone) -> str:
             note = ""
         parts.append(f"<li>{escape(m.name)} ({escape(m.get_category_display())}){note}</li>")
     return mark_safe("".join(parts))
+
+
+def panel_table_rows(rows) -> str:
+    """The clinician panel's table rows (25 a page): the markup panel.html drew per row."""
+    parts = []
+    for row in rows:
+        patient, shown = row.patient, row.display
+        url = reverse("doses:patient", args=[patient.pk])
+        if row.flags:
+            items = "".join(f'<li><span aria-hidden="true">⚠ </span>{escape(label)}</li>' for label in row.flag_labels)
+            if row.interactions:
+                items += (
+                    f'<li class="text-body-secondary">({", ".join(escape(name) for name in row.interactions)})</li>'
+                )
+            if row.serious_open > 1:
+                items += f'<li class="text-body-secondary">{row.serious_open} serious side effects open</li>'
+            flags = (
+                f'<span class="visually-hidden">Score {row.score}: </span>'
+                f'<ul class="list-unstyled mb-0 small panel-flags">{items}</ul>'
+            )
+        else:
+            flags = '<span class="text-body-secondary small">Nothing flagged</span>'
+        if shown.adherence_30_percent is None:
+            adherence_30 = '<span title="Nothing due">—</span>'
+        else:
+            low = "text-danger fw-semibold" if shown.adherence_30_low else ""
+            adherence_30 = f'<span class="{low}">{shown.adherence_30_percent}%</span>'
+        adherence_90 = "—" if shown.adherence_90_percent is None else f"{shown.adherence_90_percent}%"
+        if shown.pdc_percent is None:
+            pdc = '<span class="small text-body-secondary">no pick-ups</span>'
+        elif shown.pdc_adherent:
+            pdc = f'<span class="">{shown.pdc_percent}%</span>'
+        else:
+            pdc = (
+                f'<span class="text-danger fw-semibold">{shown.pdc_percent}%</span>'
+                '<span class="visually-hidden"> (below 80%)</span>'
+            )
+        if row.last_dose_at:
+            last_dose = f'<time datetime="{shown.last_dose_iso}">{shown.last_dose_day}</time>'
+        else:
+            last_dose = '<span class="text-body-secondary">none logged</span>'
+        days = row.supply_days_left
+        supply = "—" if days is None else f"{days} day{'' if days == 1 else 's'}"
+        if row.next_lab_due:
+            overdue = ' <span class="badge text-bg-warning">overdue</span>' if shown.next_lab_overdue else ""
+            lab = f"{shown.next_lab_day}{overdue}"
+        else:
+            lab = "—"
+        parts.append(
+            f'<tr class="{"panel-row-attention" if row.score else ""}">'
+            f'<th scope="row"><a href="{url}">{escape(patient.display_name)}</a> '
+            f'<div class="small text-body-secondary">{"Child" if shown.is_child else "Adult"} · '
+            f"{escape(patient.get_indication_display())}</div></th>"
+            f"<td>{flags}</td>"
+            f'<td class="text-end">{adherence_30} / {adherence_90}</td>'
+            f'<td class="text-end">{pdc}</td>'
+            f'<td class="text-end">{row.missed_run}</td>'
+            f'<td class="text-nowrap">{last_dose}</td>'
+            f'<td class="text-end text-nowrap">{supply}</td>'
+            f'<td class="text-nowrap">{lab}</td></tr>'
+        )
+    return mark_safe("".join(parts))  # numbers, dates and escaped text

@@ -876,10 +876,10 @@ class PatientOverview:
         return [d for week in self.weeks for d in week if d.state != "outside"]
 
 
-def patient_summary(patient: Patient, now: datetime) -> PanelRow:
-    """The panel's row for one patient: the stored summary while it is current (one
-    query), else computed at `now` by the same function that fills the summary rows."""
-    summary = PatientAdherenceSummary.objects.filter(patient=patient).first()
+def patient_summary(patient: Patient, now: datetime, stored: PatientAdherenceSummary | None) -> PanelRow:
+    """The panel's row for one patient: its `stored` summary while that is current, else
+    computed at `now` by the same function that fills the summary rows."""
+    summary = stored
     if summary is None or not summary.is_current(now):
         summary = compute_adherence_summaries([patient], now)[patient.pk]
     return _row_from_summary(patient, summary)
@@ -953,7 +953,7 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
         patient=patient,
         today=patient.local_today(now),
         range=date_range,
-        summary=patient_summary(patient, now),
+        summary=patient_summary(patient, now, _stored_summary(found["summary"])),
         weeks=weeks,
         weekly=weekly,
         side_effects=records["side_effect"],
@@ -989,9 +989,12 @@ def _decimal(text: str | None, places: Decimal) -> Decimal | None:
     return None if text is None else Decimal(text).quantize(places)
 
 
-# The JSON array constructor: PostgreSQL 15 has no standard JSON_ARRAY (16 does); SQLite's is json_array.
-_JSON_ARRAY = {"postgresql": "json_build_array"}
-_PAGE_SECTIONS = ("dose", "side_effect", "spot", "supply", "lab", "medicine", "regimen")
+# JSON constructors: PostgreSQL 15 has no standard JSON_ARRAY / JSON_ARRAYAGG (16 does); SQLite's are named so.
+_JSON_FUNCTIONS = {
+    "postgresql": ("json_build_array", "json_agg"),
+    "sqlite": ("json_array", "json_group_array"),
+}
+_PAGE_SECTIONS = ("summary", "dose", "side_effect", "spot", "supply", "lab", "medicine", "regimen")
 
 
 def _page_rows(
@@ -999,19 +1002,21 @@ def _page_rows(
 ) -> dict[str, list[list]]:
     """Every row the patient page reads about one patient, in ONE parametrised statement.
 
-    The doses of the calendar's days `first_day`..`last_day` (with their injection, if
-    any); the side effects open during [range_from, range_to); the injections per site
-    spot, pick-ups and corrections in it; all lab tests, other medicines and regimen
-    versions. A UNION ALL of one SELECT per section, each row a JSON array (dates and
+    The patient's stored summary row (the panel's measures); the doses of the calendar's
+    days `first_day`..`last_day` (with their injection, if any); the side effects open
+    during [range_from, range_to); the injections per site spot, pick-ups and corrections
+    in it; all lab tests, other medicines and regimen versions. A UNION ALL of one SELECT
+    per section, each section's rows aggregated into one JSON array of arrays (dates and
     moments come back in ISO 8601 whatever the server's settings; decimals as text so
     "1.50" keeps its places). Written out here rather than built by the ORM: compiling
-    the same seven querysets cost the page several times what running them does (issue
-    6). Table and column names come from the models, and every value is a bound
-    parameter, adapted as the ORM adapts it. Returns {section: [row, ...]}, unordered.
+    the same querysets cost the page several times what running them does (issue 6).
+    Table and column names come from the models, and every value is a bound parameter,
+    adapted as the ORM adapts it. Returns {section: [row, ...]}, each row a list in the
+    order of the columns below; a section's rows are in no particular order.
     """
     ops = connection.ops
     qn = ops.quote_name
-    json_array = _JSON_ARRAY.get(connection.vendor, "JSON_ARRAY")
+    json_array, json_agg = _JSON_FUNCTIONS.get(connection.vendor, ("JSON_ARRAY", "JSON_ARRAYAGG"))
 
     def col(model, name: str) -> str:
         return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
@@ -1020,15 +1025,26 @@ def _page_rows(
         return f"CAST({col(model, name)} AS TEXT)"
 
     def select(section: str, values: list[str], rest: str) -> str:
-        return f"SELECT '{section}', CAST({json_array}({', '.join(values)}) AS TEXT) FROM {rest}"
+        return f"SELECT '{section}', CAST({json_agg}({json_array}({', '.join(values)})) AS TEXT) FROM {rest}"
 
     def table(model) -> str:
         return qn(model._meta.db_table)
 
     day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
     pid = patient.pk
+    summary = PatientAdherenceSummary._meta
     statement = " UNION ALL ".join(
         [
+            select(
+                "summary",
+                [
+                    text(PatientAdherenceSummary, f.name)
+                    if f.get_internal_type() == "DecimalField"
+                    else col(PatientAdherenceSummary, f.name)
+                    for f in summary.concrete_fields
+                ],
+                f"{table(PatientAdherenceSummary)} WHERE {col(PatientAdherenceSummary, 'patient')} = %s",
+            ),
             select(
                 "dose",
                 [
@@ -1065,10 +1081,11 @@ def _page_rows(
             ),
             select(
                 "spot",
-                [col(Injection, "site_spot"), "COUNT(*)"],
-                f"{table(Injection)} WHERE {col(Injection, 'patient')} = %s"
+                ["spot", "n"],
+                f"(SELECT {col(Injection, 'site_spot')} AS spot, COUNT(*) AS n FROM {table(Injection)}"
+                f" WHERE {col(Injection, 'patient')} = %s"
                 f" AND {col(Injection, 'taken_at')} >= %s AND {col(Injection, 'taken_at')} < %s"
-                f" GROUP BY {col(Injection, 'site_spot')}",
+                f" GROUP BY {col(Injection, 'site_spot')}) spots",
             ),
             select(
                 "supply",
@@ -1112,6 +1129,7 @@ def _page_rows(
         ]
     )
     params = [
+        pid,  # summary
         *(pid, day(first_day), day(last_day)),  # dose
         *(pid, day(last_day), moment(range_from)),  # side_effect
         *(pid, moment(range_from), moment(range_to)),  # spot
@@ -1121,12 +1139,43 @@ def _page_rows(
         pid,  # regimen
     ]
     found: dict[str, list[list]] = {section: [] for section in _PAGE_SECTIONS}
-    loads = json.loads
     with connection.cursor() as cursor:
         cursor.execute(statement, params)
-        for section, row in cursor.fetchall():
-            found[section].append(loads(row))
+        for section, rows in cursor.fetchall():
+            if rows is not None:  # PostgreSQL aggregates no rows to NULL, SQLite to []
+                found[section] = json.loads(rows)
     return found
+
+
+def _json_converter(field):
+    """How a column of `field` read back from `_page_rows`' JSON becomes its Python value."""
+    kind = field.get_internal_type()
+    if kind == "DateTimeField":
+        return _moment
+    if kind == "DateField":
+        return _date
+    if kind == "BooleanField":
+        return bool  # SQLite writes 0 and 1
+    if kind == "DecimalField":
+        places = Decimal(1).scaleb(-field.decimal_places)
+        return lambda text: _decimal(text, places)
+    if kind == "JSONField":
+        return lambda value: json.loads(value) if isinstance(value, str) else value  # SQLite: JSON kept as text
+    if kind in ("CharField", "TextField", "IntegerField", "PositiveIntegerField", "OneToOneField", "ForeignKey"):
+        return None  # as read
+    raise TypeError(f"No JSON reading for {field!r} ({kind}); add one to _json_converter.")
+
+
+def _stored_summary(rows: list[list]) -> PatientAdherenceSummary | None:
+    """The stored summary row from `_page_rows` (all its columns), as the ORM builds it."""
+    if not rows:
+        return None
+    columns = PatientAdherenceSummary._meta.concrete_fields
+    values = []
+    for column, value in zip(columns, rows[0], strict=True):
+        convert = _json_converter(column) if value is not None else None
+        values.append(convert(value) if convert else value)
+    return PatientAdherenceSummary.from_db(connection.alias, [c.attname for c in columns], values)
 
 
 def _page_records(found: dict[str, list[list]], patient: Patient) -> dict:

@@ -50,6 +50,7 @@ def panel(request):
         "doses/dashboard/panel.html",
         {
             "result": result,
+            "panel_rows": dashboard_html.panel_table_rows(result.rows),
             "filters": filters,
             "sort": sort,
             "sort_label": selectors.PANEL_SORTS[sort],

@@ -10,12 +10,13 @@ from decimal import Decimal
 from django.db.models import Q
 from django.utils import timezone
 
-from doses import selectors, sites
+from doses import selectors, services, sites
 from doses.models import (
     DoseSlot,
     LabTest,
     MedicineCategory,
     OtherMedicine,
+    PatientAdherenceSummary,
     Regimen,
     SideEffect,
     SupplyEvent,
@@ -175,3 +176,22 @@ def test_page_rows_are_what_the_orm_reads(world):
     ]
     assert len(expected) >= 30
     assert shown == expected
+
+
+def test_the_stored_summary_read_with_the_page_is_the_row_the_orm_reads(world):
+    alice = world.alice
+    now = timezone.now()
+    build_history(alice, world.carol, days=20, now=now)
+    today = alice.local_today(now)
+    assert selectors._stored_summary(selectors._page_rows(alice, today, today, now, now)["summary"]) is None
+    services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
+    PatientAdherenceSummary.objects.filter(patient=alice).update(interaction_names=["Etanercept", "Ré"])
+
+    stored = selectors._stored_summary(selectors._page_rows(alice, today, today, now, now)["summary"])
+
+    expected = PatientAdherenceSummary.objects.get(patient=alice)
+    names = [f.attname for f in PatientAdherenceSummary._meta.concrete_fields]
+    assert [getattr(stored, n) for n in names] == [getattr(expected, n) for n in names]
+    assert stored.interaction_names == ["Etanercept", "Ré"]
+    assert stored.is_current(now) and stored.flags == expected.flags and stored.flags
+    assert not stored._state.adding
