@@ -15,7 +15,7 @@ from fractions import Fraction
 from django.utils.safestring import mark_safe
 
 from . import sites
-from .adherence import ADHERENT_THRESHOLD, WeekBar
+from .adherence import ADHERENT_THRESHOLD, Ratio, WeekBar
 
 
 def escape(text) -> str:
@@ -102,9 +102,13 @@ BAR_AREA = 120  # pixels for 0-100%
 
 
 def week_numbers(week: WeekBar) -> tuple[int | None, bool]:
-    """The week's percent and whether it is below 80%: Ratio.percent and .below_threshold
+    """The week's percent and whether it is below 80% (`ratio_numbers`)."""
+    return ratio_numbers(week.adherence)
+
+
+def ratio_numbers(ratio: Ratio) -> tuple[int | None, bool]:
+    """A ratio's percent and whether it is below 80%: Ratio.percent and .below_threshold
     (each builds Fractions on every access), computed once, the same way."""
-    ratio = week.adherence
     n, d = ratio.numerator, ratio.denominator
     if not d:
         return None, False

@@ -33,10 +33,11 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient, User
 
-from . import adherence, rules, sites
+from . import adherence, charts, rules, sites
 from .adherence import Ratio
 from .models import (
     BaselineChecklist,
@@ -484,13 +485,15 @@ def _day_label(day: date) -> str:
 
 def panel_row_display(row: PanelRow) -> PanelRowDisplay:
     last = row.last_dose_at
+    adherence_30_percent, adherence_30_low = charts.ratio_numbers(row.adherence_30)
+    pdc_percent, pdc_below = charts.ratio_numbers(row.pdc.ratio) if row.pdc else (None, False)
     return PanelRowDisplay(
         is_child=row.is_child,
-        adherence_30_percent=row.adherence_30.percent,
-        adherence_30_low=row.adherence_30.below_threshold,
-        adherence_90_percent=row.adherence_90.percent,
-        pdc_percent=row.pdc.percent if row.pdc else None,
-        pdc_adherent=row.pdc.adherent if row.pdc else None,
+        adherence_30_percent=adherence_30_percent,
+        adherence_30_low=adherence_30_low,
+        adherence_90_percent=charts.ratio_numbers(row.adherence_90)[0],
+        pdc_percent=pdc_percent,
+        pdc_adherent=None if pdc_percent is None else not pdc_below,
         last_dose_iso=timezone.localtime(last).isoformat() if last else "",
         last_dose_day=_day_label(last.astimezone(row.patient.zone).date()) if last else "",
         next_lab_day=_day_label(row.next_lab_due) if row.next_lab_due else "",
@@ -560,31 +563,37 @@ def panel_rows(
     write and by a periodic job), so the cost does not grow with the history. Before
     ranking, patients who have no summary yet are summarised (they could not be ranked
     otherwise); after paginating, the page's rows that are no longer current are
-    refreshed, so the page never shows an expired figure. The number of queries does
-    not depend on the number of patients.
+    refreshed, so the page never shows an expired figure. The counts (and whether anyone
+    lacks a summary) come from one aggregate query (`_panel_counts`) and the page from a
+    second. The number of queries does not depend on the number of patients.
     """
     from .services import refresh_adherence_summaries  # a write; services import this module
 
     now = now or timezone.now()
     filters = filters or PanelFilters()
     sort = sort if sort in PANEL_SORTS else "attention"
-    base = clinician_patients(clinician)
-    total_in_panel_qs = base
+    panel = clinician_patients(clinician)
+    in_base = Q()  # the search and indication filters (on the patient)
     if filters.q:
-        base = base.filter(display_name__icontains=filters.q)
+        in_base &= Q(display_name__icontains=filters.q)
     if filters.indication:
-        base = base.filter(indication=filters.indication)
-    missing = list(base.filter(adherence_summary__isnull=True).values_list("pk", flat=True))
-    if missing:
-        refresh_adherence_summaries(patient_ids=missing, now=now)
-    ranked = base.select_related("adherence_summary")
+        in_base &= Q(indication=filters.indication)
+    matching = Q()  # the age and flag filters (on the summary row)
     if filters.age:
-        ranked = ranked.filter(adherence_summary__is_child=filters.age == "child")
+        matching &= Q(adherence_summary__is_child=filters.age == "child")
     if filters.flag:
-        ranked = ranked.filter(
+        matching &= Q(
             adherence_summary__attention_reasons__contains=PatientAdherenceSummary.reasons_text([filters.flag])
         )
-    page = Paginator(_ordered(ranked, sort), page_size).get_page(page_number)
+    base = panel.filter(in_base)
+    counts = _panel_counts(panel, in_base, matching)
+    if counts["summarised"] < counts["in_base"]:  # patients without a summary yet: summarise them to rank them
+        missing = list(base.filter(adherence_summary__isnull=True).order_by().values_list("pk", flat=True))
+        refresh_adherence_summaries(patient_ids=missing, now=now)
+        counts = _panel_counts(panel, in_base, matching)
+    ranked = base.filter(matching).select_related("adherence_summary")
+    paginator = _CountedPaginator(_ordered(ranked, sort), page_size, count=counts["matching"])
+    page = paginator.get_page(page_number)
     patients = list(page.object_list)
     summaries = {p.pk: _summary_of(p) for p in patients}
     expired = [pk for pk, summary in summaries.items() if summary is None or not summary.is_current(now)]
@@ -597,8 +606,36 @@ def panel_rows(
     return PanelResult(
         page=page,
         rows=rows,
-        total_in_panel=_count_panel(total_in_panel_qs, filters, page),
+        total_in_panel=counts["total"],
         as_of=min((row.as_of for row in rows), default=None),
+    )
+
+
+class _CountedPaginator(Paginator):
+    """A Paginator told its count (from `_panel_counts`) instead of asking the database again."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str, int]:
+    """The panel's numbers in one query: everyone in it (`total`), those the search and
+    indication filters keep (`in_base`), how many of these have a summary row
+    (`summarised`), and those the age and flag filters keep as well (`matching`)."""
+
+    def count(condition: Q) -> Count:
+        return Count("pk", filter=condition) if condition else Count("pk")
+
+    return panel.order_by().aggregate(
+        total=Count("pk"),
+        in_base=count(in_base),
+        summarised=count(in_base & Q(adherence_summary__isnull=False)),
+        matching=count(in_base & matching),
     )
 
 
@@ -607,12 +644,6 @@ def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:
         return patient.adherence_summary
     except PatientAdherenceSummary.DoesNotExist:  # added to the panel since the check above
         return None
-
-
-def _count_panel(total_qs, filters: PanelFilters, page: Page) -> int:
-    if not (filters.q or filters.flag or filters.indication or filters.age):
-        return page.paginator.count  # the same number; no second query
-    return total_qs.count()
 
 
 def _row_from_summary(patient: Patient, summary: PatientAdherenceSummary) -> PanelRow:
