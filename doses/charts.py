@@ -237,6 +237,16 @@ def _cell_markup() -> dict[str, tuple[str, str]]:
 
 
 _CELL_MARKUP = _cell_markup()
+
+
+@functools.lru_cache(maxsize=8192)  # a pure function of its arguments: a few thousand shapes in all
+def _cell_shape(state: str, x: int, row: int) -> str:
+    """The markup of a calendar cell's shape and letter at column `x`, weekday `row`."""
+    y = TOP + row * (CELL + GAP)
+    half = CELL // 2
+    return _CELL_MARKUP[state].format(x=x, y=y, cx=x + half, cy=y + half, xe=x + CELL, ye=y + CELL)
+
+
 _ESCAPED_WORDS = {state: escape(words) for state, (_shape, _letter, words) in DAY_STYLES.items()}
 
 
@@ -254,7 +264,6 @@ def calendar_svg(weeks, title: str) -> str:
     ]
     cells = []
     last_month = None
-    half = CELL // 2
     for w, week in enumerate(weeks):
         x = LEFT + w * (CELL + GAP)
         first_in_range = next((d for d in week if d.state != "outside"), None)
@@ -265,12 +274,14 @@ def calendar_svg(weeks, title: str) -> str:
             state = day.state
             if state == "outside":
                 continue
-            y = TOP + d * (CELL + GAP)
-            reasons = ", ".join(dose.not_taken_reason for dose in day.doses if dose.not_taken_reason)
+            doses = day.doses
+            if len(doses) == 1:
+                reasons = doses[0].not_taken_reason
+            else:
+                reasons = ", ".join(dose.not_taken_reason for dose in doses if dose.not_taken_reason)
             # The date is ASCII letters and digits; the words are fixed; only reasons need escaping.
             title = f"{day_label(day.day)}: {_ESCAPED_WORDS[state]}" + (f" ({escape(reasons)})" if reasons else "")
-            shape = _CELL_MARKUP[state].format(x=x, y=y, cx=x + half, cy=y + half, xe=x + CELL, ye=y + CELL)
-            cells.append(f'<g class="cal cal-{state}"><title>{title}</title>{shape}</g>')
+            cells.append(f'<g class="cal cal-{state}"><title>{title}</title>{_cell_shape(state, x, d)}</g>')
     head += [
         f'<text class="chart-label" x="0" y="{TOP + i * (CELL + GAP) + CELL // 2 + 4}">{label}</text>'
         for i, label in enumerate(WEEKDAYS)

@@ -5,6 +5,7 @@ Each helper owns one section; keep sections together and add new ones at the end
 
 from __future__ import annotations
 
+import functools
 import json
 import zoneinfo
 from collections import defaultdict
@@ -1011,10 +1012,6 @@ def _moment(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=_UTC)
 
 
-_HUNDREDTHS = Decimal("0.01")
-_TENTHS = Decimal("0.1")
-
-
 def _decimal(text: str | None, places: Decimal) -> Decimal | None:
     """A decimal column cast to text (a JSON number would lose "1.50"), with its places."""
     return None if text is None else Decimal(text).quantize(places)
@@ -1061,19 +1058,20 @@ def _page_rows(
     def table(model) -> str:
         return qn(model._meta.db_table)
 
+    def every(model) -> list[str]:
+        """All the model's columns, in its fields' order (`_instances` reads them back)."""
+        return [
+            text(model, f.name) if f.get_internal_type() == "DecimalField" else col(model, f.name)
+            for f in model._meta.concrete_fields
+        ]
+
     day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
     pid = patient.pk
-    summary = PatientAdherenceSummary._meta
     statement = " UNION ALL ".join(
         [
             select(
                 "summary",
-                [
-                    text(PatientAdherenceSummary, f.name)
-                    if f.get_internal_type() == "DecimalField"
-                    else col(PatientAdherenceSummary, f.name)
-                    for f in summary.concrete_fields
-                ],
+                every(PatientAdherenceSummary),
                 f"{table(PatientAdherenceSummary)} WHERE {col(PatientAdherenceSummary, 'patient')} = %s",
             ),
             select(
@@ -1093,19 +1091,7 @@ def _page_rows(
             ),
             select(
                 "side_effect",
-                [
-                    col(SideEffect, name)
-                    for name in (
-                        "id",
-                        "symptom",
-                        "description",
-                        "severity",
-                        "started_on",
-                        "resolved_at",
-                        "is_serious",
-                        "is_site_reaction",
-                    )
-                ],
+                every(SideEffect),
                 f"{table(SideEffect)} WHERE {col(SideEffect, 'patient')} = %s"
                 f" AND {col(SideEffect, 'started_on')} <= %s"
                 f" AND ({col(SideEffect, 'resolved_at')} IS NULL OR {col(SideEffect, 'resolved_at')} >= %s)",
@@ -1120,40 +1106,24 @@ def _page_rows(
             ),
             select(
                 "supply",
-                [col(SupplyEvent, name) for name in ("id", "kind", "syringes", "boxes", "occurred_at", "note")],
+                every(SupplyEvent),
                 f"{table(SupplyEvent)} WHERE {col(SupplyEvent, 'patient')} = %s"
                 f" AND {col(SupplyEvent, 'occurred_at')} >= %s AND {col(SupplyEvent, 'occurred_at')} < %s"
                 f" AND {col(SupplyEvent, 'kind')} <> %s",
             ),
             select(
                 "lab",
-                [col(LabTest, name) for name in ("id", "label", "due_on", "done_on")]
-                + [text(LabTest, "neutrophils_10e9_per_l")],
+                every(LabTest),
                 f"{table(LabTest)} WHERE {col(LabTest, 'patient')} = %s",
             ),
             select(
                 "medicine",
-                [col(OtherMedicine, name) for name in ("id", "name", "category", "started_on", "stopped_on")],
+                every(OtherMedicine),
                 f"{table(OtherMedicine)} WHERE {col(OtherMedicine, 'patient')} = %s",
             ),
             select(
                 "regimen",
-                [col(Regimen, name) for name in ("id", "version", "dose_basis")]
-                + [text(Regimen, name) for name in ("daily_dose_mg", "mg_per_kg", "weight_kg_basis")]
-                + [
-                    col(Regimen, name)
-                    for name in (
-                        "interval_days",
-                        "administrations_per_day",
-                        "times_of_day",
-                        "starts_on",
-                        "ends_on",
-                        "status",
-                        "change_reason",
-                        "confirmed_by",
-                    )
-                ]
-                + [col(User, "full_name"), col(User, "email")],
+                every(Regimen) + [col(User, "full_name"), col(User, "email")],  # the confirming clinician
                 f"{table(Regimen)} LEFT OUTER JOIN {table(User)} ON {col(Regimen, 'confirmed_by')} = {col(User, 'id')}"
                 f" WHERE {col(Regimen, 'patient')} = %s",
             ),
@@ -1178,6 +1148,21 @@ def _page_rows(
     return found
 
 
+_AS_READ = {
+    "AutoField",
+    "BigAutoField",
+    "BigIntegerField",
+    "CharField",
+    "ForeignKey",
+    "IntegerField",
+    "OneToOneField",
+    "PositiveIntegerField",
+    "PositiveSmallIntegerField",
+    "SmallIntegerField",
+    "TextField",
+}
+
+
 def _json_converter(field):
     """How a column of `field` read back from `_page_rows`' JSON becomes its Python value."""
     kind = field.get_internal_type()
@@ -1192,97 +1177,53 @@ def _json_converter(field):
         return lambda text: _decimal(text, places)
     if kind == "JSONField":
         return lambda value: json.loads(value) if isinstance(value, str) else value  # SQLite: JSON kept as text
-    if kind in ("CharField", "TextField", "IntegerField", "PositiveIntegerField", "OneToOneField", "ForeignKey"):
+    if kind in _AS_READ:
         return None  # as read
     raise TypeError(f"No JSON reading for {field!r} ({kind}); add one to _json_converter.")
 
 
+@functools.cache
+def _json_converters(model) -> tuple:
+    return tuple(_json_converter(f) for f in model._meta.concrete_fields)
+
+
+def _instances(model, rows: list[list]) -> list:
+    """Rows of all `model`'s columns from `_page_rows`, as the ORM builds them (`from_db`)."""
+    converters = _json_converters(model)
+    names = [f.attname for f in model._meta.concrete_fields]
+    width = len(names)
+    alias = connection.alias
+    return [
+        model.from_db(
+            alias,
+            names,
+            [
+                value if convert is None or value is None else convert(value)
+                for convert, value in zip(converters, row[:width], strict=True)
+            ],
+        )
+        for row in rows
+    ]
+
+
 def _stored_summary(rows: list[list]) -> PatientAdherenceSummary | None:
-    """The stored summary row from `_page_rows` (all its columns), as the ORM builds it."""
-    if not rows:
-        return None
-    columns = PatientAdherenceSummary._meta.concrete_fields
-    values = []
-    for column, value in zip(columns, rows[0], strict=True):
-        convert = _json_converter(column) if value is not None else None
-        values.append(convert(value) if convert else value)
-    return PatientAdherenceSummary.from_db(connection.alias, [c.attname for c in columns], values)
+    """The stored summary row from `_page_rows`, as the ORM builds it."""
+    return _instances(PatientAdherenceSummary, rows)[0] if rows else None
 
 
 def _page_records(found: dict[str, list[list]], patient: Patient) -> dict:
-    """The page's short lists from `_page_rows` as (unsaved-looking) model instances, in
-    the order separate queries would give."""
-    pid = patient.pk
-    effects = [
-        SideEffect(
-            id=r[0],
-            patient_id=pid,
-            symptom=r[1],
-            description=r[2],
-            severity=r[3],
-            started_on=_date(r[4]),
-            resolved_at=_moment(r[5]),
-            is_serious=bool(r[6]),
-            is_site_reaction=bool(r[7]),
-        )
-        for r in found["side_effect"]
-    ]
-    events = [
-        SupplyEvent(
-            id=r[0],
-            patient_id=pid,
-            kind=r[1],
-            syringes=r[2],
-            boxes=r[3],
-            occurred_at=_moment(r[4]),
-            note=r[5],
-        )
-        for r in found["supply"]
-    ]
-    lab_tests = [
-        LabTest(
-            id=r[0],
-            patient_id=pid,
-            label=r[1],
-            due_on=_date(r[2]),
-            done_on=_date(r[3]),
-            neutrophils_10e9_per_l=_decimal(r[4], _HUNDREDTHS),
-        )
-        for r in found["lab"]
-    ]
-    others = [
-        OtherMedicine(
-            id=r[0],
-            patient_id=pid,
-            name=r[1],
-            category=r[2],
-            started_on=_date(r[3]),
-            stopped_on=_date(r[4]),
-        )
-        for r in found["medicine"]
-    ]
-    versions = []
-    for r in found["regimen"]:
-        times = r[8]
-        regimen = Regimen(
-            id=r[0],
-            patient_id=pid,
-            version=r[1],
-            dose_basis=r[2],
-            daily_dose_mg=_decimal(r[3], _TENTHS),
-            mg_per_kg=_decimal(r[4], _HUNDREDTHS),
-            weight_kg_basis=_decimal(r[5], _TENTHS),
-            interval_days=r[6],
-            administrations_per_day=r[7],
-            times_of_day=json.loads(times) if isinstance(times, str) else times,  # SQLite: JSON kept as text
-            starts_on=_date(r[9]),
-            ends_on=_date(r[10]),
-            status=r[11],
-            change_reason=r[12],
-        )
-        if r[13] is not None:
-            regimen.confirmed_by = User(id=r[13], full_name=r[14], email=r[15])
-        versions.append(regimen)
+    """The page's short lists from `_page_rows` as model instances, in the order
+    separate queries would give."""
+    effects = _instances(SideEffect, found["side_effect"])
+    events = _instances(SupplyEvent, found["supply"])
+    lab_tests = _instances(LabTest, found["lab"])
+    others = _instances(OtherMedicine, found["medicine"])
+    versions = _instances(Regimen, found["regimen"])
+    width = len(Regimen._meta.concrete_fields)
+    for regimen, row in zip(versions, found["regimen"], strict=True):
+        if regimen.confirmed_by_id is not None:  # the confirming clinician's name, read with the regimen
+            full_name, email = row[width:]
+            regimen.confirmed_by = User(id=regimen.confirmed_by_id, full_name=full_name, email=email)
     versions.sort(key=lambda r: r.version, reverse=True)
     effects.sort(key=lambda e: (e.started_on, e.pk))
     events.sort(key=lambda e: (e.occurred_at, e.pk), reverse=True)

@@ -1,5 +1,6 @@
 """The patient page reads its rows in one hand-written statement (selectors._page_rows):
-what it returns is what the ORM returns for the same questions, on SQLite and PostgreSQL."""
+what it returns is what the ORM returns for the same questions, every column, on SQLite
+and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -24,35 +25,16 @@ from doses.models import (
 
 from .dashboard_history import build_history
 
-SIDE_EFFECT_FIELDS = (
-    "id",
-    "symptom",
-    "description",
-    "severity",
-    "started_on",
-    "resolved_at",
-    "is_serious",
-    "is_site_reaction",
-)
-SUPPLY_FIELDS = ("id", "kind", "syringes", "boxes", "occurred_at", "note")
-LAB_FIELDS = ("id", "label", "due_on", "done_on", "neutrophils_10e9_per_l")
-MEDICINE_FIELDS = ("id", "name", "category", "started_on", "stopped_on")
-REGIMEN_FIELDS = (
-    "id",
-    "version",
-    "dose_basis",
-    "daily_dose_mg",
-    "mg_per_kg",
-    "weight_kg_basis",
-    "interval_days",
-    "administrations_per_day",
-    "times_of_day",
-    "starts_on",
-    "ends_on",
-    "status",
-    "change_reason",
-    "confirmed_by_id",
-)
+
+def _columns(model) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
+SIDE_EFFECT_FIELDS = _columns(SideEffect)
+SUPPLY_FIELDS = _columns(SupplyEvent)
+LAB_FIELDS = _columns(LabTest)
+MEDICINE_FIELDS = _columns(OtherMedicine)
+REGIMEN_FIELDS = _columns(Regimen)
 
 
 def _values(objects, names):
@@ -190,7 +172,7 @@ def test_the_stored_summary_read_with_the_page_is_the_row_the_orm_reads(world):
     stored = selectors._stored_summary(selectors._page_rows(alice, today, today, now, now)["summary"])
 
     expected = PatientAdherenceSummary.objects.get(patient=alice)
-    names = [f.attname for f in PatientAdherenceSummary._meta.concrete_fields]
+    names = _columns(PatientAdherenceSummary)
     assert [getattr(stored, n) for n in names] == [getattr(expected, n) for n in names]
     assert stored.interaction_names == ["Etanercept", "Ré"]
     assert stored.is_current(now) and stored.flags == expected.flags and stored.flags
