@@ -135,7 +135,7 @@ def weekly_bars(weeks: list[WeekBar]) -> dict:
                 "percent": percent,
                 "below": below,
                 "label_y": TOP + BAR_AREA - height - 3,
-                "title": f"Week of {week.starts_on:%d %b}: "
+                "title": f"Week of {week.starts_on.day:02d} {_MONTH_ABBR[week.starts_on.month - 1]}: "
                 + (
                     "nothing due"
                     if percent is None
@@ -211,6 +211,11 @@ def _shape(shape: str, x: int, y: int, cx: int, cy: int, size: int) -> str:
 
 _WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def month_abbr(day) -> str:
+    """`f"{day:%b}"` (English names) without strftime."""
+    return _MONTH_ABBR[day.month - 1]
 
 
 @functools.lru_cache(maxsize=4096)  # a pure function of the date; the calendar and its table both ask

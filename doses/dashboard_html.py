@@ -14,7 +14,7 @@ from datetime import date, datetime
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from .charts import DAY_STYLES, escape
+from .charts import DAY_STYLES, escape, month_abbr, ratio_numbers
 
 
 def _day(value, zone) -> str:
@@ -199,3 +199,60 @@ def panel_table_rows(rows) -> str:
             f'<td class="text-nowrap">{lab}</td></tr>'
         )
     return mark_safe("".join(parts))  # numbers, dates and escaped text
+
+
+def summary_cards(row, pdc_days: int, zone) -> str:
+    """The patient page's and report's summary cards and attention list (the panel's row)."""
+    percent_30, below_30 = ratio_numbers(row.adherence_30)
+    percent_90 = ratio_numbers(row.adherence_90)[0]
+    pdc_percent, pdc_below = ratio_numbers(row.pdc.ratio) if row.pdc else (None, False)
+    if pdc_percent is None:
+        pdc = '<dd class="fs-5 mb-0">No pick-ups recorded</dd>'
+    else:
+        verdict = "<strong>below 80%</strong>" if pdc_below else "adherent (80% or more)"
+        pdc = (
+            f'<dd class="fs-5 mb-0">{pdc_percent}%</dd>'
+            f'<dd class="small mb-0">{row.pdc.covered_days} of {row.pdc.period_days} days; {verdict}</dd>'
+        )
+    if row.last_dose_at:
+        last = row.last_dose_at.astimezone(zone)
+        last_dose = f"{last.day} {month_abbr(last)} {last.year} {last.hour:02d}:{last.minute:02d}"
+    else:
+        last_dose = "none logged"
+    on_hand, days_left = row.syringes_on_hand, row.supply_days_left
+    supply = (
+        "No current regimen"
+        if days_left is None
+        else f"about {days_left} day{'' if days_left == 1 else 's'} at the current regimen"
+    )
+    cards = (
+        '<div class="row summary-cards g-2 mb-3">'
+        '<div class="col-6 col-lg-3"><dl class="card card-body h-100 mb-0">'
+        '<dt class="small text-body-secondary">Doses logged (30 / 90 days)</dt>'
+        f'<dd class="fs-5 mb-0">{"—" if percent_30 is None else f"{percent_30}%"} / '
+        f"{'—' if percent_90 is None else f'{percent_90}%'}</dd>"
+        f'<dd class="small mb-0">{row.adherence_30.numerator} of {row.adherence_30.denominator} due in 30 days'
+        f"{': <strong>below 80%</strong>' if below_30 else ''}</dd></dl></div>"
+        '<div class="col-6 col-lg-3"><dl class="card card-body h-100 mb-0">'
+        f'<dt class="small text-body-secondary">Days covered by supply (PDC, {pdc_days} days)</dt>{pdc}</dl></div>'
+        '<div class="col-6 col-lg-3"><dl class="card card-body h-100 mb-0">'
+        '<dt class="small text-body-secondary">Missed or not taken in a row</dt>'
+        f'<dd class="fs-5 mb-0">{row.missed_run}</dd>'
+        f'<dd class="small mb-0">Last dose: {last_dose}</dd></dl></div>'
+        '<div class="col-6 col-lg-3"><dl class="card card-body h-100 mb-0">'
+        '<dt class="small text-body-secondary">Supply on hand</dt>'
+        f'<dd class="fs-5 mb-0">{on_hand} syringe{"" if on_hand == 1 else "s"}</dd>'
+        f'<dd class="small mb-0">{supply}</dd></dl></div>'
+        "</div>"
+    )
+    if row.flags:
+        items = "".join(f"<li>{escape(label)}</li>" for label in row.flag_labels)
+        if row.interactions:
+            names = ", ".join(escape(name) for name in row.interactions)
+            plural = "" if len(row.interactions) == 1 else "s"
+            items += f"<li>Interacting medicine{plural}: {names} (IX-TNF / IX-BIOLOGIC)</li>"
+        cards += (
+            '<div class="alert alert-warning" role="note"><h2 class="h6 mb-1">Needs attention</h2>'
+            f'<ul class="mb-0">{items}</ul></div>'
+        )
+    return mark_safe(cards)  # numbers, dates and escaped text

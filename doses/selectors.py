@@ -932,40 +932,45 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
     rows.sort(key=itemgetter(0))  # by scheduled_at
     status_labels = dict(SlotStatus.choices)
     reason_labels = dict(NotTakenReason.choices)
-    by_day: dict[date, list[CalendarDose]] = defaultdict(list)
-    facts_by_day: dict[date, list[adherence.SlotFact]] = defaultdict(list)
+    by_day: dict[date, tuple[list[adherence.SlotFact], list[CalendarDose]]] = {}
     in_range: list[adherence.SlotFact] = []  # the weekly chart counts the range's own days
     is_late, slot_fact, range_start = adherence.is_late, adherence.SlotFact, date_range.start
     for scheduled_at, status, local_date, taken_at, reason, spot in rows:  # one pass over the doses
         fact = slot_fact(scheduled_at, status, local_date, taken_at)
-        facts_by_day[local_date].append(fact)
         if local_date >= range_start:
             in_range.append(fact)
-        by_day[local_date].append(
-            CalendarDose(
-                scheduled_at.astimezone(zone),
-                status,
-                status_labels.get(status, status),
-                reason_labels.get(reason, reason),
-                taken_at.astimezone(zone) if taken_at else None,
-                is_late(fact),
-                spot or "",
-            )
+        dose = CalendarDose(
+            scheduled_at.astimezone(zone),
+            status,
+            status_labels.get(status, status),
+            reason_labels.get(reason, reason),
+            taken_at.astimezone(zone) if taken_at else None,
+            is_late(fact),
+            spot or "",
         )
+        entry = by_day.get(local_date)
+        if entry is None:
+            by_day[local_date] = ([fact], [dose])
+        else:
+            entry[0].append(fact)
+            entry[1].append(dose)
     weeks = []
     day_state = adherence.day_state
     outside = ()
     day = first_monday
     one_day = timedelta(days=1)
+    first, last = date_range.start, date_range.end
     for _w in range(week_count):
         week = []
         for _d in range(7):
-            if day < date_range.start or day > date_range.end:
+            if day < first or day > last:
                 week.append(CalendarDay(day, "outside", outside))
-            elif day in by_day:
-                week.append(CalendarDay(day, day_state(facts_by_day[day]), tuple(by_day[day])))
             else:
-                week.append(CalendarDay(day, "none", outside))  # day_state of no doses
+                entry = by_day.get(day)
+                if entry is None:
+                    week.append(CalendarDay(day, "none", outside))  # day_state of no doses
+                else:
+                    week.append(CalendarDay(day, day_state(entry[0]), tuple(entry[1])))
             day += one_day
         weeks.append(week)
     weekly = adherence.weekly_adherence(

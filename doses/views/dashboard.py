@@ -104,6 +104,7 @@ def _patient_context(patient, overview) -> dict:
         "patient": patient,
         "o": overview,
         "row": overview.summary,
+        "summary_cards": dashboard_html.summary_cards(overview.summary, selectors.PDC_DAYS, zone),
         "calendar_svg": charts.calendar_svg(
             overview.weeks,
             f"Calendar of doses from {overview.range.start:%d %b %Y} to {overview.range.end:%d %b %Y}, one column "
@@ -113,7 +114,7 @@ def _patient_context(patient, overview) -> dict:
         "legend": dashboard_html.LEGEND,
         "bars": bars,
         "weekly_svg_bars": _weekly_svg_bars(bars),
-        "weekly_rows": _weekly_table_rows(overview.weekly),
+        "weekly_rows": _weekly_table_rows(overview.weekly, bars),
         "body": body,
         "body_zones_svg": dashboard_html.body_zones_svg(body),
         "body_zones_rows": dashboard_html.body_zones_rows(body),
@@ -141,14 +142,15 @@ def _weekly_svg_bars(bars: dict) -> str:
     return mark_safe("".join(parts))  # numbers and escaped text
 
 
-def _weekly_table_rows(weekly) -> str:
-    """The weekly numbers' table rows (the chart's text alternative)."""
+def _weekly_table_rows(weekly, bars: dict) -> str:
+    """The weekly numbers' table rows (the chart's text alternative), with the bars' percents."""
     rows = []
-    for week in weekly:
-        percent, below = charts.week_numbers(week)
+    for week, bar in zip(weekly, bars["bars"], strict=True):
+        percent, below = bar["percent"], bar["below"]
         shown = "—" if percent is None else f"{percent}%" + (" (below 80%)" if below else "")
+        starts = week.starts_on
         rows.append(
-            f'<tr><th scope="row">{week.starts_on.day} {week.starts_on:%b %Y}</th>'
+            f'<tr><th scope="row">{starts.day} {charts.month_abbr(starts)} {starts.year}</th>'
             f'<td class="text-end">{week.adherence.numerator}</td><td class="text-end">{week.adherence.denominator}</td>'
             f'<td class="text-end">{shown}</td></tr>'
         )

@@ -9,9 +9,10 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
-from doses import selectors, services, sites
+from doses import adherence, selectors, services, sites
 from doses.models import (
     DoseSlot,
     LabTest,
@@ -177,3 +178,22 @@ def test_the_stored_summary_read_with_the_page_is_the_row_the_orm_reads(world):
     assert stored.interaction_names == ["Etanercept", "Ré"]
     assert stored.is_current(now) and stored.flags == expected.flags and stored.flags
     assert not stored._state.adding
+
+
+def test_patient_page_summary_cards_show_the_stored_measures_and_reasons(world, client_for):
+    alice = world.alice
+    now = timezone.now()
+    build_history(alice, world.carol, days=40, now=now)  # a serious side effect and Etanercept (IX-TNF)
+    services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
+    summary = PatientAdherenceSummary.objects.get(patient=alice)
+    html = client_for(world.carol).get(reverse("doses:patient", args=[alice.pk])).content.decode()
+    cards = html[html.index('class="row summary-cards') : html.index('id="sec-calendar"')]
+    taken, due = summary.adherence_30_taken, summary.adherence_30_due
+    assert f"{taken} of {due} due in 30 days" in cards
+    assert f"{adherence.Ratio(taken, due).percent}% / " in cards
+    assert f'<dd class="fs-5 mb-0">{summary.missed_run}</dd>' in cards
+    last = summary.last_dose_at.astimezone(alice.zone)
+    assert f"Last dose: {last.day} {last:%b %Y %H:%M}" in cards
+    assert "Needs attention" in cards
+    assert "<li>Interacting medicine: Etanercept (IX-TNF / IX-BIOLOGIC)</li>" in cards
+    assert summary.flags and all(selectors.PANEL_FLAGS[flag] in cards for flag in summary.flags)
