@@ -873,11 +873,16 @@ def parse_date_range(start: str | None, end: str | None, *, today: date) -> Date
 
 
 class CalendarDose(NamedTuple):  # a tuple: a year's page builds 365 of them
+    """One dose as the calendar shows it (times in the patient's zone). Its first four
+    fields are adherence.SlotFact's, so the measures (day_state, weekly_adherence) read it
+    as one: a year's page builds one tuple per dose, not two."""
+
     scheduled_at: datetime
     status: str
+    local_date: date
+    taken_at: datetime | None
     status_label: str
     not_taken_reason: str
-    taken_at: datetime | None
     late: bool
     site_spot: str
 
@@ -924,36 +929,33 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
     first_monday = date_range.start - timedelta(days=date_range.start.weekday())
     week_count = (date_range.end - first_monday).days // 7 + 1
     range_from, range_to = date_range.bounds(zone)
-    found = _page_rows(patient, first_monday, date_range.end, range_from, range_to)
-    rows = [
-        (_moment(scheduled_at), status, date.fromisoformat(local_date), _moment(taken_at), reason, spot)
-        for scheduled_at, status, local_date, taken_at, reason, spot in found["dose"]
-    ]
-    rows.sort(key=itemgetter(0))  # by scheduled_at
+    found = _page_rows(patient, date_range.start, date_range.end, range_from, range_to)
     status_labels = dict(SlotStatus.choices)
     reason_labels = dict(NotTakenReason.choices)
-    by_day: dict[date, tuple[list[adherence.SlotFact], list[CalendarDose]]] = {}
-    in_range: list[adherence.SlotFact] = []  # the weekly chart counts the range's own days
-    is_late, slot_fact, range_start = adherence.is_late, adherence.SlotFact, date_range.start
-    for scheduled_at, status, local_date, taken_at, reason, spot in rows:  # one pass over the doses
-        fact = slot_fact(scheduled_at, status, local_date, taken_at)
-        if local_date >= range_start:
-            in_range.append(fact)
-        dose = CalendarDose(
-            scheduled_at.astimezone(zone),
-            status,
-            status_labels.get(status, status),
-            reason_labels.get(reason, reason),
-            taken_at.astimezone(zone) if taken_at else None,
-            is_late(fact),
-            spot or "",
+    is_late, slot_fact = adherence.is_late, adherence.SlotFact
+    doses = []
+    for scheduled_text, status, local_date, taken_text, reason, spot in found["dose"]:  # one pass over the doses
+        scheduled_at, taken_at = _moment(scheduled_text), _moment(taken_text)
+        doses.append(
+            CalendarDose(
+                scheduled_at.astimezone(zone),
+                status,
+                date.fromisoformat(local_date),
+                taken_at.astimezone(zone) if taken_at else None,
+                status_labels.get(status, status),
+                reason_labels.get(reason, reason),
+                is_late(slot_fact(scheduled_at, status, None, taken_at)),
+                spot or "",
+            )
         )
-        entry = by_day.get(local_date)
-        if entry is None:
-            by_day[local_date] = ([fact], [dose])
+    doses.sort(key=itemgetter(0))  # by scheduled_at
+    by_day: dict[date, list[CalendarDose]] = {}
+    for dose in doses:
+        same_day = by_day.get(dose.local_date)
+        if same_day is None:
+            by_day[dose.local_date] = [dose]
         else:
-            entry[0].append(fact)
-            entry[1].append(dose)
+            same_day.append(dose)
     weeks = []
     day_state = adherence.day_state
     outside = ()
@@ -966,15 +968,15 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
             if day < first or day > last:
                 week.append(CalendarDay(day, "outside", outside))
             else:
-                entry = by_day.get(day)
-                if entry is None:
+                same_day = by_day.get(day)
+                if same_day is None:
                     week.append(CalendarDay(day, "none", outside))  # day_state of no doses
                 else:
-                    week.append(CalendarDay(day, day_state(entry[0]), tuple(entry[1])))
+                    week.append(CalendarDay(day, day_state(same_day), tuple(same_day)))
             day += one_day
         weeks.append(week)
     weekly = adherence.weekly_adherence(
-        in_range,
+        doses,  # the range's own days: the doses read
         first_monday=first_monday,
         weeks=week_count,
         now=now,
