@@ -480,7 +480,7 @@ class PanelRowDisplay:
     next_lab_overdue: bool
 
 
-def _day_label(day: date) -> str:
+def date_text(day: date) -> str:
     return f"{day.day} {day:%b %Y}"  # the same as the template filter date:"j M Y" in English
 
 
@@ -496,8 +496,8 @@ def panel_row_display(row: PanelRow) -> PanelRowDisplay:
         pdc_percent=pdc_percent,
         pdc_adherent=None if pdc_percent is None else not pdc_below,
         last_dose_iso=timezone.localtime(last).isoformat() if last else "",
-        last_dose_day=_day_label(last.astimezone(row.patient.zone).date()) if last else "",
-        next_lab_day=_day_label(row.next_lab_due) if row.next_lab_due else "",
+        last_dose_day=date_text(last.astimezone(row.patient.zone).date()) if last else "",
+        next_lab_day=date_text(row.next_lab_due) if row.next_lab_due else "",
         next_lab_overdue=row.next_lab_due is not None and row.next_lab_due < row.today,
     )
 
@@ -1091,8 +1091,12 @@ def _page_rows(
                     col(DoseSlot, "not_taken_reason"),
                     col(Injection, "site_spot"),
                 ],
+                # An injection is its slot's patient's (services.log_injection sets it from the slot);
+                # saying so lets PostgreSQL hash-join the patient's injections rather than probe the
+                # index once per dose.
                 f"{table(DoseSlot)} LEFT OUTER JOIN {table(Injection)}"
                 f" ON {col(Injection, 'slot')} = {col(DoseSlot, 'id')}"
+                f" AND {col(Injection, 'patient')} = {col(DoseSlot, 'patient')}"
                 f" WHERE {col(DoseSlot, 'patient')} = %s"
                 f" AND {col(DoseSlot, 'local_date')} >= %s AND {col(DoseSlot, 'local_date')} <= %s",
             ),

@@ -124,6 +124,9 @@ def _patient_context(patient, overview) -> dict:
         "lab_rows": dashboard_html.lab_rows(overview.labs, overview.summary.today, zone),
         "medicine_items": dashboard_html.medicine_items(overview.medicines, zone),
         "range_query": _range_query(overview.range),
+        # "j M Y" and "Y-m-d" of the range, worked out once for the headings and captions that repeat them
+        "range_from": selectors.date_text(overview.range.start),
+        "range_to": selectors.date_text(overview.range.end),
         "pdc_days": selectors.PDC_DAYS,
     }
 
