@@ -1032,26 +1032,12 @@ _JSON_FUNCTIONS = {
 _PAGE_SECTIONS = ("summary", "dose", "side_effect", "spot", "supply", "lab", "medicine", "regimen")
 
 
-def _page_rows(
-    patient: Patient, first_day: date, last_day: date, range_from: datetime, range_to: datetime
-) -> dict[str, list[list]]:
-    """Every row the patient page reads about one patient, in ONE parametrised statement.
-
-    The patient's stored summary row (the panel's measures); the doses of the calendar's
-    days `first_day`..`last_day` (with their injection, if any); the side effects open
-    during [range_from, range_to); the injections per site spot, pick-ups and corrections
-    in it; all lab tests, other medicines and regimen versions. A UNION ALL of one SELECT
-    per section, each section's rows aggregated into one JSON array of arrays (dates and
-    moments come back in ISO 8601 whatever the server's settings; decimals as text so
-    "1.50" keeps its places). Written out here rather than built by the ORM: compiling
-    the same querysets cost the page several times what running them does (issue 6).
-    Table and column names come from the models, and every value is a bound parameter,
-    adapted as the ORM adapts it. Returns {section: [row, ...]}, each row a list in the
-    order of the columns below; a section's rows are in no particular order.
-    """
+@functools.cache  # a constant: the text depends only on the models and the database's dialect
+def _page_statement(vendor: str) -> str:
+    """The SQL of `_page_rows`, with a %s placeholder for every value."""
     ops = connection.ops
     qn = ops.quote_name
-    json_array, json_agg = _JSON_FUNCTIONS.get(connection.vendor, ("JSON_ARRAY", "JSON_ARRAYAGG"))
+    json_array, json_agg = _JSON_FUNCTIONS.get(vendor, ("JSON_ARRAY", "JSON_ARRAYAGG"))
 
     def col(model, name: str) -> str:
         return f"{qn(model._meta.db_table)}.{qn(model._meta.get_field(name).column)}"
@@ -1072,9 +1058,7 @@ def _page_rows(
             for f in model._meta.concrete_fields
         ]
 
-    day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
-    pid = patient.pk
-    statement = " UNION ALL ".join(
+    return " UNION ALL ".join(
         [
             select(
                 "summary",
@@ -1140,7 +1124,31 @@ def _page_rows(
             ),
         ]
     )
-    params = [
+
+
+def _page_rows(
+    patient: Patient, first_day: date, last_day: date, range_from: datetime, range_to: datetime
+) -> dict[str, list[list]]:
+    """Every row the patient page reads about one patient, in ONE parametrised statement.
+
+    The patient's stored summary row (the panel's measures); the doses of the calendar's
+    days `first_day`..`last_day` (with their injection, if any); the side effects open
+    during [range_from, range_to); the injections per site spot, pick-ups and corrections
+    in it; all lab tests, other medicines and regimen versions. A UNION ALL of one SELECT
+    per section, each section's rows aggregated into one JSON array of arrays (dates and
+    moments come back in ISO 8601 whatever the server's settings; decimals as text so
+    "1.50" keeps its places). Written out here rather than built by the ORM: compiling
+    the same querysets cost the page several times what running them does (issue 6).
+    Table and column names come from the models, and every value is a bound parameter,
+    adapted as the ORM adapts it (the text is built once: `_page_statement`). Returns
+    {section: [row, ...]}, each row a list in the order of that section's columns in
+    `_page_statement`; a section's rows are in no particular order.
+    """
+    ops = connection.ops
+    day, moment = ops.adapt_datefield_value, ops.adapt_datetimefield_value
+    pid = patient.pk
+    statement = _page_statement(connection.vendor)
+    params = [  # in the order of the statement's placeholders
         pid,  # summary
         *(pid, day(first_day), day(last_day)),  # dose
         *(pid, day(last_day), moment(range_from)),  # side_effect
