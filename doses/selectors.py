@@ -629,15 +629,15 @@ def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str
     indication filters keep (`in_base`), how many of these have a summary row
     (`summarised`), and those the age and flag filters keep as well (`matching`)."""
 
-    def count(condition: Q) -> Count:
-        return Count("pk", filter=condition) if condition else Count("pk")
-
-    return panel.order_by().aggregate(
-        total=Count("pk"),
-        in_base=count(in_base),
-        summarised=count(in_base & Q(adherence_summary__isnull=False)),
-        matching=count(in_base & matching),
-    )
+    counts = {"total": Count("pk"), "summarised": Count("pk", filter=in_base & Q(adherence_summary__isnull=False))}
+    if in_base:
+        counts["in_base"] = Count("pk", filter=in_base)
+    if in_base or matching:
+        counts["matching"] = Count("pk", filter=in_base & matching)
+    found = panel.order_by().aggregate(**counts)
+    found.setdefault("in_base", found["total"])  # no search or indication filter: everyone
+    found.setdefault("matching", found["in_base"])  # no filter at all: everyone
+    return found
 
 
 def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:
