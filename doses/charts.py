@@ -295,6 +295,9 @@ def calendar_svg(weeks, title: str) -> str:
     return mark_safe("".join(head + cells) + "</svg>")  # built from numbers and escaped text above
 
 
+_CLOCK = tuple(f"{h:02d}:{m:02d}" for h in range(24) for m in range(60))  # "HH:MM" of each minute of a day
+
+
 def calendar_table(days, zone_format=None) -> str:
     """The text alternative: one row per dose (or per day without a dose)."""
     rows = []
@@ -311,10 +314,10 @@ def calendar_table(days, zone_format=None) -> str:
             if reason not in escaped:
                 escaped[reason] = escape(reason)
             status = escaped[status_label] + (" (late)" if dose.late else "")
-            taken = f"{dose.taken_at.hour:02d}:{dose.taken_at.minute:02d}" if dose.taken_at else ""
-            at = dose.scheduled_at
+            taken_at, at = dose.taken_at, dose.scheduled_at
+            taken = _CLOCK[taken_at.hour * 60 + taken_at.minute] if taken_at else ""
             rows.append(
-                f'<tr><th scope="row">{label}</th><td>{at.hour:02d}:{at.minute:02d}</td><td>{status}</td>'
+                f'<tr><th scope="row">{label}</th><td>{_CLOCK[at.hour * 60 + at.minute]}</td><td>{status}</td>'
                 f"<td>{taken}</td><td>{escaped[reason]}</td></tr>"
             )
     return mark_safe("".join(rows))  # escaped above
