@@ -12,7 +12,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from operator import itemgetter
 from typing import NamedTuple
 
 from django.conf import settings
@@ -948,7 +947,8 @@ def patient_overview(patient: Patient, date_range: DateRange, *, now: datetime |
                 spot or "",
             )
         )
-    doses.sort(key=itemgetter(0))  # by scheduled_at
+    # By the moment (not the wall time: two doses in the hour a clock goes back share wall times).
+    doses.sort(key=lambda dose: dose.scheduled_at.timestamp())
     by_day: dict[date, list[CalendarDose]] = {}
     for dose in doses:
         same_day = by_day.get(dose.local_date)
