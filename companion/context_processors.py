@@ -6,6 +6,8 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {}
-    if not hasattr(request, "_nav_roles"):
-        request._nav_roles = set(user.memberships.active().values_list("role", flat=True))
-    return {"nav_is_clinician": CareRole.CLINICIAN in request._nav_roles}
+    if not hasattr(request, "_nav_is_clinician"):
+        # EXISTS, not the list of roles: a clinician with a thousand patients has a
+        # thousand memberships, and the bar only needs to know whether one is a clinician's.
+        request._nav_is_clinician = user.memberships.active().filter(role=CareRole.CLINICIAN).exists()
+    return {"nav_is_clinician": request._nav_is_clinician}

@@ -63,3 +63,20 @@ def test_visible_patients_are_only_linked_ones(world):
     assert list(patients_visible_to(world.dave)) == [world.zoe]
     assert list(patients_visible_to(world.rita)) == []
     assert list(patients_visible_to(world.mallory)) == []
+
+
+@pytest.mark.parametrize(
+    "who,shows_panel",
+    {"patient": False, "caregiver": False, "clinician": True, "other_clinician": True, "stranger": False}.items(),
+)
+def test_the_patient_panel_link_is_in_the_navigation_of_clinicians_only(world, client_for, who, shows_panel):
+    page = client_for(world.users()[who]).get(reverse("patients")).content.decode()
+    assert (f'href="{reverse("doses:panel")}"' in page) is shows_panel
+
+
+def test_a_clinician_whose_only_link_was_revoked_no_longer_sees_the_panel_link(world, client_for):
+    link = world.zoe.memberships.get(user=world.dave)
+    link.revoked_at = link.created_at
+    link.save()
+    page = client_for(world.dave).get(reverse("patients")).content.decode()
+    assert f'href="{reverse("doses:panel")}"' not in page
