@@ -1075,7 +1075,7 @@ def _page_statement(vendor: str) -> str:
                     col(DoseSlot, "not_taken_reason"),
                     col(Injection, "site_spot"),
                 ],
-                # An injection is its slot's patient's (services.log_injection sets it from the slot);
+                # An injection is its slot's patient's (services.record_injection sets it from the slot);
                 # saying so lets PostgreSQL hash-join the patient's injections rather than probe the
                 # index once per dose.
                 f"{table(DoseSlot)} LEFT OUTER JOIN {table(Injection)}"
