@@ -339,35 +339,28 @@ def _verify(outcomes: list[dict], started_at: str) -> tuple[list[str], dict]:
     return problems, figures
 
 
+def _process_stat(pid) -> tuple[str, float] | None:
+    """(command name, CPU seconds used so far: user + system) of a live process, from /proc."""
+    try:
+        head, tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
+    except OSError:  # ended meanwhile
+        return None
+    fields = tail.split()
+    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _cpu_seconds_of_tree(pid: int) -> float:
-    """CPU time (user + system) used so far by gunicorn and its workers, from /proc."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
+    """CPU time used so far by gunicorn and its workers."""
     pids = [pid]
     for task in Path(f"/proc/{pid}/task").glob("*/children"):
         pids += [int(child) for child in task.read_text().split()]
-    for p in pids:
-        try:
-            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
-    return total
+    return sum(stat[1] for stat in map(_process_stat, pids) if stat)
 
 
 def _cpu_seconds_of_postgres() -> float:
     """CPU time used so far by every live PostgreSQL process on this machine (approximate: all databases)."""
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            head, tail = stat.read_text().rsplit(")", 1)
-        except OSError:
-            continue
-        if head.endswith("(postgres"):
-            fields = tail.split()
-            total += (int(fields[11]) + int(fields[12])) / tick
-    return total
+    stats = (_process_stat(path.name) for path in Path("/proc").iterdir() if path.name.isdigit())
+    return sum(stat[1] for stat in stats if stat and stat[0] == "postgres")
 
 
 def _read_stats(prefix: Path) -> list[dict]:
