@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo lint check-deploy audit loadtest stress clean
+.PHONY: run test venv migrate demo lint check-deploy deploy-check audit loadtest stress clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ test: lint
 check-deploy: $(STAMP)
 	DJANGO_SETTINGS_MODULE=companion.settings_production SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(60))') \
 	ALLOWED_HOSTS=companion.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# The README's production deploy for real (scripts/deploy_check.py): a throw-away database,
+# collectstatic and gunicorn with the production settings on 127.0.0.1, a signed-in page and
+# the static files it links fetched over HTTP.
+deploy-check: $(STAMP)
+	$(BIN)/python scripts/deploy_check.py
 
 # pip-audit over requirements.txt; says SKIPPED (and exits 0) when the vulnerability service is unreachable.
 audit: $(STAMP)

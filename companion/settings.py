@@ -43,6 +43,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Every response from here on may carry health data: no-store, private (companion/headers.py).
+    "companion.headers.PrivateResponseMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     # Django's, but an unchanged session row is rewritten at most once a minute (companion/sessions.py).
     "companion.sessions.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -149,6 +152,31 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Permissions-Policy (django-permissions-policy): the app uses no device feature; a page
+# (or anything injected into one) may not ask for the camera, the location or payments.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "encrypted-media",
+        "fullscreen",
+        "geolocation",
+        "gyroscope",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+    )
+}
+
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -156,7 +184,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = VAR_DIR / "staticfiles"
+STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
