@@ -133,5 +133,4 @@ class ScheduleFeed:
     def response(self) -> HttpResponse:
         response = HttpResponse(self.calendar().to_ical(), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="injections.ics"'
-        response["Cache-Control"] = "private, max-age=900"
         return response

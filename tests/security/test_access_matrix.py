@@ -418,6 +418,13 @@ def _assert_no_inline_code(page: str, what: str) -> None:
         assert not found, f"{what}: {kind} in the rendered page: {found.group(0)[:120]}"
 
 
+def _assert_private_headers(response, what: str) -> None:
+    """Any answer may carry health data: no cache keeps it, and no page may ask for a device feature."""
+    cache_control = {part.strip() for part in response.get("Cache-Control", "").split(",")}
+    assert {"no-store", "private"} <= cache_control, f"{what}: Cache-Control is {response.get('Cache-Control')!r}"
+    assert "camera=()" in response.get("Permissions-Policy", ""), f"{what}: no Permissions-Policy header"
+
+
 def _check(response, outcome, *, who: str, what: str) -> None:
     if outcome == LOGIN:
         assert response.status_code == 302, (
@@ -448,6 +455,7 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
             else:
                 response = client.post(url, route.data(world, records))
             _check(response, outcome, who=who, what=f"{method.upper()} {name} ({url})")
+            _assert_private_headers(response, f"{method.upper()} {name} as {who}")
             if response.status_code == 200 and "text/html" in response.get("Content-Type", ""):
                 _assert_no_inline_code(response.content.decode(errors="replace"), f"{method.upper()} {name} as {who}")
                 assert "script-src 'self'" in response.get("Content-Security-Policy", ""), f"{name}: no CSP header"
