@@ -1,7 +1,13 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django_otp.admin import OTPAdminSite
 
 from .models import AuditEvent, CareMembership, Invitation, Patient, User
+
+# The admin reads every patient's record: staff need a two-factor verified session
+# (django-otp's documented way of guarding the default site). Its sign-in is the app's own,
+# which asks for the code (companion/views.py admin_login).
+admin.site.__class__ = OTPAdminSite
 
 
 @admin.register(User)

@@ -135,6 +135,8 @@ AXES_USERNAME_CALLABLE = "companion.signin.axes_username"
 
 # Two-factor sign-in (companion/two_factor.py): the name shown in authenticator apps.
 OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Anakinra companion")
+# Wrong codes double the wait for the next try (django-otp), never beyond this many seconds.
+TWO_FACTOR_MAX_WAIT_SECONDS = env.int("TWO_FACTOR_MAX_WAIT_SECONDS", default=15 * 60)
 
 # Content-Security-Policy: no inline scripts, no third-party origins.
 CONTENT_SECURITY_POLICY = {

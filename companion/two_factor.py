@@ -3,17 +3,23 @@
 Sign-in with a confirmed authenticator is two steps. The password step (axes still counts
 failures) does not sign in: it stores who is half-way in the session for a few minutes.
 The code step then signs in and marks the session verified. Wrong codes are slowed down
-by django-otp's own throttling (each failure doubles the wait).
+by django-otp's own throttling (each failure doubles the wait), capped at
+TWO_FACTOR_MAX_WAIT_SECONDS: uncapped, 25 wrong codes (anyone who has the password can type
+them) would make the owner wait 2^24 s, half a year, for her next try. Staff need a verified
+second factor for the admin (companion/admin.py).
 """
 
 from __future__ import annotations
 
 import base64
 import io
+import math
 import time
+from datetime import datetime
 
 import qrcode
 import qrcode.image.svg
+from django.conf import settings
 from django.contrib.auth import login as auth_login
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -44,17 +50,22 @@ def pending_setup(user: User) -> TOTPDevice | None:
 
 
 def confirm_setup(device: TOTPDevice, code: str) -> bool:
-    if not device.verify_token(_digits(code)):
+    if not verify(device, code):
         return False
     device.confirmed = True
     device.save(update_fields=["confirmed"])
     return True
 
 
+def mark_verified(request, device: TOTPDevice) -> None:
+    """This session has just proved the device (a right code): it counts as two-factor signed in."""
+    otp_login(request, device)
+
+
 def disable(user: User, code: str) -> bool:
     """Turning it off needs a current code, so a borrowed unlocked session cannot do it."""
     device = confirmed_device(user)
-    if device is None or not device.verify_token(_digits(code)):
+    if device is None or not verify(device, code):
         return False
     TOTPDevice.objects.filter(user=user).delete()
     return True
@@ -97,12 +108,41 @@ def finish_sign_in(request, code: str) -> str | None:
     if user is None:
         return None
     device = confirmed_device(user)
-    if device is None or not device.verify_token(_digits(code)):
+    if device is None or not verify(device, code):
         return None
     request.session.pop(PENDING_KEY, None)
     auth_login(request, user, backend=pending["backend"])  # cycles the session key
     otp_login(request, device)
     return pending["next"]
+
+
+def verify(device: TOTPDevice, code: str) -> bool:
+    """django-otp's check of a code, with its doubling wait capped so that it always ends."""
+    _cap_wait(device)
+    return device.verify_token(_digits(code))
+
+
+def _cap_wait(device: TOTPDevice) -> None:
+    # django-otp waits factor * 2^(failures - 1) seconds after the last failure. Keeping the
+    # count at the largest value whose wait fits the cap keeps every wait under the cap
+    # without ever letting a try through sooner than that (the timestamp is not touched).
+    factor = device.get_throttle_factor()
+    if factor <= 0 or device.throttling_failure_count <= 1:
+        return
+    most = 1 + int(math.log2(max(settings.TWO_FACTOR_MAX_WAIT_SECONDS / factor, 1)))
+    if device.throttling_failure_count > most:
+        device.throttling_failure_count = most
+        TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=most)
+
+
+def locked_until(user: User) -> datetime | None:
+    """While wrong codes keep this person waiting, when the next try is allowed (else None)."""
+    device = confirmed_device(user)
+    if device is None:
+        return None
+    _cap_wait(device)
+    allowed, details = device.verify_is_allowed()
+    return None if allowed else (details or {}).get("locked_until")
 
 
 def _digits(code: str) -> str:

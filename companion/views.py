@@ -1,3 +1,4 @@
+import math
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -251,13 +253,21 @@ def two_factor_verify(request):
         return redirect("login")
     form = OneTimeCodeForm(request.POST or None, submit_label="Sign in")
     if request.method == "POST" and form.is_valid():
-        next_url = two_factor.finish_sign_in(request, form.cleaned_data["code"])
+        # Said before the try: a code typed while wrong codes keep this person waiting is not checked.
+        wait_until = two_factor.locked_until(user)
+        next_url = None if wait_until else two_factor.finish_sign_in(request, form.cleaned_data["code"])
         if next_url:
             return redirect(next_url)
-        form.add_error(
-            "code",
-            "That code is not right, or it has expired. Enter the code your app shows now (it changes every 30 s).",
-        )
+        if wait_until is not None:
+            seconds = (wait_until - timezone.now()).total_seconds()
+            minutes = math.ceil(seconds / 60)
+            wait = "a few seconds" if seconds < 60 else f"{minutes} minute{'s' if minutes != 1 else ''}"
+            form.add_error("code", f"Too many wrong codes. For your safety, wait {wait} before you try again.")
+        else:
+            form.add_error(
+                "code",
+                "That code is not right, or it has expired. Enter the code your app shows now (it changes every 30 s).",
+            )
     return render(request, "registration/two_factor_verify.html", {"form": form})
 
 
@@ -278,6 +288,7 @@ def two_factor_settings(request):
         if action == "confirm" and not enabled and form.is_valid():
             device = two_factor.pending_setup(user)
             if device is not None and two_factor.confirm_setup(device, form.cleaned_data["code"]):
+                two_factor.mark_verified(request, device)
                 messages.success(request, "Two-factor sign-in is on. From now on you will be asked for a code.")
                 return redirect("two_factor")
             form.add_error("code", "That code is not right. Enter the code your app shows now.")
@@ -300,8 +311,20 @@ def two_factor_settings(request):
 
 
 def admin_login(request):
-    """The admin's own sign-in page would skip two-factor sign-in and its lockout page: use ours."""
+    """The admin's own sign-in page would skip two-factor sign-in and its lockout page: use ours.
+
+    The admin opens only for staff whose session is two-factor verified (companion/admin.py):
+    staff without an authenticator are sent to set one up; a session signed in with the
+    password alone (before two-factor was on) signs in again, this time with a code.
+    """
     target = request.GET.get("next") or reverse("admin:index")
+    user = request.user
+    if user.is_authenticated and user.is_staff and not user.is_verified():
+        if not two_factor.has_two_factor(user):
+            messages.warning(request, "The admin needs two-factor sign-in. Turn it on here, then open the admin again.")
+            return redirect("two_factor")
+        logout(request)
+        messages.info(request, "The admin needs two-factor sign-in: sign in again with your code.")
     return redirect(f"{reverse('login')}?{urlencode({'next': target})}")
 
 

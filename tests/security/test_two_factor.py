@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import time
+from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
+from django.utils import timezone
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -134,5 +138,71 @@ def test_the_admin_sign_in_cannot_skip_the_code(world, client, carol_with_two_fa
     # Through the app's sign-in, the code is asked for, then the admin opens.
     client.post(reverse("login") + "?next=/admin/", {"username": "carol@example.org", "password": PASSWORD})
     assert "_auth_user_id" not in client.session
+    client.post(reverse("two_factor_verify"), {"code": code_for(carol_with_two_factor, steps_ahead=1)})
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def _wrong_codes(client, device, count: int) -> None:
+    """`count` wrong codes, each after the previous wait has run out (so each one counts)."""
+    for _ in range(count):
+        TOTPDevice.objects.filter(pk=device.pk).update(
+            throttling_failure_timestamp=timezone.now() - timedelta(days=365 * 50)
+        )
+        client.post(reverse("two_factor_verify"), {"code": "000000"})
+
+
+def test_twenty_five_wrong_codes_make_the_owner_wait_at_most_the_cool_off(world, client, carol_with_two_factor):
+    client.post(reverse("login"), {"username": "carol@example.org", "password": PASSWORD})
+    _wrong_codes(client, carol_with_two_factor, 25)
+    carol_with_two_factor.refresh_from_db()
+    assert carol_with_two_factor.throttling_failure_count >= 10
+
+    # Right after the 25th: the right code waits, and the page says for how long (not forever).
+    waiting = client.post(reverse("two_factor_verify"), {"code": code_for(carol_with_two_factor, steps_ahead=1)})
+    page = waiting.content.decode()
+    assert "_auth_user_id" not in client.session
+    minutes = int(re.search(r"wait (\d+) minute", page).group(1))
+    assert 1 <= minutes <= settings.TWO_FACTOR_MAX_WAIT_SECONDS / 60
+
+    # Once the cool-off has passed, the rightful owner signs in.
+    TOTPDevice.objects.filter(pk=carol_with_two_factor.pk).update(
+        throttling_failure_timestamp=timezone.now() - timedelta(seconds=settings.TWO_FACTOR_MAX_WAIT_SECONDS + 1)
+    )
+    right = client.post(reverse("two_factor_verify"), {"code": code_for(carol_with_two_factor, steps_ahead=1)})
+    assert right.status_code == 302
+    assert client.session["_auth_user_id"] == str(world.carol.pk)
+
+
+def test_staff_without_two_factor_cannot_open_the_admin_and_are_sent_to_turn_it_on(world, client_for):
+    world.carol.is_staff = True
+    world.carol.is_superuser = True
+    world.carol.save()
+    client = client_for(world.carol)
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("two_factor")
+    assert "The admin needs two-factor sign-in" in response.content.decode()
+    assert client.get(reverse("admin:companion_patient_changelist")).status_code == 302
+
+
+def test_staff_who_turn_on_two_factor_open_the_admin_in_the_same_session(world, client_for):
+    world.carol.is_staff = True
+    world.carol.is_superuser = True
+    world.carol.save()
+    client = client_for(world.carol)
+    client.post(reverse("two_factor"), {"action": "start"})
+    device = TOTPDevice.objects.get(user=world.carol)
+    assert client.post(reverse("two_factor"), {"action": "confirm", "code": code_for(device)}).status_code == 302
+    assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_a_staff_session_from_before_two_factor_signs_in_again_with_a_code(world, client_for, carol_with_two_factor):
+    world.carol.is_staff = True
+    world.carol.is_superuser = True
+    world.carol.save()
+    client = client_for(world.carol)  # signed in with the password alone
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("login"))
+    assert "_auth_user_id" not in client.session
+    client.post(reverse("login") + "?next=/admin/", {"username": "carol@example.org", "password": PASSWORD})
     client.post(reverse("two_factor_verify"), {"code": code_for(carol_with_two_factor, steps_ahead=1)})
     assert client.get(reverse("admin:index")).status_code == 200
