@@ -20,6 +20,9 @@ from datetime import timedelta
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.oath import totp
+
+from companion import two_factor
 
 from .conftest import changed_tables, only_insertions, snapshot
 
@@ -548,7 +551,16 @@ def test_admin_is_for_staff_only(world, client_for, django_user_model):
             response = client.get(url)
             assert response.status_code == 302 and reverse("admin:login") in response["Location"], (who, url)
     staff = django_user_model.objects.create_superuser(email="staff@example.org", password="x-staff-password-1")
+    # Staff signed in with the password alone are refused too: the admin needs two-factor.
     client = client_for(staff)
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302 and reverse("admin:login") in response["Location"], ("staff", url)
+    device = two_factor.start_setup(staff)
+    assert (
+        client.post(reverse("two_factor"), {"action": "confirm", "code": f"{totp(device.bin_key):06d}"}).status_code
+        == 302
+    )
     for url in urls:
         assert client.get(url).status_code == 200, url
 
