@@ -8,10 +8,13 @@ With `companion.settings_production` (a fresh random SECRET_KEY, ALLOWED_HOSTS=1
    and loads the demo circle, so there is someone to sign in as;
 2. runs `collectstatic --noinput` (whitenoise's compressed manifest storage: a vendored file
    naming a missing source map fails here, as it did in production);
-3. starts gunicorn with the README's flags on 127.0.0.1 (never another address) and, over
-   HTTP: fetches the sign-in page, signs in as the demo patient, opens Today, fetches every
-   static file the page links (by its hashed name), and checks the 404 page renders;
-4. stops gunicorn. Exit status 1, naming the step, on any failure.
+3. starts gunicorn with the README's flags on 127.0.0.1 (never another address), a Celery
+   worker and beat as the README starts them, and an SMTP server (aiosmtpd) on loopback;
+4. over HTTP: fetches the sign-in page, signs in as the demo patient, opens Today, fetches
+   every static file the page links (by its hashed name), checks the 404 page renders, and
+   asks for a password reset, whose e-mail must reach the SMTP server with a link built
+   from SITE_URL;
+5. stops them all. Exit status 1, naming the step, on any failure.
 
 The one thing changed from the documented deploy is SECURE_SSL_REDIRECT=false: there is no
 TLS proxy in front of gunicorn here. The cookies stay Secure; this client sends them back
@@ -20,6 +23,8 @@ itself, as the browser would over HTTPS.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.client
 import os
 import re
@@ -147,6 +152,42 @@ def wait_for_port(port: int, process: subprocess.Popen, seconds: float = 30.0) -
     raise DeployCheckFailed(f"gunicorn did not listen on {HOST}:{port} within {seconds:.0f} s")
 
 
+class SmtpSink:
+    """aiosmtpd handler keeping every message it is given."""
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], str]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        text = message.get_body(preferencelist=("plain",))
+        self.messages.append((list(envelope.rcpt_tos), text.get_content() if text is not None else ""))
+        return "250 OK"
+
+
+def start_smtp(sink: SmtpSink):
+    from aiosmtpd.controller import Controller
+
+    controller = Controller(sink, hostname=HOST, port=free_port())
+    controller.start()
+    return controller
+
+
+def wait_for_mail(sink: SmtpSink, to: str, seconds: float = 90.0) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for recipients, content in sink.messages:
+            if to in recipients:
+                return content
+        time.sleep(0.5)
+    raise DeployCheckFailed(f"no e-mail to {to} reached the SMTP server within {seconds:.0f} s")
+
+
+def start(command: list[str], environment: dict[str, str], log_path: Path) -> subprocess.Popen:
+    print(f"  {' '.join(command)}", flush=True)
+    return subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log_path.open("w"), stderr=subprocess.STDOUT)
+
+
 def check_serving(port: int, email: str, password: str) -> None:
     browser = Browser(port)
     status, _headers, page = browser.request("GET", "/accounts/login/")
@@ -180,12 +221,30 @@ def check_serving(port: int, email: str, password: str) -> None:
     expect(status == 404 and b"<html" in page, f"an unknown address is the 404 page ({status})")
 
 
+def check_mail(port: int, sink: SmtpSink, address: str, site_url: str) -> None:
+    browser = Browser(port)
+    status, _headers, page = browser.request("GET", "/accounts/password_reset/")
+    token = CSRF_RE.search(page.decode())
+    expect(status == 200 and token is not None, "the password reset page answers 200")
+    status, _headers, _ = browser.request(
+        "POST", "/accounts/password_reset/", {"csrfmiddlewaretoken": token.group(1), "email": address}
+    )
+    expect(status == 302, f"asking for a password reset redirects ({status})")
+    content = wait_for_mail(sink, address)
+    links = re.findall(r"https?://\S+", content)
+    expect(
+        any(link.startswith(f"{site_url}/accounts/reset/") for link in links),
+        f"the reset e-mail reached the SMTP server, its link on {site_url} (links: {links})",
+    )
+
+
 def main() -> int:
     print("Deploy check: the README's production deploy on 127.0.0.1", flush=True)
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="companion-deploy-") as folder:
         work_dir = Path(folder)
-        gunicorn = None
+        processes: list[subprocess.Popen] = []
+        smtp = None
         try:
             environment = production_environment(port, work_dir)
             manage(environment, "check")  # check --deploy is `make check-deploy` (it wants the TLS redirect on)
@@ -193,30 +252,64 @@ def main() -> int:
             manage(environment, "seed_demo")
             password = manage(environment, "seed_demo", "--print-password").strip()
             manage(environment, "collectstatic", "--noinput")
-            print(f"  gunicorn companion.wsgi --workers 2 --preload --bind {HOST}:{port}", flush=True)
-            log = (work_dir / "gunicorn.log").open("w")
-            gunicorn = subprocess.Popen(
-                [str(BIN / "gunicorn"), "companion.wsgi", "--workers", "2", "--preload", "--bind", f"{HOST}:{port}"],
-                cwd=ROOT,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
+            sink = SmtpSink()
+            smtp = start_smtp(sink)
+            environment.update(
+                EMAIL_BACKEND="django.core.mail.backends.smtp.EmailBackend",
+                EMAIL_HOST=HOST,
+                EMAIL_PORT=str(smtp.port),
             )
-            wait_for_port(port, gunicorn)
+            processes.append(
+                start(
+                    [
+                        str(BIN / "gunicorn"),
+                        "companion.wsgi",
+                        "--workers",
+                        "2",
+                        "--preload",
+                        "--bind",
+                        f"{HOST}:{port}",
+                    ],
+                    environment,
+                    work_dir / "gunicorn.log",
+                )
+            )
+            processes.append(
+                start(
+                    [str(BIN / "celery"), "-A", "companion", "worker", "--concurrency", "2"],
+                    environment,
+                    work_dir / "worker.log",
+                )
+            )
+            processes.append(
+                start(
+                    [str(BIN / "celery"), "-A", "companion", "beat", "--schedule", str(work_dir / "beat-schedule")],
+                    environment,
+                    work_dir / "beat.log",
+                )
+            )
+            wait_for_port(port, processes[0])
             check_serving(port, "alice@demo.example", password)
+            check_mail(port, sink, "alice@demo.example", environment["SITE_URL"])
+            for process, name in zip(processes, ("gunicorn", "worker", "beat"), strict=True):
+                expect(process.poll() is None, f"{name} is still running")
         except (DeployCheckFailed, subprocess.TimeoutExpired, OSError) as failure:
             print(f"DEPLOY CHECK FAILED: {failure}", flush=True)
-            log_file = work_dir / "gunicorn.log"
-            if log_file.exists():
-                print("gunicorn log (last lines):\n" + log_file.read_text()[-4000:], flush=True)
+            for name in ("gunicorn", "worker", "beat"):
+                log_file = work_dir / f"{name}.log"
+                if log_file.exists():
+                    print(f"{name} log (last lines):\n" + log_file.read_text()[-3000:], flush=True)
             return 1
         finally:
-            if gunicorn is not None:
-                gunicorn.terminate()
+            for process in processes:
+                process.terminate()
+            for process in processes:
                 try:
-                    gunicorn.wait(timeout=20)
+                    process.wait(timeout=30)
                 except subprocess.TimeoutExpired:
-                    gunicorn.kill()
+                    process.kill()
+            if smtp is not None:
+                smtp.stop()
     print("Deploy check passed.", flush=True)
     return 0
 
