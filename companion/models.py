@@ -44,6 +44,12 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(max_length=150, blank=True)
+    # Written by reminders when an e-mail to this person fails (the first failure of a run)
+    # and cleared when one goes again; Today reads it from request.user, with no query and
+    # without doses importing reminders.
+    email_unreachable_since = models.DateTimeField(
+        null=True, blank=True, help_text="Since when e-mail to this person has been failing (empty: it is not)."
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

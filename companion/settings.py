@@ -278,7 +278,13 @@ LAB_REMINDER_DAYS_BEFORE = env.int("LAB_REMINDER_DAYS_BEFORE", default=3)
 FRIDGE_REMINDER_BEFORE_MINUTES = env.int("FRIDGE_REMINDER_BEFORE_MINUTES", default=120)
 # A worker's claim on a delivery lasts this long; after that (the worker died) it may be re-sent.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
-DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+# A temporary mail failure is retried with capped exponential backoff (30 s, 60 s, ... up to
+# this cap) for as long as the message matters (reminders/relevance.py): an injection reminder
+# until its dose window closes, a care-team alert CARE_ALERT_RETRY_FOR_HOURS, fridge reminders
+# until the syringe's 24 hours end, everything else (labs, refills, account e-mails) a day.
+DELIVERY_RETRY_MAX_INTERVAL_SECONDS = env.int("DELIVERY_RETRY_MAX_INTERVAL_SECONDS", default=600)
+DELIVERY_RETRY_FOR_HOURS = env.int("DELIVERY_RETRY_FOR_HOURS", default=24)
+CARE_ALERT_RETRY_FOR_HOURS = env.int("CARE_ALERT_RETRY_FOR_HOURS", default=72)
 
 LOGGING = {
     "version": 1,

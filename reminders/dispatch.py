@@ -313,7 +313,7 @@ def enqueue_ready_deliveries(now: datetime | None = None, limit: int = 50_000, o
     picked = Delivery.objects.filter(ready).order_by("pk").values("pk")[:limit]
     Delivery.objects.filter(ready, pk__in=Subquery(picked)).update(enqueued_at=now, enqueue_batch=batch)
     ids = list(Delivery.objects.filter(enqueue_batch=batch).order_by("pk").values_list("pk", flat=True))
-    published = publish_send_tasks(ids)
+    published = publish_send_tasks(ids, now=now)
     if published < len(ids):
         Delivery.objects.filter(enqueue_batch=batch, pk__gte=ids[published], status=Delivery.Status.QUEUED).update(
             enqueued_at=None
@@ -321,8 +321,11 @@ def enqueue_ready_deliveries(now: datetime | None = None, limit: int = 50_000, o
     return published
 
 
-def publish_send_tasks(ids: list[int]) -> int:
+def publish_send_tasks(ids: list[int], now: datetime | None = None) -> int:
     """Publish send_delivery for each id over one broker connection; returns how many went.
+
+    In eager mode the task runs here, inside the tick, so it runs at the tick's `now`; a
+    worker uses its own clock.
 
     A broker error stops publishing and is logged, never raised: a web request or a tick
     must not fail because the broker is away (the rows stay queued for the next tick).
@@ -337,7 +340,7 @@ def publish_send_tasks(ids: list[int]) -> int:
     try:
         if app.conf.task_always_eager:  # tests and development without a broker
             for pk in ids:
-                send_delivery.apply_async((pk,))
+                send_delivery.apply_async((pk,), {"now": now} if now else None)
                 published += 1
             return published
         with app.connection_for_write() as connection:

@@ -148,7 +148,9 @@ class Delivery(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    not_before = models.DateTimeField(null=True, blank=True, help_text="Deferred until quiet hours end.")
+    not_before = models.DateTimeField(
+        null=True, blank=True, help_text="Not sent before this: the end of quiet hours, or a retry's next attempt."
+    )
     bypass_quiet_hours = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")

@@ -2,12 +2,16 @@
 
 Each periodic task does one tick for "now", records that it ran (the status page's last
 beat tick), and hands ready deliveries to the broker. send_delivery takes an id, claims
-the row before sending (reminders/sending.py) and retries temporary failures with backoff.
+the row before sending (reminders/sending.py) and retries temporary failures at the moment
+sending.deliver wrote on the row (not_before); if that retry message is lost, the minute tick
+re-sends the row from the database.
 All tasks are acks_late (settings), so a worker killed mid-task has its message redelivered;
 the claim makes the redelivery harmless.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from celery import shared_task
 from django.db import DatabaseError
@@ -17,12 +21,16 @@ from doses.models import DoseSlot
 from doses.services import flag_persistent_site_reactions, refresh_adherence_summaries
 
 from . import dispatch, sending
+from .relevance import retry_delay
 
-RETRY_BACKOFF_SECONDS = (30, 60, 120, 300, 600)
+# In eager mode (tests, development without a broker) a retry runs at once, inside the
+# caller: a few, then the row waits for the tick instead of spinning through an outage.
+EAGER_RETRIES = 3
 
 
 def backoff(retries: int) -> int:
-    return RETRY_BACKOFF_SECONDS[min(retries, len(RETRY_BACKOFF_SECONDS) - 1)]
+    """Seconds before retry number `retries` + 1 (capped exponential: 30, 60, 120, ...)."""
+    return int(retry_delay(retries + 1).total_seconds())
 
 
 def _tick(name: str, *steps) -> str:
@@ -103,11 +111,15 @@ def refresh_adherence_summaries_task() -> str:
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
-def send_delivery(self, delivery_id: int) -> str:
+def send_delivery(self, delivery_id: int, retry_of: int | None = None, now: datetime | None = None) -> str:
+    """Send one delivery. `now` only in eager mode (tests, no broker): the moment of the tick that ran it."""
     try:
-        return sending.deliver(delivery_id)
+        return sending.deliver(delivery_id, retry_of=retry_of, now=now)
     except sending.RetryLater as exc:
-        # sending.deliver counts attempts and fails the row for good after DELIVERY_MAX_ATTEMPTS.
-        raise self.retry(exc=exc, countdown=backoff(self.request.retries))
+        # No attempt limit here: sending.deliver ends the row once the message no longer matters.
+        if self.request.is_eager and self.request.retries >= EAGER_RETRIES:
+            return "retry left to the tick"
+        countdown = max(0.0, (exc.retry_at - (now or timezone.now())).total_seconds())
+        raise self.retry(exc=exc, countdown=countdown, kwargs={**self.request.kwargs, "retry_of": exc.attempts})
     except DatabaseError as exc:
         raise self.retry(exc=exc, countdown=backoff(self.request.retries))

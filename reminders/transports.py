@@ -6,6 +6,7 @@ A transport sends one Delivery and raises TransportError saying whether a retry 
 from __future__ import annotations
 
 import smtplib
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -26,6 +27,22 @@ class Transport:
 
     def send(self, delivery) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+
+def message_id_for(delivery) -> str:
+    """A Message-ID that is the same on every attempt of one delivery and differs between deliveries.
+
+    RFC 5322 msg-id, `<id-left@id-right>`: the delivery's id and the second it was created
+    (so a database rebuilt from scratch, whose ids start again at 1, never reuses a Message-ID
+    a mailbox already holds), at the host of SITE_URL. A mail client that sees the same
+    Message-ID twice (a worker killed after the server accepted the message) can drop the repeat.
+    Django's make_msgid is random per call, so it cannot do this.
+    """
+    host = (urlsplit(settings.SITE_URL).hostname or "localhost").encode("idna").decode("ascii")
+    if ":" in host:  # an IPv6 address is a domain literal in a msg-id
+        host = f"[{host}]"
+    created = int(delivery.created_at.timestamp())
+    return f"<delivery.{delivery.pk}.{created}@{host}>"
 
 
 class EmailTransport(Transport):
@@ -52,6 +69,7 @@ class EmailTransport(Transport):
             headers={
                 "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
                 "X-Companion-Delivery": str(delivery.pk),
+                "Message-ID": message_id_for(delivery),
             },
         )
         message.attach_alternative(html, "text/html")

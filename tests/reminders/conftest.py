@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import UTC, date, datetime
+from email import message_from_bytes, policy
+from email.message import Message
 
 import pytest
 
@@ -36,3 +39,53 @@ def daily(world):
 @pytest.fixture
 def slot(daily):
     return DoseSlot.objects.get(regimen=daily, scheduled_at=SLOT_AT)
+
+
+class LoopbackSMTP:
+    """A real SMTP server (aiosmtpd) on a loopback port that can be stopped and started again.
+
+    While it is stopped nothing listens on the port, so a connection is really refused.
+    """
+
+    def __init__(self):
+        self.messages: list[tuple[list[str], Message]] = []
+        self.port = free_port()
+        self.controller = None
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=policy.default)))
+        return "250 Message accepted"
+
+    def start(self) -> None:
+        from aiosmtpd.controller import Controller
+
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+    def to(self, address: str) -> list[Message]:
+        return [message for rcpts, message in self.messages if address in rcpts]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def loopback_smtp(settings):
+    """Django sends through SMTP to a LoopbackSMTP (started); the test stops and starts it."""
+    server = LoopbackSMTP()
+    server.start()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = server.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_TIMEOUT = 5
+    yield server
+    server.stop()

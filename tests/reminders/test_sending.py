@@ -79,16 +79,26 @@ def test_a_task_retried_after_a_temporary_failure_sends_once(world, slot):
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
 
 
-def test_a_delivery_fails_for_good_after_the_last_attempt(world, slot, settings):
-    settings.DELIVERY_MAX_ATTEMPTS = 2
+def test_a_delivery_that_keeps_failing_is_retried_until_its_dose_window_closes_then_cancelled(world, slot):
+    """Issue 12: no attempt limit while the message matters (it was 5 attempts, 8.5 minutes)."""
     dispatch.queue_injection_reminders(NOW)
     delivery = Delivery.objects.get()
-    transport = FlakyTransport(failures=5)
-    with pytest.raises(sending.RetryLater):
-        sending.deliver(delivery.pk, now=NOW, transport=transport)
-    assert sending.deliver(delivery.pk, now=NOW, transport=transport) == "failed"
+    transport = FlakyTransport(failures=10_000)
+    moment, outcome = NOW, None
+    while outcome is None:
+        try:
+            outcome = sending.deliver(delivery.pk, now=moment, transport=transport)
+        except sending.RetryLater as retry:
+            delivery.refresh_from_db()
+            # The next attempt is on the row, for the tick, not only in the retry message.
+            assert delivery.not_before == retry.retry_at > moment
+            moment = retry.retry_at
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (Delivery.Status.FAILED, 2)
+    assert outcome == "cancelled" and delivery.status == Delivery.Status.CANCELLED
+    # 08:00 daily: MISS-SKIP closes the window at 20:00; the last attempt is the last one before it.
+    assert SLOT_AT + timedelta(hours=11, minutes=50) <= moment < SLOT_AT + timedelta(hours=12)
+    assert delivery.attempts > 60
+    assert "dose window closed" in delivery.last_error and "Mail server unreachable" in delivery.last_error
 
 
 def test_a_refused_recipient_is_not_retried(world, slot, settings, monkeypatch):
@@ -245,7 +255,8 @@ def test_the_send_task_retries_a_temporary_failure_and_then_sends_once(world, sl
     monkeypatch.setattr(EmailTransport, "send", flaky_send)
     dispatch.queue_injection_reminders(NOW)
     delivery = Delivery.objects.get()
-    tasks.send_delivery.apply(args=(delivery.pk,), throw=False)  # eager: the retry runs inside this call
+    # eager: the retry runs inside this call, at the moment of the (eager) tick
+    tasks.send_delivery.apply(args=(delivery.pk,), kwargs={"now": NOW}, throw=False)
     delivery.refresh_from_db()
     assert len(calls) == 2
     assert sent_to() == ["alice@example.org"]

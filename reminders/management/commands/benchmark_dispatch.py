@@ -104,10 +104,10 @@ class Command(BaseCommand):
         original_publish = dispatch.publish_send_tasks
         publish_seconds = []
 
-        def timed_publish(ids):
+        def timed_publish(ids, now=None):
             started = time.perf_counter()
             try:
-                return len(ids) if no_publish else original_publish(ids)  # --no-publish: count, send nothing
+                return len(ids) if no_publish else original_publish(ids, now=now)  # --no-publish: count, send nothing
             finally:
                 publish_seconds.append(time.perf_counter() - started)
 
