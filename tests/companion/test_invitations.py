@@ -143,3 +143,15 @@ def test_ACCESS_INVITE_the_address_compares_as_accounts_store_it(world):
     helper = User.objects.create(email="HELPER@example.org", full_name="Helper")
     membership = services.accept_invitation(token=issued.token, user=helper)
     assert membership.user == helper
+
+
+def test_ACCESS_INVITE_the_email_says_to_accept_with_the_invited_address_and_not_to_forward(
+    world, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.alice_user).post(
+            reverse("circle", args=[world.alice.pk]), {"email": "Grandpa@Example.org", "role": CareRole.PARENT}
+        )
+    body = mail.outbox[0].body
+    assert "signed in with this e-mail address (grandpa@example.org)" in body
+    assert "do not forward it" in body
