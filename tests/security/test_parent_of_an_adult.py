@@ -162,3 +162,24 @@ def test_ACCESS_ADULT_whose_record_counts_as_an_adults(world, child):
     link(grown, world.alice_user, CareRole.PARENT)
     assert not is_adults_record(grown)
     assert patient_for(world.alice_user, grown.pk, Capability.MANAGE) == grown
+
+
+def test_ACCESS_SELF_staff_cannot_change_a_role_in_place_in_the_admin(world, client_for, django_user_model):
+    """The admin is a write path too: alice's own link cannot be turned into a caregiver's there."""
+    staff = django_user_model.objects.create_superuser(email="staff@example.org", password="x-staff-password-1")
+    own = self_membership(world)
+    url = reverse("admin:companion_caremembership_change", args=[own.pk])
+    response = client_for(staff).post(
+        url,
+        {
+            "patient": world.alice.pk,
+            "user": world.alice_user.pk,
+            "role": CareRole.CAREGIVER,
+            "receives_reminders": "on",
+            "revoked_at_0": "",
+            "revoked_at_1": "",
+        },
+    )
+    assert response.status_code == 302  # saved, without the role
+    own.refresh_from_db()
+    assert own.role == CareRole.SELF
