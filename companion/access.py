@@ -4,8 +4,10 @@ Patients see themselves; parents, caregivers and clinicians see only patients wh
 linked them through an active care-circle membership. Everyone else gets a 404, so
 that a stranger cannot even learn that a patient id exists.
 
-The rules about who may change a care circle live here too, each with its ID, and the
-services ask them before every write (so a view, the admin or a script obeys them alike):
+The rules about who may change a care circle live here too, each with its ID. The
+services in companion/services.py ask them before every write, so a view, a command or a
+script obeys them alike (the admin, which writes rows itself, cannot change a role in
+place: companion/admin.py):
 
 - ACCESS-ADULT: a parent never outranks an adult patient on her own record. On an
   adult's record a PARENT membership acts as a CAREGIVER one (`role_on_record`).
@@ -52,7 +54,8 @@ def role_on_record(role: str, *, adults_record: bool) -> str:
 
     A parent of an adult (a patient with her own account on the record) acts as a
     caregiver: she may still view the record and log doses, symptoms, supply and the
-    fridge for her, and hear the reminders of her own preferences; she may not manage
+    fridge for her, and keep the reminders her membership gets (those go by the stored
+    role and her own preferences, reminders/models.py); she may not manage
     (edit the profile, invite anyone, remove anyone, calendar feeds, data download,
     audit trail, deletion) nor enter a regimen. Those stay with the adult, so a parent
     can neither lock her out nor change who manages her record. A child's record has no
