@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django_otp.admin import OTPAdminSite
@@ -24,8 +25,25 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """A membership's role is never changed in place, by staff either: no one turns the patient's own
+    (SELF) link into something less, or a caregiver into a parent (ACCESS-SELF, ACCESS-ADULT).
+    To change a role, revoke the link and invite the person again."""
+
+    class Meta:
+        model = CareMembership
+        fields = ["patient", "user", "role", "receives_reminders", "revoked_at"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "role" in self.fields:
+            self.fields["role"].disabled = True
+            self.fields["role"].help_text = "A role is not changed in place: revoke this link and invite again."
+
+
 class MembershipInline(admin.TabularInline):
     model = CareMembership
+    form = MembershipAdminForm
     extra = 0
     raw_id_fields = ["user"]
 
@@ -41,6 +59,7 @@ class PatientAdmin(admin.ModelAdmin):
 
 @admin.register(CareMembership)
 class CareMembershipAdmin(admin.ModelAdmin):
+    form = MembershipAdminForm
     list_display = ["patient", "user", "role", "created_at", "revoked_at"]
     list_filter = ["role"]
     raw_id_fields = ["patient", "user"]

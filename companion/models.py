@@ -16,13 +16,21 @@ from django.db import models
 from django.utils import timezone
 
 
+def normalise_email(email: str) -> str:
+    """An address as accounts store it: Django's normalisation, then lower case throughout.
+
+    Accounts and invitations compare by this, so "Nurse@Example.org" is one address.
+    """
+    return BaseUserManager.normalize_email(email).lower()
+
+
 class UserManager(BaseUserManager):
     use_in_migrations = True
 
     def _create_user(self, email: str, password: str | None, **extra):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user = self.model(email=normalise_email(email), **extra)
         user.set_password(password)
         user.save(using=self._db)
         return user

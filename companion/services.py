@@ -7,11 +7,16 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from .models import CareMembership, CareRole, Invitation, Patient, User
+from . import access
+from .models import CareMembership, CareRole, Invitation, Patient, User, normalise_email
 
 
 class InvitationError(Exception):
     """An invitation cannot be used; the message says why, in plain words."""
+
+
+class MembershipRefused(Exception):
+    """A change to the care circle that the access rules refuse; the message says why."""
 
 
 @transaction.atomic
@@ -42,13 +47,20 @@ def invite_to_circle(*, patient: Patient, email: str, role: str, invited_by: Use
     token, token_hash = Invitation.new_token()
     invitation = Invitation.objects.create(
         patient=patient,
-        email=email.lower(),
+        email=normalise_email(email),
         role=role,
         token_hash=token_hash,
         invited_by=invited_by,
         expires_at=now + Invitation.VALID_FOR,
     )
     return IssuedInvitation(invitation=invitation, token=token)
+
+
+WRONG_ACCOUNT_MESSAGE = (
+    "This invitation was sent to a different e-mail address than the one you are signed in with. "
+    "Sign in with that address to accept it (or create an account with it), "
+    "or ask the person who invited you to send a new invitation to your address."
+)
 
 
 @transaction.atomic
@@ -65,12 +77,11 @@ def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
         raise InvitationError("This invitation was withdrawn.")
     if status == "expired":
         raise InvitationError("This invitation has expired. Ask for a new one.")
-    if invitation.role == CareRole.CLINICIAN and user.email.lower() != invitation.email.lower():
-        # A clinician can confirm regimens and dose overrides: a forwarded link must not hand that
-        # to whoever holds it. Caregiver and parent links stay usable from any account.
-        raise InvitationError(
-            f"This invitation is for a clinician at {invitation.email}. Sign in with that address to accept it."
-        )
+    if not access.may_accept_invitation(user, invitation):
+        # ACCESS-INVITE, for every role. The message neither names the address nor says
+        # whether it has an account; the invitation stays open for the right person.
+        raise InvitationError(WRONG_ACCOUNT_MESSAGE)
+    # An existing membership keeps its role: accepting never changes (or downgrades) anyone's role.
     membership = CareMembership.objects.active().filter(patient=invitation.patient, user=user).first()
     if membership is None:
         membership = CareMembership.objects.create(patient=invitation.patient, user=user, role=invitation.role)
@@ -80,8 +91,28 @@ def accept_invitation(*, token: str, user: User, now=None) -> CareMembership:
     return membership
 
 
-def revoke_membership(*, membership: CareMembership, now=None) -> None:
-    """End access at once. The row stays as a record of who had access and when."""
+@transaction.atomic
+def revoke_membership(*, membership: CareMembership, by: User, now=None) -> None:
+    """End access at once. The row stays as a record of who had access and when.
+
+    Refused (MembershipRefused, nothing written) unless `by` may end it under ACCESS-SELF
+    and ACCESS-ADULT: the patient's own membership never; anyone's only by the person
+    who manages the record, which on an adult's record is the adult, not a parent.
+    """
+    # Lock the row and ask again from the database: the caller's copy may be stale.
+    membership = (
+        CareMembership.objects.select_for_update(of=("self",)).select_related("patient", "user").get(pk=membership.pk)
+    )
+    if membership.revoked_at is not None:
+        return
+    if not access.may_revoke(by, membership):
+        if membership.user_id == by.pk:
+            raise MembershipRefused("You cannot remove yourself from this circle.")
+        if membership.role == CareRole.SELF:
+            raise MembershipRefused(
+                f"{membership.user.display_name}'s own access to their record cannot be removed: it is their record."
+            )
+        raise MembershipRefused("Only the person who manages this record can remove someone's access.")
     CareMembership.objects.filter(pk=membership.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
 
 
@@ -126,6 +157,12 @@ def delete_patient(*, patient: Patient, by: User, path: str = "", now=None) -> b
 
     now = now or timezone.now()
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    if not access.may_delete(by, patient):  # ACCESS-DELETE, asked under the lock
+        raise DeletionRefused(
+            f"Only {patient.display_name} can delete this profile: it is their own record."
+            if access.is_adults_record(patient)
+            else "Only a parent or guardian of this child can delete the profile."
+        )
     account = patient.account
     if account is not None and account.pk == by.pk:
         lonely = other_patients_only_managed_by(by, patient)

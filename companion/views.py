@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from . import audit, services, two_factor
-from .access import Capability, patient_for, patients_visible_to
+from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
 from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, OneTimeCodeForm, PatientForm, SignUpForm
 from .models import CareMembership, CareRole, Invitation, Patient
 
@@ -89,7 +89,7 @@ def patient_edit(request, patient_id):
 @login_required
 def circle(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
-    can_manage = patient.access_role in (CareRole.SELF, CareRole.PARENT)
+    can_manage = can(request.user, patient, Capability.MANAGE)  # a parent on an adult's record may not (ACCESS-ADULT)
     form = InvitationForm(request.POST or None) if can_manage else None
     if request.method == "POST":
         if not can_manage:
@@ -112,7 +112,9 @@ def circle(request, patient_id):
             )
             messages.success(request, f"Invitation sent to {issued.invitation.email}. It works once, for 7 days.")
             return redirect("circle", patient_id=patient.pk)
-    memberships = patient.memberships.select_related("user").order_by("revoked_at", "role", "created_at")
+    memberships = list(patient.memberships.select_related("user").order_by("revoked_at", "role", "created_at"))
+    for m in memberships:  # the page offers "Remove access" only where the service would do it
+        m.revocable = may_revoke(request.user, m, patient=patient)
     invitations = patient.invitations.all()[:20] if can_manage else []
     return render(
         request,
@@ -132,10 +134,11 @@ def circle(request, patient_id):
 def membership_revoke(request, patient_id, membership_id):
     patient = patient_for(request.user, patient_id, Capability.MANAGE)
     membership = get_object_or_404(CareMembership, pk=membership_id, patient=patient)
-    if membership.user_id == request.user.pk:
-        messages.error(request, "You cannot remove yourself from your own circle.")
+    try:
+        services.revoke_membership(membership=membership, by=request.user)
+    except services.MembershipRefused as exc:
+        messages.error(request, str(exc))
     else:
-        services.revoke_membership(membership=membership)
         messages.success(request, f"{membership.user.display_name} no longer has access.")
     return redirect("circle", patient_id=patient.pk)
 
@@ -163,6 +166,8 @@ def invitation_accept(request, token):
             "revoked": "This invitation was withdrawn.",
             "expired": "This invitation has expired. Ask for a new one.",
         }[status]
+    elif request.user.is_authenticated and not may_accept_invitation(request.user, invitation):
+        error = services.WRONG_ACCOUNT_MESSAGE  # ACCESS-INVITE: said before the button, not after it
     if request.method == "POST" and request.user.is_authenticated and error is None:
         try:
             membership = services.accept_invitation(token=token, user=request.user)

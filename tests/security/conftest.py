@@ -14,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from companion import services as companion_services
 from companion.models import AuditEvent, CareMembership, CareRole, Invitation
 from doses.models import DoseSlot, Regimen, Severity, SideEffect
-from tests.conftest import start_adult_regimen
+from tests.conftest import link, make_user, start_adult_regimen
 
 # Apps whose rows the "nothing changed" check compares before and after a request.
 SNAPSHOT_APPS = ("companion", "doses", "reminders", "otp_totp")
@@ -80,6 +80,23 @@ class Records:
             ),
         )
 
+    def self_membership(self) -> CareMembership:
+        """alice's own (SELF) link to her record: nobody but her may end it (ACCESS-SELF)."""
+        patient = self.regimen.patient
+        return self._once("self_membership", lambda: patient.memberships.get(role=CareRole.SELF))
+
+    def invitation_token_for(self, role: str, email: str) -> str:
+        """An open invitation to alice's circle as `role`, sent by alice to `email`."""
+        patient = self.regimen.patient
+        return self._once(
+            ("invitation", role, email),
+            lambda: (
+                companion_services.invite_to_circle(
+                    patient=patient, email=email, role=role, invited_by=patient.account
+                ).token
+            ),
+        )
+
     def awaiting_regimen(self) -> Regimen:
         """A version alice entered herself, awaiting a clinician's confirmation."""
         patient = self.regimen.patient
@@ -132,6 +149,15 @@ def build_records(*, patient, owner, clinician, member) -> Records:
 def records(world) -> Records:
     """alice's records; `bob_membership` is bob's link to her."""
     return build_records(patient=world.alice, owner=world.alice_user, clinician=world.carol, member=world.bob)
+
+
+@pytest.fixture
+def matrix_people(world) -> dict:
+    """The shared world's people plus pam, a parent on alice's record: alice is an adult with her
+    own account, so pam acts as a caregiver there (ACCESS-ADULT) and must not outrank her."""
+    pam = make_user("pam.parent@example.org", "Pam Parent")
+    link(world.alice, pam, CareRole.PARENT)
+    return {**world.users(), "parent": pam}
 
 
 @pytest.fixture

@@ -3,7 +3,10 @@
 The test walks the whole URLconf, so a new view that is not in ROUTES fails
 `test_every_url_is_declared` with its name. For each route the table says how to build
 its kwargs for alice's records, which methods to try, and what each of the seven people
-of the shared world gets. Whenever a person is refused, the database must be unchanged.
+of the shared world gets, plus pam, a parent on alice's record (alice is an adult with her
+own account: pam acts as her caregiver, ACCESS-ADULT). CASES walk the same way for attacks
+that need other records (alice's own membership, invitations forwarded to another account).
+Whenever a person is refused, the database must be unchanged.
 
 Each person's request runs in its own savepoint that is rolled back, so one person's
 successful action (alice deleting her profile, bob logging a dose) does not change what
@@ -28,13 +31,29 @@ from .conftest import changed_tables, only_insertions, snapshot
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ("anonymous", "patient", "caregiver", "clinician", "other_clinician", "revoked_caregiver", "stranger")
+PEOPLE = (
+    "anonymous",
+    "patient",
+    "parent",
+    "caregiver",
+    "clinician",
+    "other_clinician",
+    "revoked_caregiver",
+    "stranger",
+)
 
 LOGIN = "login"  # a 302 to the sign-in page, with ?next=
 OK = 200
 MOVED = 302
 NOT_FOUND = 404
 NOT_ALLOWED = 405
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A person who reaches the page but has not the power: `status` with a message, and nothing changes."""
+
+    status: int
 
 
 def expect(default, **overrides) -> dict[str, object]:
@@ -45,9 +64,20 @@ def expect(default, **overrides) -> dict[str, object]:
     return table
 
 
-def circle_only(*, patient=OK, caregiver=OK, clinician=OK, anonymous=LOGIN) -> dict[str, object]:
-    """alice's circle may; everyone else (other clinician, revoked caregiver, stranger) gets a 404."""
-    return expect(NOT_FOUND, patient=patient, caregiver=caregiver, clinician=clinician, anonymous=anonymous)
+def circle_only(*, patient=OK, caregiver=OK, clinician=OK, anonymous=LOGIN, parent=None) -> dict[str, object]:
+    """alice's circle may; everyone else (other clinician, revoked caregiver, stranger) gets a 404.
+
+    The parent gets what the caregiver gets unless told: on an adult's record a parent acts
+    as a caregiver (ACCESS-ADULT), so she cannot manage, revoke or delete.
+    """
+    return expect(
+        NOT_FOUND,
+        patient=patient,
+        parent=caregiver if parent is None else parent,
+        caregiver=caregiver,
+        clinician=clinician,
+        anonymous=anonymous,
+    )
 
 
 # Shorthands for the capabilities of companion/access.py.
@@ -65,8 +95,10 @@ OUTSIDERS = ("other_clinician", "revoked_caregiver", "stranger")
 
 
 def denied(outcome) -> bool:
-    return outcome in (LOGIN, NOT_FOUND, NOT_ALLOWED, 403) or (
-        isinstance(outcome, tuple) and all(denied(o) for o in outcome)
+    return (
+        isinstance(outcome, Refused)
+        or outcome in (LOGIN, NOT_FOUND, NOT_ALLOWED, 403)
+        or (isinstance(outcome, tuple) and all(denied(o) for o in outcome))
     )
 
 
@@ -197,13 +229,15 @@ ROUTES: dict[str, Route] = {
         get=POST_ONLY,
         post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
     ),
-    # Token-guarded: whoever holds the link sees whose circle it is; accepting needs an account.
-    # Anonymous POST changes nothing (the page asks to sign in). Bad tokens are a 404 (test below).
+    # Token-guarded: whoever holds the link sees whose circle it is; accepting needs the account
+    # of the address it was sent to (ACCESS-INVITE). This one went to newcomer@example.org, who
+    # is none of these people: forwarded to any of them, it is refused and stays open. Anonymous
+    # POST changes nothing (the page asks to sign in). Bad tokens are a 404 (test below).
     "invitation_accept": Route(
         guard="token",
         kwargs=lambda w, r: {"token": r.invitation_token},
         get=PUBLIC,
-        post=expect(MOVED, anonymous=OK),
+        post=expect(Refused(OK), anonymous=Refused(OK)),
     ),
     # --- data rights and audit trail (companion/views.py, security) ---
     "data_rights": Route(kwargs=alice, get=MANAGERS),
@@ -350,6 +384,42 @@ ROUTES: dict[str, Route] = {
     "reminders:status": Route(guard="staff", get=expect(NOT_FOUND)),
 }
 
+
+def _invitation_to_the_stranger(role: str) -> Route:
+    """An invitation to alice's circle as `role`, sent to mallory's address (in other letter case)
+    and forwarded to everyone: only mallory's own account accepts it (ACCESS-INVITE)."""
+    return Route(
+        guard="token",
+        kwargs=lambda w, r: {"token": r.invitation_token_for(role, w.mallory.email.upper())},
+        get=PUBLIC,
+        post=expect(Refused(OK), anonymous=Refused(OK), stranger=MOVED),
+    )
+
+
+# Attacks that need records other than a route's default kwargs: the same walk, under a name
+# of their own. {case: (URL name, Route)}.
+CASES: dict[str, tuple[str, Route]] = {
+    # ACCESS-SELF: alice's own membership. The parent (and the caregiver, the clinician) are
+    # not managers of an adult's record: 404. alice herself is told she cannot remove herself.
+    "revoke alice's own (self) membership": (
+        "membership_revoke",
+        Route(
+            kwargs=lambda w, r: {"patient_id": w.alice.pk, "membership_id": r.self_membership().pk},
+            post=circle_only(patient=Refused(MOVED), caregiver=NOT_FOUND, clinician=NOT_FOUND),
+        ),
+    ),
+    # (The parent removing alice's caregiver, inviting, or deleting alice's record are the
+    # membership_revoke, circle and patient_delete rows of ROUTES: a 404 for her, nothing changes.)
+    # ACCESS-INVITE, for each role.
+    **{
+        f"accept a {role} invitation sent to the stranger and forwarded to everyone": (
+            "invitation_accept",
+            _invitation_to_the_stranger(role),
+        )
+        for role in ("parent", "caregiver", "clinician")
+    },
+}
+
 # The admin site is a namespace of its own: staff only, checked in test_admin_is_for_staff_only.
 NAMESPACES_DECLARED_ELSEWHERE = {"admin"}
 
@@ -437,12 +507,14 @@ def _check(response, outcome, *, who: str, what: str) -> None:
             f"{what} as {who}: redirected to {response['Location']}"
         )
         return
+    if isinstance(outcome, Refused):
+        outcome = outcome.status
     allowed = outcome if isinstance(outcome, tuple) else (outcome,)
     assert response.status_code in allowed, f"{what} as {who}: expected {outcome}, got {response.status_code}"
 
 
-def _request_as_everyone(world, records, client_for, name: str, method: str) -> None:
-    route = ROUTES[name]
+def _request_as_everyone(world, people, records, client_for, name: str, method: str, route=None) -> None:
+    route = route or ROUTES[name]
     table = getattr(route, method)
     if table is None:
         return
@@ -451,7 +523,7 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
     for who in PEOPLE:
         outcome = table[who]
         with transaction.atomic():
-            client = client_for(world.users()[who])
+            client = client_for(people[who])
             before = snapshot()
             if method == "get":
                 response = client.get(url)
@@ -478,24 +550,31 @@ def _request_as_everyone(world, records, client_for, name: str, method: str) -> 
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.get is not None))
-def test_get_matrix(world, records, client_for, name):
-    _request_as_everyone(world, records, client_for, name, "get")
+def test_get_matrix(world, matrix_people, records, client_for, name):
+    _request_as_everyone(world, matrix_people, records, client_for, name, "get")
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.post is not None))
-def test_post_matrix(world, records, client_for, name):
-    _request_as_everyone(world, records, client_for, name, "post")
+def test_post_matrix(world, matrix_people, records, client_for, name):
+    _request_as_everyone(world, matrix_people, records, client_for, name, "post")
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_case_matrix(world, matrix_people, records, client_for, case):
+    name, route = CASES[case]
+    for method in ("get", "post"):
+        _request_as_everyone(world, matrix_people, records, client_for, name, method, route=route)
 
 
 @pytest.mark.parametrize("name", sorted(n for n, r in ROUTES.items() if r.guard == "patient"))
-def test_patient_urls_for_an_unknown_or_other_patient_are_404(world, records, client_for, name):
+def test_patient_urls_for_an_unknown_or_other_patient_are_404(world, matrix_people, records, client_for, name):
     """alice's own people, asking for zoe's record or a patient that does not exist, get a 404."""
     route = ROUTES[name]
     for patient_id in (world.zoe.pk, 987654):
         kwargs = {**route.kwargs(world, records), "patient_id": patient_id}
         url = reverse(name, kwargs=kwargs)
-        for who in ("patient", "caregiver", "clinician"):
-            client = client_for(world.users()[who])
+        for who in ("patient", "parent", "caregiver", "clinician"):
+            client = client_for(matrix_people[who])
             before = snapshot()
             response = client.get(url) if route.get is not None else client.post(url, route.data(world, records))
             assert response.status_code in (404, 405), (
@@ -517,13 +596,13 @@ NESTED_ROUTES = sorted(
 
 
 @pytest.mark.parametrize("name", NESTED_ROUTES)
-def test_another_patients_record_under_alices_id_is_404(world, records, zoe_records, client_for, name):
+def test_another_patients_record_under_alices_id_is_404(world, matrix_people, records, zoe_records, client_for, name):
     """alice's circle asks for zoe's slot, side effect, membership... under alice's patient id: 404, no change."""
     route = ROUTES[name]
     kwargs = {**route.kwargs(world, zoe_records), "patient_id": world.alice.pk}
     url = reverse(name, kwargs=kwargs)
-    for who in ("patient", "caregiver", "clinician"):
-        client = client_for(world.users()[who])
+    for who in ("patient", "parent", "caregiver", "clinician"):
+        client = client_for(matrix_people[who])
         before = snapshot()
         if route.get is not None:
             assert client.get(url).status_code in (404, 405), f"GET {url} as {who}"
