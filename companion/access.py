@@ -4,7 +4,9 @@ Patients see themselves; parents, caregivers and clinicians see only patients wh
 linked them through an active care-circle membership. Everyone else gets a 404, so
 that a stranger cannot even learn that a patient id exists.
 
-The rules about who may change a care circle live here too, each with its ID. The
+The rules about who may change a care circle live here too, each with its ID (the
+ACCESS-... names are this app's own access rules; the clinical rule IDs are those of
+shared/RULES.md). The
 services in companion/services.py ask them before every write, so a view, a command or a
 script obeys them alike (the admin, which writes rows itself, cannot change a role in
 place: companion/admin.py):
