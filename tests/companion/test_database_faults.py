@@ -23,7 +23,8 @@ from django.http import HttpResponse
 from django.urls import include, path, reverse
 
 import companion.urls as app_urls
-from companion.models import CareRole, User
+from companion.models import AuditEvent, CareRole, User
+from doses.models import SideEffect
 from tests.conftest import PASSWORD, link, make_patient
 
 BASE_DIR = Path(__file__).resolve().parents[2]
@@ -153,6 +154,30 @@ def test_pages_and_sign_ins_work_when_connections_are_killed_between_requests(se
             kill_server_connections()
             statuses.append(browser.get(page).status_code)
     assert statuses == [302, 200, 200] * 3
+
+
+def test_a_change_is_saved_with_its_audit_row_when_connections_are_killed_between_requests(server, alice):
+    browser = Browser(server)
+    assert browser.sign_in("alice@example.org").status_code == 302
+    url = reverse("doses:side_effects", args=[alice.pk])
+    for _ in range(3):
+        kill_server_connections()
+        form = browser.get(url)
+        kill_server_connections()
+        saved = browser.http.post(
+            server + url,
+            data={
+                "symptom": "nausea",
+                "severity": "mild",
+                "started_on": alice.local_today().isoformat(),
+                "csrfmiddlewaretoken": browser.http.cookies.get("csrftoken"),
+            },
+            allow_redirects=False,
+            timeout=60,
+        )
+        assert (form.status_code, saved.status_code) == (200, 302)
+    assert SideEffect.objects.filter(patient=alice).count() == 3
+    assert AuditEvent.objects.filter(patient_ref=alice.pk, action="changed").count() == 3
 
 
 def test_a_sign_in_succeeds_when_its_connection_dies_while_the_password_is_checked(server, alice):
