@@ -99,6 +99,9 @@ class AuditMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
+        # Reading the user (the session and account queries) also runs Django's connection
+        # health check, before the transaction opens: inside it a dead connection could not
+        # be replaced (tests/companion/test_database_faults.py).
         if request.method in UNSAFE_METHODS and user is not None and user.is_authenticated:
             return self._change_in_one_transaction(request, user)
         response = self.get_response(request)
@@ -106,15 +109,15 @@ class AuditMiddleware:
         return response
 
     def _change_in_one_transaction(self, request, user):
-        # Sign-in, sign-up and password reset (anonymous) stay outside: they change no
-        # patient's record, and axes must keep its record of a failed sign-in.
+        # Anonymous POSTs (sign-in, sign-up, password reset) stay outside: they change no
+        # patient's record. Outside a patient's record only a server error rolls back, so a
+        # form shown again (200) or refused (4xx) keeps what it wrote, as before.
         with transaction.atomic():
             response = self.get_response(request)
             audited = _patient_id_of(request) is not None or getattr(request, "audit_recorded", False)
             if response.status_code >= 500 or (audited and response.status_code >= 400):
                 # The view's exception was already turned into this response: undo its writes.
                 transaction.set_rollback(True)
-                request.changes_rolled_back = True
             else:
                 # A database error here leaves the block by exception: the change goes with it.
                 self._record(request, response, user)
