@@ -5,10 +5,20 @@ One middleware records every patient-scoped request that a view answered with su
 is "changed", and a URL whose name contains "export" is "exported". Views never need to remember to call it,
 so a new patient page is audited from the day it is added. Denied requests (404) are not
 recorded: the permission helper answers them before any record is shown.
+
+A change and its audit row are one transaction: every POST (PUT, PATCH, DELETE) of a
+signed-in person runs inside `transaction.atomic()` opened here, and the "changed" row is
+written inside that block once the response is known to be a success. An error response
+on a patient's record, any server error, or a failing audit insert rolls the whole request
+back, so a change is never stored without its row (nor a row without its change). The
+services' own `atomic` blocks become savepoints inside it, and their `on_commit` work (a
+care alert queued, a summary refreshed) runs only after this outer commit. This lives in
+the middleware rather than in each service so that no new view or service can forget it.
 """
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import QuerySet
 
 from .models import AuditAction, AuditEvent, Patient, User
@@ -49,8 +59,12 @@ def record(
 
 def record_change(request, *, patient_id: int) -> AuditEvent:
     """For a change to a patient made through a URL without the patient's id (a new profile,
-    an accepted invitation), which the middleware cannot see."""
+    an accepted invitation), which the middleware cannot see.
+
+    Runs inside the request's transaction (AuditMiddleware), so the change and this row
+    commit together; an error response after it rolls both back."""
     url_name = getattr(getattr(request, "resolver_match", None), "view_name", "") or ""
+    request.audit_recorded = True
     return record(
         actor=request.user,
         patient_id=patient_id,
@@ -66,35 +80,67 @@ def events_for(patient: Patient) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(patient_ref=patient.pk).select_related("actor")
 
 
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _patient_id_of(request) -> int | None:
+    match = getattr(request, "resolver_match", None)
+    if match is None or "patient_id" not in match.kwargs:
+        return None
+    try:
+        return int(match.kwargs["patient_id"])
+    except (TypeError, ValueError):
+        return None
+
+
 class AuditMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        match = getattr(request, "resolver_match", None)
         user = getattr(request, "user", None)
-        if (
-            match is not None
-            and "patient_id" in match.kwargs
-            and 200 <= response.status_code < 400
-            and user is not None
-            and user.is_authenticated
-            # A view that deletes the record writes its own event first (see views.patient_delete).
-            and not getattr(request, "audit_recorded", False)
-        ):
-            try:
-                patient_id = int(match.kwargs["patient_id"])
-            except (TypeError, ValueError):
-                return response
-            url_name = match.view_name or ""
-            record(
-                actor=user,
-                patient_id=patient_id,
-                action=action_for(request.method, url_name, response.status_code),
-                method=request.method,
-                path=request.path,
-                url_name=url_name,
-                status_code=response.status_code,
-            )
+        # Reading the user (the session and account queries) also runs Django's connection
+        # health check, before the transaction opens: inside it a dead connection could not
+        # be replaced (tests/companion/test_database_faults.py).
+        if request.method in UNSAFE_METHODS and user is not None and user.is_authenticated:
+            return self._change_in_one_transaction(request, user)
+        response = self.get_response(request)
+        self._record(request, response, user)
         return response
+
+    def _change_in_one_transaction(self, request, user):
+        # Anonymous POSTs (sign-in, sign-up, password reset) stay outside: they change no
+        # patient's record. Outside a patient's record only a server error rolls back, so a
+        # form shown again (200) or refused (4xx) keeps what it wrote, as before.
+        with transaction.atomic():
+            response = self.get_response(request)
+            audited = _patient_id_of(request) is not None or getattr(request, "audit_recorded", False)
+            if response.status_code >= 500 or (audited and response.status_code >= 400):
+                # The view's exception was already turned into this response: undo its writes.
+                transaction.set_rollback(True)
+            else:
+                # A database error here leaves the block by exception: the change goes with it.
+                self._record(request, response, user)
+        return response
+
+    def _record(self, request, response, user) -> None:
+        patient_id = _patient_id_of(request)
+        if (
+            patient_id is None
+            or not 200 <= response.status_code < 400
+            or user is None
+            or not user.is_authenticated
+            # A view that deletes the record writes its own event first (see views.patient_delete).
+            or getattr(request, "audit_recorded", False)
+        ):
+            return
+        url_name = request.resolver_match.view_name or ""
+        record(
+            actor=user,
+            patient_id=patient_id,
+            action=action_for(request.method, url_name, response.status_code),
+            method=request.method,
+            path=request.path,
+            url_name=url_name,
+            status_code=response.status_code,
+        )

@@ -53,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A page whose database connection was lost mid-request is tried once more (companion/database.py).
+    "companion.database.RetryReadOnLostConnection",
     # Audit trail: records who viewed or changed a patient's record (companion/audit.py).
     "companion.audit.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -88,6 +90,11 @@ DATABASES = {
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database host that does not answer fails a request in seconds (the "cannot reach the
+    # records" page, companion/database.py) instead of holding the worker until gunicorn kills it.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=5)
+    )
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # `make run` has the web server and the worker writing to one file. A transaction takes
     # the write lock when it begins (IMMEDIATE) and waits for it (timeout, seconds) instead
@@ -102,6 +109,15 @@ AUTH_USER_MODEL = "companion.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+]
+# Django's list, with its default PBKDF2 hasher replaced by one that rechecks the database
+# connection after the slow hash (companion/signin.py); stored hashes are unchanged.
+PASSWORD_HASHERS = [
+    "companion.signin.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.BCryptSHA256PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

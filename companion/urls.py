@@ -53,3 +53,5 @@ urlpatterns = [
     path("admin/login/", views.admin_login, name="admin_login"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "companion.views.server_error"

@@ -1,4 +1,5 @@
 import math
+import sys
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -6,19 +7,43 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.mail import send_mail
-from django.db import transaction
-from django.http import Http404
+from django.db import connection, transaction
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from . import audit, services, two_factor
+from . import audit, database, services, two_factor
 from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
 from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, OneTimeCodeForm, PatientForm, SignUpForm
 from .models import CareMembership, CareRole, Invitation, Patient
+
+
+def server_error(request):
+    """handler500. A database that cannot be reached is a 503 that says so, not a bare 500.
+
+    Rendered without the request (no context processors, no session, no user), so that it
+    needs nothing from the database it is reporting on.
+    """
+    if not database.database_unreachable(sys.exc_info()[1]):
+        return defaults.server_error(request)
+    request.database_unreachable = True  # database.RetryReadOnLostConnection may try a page again
+    body = render_to_string(
+        "database_unavailable.html",
+        {
+            "sent_a_change": request.method not in database.SAFE_METHODS,
+            # Still inside the request's transaction (companion/audit.py): it cannot commit now.
+            "rolled_back": connection.in_atomic_block,
+        },
+    )
+    response = HttpResponse(body, status=503)
+    response["Retry-After"] = str(database.RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def home(request):
