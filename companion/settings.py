@@ -249,6 +249,12 @@ FRIDGE_REMINDER_BEFORE_MINUTES = env.int("FRIDGE_REMINDER_BEFORE_MINUTES", defau
 # A worker's claim on a delivery lasts this long; after that (the worker died) it may be re-sent.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_MAX_ATTEMPTS = env.int("DELIVERY_MAX_ATTEMPTS", default=5)
+# Account e-mail is not a relay (issue 12): at most this many password-reset e-mails, and as many
+# sign-up e-mails, to one address in an hour; more requests get the same page and no e-mail.
+ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = env.int("ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR", default=3)
+# Invitations one account may send in 24 hours, and one address may receive (from anyone).
+INVITATIONS_PER_ACCOUNT_PER_DAY = env.int("INVITATIONS_PER_ACCOUNT_PER_DAY", default=10)
+INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=3)
 
 LOGGING = {
     "version": 1,
