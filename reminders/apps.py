@@ -7,7 +7,8 @@ class RemindersConfig(AppConfig):
 
     def ready(self) -> None:
         # companion asks for account e-mail through signals (it imports nothing above it);
-        # reminders turns each into a Delivery (reminders/account_mail.py).
+        # reminders turns each into a Delivery (reminders/account_mail.py). Imported here, not at
+        # the top: account_mail imports models, which cannot load before the app registry is ready.
         from companion import signals
 
         from . import account_mail

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companion.models import User
+from companion.tokens import sign_up_link_kwargs
 from reminders.models import Delivery, Kind
 from tests.conftest import PASSWORD, link_in
 
@@ -118,3 +119,18 @@ def test_sign_up_e_mails_to_one_address_stop_at_the_hourly_limit_and_the_page_st
         sign_up(Client(), "alice@example.org")
     assert len(mail.outbox) == 4
     assert Delivery.objects.filter(kind=Kind.SIGN_UP_EXISTING).count() == 4
+
+
+@pytest.mark.parametrize(
+    "uidb64,token",
+    [("MQ", "wrong-token"), ("%00", "%00"), ("not-base64!", "x"), ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "x")],
+)
+def test_a_broken_confirmation_link_is_a_404_with_a_way_forward(db, client, uidb64, token):
+    response = client.get(f"/accounts/signup/confirm/{uidb64}/{token}/")
+    assert response.status_code == 404
+    assert "Sign up again" in response.content.decode()
+
+
+def test_an_active_account_cannot_be_confirmed_again_by_an_old_link(world, client):
+    kwargs = sign_up_link_kwargs(world.alice_user)
+    assert client.get(reverse("signup_confirm", kwargs=kwargs)).status_code == 404
