@@ -274,3 +274,15 @@ def test_one_address_receives_at_most_its_daily_share_of_invitations_from_anyone
     assert refused.status_code == 200
     assert "Try again tomorrow" in refused.content.decode()
     assert [m.to for m in mail.outbox] == [["target@example.org"]]
+
+
+# --- addresses shown on pages to copy elsewhere (point 10) ------------------------------
+
+
+def test_the_calendar_and_unsubscribe_addresses_on_pages_come_from_SITE_URL_not_the_host(world, client_for):
+    client = client_for(world.alice_user)
+    client.post(reverse("reminders:feed_regenerate", args=[world.alice.pk]))
+    for name in ("reminders:feed_settings", "reminders:preferences"):
+        page = client.get(reverse(name, args=[world.alice.pk]), **ON_ANOTHER_PORT).content.decode()
+        assert "6666" not in page
+        assert "companion.example/" in page
