@@ -28,10 +28,33 @@ class SignUpForm(CrispyFormMixin, UserCreationForm):
         labels = {"full_name": "Your name"}
 
     def clean_email(self):
-        email = self.cleaned_data["email"].lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists. Sign in instead.")
-        return email
+        # No "already exists": whether an address has an account is not for anyone to learn here.
+        # services.sign_up e-mails the address instead, and the page is the same either way.
+        return self.cleaned_data["email"].lower()
+
+    def validate_unique(self):
+        """Skipped for the same reason: ModelForm would say "User with this e-mail address already exists"."""
+
+
+class SignUpConfirmForm(CrispyFormMixin, forms.Form):
+    """The confirmation link proves the mailbox; the password proves it is the person who signed up
+    (someone else signing up with your address cannot have you confirm their account)."""
+
+    submit_label = "Confirm and sign in"
+    password = forms.CharField(label="The password you chose", strip=False, widget=forms.PasswordInput)
+
+    def __init__(self, *args, user: User, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(
+                "That is not the password chosen at sign-up. If you did not sign up, ignore the e-mail; "
+                "to start again, sign up once more with this address."
+            )
+        return password
 
 
 TIME_ZONE_CHOICES = sorted((z, z.replace("_", " ")) for z in zoneinfo.available_timezones() if "/" in z)

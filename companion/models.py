@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 
 def normalise_email(email: str) -> str:
@@ -70,6 +71,11 @@ class User(AbstractUser):
     @property
     def display_name(self) -> str:
         return self.full_name or self.email
+
+    @property
+    def awaiting_confirmation(self) -> bool:
+        """Signed up but never opened the confirmation link (staff-deactivated accounts have signed in)."""
+        return not self.is_active and self.last_login is None
 
 
 def validate_time_zone(value: str) -> None:
@@ -253,6 +259,16 @@ class Invitation(models.Model):
     @staticmethod
     def hash_token(token: str) -> str:
         return _hash_token(token)
+
+    def link_token(self) -> str:
+        """The token of this invitation's link: a keyed hash of the row (like Django's password-reset
+        tokens), so the worker computes it again when it renders the e-mail and the database holds
+        only its hash. Rotating SECRET_KEY ends the invitations still open."""
+        return salted_hmac(
+            "companion.Invitation.link_token",
+            f"{self.pk}:{self.email}:{self.expires_at.timestamp():.6f}",
+            algorithm="sha256",
+        ).hexdigest()
 
     def status(self, now=None) -> str:
         now = now or timezone.now()

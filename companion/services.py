@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
-from django.db import transaction
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from . import access
+from . import access, signals
 from .models import CareMembership, CareRole, Invitation, Patient, User, normalise_email
 
 
@@ -41,18 +45,39 @@ class IssuedInvitation:
 
 @transaction.atomic
 def invite_to_circle(*, patient: Patient, email: str, role: str, invited_by: User, now=None) -> IssuedInvitation:
+    """Store the invitation and, in the same transaction, ask for its e-mail (a Delivery the worker
+    sends after commit): an invitation is never stored with its e-mail lost.
+
+    Mail is not a relay: an account sends at most INVITATIONS_PER_ACCOUNT_PER_DAY invitations a
+    day, and one address receives at most INVITATIONS_PER_ADDRESS_PER_DAY, from anyone.
+    """
     if role not in Invitation.INVITABLE_ROLES:
         raise InvitationError("That role cannot be invited.")
     now = now or timezone.now()
-    token, token_hash = Invitation.new_token()
+    email = normalise_email(email)
+    day_ago = now - timedelta(days=1)
+    recent = Invitation.objects.filter(created_at__gt=day_ago)
+    if recent.filter(invited_by=invited_by).count() >= settings.INVITATIONS_PER_ACCOUNT_PER_DAY:
+        raise InvitationError(
+            f"You have sent {settings.INVITATIONS_PER_ACCOUNT_PER_DAY} invitations in the last 24 hours, the most "
+            "we send for one account. Try again tomorrow."
+        )
+    if recent.filter(email=email).count() >= settings.INVITATIONS_PER_ADDRESS_PER_DAY:
+        raise InvitationError(
+            "That address has had as many invitations as we send to one address in 24 hours. Try again tomorrow."
+        )
     invitation = Invitation.objects.create(
         patient=patient,
-        email=normalise_email(email),
+        email=email,
         role=role,
-        token_hash=token_hash,
+        token_hash=f"pending:{secrets.token_hex(16)}",  # replaced below, once the row has its id
         invited_by=invited_by,
         expires_at=now + Invitation.VALID_FOR,
     )
+    token = invitation.link_token()
+    invitation.token_hash = Invitation.hash_token(token)
+    invitation.save(update_fields=["token_hash"])
+    signals.announce(signals.invitation_issued, invitation=invitation)
     return IssuedInvitation(invitation=invitation, token=token)
 
 
@@ -61,6 +86,51 @@ WRONG_ACCOUNT_MESSAGE = (
     "Sign in with that address to accept it (or create an account with it), "
     "or ask the person who invited you to send a new invitation to your address."
 )
+
+
+@transaction.atomic
+def sign_up(*, full_name: str, email: str, password: str) -> None:
+    """Sign up by e-mail, revealing nothing: the caller shows the same page whatever happened.
+
+    A new address gets an account awaiting confirmation and a confirmation e-mail; an address
+    still awaiting confirmation takes the new name and password and gets a fresh e-mail; an
+    existing account is left as it is and told that someone tried to sign up with its address.
+    The password is hashed on every path, so the time taken does not tell them apart either.
+    """
+    email = email.strip().lower()
+    password_hash = make_password(password)
+    existing = User.objects.select_for_update().filter(email__iexact=email).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                user = User.objects.create(email=email, full_name=full_name, password=password_hash, is_active=False)
+        except IntegrityError:  # the same address signed up a moment ago in another request
+            existing = User.objects.select_for_update().get(email__iexact=email)
+        else:
+            signals.announce(signals.sign_up_requested, user=user, existing=False)
+            return
+    if existing.awaiting_confirmation:
+        existing.full_name, existing.password = full_name, password_hash
+        existing.save(update_fields=["full_name", "password"])  # the older link stops working
+        signals.announce(signals.sign_up_requested, user=existing, existing=False)
+    else:
+        signals.announce(signals.sign_up_requested, user=existing, existing=True)
+
+
+def confirm_sign_up(*, user: User) -> bool:
+    """The confirmation link was opened with the right password: the account may sign in."""
+    return User.objects.filter(pk=user.pk, is_active=False, last_login__isnull=True).update(is_active=True) == 1
+
+
+@transaction.atomic
+def request_password_reset(*, users) -> None:
+    """Ask for a reset e-mail to each account (Django's form finds them: active, usable password).
+
+    Only a Delivery row is written here; the worker renders and sends it after commit, so the
+    request takes no longer when SMTP is slow, and known and unknown addresses answer alike.
+    """
+    for user in users:
+        signals.announce(signals.password_reset_requested, user=user)
 
 
 @transaction.atomic

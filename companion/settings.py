@@ -301,6 +301,12 @@ DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
 DELIVERY_RETRY_MAX_INTERVAL_SECONDS = env.int("DELIVERY_RETRY_MAX_INTERVAL_SECONDS", default=600)
 DELIVERY_RETRY_FOR_HOURS = env.int("DELIVERY_RETRY_FOR_HOURS", default=24)
 CARE_ALERT_RETRY_FOR_HOURS = env.int("CARE_ALERT_RETRY_FOR_HOURS", default=72)
+# Account e-mail is not a relay (issue 12): at most this many password-reset e-mails, and as many
+# sign-up e-mails, to one address in an hour; more requests get the same page and no e-mail.
+ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR = env.int("ACCOUNT_MAILS_PER_ADDRESS_PER_HOUR", default=3)
+# Invitations one account may send in 24 hours, and one address may receive (from anyone).
+INVITATIONS_PER_ACCOUNT_PER_DAY = env.int("INVITATIONS_PER_ACCOUNT_PER_DAY", default=10)
+INVITATIONS_PER_ADDRESS_PER_DAY = env.int("INVITATIONS_PER_ADDRESS_PER_DAY", default=3)
 
 LOGGING = {
     "version": 1,

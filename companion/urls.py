@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import TemplateView
 
@@ -8,14 +7,9 @@ from . import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/signup/", views.signup, name="signup"),
-    path(
-        "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="registration/password_reset_email.txt",
-            subject_template_name="registration/password_reset_subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("accounts/signup/check-your-email/", views.signup_done, name="signup_done"),
+    path("accounts/signup/confirm/<uidb64>/<token>/", views.signup_confirm, name="signup_confirm"),
+    path("accounts/password_reset/", views.PasswordResetView.as_view(), name="password_reset"),
     # --- two-factor sign-in (security): the sign-in view asks for a code when it is on ---
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("accounts/two-factor/", views.two_factor_settings, name="two_factor"),

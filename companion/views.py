@@ -6,9 +6,8 @@ from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.core.mail import send_mail
-from django.db import connection, transaction
-from django.http import Http404, HttpResponse
+from django.db import connection
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -19,8 +18,17 @@ from django.views.decorators.http import require_POST
 
 from . import audit, database, services, two_factor
 from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
-from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, OneTimeCodeForm, PatientForm, SignUpForm
+from .forms import (
+    DeleteProfileForm,
+    InvitationForm,
+    NewPatientForm,
+    OneTimeCodeForm,
+    PatientForm,
+    SignUpConfirmForm,
+    SignUpForm,
+)
 from .models import CareMembership, CareRole, Invitation, Patient
+from .tokens import user_for_sign_up_link
 
 
 def server_error(request):
@@ -58,22 +66,62 @@ def home(request):
     return redirect("patients")
 
 
+SIGN_UP_NEXT = "sign_up_next"  # session key: where to go once the address is confirmed
+
+
+def _on_site(request, url: str) -> str:
+    """`url` if it is a path on this site, else "": ?next=https://elsewhere must not make an open redirect."""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return ""
+
+
 def signup(request):
+    """Every valid sign-up gets the same answer, "check your e-mail", whether or not the address
+    has an account (services.sign_up e-mails the address); the account starts at confirmation."""
     if request.user.is_authenticated:
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
+        services.sign_up(
+            full_name=form.cleaned_data["full_name"],
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+        )
+        request.session[SIGN_UP_NEXT] = _on_site(request, request.GET.get("next", ""))
+        return redirect("signup_done")
+    return render(request, "companion/signup.html", {"form": form})
+
+
+def signup_done(request):
+    return render(request, "companion/signup_done.html")
+
+
+def signup_confirm(request, uidb64, token):
+    """The link from the confirmation e-mail: the password chosen at sign-up, then signed in."""
+    user = user_for_sign_up_link(uidb64, token)
+    if user is None:
+        return render(request, "companion/signup_confirm.html", {"valid_link": False}, status=404)
+    form = SignUpConfirmForm(request.POST or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        services.confirm_sign_up(user=user)
+        user.refresh_from_db()
+        next_url = _on_site(request, request.session.pop(SIGN_UP_NEXT, ""))
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, "Welcome. Create a profile for yourself or for your child to start.")
-        next_url = request.GET.get("next", "")
-        # Only a path on this site: ?next=https://elsewhere must not turn sign-up into an open redirect.
-        if not url_has_allowed_host_and_scheme(
-            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            next_url = ""
         return redirect(next_url or "patient_new")
-    return render(request, "companion/signup.html", {"form": form})
+    return render(request, "companion/signup_confirm.html", {"valid_link": True, "form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, but the e-mail is a Delivery the worker sends (links from SITE_URL), never
+    sent from the request: known and unknown addresses answer alike and as fast, whatever SMTP does."""
+
+    def form_valid(self, form):
+        services.request_password_reset(users=list(form.get_users(form.cleaned_data["email"])))
+        return HttpResponseRedirect(self.get_success_url())
 
 
 @login_required
@@ -120,23 +168,19 @@ def circle(request, patient_id):
         if not can_manage:
             raise Http404("No such patient.")
         if form.is_valid():
-            issued = services.invite_to_circle(
-                patient=patient,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                invited_by=request.user,
-            )
-            link = request.build_absolute_uri(reverse("invitation_accept", args=[issued.token]))
-            # Minimal health data in e-mails: the inviter's name and a link, no diagnosis.
-            body = render_to_string(
-                "companion/email/invitation.txt",
-                {"inviter": request.user, "link": link, "invitation": issued.invitation},
-            )
-            transaction.on_commit(
-                lambda: send_mail("You are invited to a care circle", body, None, [issued.invitation.email])
-            )
-            messages.success(request, f"Invitation sent to {issued.invitation.email}. It works once, for 7 days.")
-            return redirect("circle", patient_id=patient.pk)
+            try:
+                # The e-mail is a Delivery written with the invitation and sent by the worker after commit.
+                issued = services.invite_to_circle(
+                    patient=patient,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                )
+            except services.InvitationError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, f"Invitation sent to {issued.invitation.email}. It works once, for 7 days.")
+                return redirect("circle", patient_id=patient.pk)
     memberships = list(patient.memberships.select_related("user").order_by("revoked_at", "role", "created_at"))
     for m in memberships:  # the page offers "Remove access" only where the service would do it
         m.revocable = may_revoke(request.user, m, patient=patient)

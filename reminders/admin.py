@@ -5,7 +5,17 @@ from .models import CalendarFeed, Delivery, JobRun, NotificationPreference
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    list_display = ["kind", "patient", "recipient", "subject_key", "status", "attempts", "created_at", "sent_at"]
+    list_display = [
+        "kind",
+        "patient",
+        "recipient",
+        "to_email",
+        "subject_key",
+        "status",
+        "attempts",
+        "created_at",
+        "sent_at",
+    ]
     list_filter = ["status", "kind"]
     raw_id_fields = ["patient", "recipient"]
 

@@ -5,7 +5,7 @@ from django import forms
 from companion.forms import TIME_ZONE_CHOICES
 from companion.models import CareRole
 
-from .models import KIND_FIELD, KIND_ROLES, Kind, NotificationPreference
+from .models import KIND_FIELD, KIND_ROLES, NotificationPreference
 
 
 class PreferenceForm(forms.ModelForm):
@@ -42,7 +42,7 @@ class PreferenceForm(forms.ModelForm):
 
     def __init__(self, *args, role: str, **kwargs):
         super().__init__(*args, **kwargs)
-        shown = {KIND_FIELD[kind] for kind in Kind if role in KIND_ROLES[kind]}
+        shown = {KIND_FIELD[kind] for kind in KIND_ROLES if role in KIND_ROLES[kind]}  # care kinds only
         if role == CareRole.CAREGIVER:
             shown.discard("injection_reminder")
             shown.add("caregiver_copy")

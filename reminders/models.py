@@ -21,6 +21,16 @@ class Kind(models.TextChoices):
     REFILL = "refill", "Refill reminder"
     LAB = "lab", "Blood test reminder"
     FRIDGE = "fridge", "Syringe out of the fridge"
+    # Account e-mail (no preference switches it off; sent to the address, about the account).
+    PASSWORD_RESET = "password_reset", "Password reset link"
+    SIGN_UP_CONFIRM = "signup_confirm", "Confirm a new account"
+    SIGN_UP_EXISTING = "signup_existing", "Sign-up with an address that has an account"
+    INVITATION = "invitation", "Invitation to a care circle"
+
+
+# Account e-mail: about an account or an invitation rather than a patient's care. They have no
+# care-circle recipient to check (an invitation has no account yet, a reset has no patient).
+ACCOUNT_KINDS = frozenset({Kind.PASSWORD_RESET, Kind.SIGN_UP_CONFIRM, Kind.SIGN_UP_EXISTING, Kind.INVITATION})
 
 
 # Who may receive each kind, by role in the circle. The preference then switches it on or off.
@@ -129,7 +139,12 @@ def quiet_until(start: time | None, end: time | None, zone_name: str, now: datet
 
 class Delivery(models.Model):
     """One message to one person about one thing. The unique constraint is the claim:
-    a second tick, a retry or a second worker cannot create (and so send) it twice."""
+    a second tick, a retry or a second worker cannot create (and so send) it twice.
+
+    Care messages have a patient and a recipient account. Account e-mail (ACCOUNT_KINDS) may
+    have neither: a password reset has a recipient and no patient; an invitation goes to an
+    address (to_email) that may have no account, about one invitation (its own constraint).
+    """
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
@@ -139,10 +154,17 @@ class Delivery(models.Model):
         CANCELLED = "cancelled", "Not needed any more"
 
     kind = models.CharField(max_length=16, choices=Kind.choices)
-    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="deliveries")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="deliveries")
+    patient = models.ForeignKey(
+        "companion.Patient", on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="deliveries"
+    )
+    to_email = models.EmailField(blank=True, help_text="The address, when there is no recipient account.")
     subject_key = models.CharField(
-        max_length=64, help_text="What it is about: slot:<id>, alert:<id>, lab:<id>, fridge:<id>, refill:<...>."
+        max_length=64,
+        help_text="What it is about: slot:<id>, alert:<id>, lab:<id>, fridge:<id>, refill:<...>, invitation:<id>; "
+        "account e-mail to an account: <group>:<n>, the n-th of its rate-limit group to that account.",
     )
     channel = models.CharField(max_length=16, default="email")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -164,6 +186,16 @@ class Delivery(models.Model):
             models.UniqueConstraint(
                 fields=["kind", "recipient", "subject_key"], name="one_delivery_per_kind_and_thing"
             ),
+            # NULLs are distinct in a unique index: to an address alone, the thing itself is unique.
+            models.UniqueConstraint(
+                fields=["kind", "subject_key"],
+                condition=models.Q(recipient__isnull=True),
+                name="one_delivery_per_kind_and_thing_without_account",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False) | ~models.Q(to_email=""),
+                name="delivery_has_an_address",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "enqueued_at"]),
@@ -173,7 +205,13 @@ class Delivery(models.Model):
         verbose_name_plural = "deliveries"
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} to {self.recipient_id} about {self.subject_key}: {self.status}"
+        to = self.recipient_id or self.to_email
+        return f"{self.get_kind_display()} to {to} about {self.subject_key}: {self.status}"
+
+    @property
+    def address(self) -> str:
+        """Where the e-mail goes: the recipient's address now, or the address it was written to."""
+        return self.recipient.email if self.recipient_id else self.to_email
 
     @property
     def object_id(self) -> int | None:

@@ -24,7 +24,8 @@ from django.utils import timezone
 from companion.models import CareMembership, User
 from doses.models import DoseSlot, FridgeSyringe, LabTest, SlotStatus
 
-from .models import Delivery, Kind, NotificationPreference, wants
+from . import account_mail
+from .models import ACCOUNT_KINDS, Delivery, Kind, NotificationPreference, wants
 from .relevance import Relevance, retry_delay, still_matters_until
 from .transports import Transport, TransportError, transport_for
 
@@ -60,6 +61,8 @@ def claim(delivery_id: int, now: datetime, *, retry_of: int | None = None) -> De
 
 def reason_not_needed(delivery: Delivery) -> str:
     """Why a queued message should not go any more (empty: it should)."""
+    if delivery.kind in ACCOUNT_KINDS:  # no care circle to check: the account or invitation decides
+        return account_mail.reason_not_needed(delivery)
     membership = (
         CareMembership.objects.active()
         .filter(patient_id=delivery.patient_id, user_id=delivery.recipient_id, receives_reminders=True)

@@ -56,8 +56,9 @@ class EmailTransport(Transport):
     def render(self, delivery) -> EmailMultiAlternatives:
         context = message_context(delivery)
         base = f"reminders/email/{delivery.kind}"
-        # SCHED-TZ: times in the message are the patient's wall-clock times.
-        with timezone.override(delivery.patient.zone):
+        # SCHED-TZ: times in the message are the patient's wall-clock times (account e-mail
+        # about no patient: UTC, and its templates show no times).
+        with timezone.override(delivery.patient.zone if delivery.patient_id else "UTC"):
             subject = " ".join(render_to_string(f"{base}_subject.txt", context).split())
             text = render_to_string(f"{base}.txt", context)
             html = render_to_string(f"{base}.html", context)
@@ -65,13 +66,11 @@ class EmailTransport(Transport):
             subject=subject,
             body=text,
             from_email=settings.DEFAULT_FROM_EMAIL,
-            to=[delivery.recipient.email],
-            headers={
-                "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-                "X-Companion-Delivery": str(delivery.pk),
-                "Message-ID": message_id_for(delivery),
-            },
+            to=[delivery.address],
+            headers={"X-Companion-Delivery": str(delivery.pk), "Message-ID": message_id_for(delivery)},
         )
+        if "unsubscribe_url" in context:  # care messages; account e-mail has nothing to unsubscribe from
+            message.extra_headers["List-Unsubscribe"] = f"<{context['unsubscribe_url']}>"
         message.attach_alternative(html, "text/html")
         return message
 

@@ -14,6 +14,7 @@ from companion.access import Capability, active_membership, patient_for
 from . import selectors, services
 from .feeds import ScheduleFeed
 from .forms import PreferenceForm
+from .messages import absolute
 from .models import KIND_FIELD, CalendarFeed, Kind, NotificationPreference
 
 
@@ -27,7 +28,8 @@ def preferences(request, patient_id):
         form.save()
         messages.success(request, "Your reminder preferences are saved.")
         return redirect("reminders:preferences", patient_id=patient.pk)
-    unsubscribe_url = request.build_absolute_uri(reverse("reminders:unsubscribe", args=[preference.unsubscribe_token]))
+    # Addresses people copy elsewhere come from SITE_URL, never the request's Host header (issue 12).
+    unsubscribe_url = absolute(reverse("reminders:unsubscribe", args=[preference.unsubscribe_token]))
     return render(
         request,
         "reminders/preferences.html",
@@ -70,7 +72,7 @@ def feed(request, token):
 def feed_settings(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.MANAGE)
     current = services.active_feed(patient)
-    feed_url = request.build_absolute_uri(reverse("reminders:feed", args=[current.token])) if current else ""
+    feed_url = absolute(reverse("reminders:feed", args=[current.token])) if current else ""
     return render(
         request,
         "reminders/feed_settings.html",

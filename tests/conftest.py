@@ -8,6 +8,7 @@ another patient, zoe) and rita (a caregiver of alice whose access was revoked).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 from dataclasses import dataclass
@@ -188,6 +189,32 @@ def client_for(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def eager_celery():
+    """Tasks run in the test process (the integration tests start a real worker instead)."""
+    from companion.celery import app as celery_app
+
+    old = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager = True
+    celery_app.conf.task_eager_propagates = True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
+
+
+@pytest.fixture
+def worker_after_commit(eager_celery, django_capture_on_commit_callbacks):
+    """`with worker_after_commit(): client.post(...)`: the request commits, then its queued
+    e-mail goes through the worker's send_delivery (eagerly, in this process) into mail.outbox."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def link_in(message, path: str) -> str:
+    """The first URL in an e-mail's text whose path starts with `path`."""
+    found = re.search(rf"https?://[^\s/]+{re.escape(path)}\S*", message.body)
+    assert found, f"no link to {path} in {message.body!r}"
+    return found.group(0)
 
 
 @pytest.fixture(autouse=True)

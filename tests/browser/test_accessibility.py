@@ -28,6 +28,7 @@ from tests.conftest import link, make_patient, make_user
 PAGES = [
     ("anonymous", "login", None, {}),
     ("anonymous", "signup", None, {}),
+    ("anonymous", "signup_done", None, {}),
     ("anonymous", "password_reset", None, {}),
     ("anonymous", "password_reset_done", None, {}),
     ("anonymous", "password_reset_complete", None, {}),

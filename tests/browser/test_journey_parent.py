@@ -8,20 +8,24 @@ from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from companion.models import Patient
 from doses.models import Injection, Regimen
 from tests.browser.conftest import assert_accessible, field, screenshot, waiting_for
-from tests.conftest import PASSWORD
+from tests.conftest import PASSWORD, link_in
 
 pytestmark = waiting_for("doses:calculator", "doses:log")
 
 
-def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_injection(phone, url):
+def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_injection(
+    phone, url, live_server, settings, celery_eager
+):
     page = phone
-    # 1. Sign up.
+    settings.SITE_URL = live_server.url  # the confirmation link in the e-mail points at this server
+    # 1. Sign up, then confirm the address with the e-mailed link (sent in-process: celery_eager).
     page.goto(url("signup"))
     assert_accessible(page)
     field(page, "Your name").fill("Pat Parent")
@@ -29,6 +33,11 @@ def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_inje
     field(page, "Password").fill(PASSWORD)
     field(page, "Password confirmation").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    expect(page.get_by_role("heading", name="Check your e-mail")).to_be_visible()
+    page.goto(link_in(mail.outbox[-1], "/accounts/signup/confirm/"))
+    assert_accessible(page)
+    field(page, "The password you chose").fill(PASSWORD)
+    page.get_by_role("button", name="Confirm and sign in").click()
     expect(page).to_have_url(re.compile(r"/people/new/$"))
     expect(page.get_by_role("status")).to_contain_text("Welcome")
 

@@ -19,9 +19,9 @@ def invite(world, role=CareRole.CAREGIVER, email="new@example.org", now=None):
     return services.invite_to_circle(patient=world.alice, email=email, role=role, invited_by=world.alice_user, now=now)
 
 
-def test_patient_invites_by_email_and_the_link_works(world, client_for, django_capture_on_commit_callbacks):
+def test_patient_invites_by_email_and_the_link_works(world, client_for, worker_after_commit):
     client = client_for(world.alice_user)
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker_after_commit():  # the e-mail is a Delivery the worker sends after commit
         response = client.post(
             reverse("circle", args=[world.alice.pk]), {"email": "Nurse@Example.org", "role": CareRole.CAREGIVER}
         )
@@ -146,9 +146,9 @@ def test_ACCESS_INVITE_the_address_compares_as_accounts_store_it(world):
 
 
 def test_ACCESS_INVITE_the_email_says_to_accept_with_the_invited_address_and_not_to_forward(
-    world, client_for, django_capture_on_commit_callbacks
+    world, client_for, worker_after_commit
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with worker_after_commit():
         client_for(world.alice_user).post(
             reverse("circle", args=[world.alice.pk]), {"email": "Grandpa@Example.org", "role": CareRole.PARENT}
         )

@@ -9,7 +9,6 @@ from email.message import Message
 
 import pytest
 
-from companion.celery import app as celery_app
 from doses.models import DoseSlot
 from tests.conftest import start_adult_regimen
 
@@ -19,13 +18,9 @@ SLOT_AT = datetime(2026, 3, 10, 8, 0, tzinfo=UTC)
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    """Tasks run in the test process (the integration tests start a real worker instead)."""
-    old = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager = True
-    celery_app.conf.task_eager_propagates = True
+def eager_celery(eager_celery):
+    """Tasks run in the test process (tests/conftest.py; the integration tests start a real worker instead)."""
     yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
 @pytest.fixture

@@ -169,6 +169,15 @@ ROUTES: dict[str, Route] = {
             "password2": "a-long-unusual-passphrase-42",
         },
     ),
+    "signup_done": Route(guard="public", get=PUBLIC),  # "check your e-mail", the same for every address
+    # A wrong token is a 404 for everyone, signed in or not; the right one is tested in tests/companion/test_sign_up.py.
+    "signup_confirm": Route(
+        guard="token",
+        kwargs=lambda w, r: {"uidb64": r.reset_uidb64, "token": "wrong-token"},
+        get=expect(NOT_FOUND, anonymous=NOT_FOUND),
+        post=expect(NOT_FOUND, anonymous=NOT_FOUND),
+        data=lambda w, r: {"password": "correct-horse-battery-7"},
+    ),
     "login": Route(
         guard="public",
         get=PUBLIC,
