@@ -15,7 +15,15 @@ from django.views.decorators.http import require_POST
 
 from . import audit, services, two_factor
 from .access import Capability, patient_for, patients_visible_to
-from .forms import DeleteProfileForm, InvitationForm, NewPatientForm, OneTimeCodeForm, PatientForm, SignUpForm
+from .forms import (
+    DeleteProfileForm,
+    InvitationForm,
+    NewPatientForm,
+    OneTimeCodeForm,
+    PatientForm,
+    SignInForm,
+    SignUpForm,
+)
 from .models import CareMembership, CareRole, Invitation, Patient
 
 
@@ -235,6 +243,8 @@ def patient_delete(request, patient_id):
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in, with a second step for people who turned on two-factor sign-in."""
+
+    form_class = SignInForm
 
     def form_valid(self, form):
         user = form.get_user()

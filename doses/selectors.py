@@ -855,9 +855,16 @@ def parse_date_range(start: str | None, end: str | None, *, today: date) -> Date
         if value in (None, ""):
             return None
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             raise BadDateRange(f"The {name} date “{value[:20]}” is not a date. Use the form YYYY-MM-DD.")
+        # Checked before any arithmetic: 90 days before 0001-01-01 is an OverflowError.
+        if not rules.is_record_date(day):
+            raise BadDateRange(
+                f"The {name} date ({day}) is outside the years a record can hold "
+                f"({rules.EARLIEST_RECORD_DATE.year}-{rules.LATEST_RECORD_DATE.year})."
+            )
+        return day
 
     first, last = parse(start, "start"), parse(end, "end")
     last = last or today
