@@ -77,6 +77,8 @@ HOSTILE_VALUES = st.one_of(
             "x" * 20000,
             "é" * 5000,
             "\u202eevil",
+            "²",  # a digit to str.isdigit(), not to int()
+            "١٢",
             "987654321",
         ]
     ),
@@ -436,3 +438,10 @@ def test_an_over_long_value_in_any_field_is_never_stored_beyond_its_column(world
                 too_long = values_longer_than_their_column()
                 assert not too_long, f"{what} stored {too_long}"
                 transaction.set_rollback(True)
+
+
+@pytest.mark.parametrize("hint", ["²", "١٢", "𝟗", "99999999999999999999999"])
+def test_a_dose_hint_that_only_looks_like_a_number_shows_the_log_form(world, alice_on_regimen, client_for, hint):
+    """?slot=² passed str.isdigit() and int("²") was a ValueError, a 500."""
+    response = client_for(world.alice_user).get(reverse("doses:log", args=[world.alice.pk]), {"slot": hint})
+    assert response.status_code in (200, 404), response.status_code
