@@ -35,7 +35,7 @@ class RefuseNullCharactersMiddleware:
             return render(
                 request,
                 "400.html",
-                {"reason": "The address contains a character that no link of ours contains (a NUL character)."},
+                {"reason": "It contains a NUL character (%00), which no link or page of this app sends."},
                 status=400,
             )
         return self.get_response(request)
