@@ -286,10 +286,10 @@ def test_a_session_cookie_with_a_nul_character_is_no_session(world, client):
     """The cookie's "\\000" is a NUL once parsed; asking the database for that session was a 500 on PostgreSQL."""
     from django.conf import settings as django_settings
 
-    client.cookies[django_settings.SESSION_COOKIE_NAME] = '"\\000abcdefghijklmnop"'
-    response = client.get(reverse("patients"))
+    cookie = f'{django_settings.SESSION_COOKIE_NAME}="\\000abcdefghijklmnop"'
+    response = client.get(reverse("patients"), HTTP_COOKIE=cookie)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-    assert client.get(reverse("login")).status_code == 200
+    assert client.get(reverse("login"), HTTP_COOKIE=cookie).status_code == 200
 
 
 # --- hostile query strings on every page ---
