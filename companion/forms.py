@@ -3,8 +3,10 @@ import zoneinfo
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.validators import MaxLengthValidator
 
+from .form_fields import RecordDateField
 from .models import CareRole, Invitation, Patient, User
 
 
@@ -17,6 +19,20 @@ class CrispyFormMixin:
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
+
+
+class SignInForm(AuthenticationForm):
+    """Django's sign-in form, with the length of the address checked.
+
+    AuthenticationForm sets the username field's max_length after the field is built, so
+    no validator checks it: an address of any length went on to authenticate(), and axes
+    stored it with the failed attempt (a DataError on PostgreSQL for more than 255 characters).
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        username = self.fields["username"]
+        username.validators.append(MaxLengthValidator(username.max_length))
 
 
 class SignUpForm(CrispyFormMixin, UserCreationForm):
@@ -80,6 +96,7 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
             "indication",
             "creatinine_clearance_ml_min",
         ]
+        field_classes = {"date_of_birth": RecordDateField, "weight_measured_on": RecordDateField}
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
             "weight_measured_on": forms.DateInput(attrs={"type": "date"}),
@@ -104,7 +121,8 @@ class NewPatientForm(PatientForm):
 
 class InvitationForm(CrispyFormMixin, forms.Form):
     submit_label = "Send invitation"
-    email = forms.EmailField(label="Their e-mail address")
+    # As long as the column it is stored in (254): a longer address was a DataError on PostgreSQL.
+    email = forms.EmailField(label="Their e-mail address", max_length=Invitation._meta.get_field("email").max_length)
     role = forms.ChoiceField(choices=[(r.value, r.label) for r in Invitation.INVITABLE_ROLES])
 
 

@@ -24,6 +24,11 @@ class SessionStore(db.SessionStore):
     _stored_expiry = None  # the expire_date of the row as read or last written
     skip_unchanged_write = False  # set by the middleware around its end-of-request save only
 
+    def _validate_session_key(self, key):
+        # A cookie with a NUL (sent as "\000") would reach the database, and PostgreSQL refuses
+        # NUL in text: such a key is no session (signed out), like one that is too short.
+        return super()._validate_session_key(key) and "\x00" not in key
+
     def _get_session_from_db(self):
         stored = super()._get_session_from_db()
         self._stored_expiry = stored.expire_date if stored is not None else None

@@ -59,6 +59,9 @@ MIDDLEWARE = [
     "companion.audit.AuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # A NUL in the path, query string or a header: a 400 before any view (PostgreSQL cannot store NUL).
+    # Inside the header middleware above, so the 400 page carries the same headers as every page.
+    "companion.null_characters.RefuseNullCharactersMiddleware",
     # Last, so that a locked-out sign-in is answered before any view runs.
     "axes.middleware.AxesMiddleware",
 ]

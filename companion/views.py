@@ -24,6 +24,7 @@ from .forms import (
     NewPatientForm,
     OneTimeCodeForm,
     PatientForm,
+    SignInForm,
     SignUpConfirmForm,
     SignUpForm,
 )
@@ -311,6 +312,8 @@ def patient_delete(request, patient_id):
 
 class SignInView(auth_views.LoginView):
     """Django's sign-in, with a second step for people who turned on two-factor sign-in."""
+
+    form_class = SignInForm
 
     def form_valid(self, form):
         user = form.get_user()

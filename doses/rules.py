@@ -94,6 +94,20 @@ RULES: dict[str, Rule] = {
 
 
 # ---------------------------------------------------------------------------
+# Dates a record can hold (an input limit of the app, not a rule of the sources)
+# ---------------------------------------------------------------------------
+
+# No date in anyone's record of this medicine lies outside 1900-2100: a date of birth, a
+# dose, a symptom, a pick-up or a page's date range. Far outside it, Python's datetime
+# overflows: 0001-01-01T00:00 in a zone east of UTC is before year 1 in UTC, and a dose
+# window of hours around 9999-12-31 is past year 9999. Forms (companion/form_fields.py)
+# and the pages' date ranges (selectors.parse_date_range) refuse such dates with a message;
+# where a form already refuses the future in its own words, that message answers for 2999.
+EARLIEST_RECORD_DATE = date(1900, 1, 1)
+LATEST_RECORD_DATE = date(2100, 12, 31)
+
+
+# ---------------------------------------------------------------------------
 # Dose
 # ---------------------------------------------------------------------------
 

@@ -855,9 +855,16 @@ def parse_date_range(start: str | None, end: str | None, *, today: date) -> Date
         if value in (None, ""):
             return None
         try:
-            return date.fromisoformat(value.strip())
+            day = date.fromisoformat(value.strip())
         except ValueError:
             raise BadDateRange(f"The {name} date “{value[:20]}” is not a date. Use the form YYYY-MM-DD.")
+        # Checked before any arithmetic: 90 days before 0001-01-01 is an OverflowError. A date
+        # after today is refused below ("in the future"); comparing dates cannot overflow.
+        if day < rules.EARLIEST_RECORD_DATE:
+            raise BadDateRange(
+                f"The {name} date ({day}) is before {rules.EARLIEST_RECORD_DATE.year}: no record starts that early."
+            )
+        return day
 
     first, last = parse(start, "start"), parse(end, "end")
     last = last or today

@@ -12,6 +12,7 @@ from datetime import date, datetime
 from django import forms
 from django.utils import timezone
 
+from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
 
 from .. import rules, services, sites
@@ -160,7 +161,7 @@ def injected_by_choices(patient: Patient, logged_by_patient: bool) -> list[tuple
 class InjectionForm(forms.Form):
     """A dose given. The dose window decides which scheduled dose it counts for (MISS-NODOUBLE)."""
 
-    taken_at = forms.DateTimeField(
+    taken_at = RecordDateTimeField(
         label="Time taken",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local", "step": 60}, format="%Y-%m-%dT%H:%M"),
         error_messages={

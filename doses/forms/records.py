@@ -15,6 +15,7 @@ from django import forms
 from django.db.models import F
 from django.utils import timezone
 
+from companion.form_fields import RecordDateField, RecordDateTimeField
 from companion.models import Patient
 
 from .. import medicines as medicine_rules
@@ -102,7 +103,7 @@ class SideEffectForm(RecordForm):
         widget=forms.RadioSelect,
         error_messages={"invalid_choice": "Choose mild, moderate or severe."},
     )
-    started_on = forms.DateField(label="Started on", widget=_date_input())
+    started_on = RecordDateField(label="Started on", widget=_date_input(), latest=None)  # past_or_today
     injection = InjectionChoiceField(
         label="Which injection? (for a reaction where you injected)",
         queryset=Injection.objects.none(),
@@ -141,7 +142,7 @@ class PickupForm(RecordForm):
             "invalid": "Enter a whole number of boxes.",
         },
     )
-    on = forms.DateField(label="Picked up on", widget=_date_input())
+    on = RecordDateField(label="Picked up on", widget=_date_input(), latest=None)  # past_or_today
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -170,7 +171,7 @@ class SupplyCountForm(RecordForm):
 class FridgeOutForm(RecordForm):
     submit_label = "Taken out of the fridge"
 
-    taken_out_at = forms.DateTimeField(
+    taken_out_at = RecordDateTimeField(
         label="Taken out at (leave empty for now)",
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -204,7 +205,9 @@ class MedicineForm(RecordForm):
         choices=[("", "Work it out from the name"), *MedicineCategory.choices],
         help_text="A name we recognise decides the kind, so a TNF blocker is never missed.",
     )
-    started_on = forms.DateField(label="Started on (optional)", required=False, widget=_date_input())
+    started_on = RecordDateField(
+        label="Started on (optional)", required=False, widget=_date_input(), latest=None
+    )  # past_or_today
 
     def clean_started_on(self):
         return self.past_or_today(self.cleaned_data.get("started_on"), "start date")
@@ -227,7 +230,7 @@ class VaccinationForm(RecordForm):
         widget=forms.TextInput(attrs={"list": "vaccine-names", "autocomplete": "off"}),
         error_messages={"max_length": "Please keep the name to %(limit_value)d characters."},
     )
-    given_on = forms.DateField(label="Given on", widget=_date_input())
+    given_on = RecordDateField(label="Given on", widget=_date_input(), latest=None)  # clean_given_on
     is_live = forms.ChoiceField(
         label="Was it a live vaccine?",
         choices=medicine_rules.IS_LIVE_ANSWERS,
@@ -326,7 +329,7 @@ class LabResultForm(RecordForm):
         empty_label=None,
         error_messages={"invalid_choice": "Choose one of the scheduled tests."},
     )
-    done_on = forms.DateField(label="Blood taken on", widget=_date_input())
+    done_on = RecordDateField(label="Blood taken on", widget=_date_input(), latest=None)  # past_or_today
     neutrophils_10e9_per_l = forms.DecimalField(
         label="Neutrophils (×10⁹ per litre, as on the lab report)",
         max_digits=5,

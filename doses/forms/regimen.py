@@ -15,6 +15,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 
+from companion.form_fields import RecordDateField
 from companion.models import CareRole, Patient
 
 from .. import rules
@@ -104,7 +105,7 @@ class RegimenForm(forms.Form):
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         help_text="Only for a dose split into two injections a day.",
     )
-    starts_on = forms.DateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    starts_on = RecordDateField(label="Starts on", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     change_reason = forms.CharField(
         label="Why (reason for this regimen or change)",
         required=False,

@@ -26,7 +26,8 @@ def _hinted_slot(request, patient) -> DoseSlot | None:
     slot_id = request.GET.get("slot", "")
     if not slot_id:
         return None
-    if not slot_id.isdigit():
+    # ASCII digits only: "²".isdigit() is True, and int("²") a ValueError (a 500).
+    if not (slot_id.isascii() and slot_id.isdigit()):
         return None
     return get_object_or_404(DoseSlot.objects.select_related("regimen"), pk=int(slot_id), patient=patient)
 

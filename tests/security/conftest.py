@@ -187,3 +187,52 @@ def only_insertions(before: list[dict], after: list[dict]) -> bool:
     """True when `after` is `before` plus new rows: nothing that existed changed or went."""
     after_by_pk = {row["id"]: row for row in after if "id" in row}
     return all(after_by_pk.get(row.get("id")) == row for row in before)
+
+
+# --- hostile values shared by the hostile-input tests ---
+
+NUL = "\x00"
+# Dates at the ends of what Python's datetime holds, and moments that a patient's time zone
+# pushes out of it when converted to UTC (Kiritimati is UTC+14, Pago Pago UTC-11).
+EXTREME_DATES = ("0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01")
+EXTREME_MOMENTS = (
+    "0001-01-01T00:00",
+    "0001-01-01T05:00",
+    "0001-01-01 00:00",
+    "9999-12-31T23:59",
+    "9999-12-31T20:00",
+    "0001-01-01T00:00+14:00",
+    "9999-12-31T23:59-11:00",
+)
+EDGE_ZONES = ("Pacific/Kiritimati", "Pacific/Pago_Pago")
+# A valid address (64-character local part, 63-character labels) of 262 characters: longer than
+# an e-mail column (254), yet every validator of an EmailField without max_length accepts it.
+LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 63 + ".org"
+LONG_VALUES = ("x" * 300, LONG_EMAIL, "é" * 600)
+
+
+def values_longer_than_their_column() -> list[str]:
+    """Every stored text longer than its column's max_length ("model.field: length").
+
+    PostgreSQL refuses such a value (a DataError, a 500); SQLite stores it. Asking here makes
+    a form without the column's max_length fail on SQLite too.
+    """
+    from django.db.models import CharField, Q
+    from django.db.models.functions import Length
+
+    found = []
+    for model in apps.get_models():
+        limited = [f for f in model._meta.concrete_fields if isinstance(f, CharField) and f.max_length]
+        if not limited:
+            continue
+        lengths = {f"_len_{f.attname}": Length(f.attname) for f in limited}
+        too_long = Q()
+        for f in limited:
+            too_long |= Q(**{f"_len_{f.attname}__gt": f.max_length})
+        for row in model._default_manager.annotate(**lengths).filter(too_long).values(*lengths):
+            found += [
+                f"{model._meta.label}.{f.attname}: {row[f'_len_{f.attname}']} > {f.max_length}"
+                for f in limited
+                if (row[f"_len_{f.attname}"] or 0) > f.max_length
+            ]
+    return found
