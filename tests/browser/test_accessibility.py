@@ -19,6 +19,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from companion.models import CareMembership, CareRole, Invitation
+from companion.tokens import sign_up_link_kwargs
 from reminders.models import NotificationPreference
 from tests.browser.conftest import axe_violations, describe_violations, page_exists, screenshot
 from tests.conftest import link, make_patient, make_user
@@ -29,6 +30,7 @@ PAGES = [
     ("anonymous", "login", None, {}),
     ("anonymous", "signup", None, {}),
     ("anonymous", "signup_done", None, {}),
+    ("anonymous", "signup_confirm", None, {"uidb64": "SIGNUP_UID", "token": "SIGNUP_TOKEN"}),
     ("anonymous", "password_reset", None, {}),
     ("anonymous", "password_reset_done", None, {}),
     ("anonymous", "password_reset_complete", None, {}),
@@ -163,6 +165,10 @@ def people(world, alice_on_regimen):
         "clinician": world.carol,
         "parent": parent,
     }
+    newcomer = make_user("nina.newcomer@example.org", "Nina Newcomer")  # signed up, not yet confirmed
+    newcomer.is_active = False
+    newcomer.save()
+    signup_link = sign_up_link_kwargs(newcomer)
     reset_uid = urlsafe_base64_encode(force_bytes(world.mallory.pk))
     reset_token = default_token_generator.make_token(world.mallory)
     preference, _ = NotificationPreference.objects.get_or_create(
@@ -175,6 +181,8 @@ def people(world, alice_on_regimen):
         "RESET_UID": reset_uid,
         "RESET_TOKEN": reset_token,
         "UNSUBSCRIBE": preference.unsubscribe_token,
+        "SIGNUP_UID": signup_link["uidb64"],
+        "SIGNUP_TOKEN": signup_link["token"],
     }
     return {"users": users, "patients": {"alice": world.alice, "child": child}, "placeholders": placeholders}
 

@@ -123,7 +123,8 @@ def test_sign_up_e_mails_to_one_address_stop_at_the_hourly_limit_and_the_page_st
 
 @pytest.mark.parametrize(
     "uidb64,token",
-    [("MQ", "wrong-token"), ("%00", "%00"), ("not-base64!", "x"), ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "x")],
+    # (A NUL in the link is a 400 before any view: tests/security/test_hostile_input.py, every token route.)
+    [("MQ", "wrong-token"), ("not-base64!", "x"), ("OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "x")],
 )
 def test_a_broken_confirmation_link_is_a_404_with_a_way_forward(db, client, uidb64, token):
     response = client.get(f"/accounts/signup/confirm/{uidb64}/{token}/")
