@@ -23,6 +23,7 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
+# Links in e-mails are built from SITE_URL: unless it is set, the address this server listens on.
 run: demo
 	@echo ""
 	@echo "  Anakinra companion: http://$(HOST):$(PORT)/"
@@ -30,7 +31,7 @@ run: demo
 	@$(BIN)/python manage.py seed_demo --print-sign-ins
 	@echo "  E-mails (reminders, alerts) are printed below by the worker."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) $(BIN)/honcho start -f Procfile
+	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho start -f Procfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
