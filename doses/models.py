@@ -414,7 +414,7 @@ class PatientAdherenceSummary(models.Model):
     """The clinician panel's row for one patient, computed ahead of time (dashboard).
 
     Every measure here is computed by the pure functions in doses/adherence.py
-    (doses/selectors.py: compute_adherence_summaries); nothing re-implements one in SQL.
+    (doses/selectors: compute_adherence_summaries); nothing re-implements one in SQL.
     Rows are refreshed after every write that changes an input (services.
     refresh_adherence_summaries_on_commit) and by a periodic job, because the 30/90-day
     windows move with time and the patient's local day changes. A row is *current* from

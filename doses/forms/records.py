@@ -1,7 +1,7 @@
 """Forms for side effects, supply, fridge, medicines, vaccines, the checklist and labs.
 
 Forms only check the shape of the input; the rules live in doses/triage.py and
-doses/medicines.py and the writes in doses/services.py, whose RecordRefused errors the
+doses/medicines.py and the writes in doses/services, whose RecordRefused errors the
 views put back on the form (so the person keeps what they typed).
 """
 

@@ -1,7 +1,7 @@
 """Regimen page, regimen form, clinician confirmation and the paediatric dose calculator.
 
 Thin views: the permission helper first, then doses/forms/regimen.py and
-doses/services.py; every number shown carries the rule it comes from.
+doses/services; every number shown carries the rule it comes from.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Regimen versions and their schedule (doses/services.py: create_regimen_version, confirm_regimen)."""
+"""Regimen versions and their schedule (doses/services: create_regimen_version, confirm_regimen)."""
 
 from __future__ import annotations
 

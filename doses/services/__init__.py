@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from companion.models import Patient
 
-from . import medicines as medicine_rules
-from . import rules
-from . import triage as triage_rules
-from .models import (
+from .. import medicines as medicine_rules
+from .. import rules
+from .. import triage as triage_rules
+from ..models import (
     BaselineChecklist,
     CareAlert,
     DoseSlot,
@@ -354,7 +354,7 @@ def record_injection(
     MISS-NODOUBLE is enforced twice: the slot row is locked and checked here, and the
     one-to-one between slot and injection refuses a second row at the database.
     """
-    from . import sites
+    from .. import sites
 
     now = now or timezone.now()
     if taken_at > now + timedelta(minutes=1):
@@ -462,7 +462,7 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
     A dose already logged as taken stays taken (MISS-NODOUBLE: the record of a dose given
     is never overwritten); a dose whose window has not opened yet cannot be marked.
     """
-    from .models import NotTakenReason
+    from ..models import NotTakenReason
 
     now = now or timezone.now()
     if reason not in NotTakenReason.values:
@@ -986,8 +986,8 @@ def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None
     periodic job costs the same per patient for ten patients or ten thousand. Running it
     twice for the same `now` writes the same rows (idempotent).
     """
-    from .models import PatientAdherenceSummary
-    from .selectors import compute_adherence_summaries
+    from ..models import PatientAdherenceSummary
+    from ..selectors import compute_adherence_summaries
 
     now = now or timezone.now()
     if patient_ids is None:

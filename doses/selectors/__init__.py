@@ -37,9 +37,9 @@ from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient, User
 
-from . import adherence, charts, rules, sites
-from .adherence import Ratio
-from .models import (
+from .. import adherence, charts, rules, sites
+from ..adherence import Ratio
+from ..models import (
     BaselineChecklist,
     DoseSlot,
     FridgeSyringe,
@@ -567,7 +567,7 @@ def panel_rows(
     lacks a summary) come from one aggregate query (`_panel_counts`) and the page from a
     second. The number of queries does not depend on the number of patients.
     """
-    from .services import refresh_adherence_summaries  # a write; services import this module
+    from ..services import refresh_adherence_summaries  # a write; services import this module
 
     now = now or timezone.now()
     filters = filters or PanelFilters()
