@@ -284,6 +284,11 @@ CELERY_BEAT_SCHEDULE = {
 # MISS-SKIP: "almost time for the next dose" means the next dose is due within this many
 # hours (never more than half the gap between doses). Shown to the user with the advice.
 MISSED_DOSE_SKIP_WITHIN_HOURS = env.float("MISSED_DOSE_SKIP_WITHIN_HOURS", default=12.0)
+# MISS-NODOUBLE: a dose can be logged from this many hours before it is due (never before the
+# previous dose's cut-off); earlier, the moment counts for no dose and logging is refused.
+DOSE_LOG_EARLY_HOURS = env.float("DOSE_LOG_EARLY_HOURS", default=2.0)
+if DOSE_LOG_EARLY_HOURS < 0:
+    raise environ.ImproperlyConfigured("Set the DOSE_LOG_EARLY_HOURS environment variable to 0 or more hours.")
 # How long after the slot a dose that is not logged is escalated to caregivers.
 ESCALATE_AFTER_MINUTES = env.int("ESCALATE_AFTER_MINUTES", default=60)
 # Refill reminder once supply lasts this many days or fewer.

@@ -397,7 +397,19 @@ def _separate_split_doses(day: date, ordered: Sequence[time], moments: list[date
     raise DoseRuleError("The two times of the split dose fall on one moment on this day; choose other times.")
 
 
-def default_skip_within(gap: timedelta, skip_within_hours: float = 12.0) -> timedelta:
+_UTC = zoneinfo.ZoneInfo("UTC")
+
+
+def _utc(moment: datetime) -> datetime:
+    # Elapsed time: arithmetic on two datetimes with the same ZoneInfo counts wall-clock
+    # hours, so a 12-hour gap across a DST change would be 11 or 13 real hours (SCHED-TZ).
+    return moment.astimezone(_UTC)
+
+
+DEFAULT_SKIP_WITHIN_HOURS = 12.0  # MISS-SKIP: the configured "almost time" cut-off, by default
+
+
+def default_skip_within(gap: timedelta, skip_within_hours: float = DEFAULT_SKIP_WITHIN_HOURS) -> timedelta:
     """MISS-SKIP: 'almost time for the next dose' = the next dose is due within this long.
 
     The configured cut-off (12 hours by default), but never more than half the gap
@@ -421,6 +433,7 @@ def missed_dose_advice(
     for value in (scheduled_at, next_scheduled_at, now):
         if value.tzinfo is None:
             raise ValueError("missed_dose_advice needs timezone-aware datetimes (SCHED-TZ).")
+    scheduled_at, next_scheduled_at = _utc(scheduled_at), _utc(next_scheduled_at)
     if next_scheduled_at <= scheduled_at:
         raise ValueError("The next dose must come after the missed one.")
     if skip_within is None:
@@ -430,12 +443,21 @@ def missed_dose_advice(
     return "skip" if now >= next_scheduled_at - skip_within else "take"
 
 
+# MISS-NODOUBLE / SCHED-DAILY: a dose can be logged from this long before it is due (the
+# app's DOSE_LOG_EARLY_HOURS setting). Before that the moment belongs to no dose, so the
+# window of one dose never opens the moment the previous one closes.
+DEFAULT_LOG_EARLY_HOURS = 2.0
+
+
 @dataclass(frozen=True)
 class DoseWindow:
-    """The span of time in which an injection counts for one scheduled dose (MISS-NODOUBLE)."""
+    """The span of time in which an injection counts for one scheduled dose (MISS-NODOUBLE).
+
+    All three moments are in UTC; show them in the patient's zone.
+    """
 
     slot_at: datetime
-    opens_at: datetime
+    opens_at: datetime  # MISS-NODOUBLE: the dose can be logged from here (DOSE_LOG_EARLY_HOURS before)
     closes_at: datetime  # exclusive; also the missed-dose cut-off (MISS-SKIP)
 
     def __contains__(self, moment: datetime) -> bool:
@@ -447,38 +469,76 @@ def dose_window(
     next_slot_at: datetime,
     previous_slot_at: datetime | None = None,
     skip_within: timedelta | None = None,
+    log_early: timedelta | None = None,
 ) -> DoseWindow:
-    """MISS-NODOUBLE / MISS-SKIP: the window of a slot runs from the previous slot's cut-off
-    to this slot's cut-off, so every moment belongs to exactly one dose.
+    """MISS-NODOUBLE / MISS-SKIP: the window of a slot.
 
-    `skip_within` is the configured cut-off (12 hours by default); on each side it is
-    capped at half the gap to the neighbouring slot (`default_skip_within`), the same cap
-    the neighbour's own window uses, so adjacent windows meet exactly. A dose taken early
-    (up to the cut-off before the slot) counts for that slot; one taken after the cut-off
-    counts for the next slot, never as a second dose for this one.
+    It closes at this slot's cut-off: the next slot minus the skip span (MISS-SKIP), the
+    configured `skip_within` (12 hours by default) capped at half the gap to the next slot
+    (`default_skip_within`). It opens `log_early` (2 hours by default) before the slot, but
+    never before the previous slot's window closes (same formula, same gap): windows never
+    overlap, and between them lie moments that count for no dose (MISS-NODOUBLE).
     """
-    configured = timedelta(hours=12) if skip_within is None else skip_within
+    slot_at, next_slot_at = _utc(slot_at), _utc(next_slot_at)
+    configured = timedelta(hours=DEFAULT_SKIP_WITHIN_HOURS) if skip_within is None else skip_within
     hours = configured.total_seconds() / 3600
+    early = timedelta(hours=DEFAULT_LOG_EARLY_HOURS) if log_early is None else log_early
+    if early < timedelta(0):
+        raise ValueError("The time a dose can be logged early cannot be negative.")
     closes_at = next_slot_at - default_skip_within(next_slot_at - slot_at, hours)
     if previous_slot_at is None:
-        opens_at = slot_at - default_skip_within(next_slot_at - slot_at, hours)
+        previous_close = slot_at - default_skip_within(next_slot_at - slot_at, hours)
     else:
-        # The previous slot's window closes here: same formula, same gap (no hole, no overlap).
-        opens_at = slot_at - default_skip_within(slot_at - previous_slot_at, hours)
-    return DoseWindow(slot_at=slot_at, opens_at=opens_at, closes_at=closes_at)
+        previous_close = slot_at - default_skip_within(slot_at - _utc(previous_slot_at), hours)
+    return DoseWindow(slot_at=slot_at, opens_at=max(slot_at - early, previous_close), closes_at=closes_at)
 
 
-def slot_for_moment(slots: Sequence[datetime], moment: datetime, skip_within_hours: float = 12.0) -> datetime | None:
+def slot_for_moment(
+    slots: Sequence[datetime],
+    moment: datetime,
+    skip_within_hours: float = DEFAULT_SKIP_WITHIN_HOURS,
+    log_early_hours: float = DEFAULT_LOG_EARLY_HOURS,
+) -> datetime | None:
     """MISS-NODOUBLE: which scheduled dose an injection at `moment` belongs to, if any.
 
-    `slots` must be sorted and include the slot after the one sought.
+    `slots` must be sorted and include the slot after the one sought. None: the moment is
+    after one dose's cut-off and before the next one can be logged.
     """
     for index in range(len(slots) - 1):
         previous = slots[index - 1] if index else None
-        window = dose_window(slots[index], slots[index + 1], previous, timedelta(hours=skip_within_hours))
+        window = dose_window(
+            slots[index],
+            slots[index + 1],
+            previous,
+            timedelta(hours=skip_within_hours),
+            timedelta(hours=log_early_hours),
+        )
         if moment in window:
             return slots[index]
     return None
+
+
+def minimum_gap(first_slot_at: datetime, second_slot_at: datetime, skip_within_hours: float) -> timedelta:
+    """MISS-NODOUBLE / MISS-SKIP: the least time between the injections of two doses.
+
+    The skip span between them (`default_skip_within`): 12 hours for a daily or every-other-
+    day dose, 6 hours for a split dose 12 hours apart. A dose taken late, just before its
+    cut-off, therefore pushes the next one back: never two doses minutes apart.
+    """
+    return default_skip_within(abs(_utc(second_slot_at) - _utc(first_slot_at)), skip_within_hours)
+
+
+def earliest_log_at(window: DoseWindow, previous_injection_at: datetime | None, gap: timedelta) -> datetime:
+    """MISS-NODOUBLE: the first moment a dose can be logged: its window's opening, or
+    `gap` (minimum_gap) after the previous injection if that is later."""
+    if previous_injection_at is None:
+        return window.opens_at
+    return max(window.opens_at, _utc(previous_injection_at) + gap)
+
+
+def latest_log_before(next_injection_at: datetime, gap: timedelta) -> datetime:
+    """MISS-NODOUBLE (back-logging a dose): it must lie `gap` before the next injection logged."""
+    return _utc(next_injection_at) - gap
 
 
 # ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from companion.models import CareMembership, Patient
-from doses import rules
+from doses import rules, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
@@ -124,11 +124,13 @@ def slots_due_for_reminder(now: datetime) -> QuerySet[DoseSlot]:
 
 
 def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
-    """Pending slots ESCALATE_AFTER_MINUTES past their time: the caregivers hear of it."""
+    """Pending slots ESCALATE_AFTER_MINUTES past their time whose window is still open
+    (doses.schedule): the caregivers hear of it. After the cut-off the missed-dose note takes over."""
     late = now - timedelta(minutes=settings.ESCALATE_AFTER_MINUTES)
-    return DoseSlot.objects.filter(
+    candidates = DoseSlot.objects.filter(
         status=SlotStatus.PENDING, scheduled_at__lte=late, scheduled_at__gt=late - catch_up()
     )
+    return DoseSlot.objects.filter(pk__in=schedule.slots_still_open(candidates, now))
 
 
 def queue_slot_deliveries(kind: str, slots: QuerySet[DoseSlot], now: datetime) -> int:
@@ -150,27 +152,12 @@ def queue_escalations(now: datetime) -> int:
 
 
 def slots_past_cutoff(now: datetime) -> list[int]:
-    """Pending slots whose dose window has closed (MISS-SKIP): the cut-off is the next slot's
-    time minus the skip span, exactly as doses.services.window_for_slot computes it, but for
-    every slot in one query (the next slot is the next stored one of the same patient)."""
-    next_at = (
-        DoseSlot.objects.filter(patient=OuterRef("patient"), scheduled_at__gt=OuterRef("scheduled_at"))
-        .order_by("scheduled_at")
-        .values("scheduled_at")[:1]
-    )
-    rows = (
-        DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lt=now)
-        .annotate(next_at=Subquery(next_at))
-        .values_list("id", "scheduled_at", "next_at", "regimen__interval_days")
-    )
-    hours = float(settings.MISSED_DOSE_SKIP_WITHIN_HOURS)
-    past = []
-    for slot_id, scheduled_at, following, interval_days in rows:
-        following = following or scheduled_at + timedelta(days=interval_days)
-        skip = rules.default_skip_within(following - scheduled_at, hours)
-        if now >= rules.dose_window(scheduled_at, following, None, skip).closes_at:
-            past.append(slot_id)
-    return past
+    """Pending slots whose dose window has closed (MISS-SKIP), for every patient at once.
+
+    The window comes from doses.schedule, computed from each patient's regimen versions in
+    Python: the same window Today and the log use, in a fixed number of queries.
+    """
+    return schedule.slots_past_cutoff(DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lt=now), now)
 
 
 def mark_missed_doses(now: datetime) -> list[int]:
@@ -373,44 +360,7 @@ def record_run(name: str, now: datetime, summary: str = "") -> None:
 def extend_dose_schedules(now: datetime) -> int:
     """Materialise SCHEDULE_HORIZON_DAYS of slots ahead for every current regimen, in bulk.
 
-    Same result as doses.services.materialise_slots per regimen, in a constant number of
-    queries: MISS-NODOUBLE, a local day that already has a taken, missed or not-taken dose
-    from another version (the day of a regimen change) gets no new slot.
+    doses.schedule.materialise, the one materialiser, for all regimens in a constant number
+    of queries (MISS-NODOUBLE: a day with a logged dose of another version gets no new slot).
     """
-    horizon = timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
-    regimens = list(Regimen.objects.current().select_related("patient"))
-    if not regimens:
-        return 0
-    utc_today = now.astimezone(UTC).date()
-    closed: dict[tuple[int, object], set[int]] = defaultdict(set)
-    for patient_id, local_date, regimen_id in (
-        DoseSlot.objects.filter(
-            patient__regimens__ends_on__isnull=True,
-            local_date__gte=utc_today - timedelta(days=1),
-            local_date__lte=utc_today + horizon + timedelta(days=1),
-        )
-        .exclude(status=SlotStatus.PENDING)
-        .values_list("patient_id", "local_date", "regimen_id")
-    ):
-        closed[(patient_id, local_date)].add(regimen_id)
-    slots = []
-    for regimen in regimens:
-        zone = regimen.patient.zone
-        today = regimen.patient.local_today(now)
-        dose = regimen.dose_per_administration_mg
-        for moment in regimen.slot_datetimes(today, today + horizon):
-            local_date = moment.astimezone(zone).date()
-            if closed.get((regimen.patient_id, local_date), set()) - {regimen.pk}:
-                continue
-            slots.append(
-                DoseSlot(
-                    patient_id=regimen.patient_id,
-                    regimen=regimen,
-                    scheduled_at=moment,
-                    local_date=local_date,
-                    dose_mg=dose,
-                )
-            )
-    # ignore_conflicts: slots that exist (one per patient and time) are kept as they are.
-    DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=2000)
-    return len(slots)
+    return schedule.extend_all(now)

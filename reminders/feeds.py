@@ -17,7 +17,7 @@ from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vRecur
 
 from companion.models import Patient
-from doses import rules
+from doses import rules, schedule
 from doses.models import LabTest, Regimen
 
 
@@ -65,13 +65,13 @@ class ScheduleFeed:
         link = settings.SITE_URL + reverse("doses:today", args=[self.patient.pk])
         if isinstance(item, LabTest):
             return f"{item.label}. Keep lab appointments (AE-LABS). {link}"
-        return f"Log the dose in the companion: {link}"
+        return f"Log the dose in the companion: {link} {schedule.log_early_text()}"
 
     def item_start(self, item) -> datetime | date:
         if isinstance(item, LabTest):
             return item.due_on
         regimen, _index, at = item
-        return rules.local_slot(regimen.starts_on, at, self.patient.zone)
+        return schedule.first_dose_at(regimen, at, self.patient.zone)
 
     def item_rrule(self, item) -> dict | None:
         if isinstance(item, LabTest):

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 
 from doses.models import DoseSlot, FridgeSyringe
-from doses.services import window_for_slot
+from doses.schedule import window_for_slot
 
 from .models import Delivery, Kind
 

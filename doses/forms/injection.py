@@ -15,7 +15,7 @@ from django.utils import timezone
 from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
 
-from .. import rules, services, sites
+from .. import rules, schedule, sites
 from ..models import DoseSlot, InjectedBy, NotTakenReason, SlotStatus
 from ..selectors import SiteHistory, local_when
 
@@ -258,13 +258,13 @@ class InjectionForm(forms.Form):
         taken_at = data.get("taken_at")
         if taken_at is None:
             return
-        slot = services.slot_for_time(patient=self.patient, moment=taken_at)
+        # Which dose the time counts for, and whether it may be logged then (doses/schedule.py):
+        # between two windows, or too close to another injection, it is refused with when it can be.
+        decision = schedule.timeline(self.patient, taken_at).decide(taken_at, now=self.now)
+        slot = decision.slot
         today = self.patient.local_today(self.now)
         if slot is None:
-            self.add_error(
-                "taken_at",
-                "No dose is scheduled around that time, so it cannot be logged. Check the date and time.",
-            )
+            self.add_error("taken_at", decision.reason)
             return
         self.slot = slot
         if slot.status == SlotStatus.TAKEN:
@@ -281,6 +281,9 @@ class InjectionForm(forms.Form):
                 f"The dose due {local_when(slot.scheduled_at, today, self.patient.zone)} is already logged.{detail} "
                 "Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
             )
+            return
+        if not decision.accepted:  # MISS-NODOUBLE: too close to another injection
+            self.add_error("taken_at", decision.reason)
             return
         dose = data.get("dose_mg")
         if dose is not None and dose > slot.dose_mg:

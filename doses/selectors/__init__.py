@@ -14,7 +14,6 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from django.conf import settings
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
@@ -37,7 +36,7 @@ from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient, User
 
-from .. import adherence, charts, rules, sites
+from .. import adherence, charts, rules, schedule, sites
 from ..adherence import Ratio
 from ..models import (
     BaselineChecklist,
@@ -64,29 +63,17 @@ RECENT_INJECTIONS = 5
 LAB_DUE_SOON_DAYS = 7  # AE-LABS: a neutrophil count due within a week shows on Today
 DOSE_STATE_LABELS = {
     "done": "Done",
-    "due": "Due",
+    "early": "Can be logged now",  # before its time: never "Due" (MISS-NODOUBLE)
     "late": "Late",
     "missed": "Missed",
     "not_taken": "Not taken",
     "upcoming": "Later",
 }
 
-
-def skip_cut_off_hours() -> float:
-    """MISS-SKIP: the configured "almost time for the next dose" cut-off, in hours."""
-    return float(settings.MISSED_DOSE_SKIP_WITHIN_HOURS)
-
-
-def hours_text(hours: float) -> str:
-    return f"{hours:g} hour" + ("" if hours == 1 else "s")
-
-
-def local_when(moment: datetime, today: date, zone: zoneinfo.ZoneInfo) -> str:
-    """'08:00 today', '20:00 yesterday', '08:00 tomorrow' or 'Wed 25 Nov 08:00' (SCHED-TZ)."""
-    local = moment.astimezone(zone)
-    days = (local.date() - today).days
-    named = {0: "today", -1: "yesterday", 1: "tomorrow"}.get(days)
-    return f"{local:%H:%M} {named}" if named else f"{local:%a %d %b %H:%M}"
+# The words of dose timing live with it (doses/schedule.py); these names stay for callers.
+skip_cut_off_hours = schedule.skip_within_hours
+hours_text = schedule.hours_text
+local_when = schedule.local_when
 
 
 @dataclass(frozen=True)
@@ -137,19 +124,23 @@ def missed_dose_advice_for(
     )
 
 
-def dose_state(slot: DoseSlot, window: rules.DoseWindow, now: datetime) -> str:
-    """done / not_taken / missed / late / due / upcoming, from the slot's status and its window."""
+def dose_state(slot: DoseSlot, span: schedule.LogSpan, now: datetime) -> str:
+    """done / not_taken / missed / late / early / upcoming, from the slot's status and when it can be logged.
+
+    "early": it can be logged now, before its time (DOSE_LOG_EARLY_HOURS); "upcoming": not
+    yet (its window has not opened, or the last injection was too recent, MISS-NODOUBLE).
+    """
     if slot.status == SlotStatus.TAKEN:
         return "done"
     if slot.status == SlotStatus.NOT_TAKEN:
         return "not_taken"
-    if now >= window.closes_at:
-        return "missed"  # past the MISS-SKIP cut-off: the next dose's window has opened
+    if now >= span.window.closes_at:
+        return "missed"  # past the MISS-SKIP cut-off
+    if now < span.log_from:
+        return "upcoming"
     if now >= slot.scheduled_at:
         return "late"  # MISS-TAKE: still in its window
-    if now >= window.opens_at:
-        return "due"
-    return "upcoming"
+    return "early"
 
 
 @dataclass
@@ -158,6 +149,9 @@ class SlotView:
     state: str
     window: rules.DoseWindow
     next_at: datetime
+    log_from: datetime  # when it can be logged: window opening and spacing (doses/schedule.py)
+    today: date
+    zone: zoneinfo.ZoneInfo
     advice: MissedDoseAdvice | None = None
 
     @property
@@ -166,7 +160,26 @@ class SlotView:
 
     @property
     def can_mark_not_taken(self) -> bool:
-        return self.state in ("due", "late", "missed")
+        return self.state in ("early", "late", "missed")
+
+    @property
+    def can_log_now(self) -> bool:
+        return self.state in ("early", "late")
+
+    @property
+    def when_text(self) -> str:
+        """'Today 08:00', 'Tomorrow 08:00' or 'Wed 2 Dec 08:00' (SCHED-TZ)."""
+        local = self.slot.scheduled_at.astimezone(self.zone)
+        named = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get((local.date() - self.today).days)
+        return f"{named or f'{local:%a} {local.day} {local:%b}'} {local:%H:%M}"
+
+    @property
+    def log_from_text(self) -> str:
+        """'06:00', or with its day when that is not the dose's own day ('22:30 today')."""
+        local = self.log_from.astimezone(self.zone)
+        if local.date() == self.slot.scheduled_at.astimezone(self.zone).date():
+            return f"{local:%H:%M}"
+        return local_when(self.log_from, self.today, self.zone)
 
 
 @dataclass(frozen=True)
@@ -233,45 +246,26 @@ class TodaySummary:
         return sites.spot_label(self.suggested_spot)
 
 
-def _schedule_times(patient: Patient, first_day: date, last_day: date) -> tuple[list[datetime], Regimen | None]:
-    """Every scheduled time of the versions in force between two local days (one query).
-
-    The same neighbours services.window_for_slot uses, so Today shows the windows that
-    logging enforces (MISS-NODOUBLE), without a query per dose.
-    """
-    versions = list(
-        Regimen.objects.filter(patient=patient, starts_on__lte=last_day).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gt=first_day)
-        )
-    )
-    times: set[datetime] = set()
-    current = None
-    for version in versions:
-        version.patient = patient  # slot_datetimes needs the zone; no query per version
-        times.update(version.slot_datetimes(first_day, last_day))
-        if version.ends_on is None:
-            current = version
-    return sorted(times), current
-
-
-def _window(slot: DoseSlot, times: list[datetime], interval_days: int) -> tuple[rules.DoseWindow, datetime]:
-    ordered = sorted(set(times) | {slot.scheduled_at})
-    index = ordered.index(slot.scheduled_at)
-    previous = ordered[index - 1] if index > 0 else None
-    following = ordered[index + 1] if index + 1 < len(ordered) else slot.scheduled_at + timedelta(days=interval_days)
-    window = rules.dose_window(slot.scheduled_at, following, previous, timedelta(hours=skip_cut_off_hours()))
-    return window, following
-
-
-def _slot_view(slot: DoseSlot, times: list[datetime], interval_days: int, now: datetime, today: date, zone) -> SlotView:
-    window, next_at = _window(slot, times, interval_days)
-    state = dose_state(slot, window, now)
+def _slot_view(timeline: schedule.Timeline, slot: DoseSlot, now: datetime, today: date) -> SlotView:
+    span = timeline.log_span(slot)
+    state = dose_state(slot, span, now)
     advice = None
+    zone = timeline.zone
+    next_at = span.timing.next_at
     if state in ("late", "missed"):
         advice = missed_dose_advice_for(
             scheduled_at=slot.scheduled_at, next_at=next_at, now=now, today=today, zone=zone
         )
-    return SlotView(slot=slot, state=state, window=window, next_at=next_at, advice=advice)
+    return SlotView(
+        slot=slot,
+        state=state,
+        window=span.window,
+        next_at=next_at,
+        log_from=span.log_from,
+        today=today,
+        zone=zone,
+        advice=advice,
+    )
 
 
 def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, today: date) -> list[AttentionItem]:
@@ -342,16 +336,13 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
     """
     now = (now or timezone.now()).astimezone(patient.zone)
     today = patient.local_today(now)
-    times, regimen = _schedule_times(patient, today - timedelta(days=5), today + timedelta(days=6))
-    nearby = list(
-        DoseSlot.objects.filter(
-            patient=patient, scheduled_at__gte=now - timedelta(days=2), scheduled_at__lt=now + timedelta(days=3)
-        )
-        .select_related("injection__logged_by", "status_changed_by")
-        .order_by("scheduled_at")
+    # Windows, spacing and the versions in force come from doses/schedule.py (two queries).
+    timeline = schedule.timeline(
+        patient, now - timedelta(days=2), now + timedelta(days=3), related=("injection__logged_by", "status_changed_by")
     )
-    interval = regimen.interval_days if regimen else 1
-    views = [_slot_view(slot, times, interval, now, today, patient.zone) for slot in nearby]
+    regimen = timeline.current_regimen
+    nearby = [slot for slot in timeline.slots if now - timedelta(days=2) <= slot.scheduled_at < now + timedelta(days=3)]
+    views = [_slot_view(timeline, slot, now, today) for slot in nearby]
     current = next((v for v in views if now in v.window), None)
     shown = [
         v
@@ -361,10 +352,10 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         # A dose missed or left open in the last day still shows, with its advice.
         or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - timedelta(hours=24))
     ]
-    if current is not None and current.state in ("due", "late"):
+    if current is not None and current.state in ("early", "late"):
         next_dose = current
     else:
-        next_dose = next((v for v in views if v.slot.scheduled_at > now and v.state in ("due", "upcoming")), None)
+        next_dose = next((v for v in views if v.slot.scheduled_at > now and v.state in ("early", "upcoming")), None)
     supply_row = SupplyEvent.objects.filter(patient=patient).aggregate(
         total=Sum("syringes"),
         # "recorded" once a count exists: a pick-up or a correction, not doses alone.

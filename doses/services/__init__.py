@@ -14,7 +14,7 @@ from django.utils import timezone
 from companion.models import Patient
 
 from .. import medicines as medicine_rules
-from .. import rules
+from .. import rules, schedule
 from .. import triage as triage_rules
 from ..models import (
     BaselineChecklist,
@@ -41,10 +41,6 @@ class DoseRefused(Exception):
     def __init__(self, message: str, rule_id: str = ""):
         super().__init__(message)
         self.rule_id = rule_id
-
-
-def skip_within_hours() -> float:
-    return float(settings.MISSED_DOSE_SKIP_WITHIN_HOURS)
 
 
 def _check_regimen(
@@ -179,39 +175,8 @@ def create_regimen_version(
 
 
 def materialise_slots(*, regimen: Regimen, from_day: date, to_day: date) -> int:
-    """Create the regimen's dose slots between two local days. Idempotent.
-
-    MISS-NODOUBLE: a local day that already has a taken, missed or not-taken dose from an
-    earlier version keeps it and gets no slot from this one (the change day of a regimen).
-    """
-    zone = regimen.patient.zone
-    dose = regimen.dose_per_administration_mg
-    # One read of the stored slots in the range: the days another version has closed, and the
-    # times that already have a slot (pages call this on every view; usually nothing is missing).
-    closed_days, stored_times = set(), set()
-    for regimen_id, local_date, scheduled_at, status in DoseSlot.objects.filter(
-        patient_id=regimen.patient_id, local_date__gte=from_day, local_date__lte=to_day
-    ).values_list("regimen_id", "local_date", "scheduled_at", "status"):
-        stored_times.add(scheduled_at)
-        if regimen_id != regimen.pk and status != SlotStatus.PENDING:
-            closed_days.add(local_date)
-    slots = [
-        DoseSlot(
-            patient_id=regimen.patient_id,
-            regimen=regimen,
-            scheduled_at=moment,
-            local_date=moment.astimezone(zone).date(),
-            dose_mg=dose,
-        )
-        for moment in regimen.slot_datetimes(from_day, to_day)
-        if moment.astimezone(zone).date() not in closed_days
-    ]
-    # A time that already has a slot (one per patient and time) would be a conflict anyway.
-    missing = [slot for slot in slots if slot.scheduled_at not in stored_times]
-    if missing:
-        # ignore_conflicts: a second worker racing this one creates nothing new.
-        DoseSlot.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
-    return len(slots)
+    """Create the regimen's dose slots between two local days. Idempotent (doses/schedule.py)."""
+    return schedule.materialise([schedule.Plan(regimen, from_day, to_day)])
 
 
 def reschedule_after_time_zone_change(*, patient: Patient, now: datetime | None = None) -> int:
@@ -234,25 +199,14 @@ def reschedule_after_time_zone_change(*, patient: Patient, now: datetime | None 
         )
         today = patient.local_today(now)
         horizon = today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
-        in_force = Regimen.objects.filter(patient=patient).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
-        slots = []
+        in_force = list(Regimen.objects.filter(patient=patient).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)))
         for regimen in in_force:
             regimen.patient = patient
-            half_gap = timedelta(days=regimen.interval_days) / regimen.administrations_per_day / 2
-            slots += [
-                DoseSlot(
-                    patient_id=patient.pk,
-                    regimen=regimen,
-                    scheduled_at=moment,
-                    local_date=moment.astimezone(patient.zone).date(),
-                    dose_mg=regimen.dose_per_administration_mg,
-                )
-                for moment in regimen.slot_datetimes(today, horizon)
-                if moment > now and (last_due is None or moment - last_due >= half_gap)
-            ]
-        DoseSlot.objects.bulk_create(slots, ignore_conflicts=True, batch_size=1000)
+        created = schedule.materialise(
+            [schedule.Plan(regimen, today, horizon, after=now, last_due=last_due) for regimen in in_force]
+        )
         refresh_adherence_summary_on_commit(patient.pk)  # the local day moved with the time zone
-    return len(slots)
+    return created
 
 
 def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None:
@@ -289,51 +243,9 @@ def confirm_regimen(*, regimen: Regimen, clinician, now: datetime | None = None)
     return regimen
 
 
-def window_for_slot(slot: DoseSlot) -> rules.DoseWindow:
-    """MISS-NODOUBLE: the dose window of a slot, from its neighbours on the schedule.
-
-    Remembered on the slot object for the rest of the request (the log page needs the same
-    window when it finds the dose and again when it shows it); a slot read afresh from the
-    database, as record_injection does under its lock, computes it again.
-    """
-    key = (slot.pk, slot.scheduled_at, slot.regimen_id)
-    remembered = slot.__dict__.get("_dose_window")
-    if remembered is not None and remembered[0] == key:
-        return remembered[1]
-    neighbours = neighbouring_slot_times(slot)
-    window = rules.dose_window(
-        slot.scheduled_at,
-        neighbours["next"],
-        neighbours["previous"],
-        timedelta(hours=skip_within_hours()),
-    )
-    slot.__dict__["_dose_window"] = (key, window)
-    return window
-
-
-def neighbouring_slot_times(slot: DoseSlot) -> dict[str, datetime | None]:
-    """The scheduled times just before and after a slot, from the rules (not only stored rows).
-
-    Across a change of regimen the neighbours come from the versions in force around the
-    slot (the one before and the one after), so the windows on the change day neither
-    overlap nor leave a hole (MISS-NODOUBLE).
-    """
-    regimen = slot.regimen
-    local_day = slot.local_date
-    span = timedelta(days=3)
-    nearby = Regimen.objects.filter(patient_id=slot.patient_id, starts_on__lte=local_day + span).filter(
-        Q(ends_on__isnull=True) | Q(ends_on__gt=local_day - span)
-    )
-    times = {slot.scheduled_at}
-    for version in nearby.select_related("patient"):
-        times.update(version.slot_datetimes(local_day - span, local_day + span))
-    ordered = sorted(times)
-    index = ordered.index(slot.scheduled_at)
-    previous = ordered[index - 1] if index > 0 else None
-    following = (
-        ordered[index + 1] if index + 1 < len(ordered) else slot.scheduled_at + timedelta(days=regimen.interval_days)
-    )
-    return {"previous": previous, "next": following}
+# Dose timing lives in doses/schedule.py; these names stay for the callers that use them.
+window_for_slot = schedule.window_for_slot
+slot_for_time = schedule.slot_for_time
 
 
 @transaction.atomic
@@ -367,21 +279,18 @@ def record_injection(
             "when injecting yourself (SITE-SELF, SITE-OTHER).",
             "SITE-SELF",
         )
-    # The regimen comes with the slot (its window needs it); only the slot row is locked.
-    locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen").get(pk=slot.pk)
+    # MISS-NODOUBLE spacing looks at the patient's other injections: the patient row is locked
+    # first (as a regimen change does), so two doses logged at once are checked one after the other.
+    Patient.objects.select_for_update().filter(pk=slot.patient_id).first()
+    locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen", "patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused(
             "This dose is already logged. Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
             "MISS-NODOUBLE",
         )
-    window = window_for_slot(locked)
-    if taken_at not in window:
-        raise DoseRefused(
-            "That time is outside this dose's window "
-            f"({timezone.localtime(window.opens_at, slot.patient.zone):%a %d %b %H:%M} to "
-            f"{timezone.localtime(window.closes_at, slot.patient.zone):%a %d %b %H:%M}).",
-            "MISS-SKIP",
-        )
+    timing = schedule.decide_injection(slot=locked, taken_at=taken_at, now=now)  # window and spacing
+    if not timing.accepted:
+        raise DoseRefused(timing.reason, timing.rule_id)
     dose = Decimal(dose_mg) if dose_mg is not None else locked.dose_mg
     if dose <= 0 or dose > locked.dose_mg:
         raise DoseRefused(f"The dose must be more than 0 mg and no more than the prescribed {locked.dose_mg} mg.")
@@ -433,28 +342,6 @@ def record_injection(
 # ---------------------------------------------------------------------------
 
 
-def slot_for_time(*, patient: Patient, moment: datetime) -> DoseSlot | None:
-    """MISS-NODOUBLE: the stored dose whose window contains `moment`, if any.
-
-    Windows meet end to end, so at most one slot matches. Only the few slots within a
-    few days of the moment are candidates; the window itself comes from the rules.
-    """
-    candidates = (
-        DoseSlot.objects.filter(
-            patient=patient,
-            scheduled_at__gte=moment - timedelta(days=3),
-            scheduled_at__lte=moment + timedelta(days=3),
-        )
-        .select_related("regimen__patient")
-        .order_by("scheduled_at")
-    )
-    # Nearest first: the matching slot is almost always the closest one.
-    for slot in sorted(candidates, key=lambda s: abs(s.scheduled_at - moment)):
-        if moment in window_for_slot(slot):
-            return slot
-    return None
-
-
 @transaction.atomic
 def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = None) -> DoseSlot:
     """Record that a scheduled dose was not taken, and why (forgot, side effect, ...).
@@ -470,7 +357,7 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
     locked = DoseSlot.objects.select_for_update().select_related("regimen__patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused("This dose is already logged as taken, so it cannot be marked as not taken.", "MISS-NODOUBLE")
-    window = window_for_slot(locked)
+    window = schedule.window_for_slot(locked)
     if now < window.opens_at:
         local = timezone.localtime(window.opens_at, locked.regimen.patient.zone)
         raise DoseRefused(f"This dose is not due yet. You can record it from {local:%a %d %b %H:%M}.")
@@ -510,12 +397,7 @@ def materialise_upcoming_slots(*, patient: Patient, now: datetime | None = None)
     if regimen is None:
         return None
     regimen.patient = patient
-    today = patient.local_today(now)
-    materialise_slots(
-        regimen=regimen,
-        from_day=today - timedelta(days=1),
-        to_day=today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS),
-    )
+    schedule.materialise([schedule.upcoming_plan(regimen, now)])
     return regimen
 
 

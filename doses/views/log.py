@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from companion.access import Capability, patient_for
 from companion.models import CareRole
 
-from .. import rules, selectors, services, sites
+from .. import rules, schedule, selectors, services, sites
 from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map, discard_note
 from ..models import DoseSlot, InjectedBy, SlotStatus
@@ -37,7 +37,7 @@ def _default_time(slot: DoseSlot | None, now):
     now = now.replace(second=0, microsecond=0)
     if slot is None:
         return now
-    window = services.window_for_slot(slot)
+    window = schedule.window_for_slot(slot)
     if window.closes_at <= now and slot.scheduled_at <= now:
         return slot.scheduled_at
     return now
@@ -58,7 +58,8 @@ def log_injection(request, patient_id):
         # The dose the default time counts for; a tapped dose whose window has not opened
         # yet cannot be logged now (MISS-NODOUBLE), and the page says so. A posted form
         # (whose initial values are not shown) finds it only if the page is shown again.
-        target = services.slot_for_time(patient=patient, moment=taken_at) if request.method != "POST" else None
+        decision = schedule.timeline(patient, taken_at).decide(taken_at, now=now)
+        target = decision.slot if request.method != "POST" else None
         initial = {
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
@@ -82,11 +83,11 @@ def log_injection(request, patient_id):
                 return _discard_syringe(request, patient, form, hint, now)
         if form.is_bound:
             if form.slot is None or hint is not None:
-                target = services.slot_for_time(patient=patient, moment=taken_at)
+                target = decision.slot
         not_yet = hint if hint is not None and target != hint else None
         if form.is_bound and form.slot is not None:
             target = form.slot
-        return _render_log_page(request, patient, form, history, now, target=target, not_yet=not_yet)
+        return _render_log_page(request, patient, form, history, now, target=target, not_yet=not_yet, decision=decision)
 
 
 def _record_dose(request, patient, form: InjectionForm, history, now):
@@ -127,7 +128,14 @@ def _discard_syringe(request, patient, form: InjectionForm, hint, now):
     return redirect(url)
 
 
-def _render_log_page(request, patient, form: InjectionForm, history, now, *, target, not_yet):
+def _log_from(slot: DoseSlot | None):
+    """MISS-NODOUBLE: when the dose can be logged (its window and the spacing from the last injection)."""
+    if slot is None:
+        return None
+    return schedule.timeline(slot.patient, slot.scheduled_at).log_span(slot).log_from
+
+
+def _render_log_page(request, patient, form: InjectionForm, history, now, *, target, not_yet, decision):
     body_map = build_body_map(
         history,
         patient=patient,
@@ -145,13 +153,21 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "body_map": body_map,
             "body_map_html": body_map_html(body_map, field_name=site_spot.html_name, has_errors=bool(site_spot.errors)),
             "target": target,
-            "target_window": services.window_for_slot(target) if target else None,
+            "target_window": schedule.window_for_slot(target) if target else None,
             "target_taken": target is not None and target.status == SlotStatus.TAKEN,
+            # The refusal for the time shown (between two windows, or too soon after the last
+            # injection), with when the dose can be logged (MISS-NODOUBLE / MISS-SKIP).
+            "refusal": decision if not decision.accepted and not form.is_bound and not target_taken(target) else None,
             "not_yet": not_yet,
-            "not_yet_window": services.window_for_slot(not_yet) if not_yet else None,
+            "not_yet_window": schedule.window_for_slot(not_yet) if not_yet else None,
+            "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
         },
     )
+
+
+def target_taken(slot: DoseSlot | None) -> bool:
+    return slot is not None and slot.status == SlotStatus.TAKEN
 
 
 def _discard_ml(slot: DoseSlot | None):
