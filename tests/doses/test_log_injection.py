@@ -96,9 +96,23 @@ def test_back_dating_within_the_window_logs_the_earlier_dose(world, client_for, 
     assert slot_at(world.alice, TODAY).status == SlotStatus.PENDING
 
 
-def test_a_dose_taken_early_in_the_evening_before_counts_for_the_next_morning(world, client_for, monkeypatch):
-    """MISS-SKIP: after the 20:00 cut-off a dose belongs to the next slot, never a second one for today."""
+def test_MISS_NODOUBLE_a_dose_logged_the_evening_before_is_refused_and_says_when_it_can_be_logged(
+    world, client_for, monkeypatch
+):
+    """After today's 20:00 cut-off and before 06:00 tomorrow a moment counts for no dose
+    (windows open DOSE_LOG_EARLY_HOURS = 2 h early): refused, naming when it can be logged."""
     now = alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
+    response = client_for(world.alice_user).post(log_url(world.alice), log_data(world.alice, now))
+    assert response.status_code == 200
+    errors = " ".join(response.context["form"].errors["taken_at"])
+    assert "The next dose, due 08:00 tomorrow, can be logged from 06:00 tomorrow." in errors
+    assert "The dose due 08:00 today is past its cut-off (20:00 today), so skip it" in errors  # MISS-SKIP
+    assert "MISS-SKIP" in errors and "MISS-NODOUBLE" in errors
+    assert nothing_saved(world.alice)
+
+
+def test_MISS_NODOUBLE_two_hours_before_its_time_the_next_morning_dose_can_be_logged(world, client_for, monkeypatch):
+    now = alice_in_new_york(world, monkeypatch, at=(2026, 11, 26, 6, 0))
     response = client_for(world.alice_user).post(log_url(world.alice), log_data(world.alice, now))
     assert response.status_code == 302
     assert Injection.objects.get(patient=world.alice).slot == slot_at(world.alice, TODAY + timedelta(days=1))
@@ -404,7 +418,7 @@ def test_a_dose_whose_window_has_not_opened_cannot_be_chosen_and_the_page_says_w
     in_three_days = slot_at(world.alice, TODAY + timedelta(days=3))
     response = client_for(world.alice_user).get(log_url(world.alice, in_three_days))
     page = response.content.decode()
-    assert "The dose due Sat 28 Nov, 08:00 cannot be logged yet: its window opens Fri 27 Nov, 20:00." in page
+    assert "The dose due Sat 28 Nov, 08:00 cannot be logged yet: you can log it from Sat 28 Nov, 06:00" in page
     assert response.context["target"] == slot_at(world.alice, TODAY)  # the time now counts for today's
 
 

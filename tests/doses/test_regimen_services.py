@@ -95,7 +95,7 @@ def test_SCHED_DAILY_times_must_match_the_number_of_injections(world):
         weight_based(world.alice, world.carol, administrations_per_day=2, times_of_day=["08:00", "08:00"])
 
 
-def test_MISS_NODOUBLE_windows_meet_exactly_across_a_change_of_regimen(world, settings):
+def test_MISS_NODOUBLE_windows_never_overlap_across_a_change_of_regimen(world, settings):
     """Old version daily at 20:00, new one from today at 08:00: 12 hours apart on the change day."""
     today = world.alice.local_today()
     start_adult_regimen(world.alice, world.carol, starts_on=today - timedelta(days=2), times=("20:00",))
@@ -103,9 +103,11 @@ def test_MISS_NODOUBLE_windows_meet_exactly_across_a_change_of_regimen(world, se
     slots = list(DoseSlot.objects.filter(patient=world.alice).select_related("regimen", "patient"))
     windows = [services.window_for_slot(slot) for slot in slots]
     for earlier, later in zip(windows, windows[1:], strict=False):
-        assert earlier.closes_at == later.opens_at, (earlier, later)
+        assert earlier.closes_at <= later.opens_at, (earlier, later)
     last_old = [w for s, w in zip(slots, windows, strict=True) if s.regimen.version == 1][-1]
     assert last_old.closes_at - last_old.slot_at == timedelta(hours=6)  # half of the 12-hour gap (MISS-SKIP)
+    first_new = [w for s, w in zip(slots, windows, strict=True) if s.regimen.version == 2][0]
+    assert first_new.slot_at - first_new.opens_at == timedelta(hours=2)  # DOSE_LOG_EARLY_HOURS
 
 
 def test_materialising_again_creates_nothing_new(world):
@@ -162,12 +164,15 @@ def test_two_changes_at_once_give_two_versions_and_one_current(world, on_postgre
     assert set(slots_per_day(world.alice).values()) == {1}
 
 
-def test_neighbouring_slot_times_of_the_first_slot_ever_has_no_previous(world):
+def test_the_first_slot_ever_has_no_previous_dose_and_opens_two_hours_early(world):
+    from doses import schedule
+
     regimen = start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today())
     first = regimen.slots.order_by("scheduled_at").first()
-    neighbours = services.neighbouring_slot_times(first)
-    assert neighbours["previous"] is None
-    assert isinstance(neighbours["next"], datetime)
+    timing = schedule.timeline_of(first).timing(first)
+    assert timing.previous_at is None
+    assert timing.next_at - first.scheduled_at == timedelta(days=1)
+    assert first.scheduled_at - timing.opens_at == timedelta(hours=2)
 
 
 def test_SCHED_TZ_travel_moves_future_doses_to_the_same_clock_time_in_the_new_zone(world):

@@ -66,21 +66,57 @@ def test_MISS_NODOUBLE_an_injection_belongs_to_one_dose_window_only():
     slots = [at(d, 8) for d in range(1, 5)]
     assert rules.slot_for_moment(slots, at(1, 7)) == at(1, 8)  # a little early: today's dose
     assert rules.slot_for_moment(slots, at(1, 19, 59)) == at(1, 8)
-    assert rules.slot_for_moment(slots, at(1, 20)) == at(2, 8)  # after the cut-off: tomorrow's dose
+    assert rules.slot_for_moment(slots, at(1, 20)) is None  # after the cut-off: no dose ...
+    assert rules.slot_for_moment(slots, at(2, 5, 59)) is None
+    assert rules.slot_for_moment(slots, at(2, 6)) == at(2, 8)  # ... until 2 hours before the next one
     window = rules.dose_window(at(2, 8), at(3, 8), at(1, 8))
-    assert at(1, 20) in window and at(2, 20) not in window
+    assert at(1, 20) not in window and at(2, 6) in window and at(2, 20) not in window
 
 
-def test_MISS_NODOUBLE_windows_meet_exactly_for_an_uneven_split_dose():
-    # 08:00 and 12:00: gaps of 4 h and 20 h. The windows must leave no hole overnight.
+def test_MISS_NODOUBLE_a_window_opens_the_configured_time_early_never_before_the_previous_cut_off():
+    # DOSE_LOG_EARLY_HOURS: 2 hours by default, 0 for "not before its time".
+    assert rules.dose_window(at(2, 8), at(3, 8), at(1, 8)).opens_at == at(2, 6)
+    assert rules.dose_window(at(2, 8), at(3, 8), at(1, 8), log_early=timedelta(0)).opens_at == at(2, 8)
+    # Early enough to reach back past the previous cut-off (20:00): it opens there, no overlap.
+    assert rules.dose_window(at(2, 8), at(3, 8), at(1, 8), log_early=14 * H).opens_at == at(1, 20)
+    with pytest.raises(ValueError):
+        rules.dose_window(at(2, 8), at(3, 8), at(1, 8), log_early=-H)
+
+
+def test_MISS_NODOUBLE_windows_of_an_uneven_split_dose_never_overlap_and_leave_the_night_to_no_dose():
+    # 08:00 and 12:00: gaps of 4 h and 20 h. The 12:00 cut-off is 22:00; the 08:00 dose opens at 06:00.
     slots = sorted(at(d, h) for d in range(1, 4) for h in (8, 12))
-    for moment in (at(1, 23), at(2, 3), at(2, 6, 59)):
-        assert rules.slot_for_moment(slots, moment) == at(2, 8)
+    for moment in (at(1, 23), at(2, 3), at(2, 5, 59)):
+        assert rules.slot_for_moment(slots, moment) is None
+    assert rules.slot_for_moment(slots, at(2, 6)) == at(2, 8)
+    assert rules.slot_for_moment(slots, at(2, 10)) == at(2, 12)  # 08:00's cut-off: 2 h before 12:00
     previous, current, following = at(1, 12), at(2, 8), at(2, 12)
-    assert (
-        rules.dose_window(previous, current, at(1, 8)).closes_at
-        == rules.dose_window(current, following, previous).opens_at
-    )
+    assert rules.dose_window(previous, current, at(1, 8)).closes_at == at(1, 22)
+    assert rules.dose_window(current, following, previous).opens_at == at(2, 6)
+
+
+def test_MISS_NODOUBLE_the_minimum_gap_between_two_injections_is_the_skip_span():
+    assert rules.minimum_gap(at(1, 8), at(2, 8), 12.0) == 12 * H  # daily
+    assert rules.minimum_gap(at(1, 8), at(3, 8), 12.0) == 12 * H  # every other day
+    assert rules.minimum_gap(at(1, 14), at(2, 2), 12.0) == 6 * H  # twice a day, 12 h apart
+    assert rules.minimum_gap(at(2, 8), at(1, 8), 12.0) == 12 * H  # either order
+
+
+def test_MISS_NODOUBLE_earliest_log_at_is_the_window_or_the_gap_after_the_last_injection():
+    window = rules.dose_window(at(2, 8), at(3, 8), at(1, 8))
+    assert rules.earliest_log_at(window, None, 12 * H) == at(2, 6)
+    assert rules.earliest_log_at(window, at(1, 8, 5), 12 * H) == at(2, 6)
+    assert rules.earliest_log_at(window, at(1, 19, 59), 12 * H) == at(2, 7, 59)  # a late dose pushes it back
+    assert rules.latest_log_before(at(2, 6, 30), 12 * H) == at(1, 18, 30)  # back-logging before a later dose
+
+
+def test_SCHED_TZ_windows_count_elapsed_hours_across_a_daylight_saving_change():
+    # London springs forward at 01:00 on 29 Mar 2026: 08:00 to 08:00 is 23 real hours.
+    before, change_day, after = (datetime(2026, 3, d, 8, tzinfo=LONDON) for d in (28, 29, 30))
+    window = rules.dose_window(before, change_day, None)
+    assert window.closes_at == change_day.astimezone(UTC) - timedelta(hours=11.5)  # half of 23 h, in real time
+    assert rules.minimum_gap(before, change_day, 12.0) == timedelta(hours=11.5)
+    assert rules.dose_window(change_day, after, before).opens_at == change_day.astimezone(UTC) - 2 * H
 
 
 zones = st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney"])
@@ -95,9 +131,10 @@ zones = st.sampled_from(["Europe/London", "America/New_York", "Australia/Sydney"
     interval=st.sampled_from([1, 2]),
     hours=st.sampled_from([2.0, 6.0, 12.0, 18.0]),
     offset_minutes=st.integers(0, 8 * 24 * 60),
+    early=st.sampled_from([0.0, 2.0, 5.0, 30.0]),
 )
-def test_MISS_NODOUBLE_property_every_moment_belongs_to_exactly_one_dose_window(
-    zone_name, start, first, second, interval, hours, offset_minutes
+def test_MISS_NODOUBLE_property_every_moment_belongs_to_at_most_one_dose_window(
+    zone_name, start, first, second, interval, hours, offset_minutes, early
 ):
     zone = zoneinfo.ZoneInfo(zone_name)
     chosen = {time(first // 60, first % 60)}
@@ -116,13 +153,17 @@ def test_MISS_NODOUBLE_property_every_moment_belongs_to_exactly_one_dose_window(
         )
     )
     windows = [
-        rules.dose_window(s, n, p, timedelta(hours=hours))
+        rules.dose_window(s, n, p, timedelta(hours=hours), timedelta(hours=early))
         for p, s, n in zip([None, *slots[:-2]], slots[:-1], slots[1:], strict=True)
     ]
     for earlier, later in zip(windows, windows[1:], strict=False):
-        assert earlier.closes_at == later.opens_at  # no hole, no overlap
+        assert earlier.closes_at <= later.opens_at  # no overlap (a hole between them is allowed)
+        # The later one opens `early` before its time, or at the earlier one's cut-off.
+        assert later.opens_at == max(later.slot_at - timedelta(hours=early), earlier.closes_at)
+    for window in windows:
+        assert window.opens_at <= window.slot_at < window.closes_at
     moment = windows[0].opens_at + timedelta(minutes=offset_minutes)
     if moment < windows[-1].closes_at:
         owners = [w.slot_at for w in windows if moment in w]
-        assert len(owners) == 1
-        assert rules.slot_for_moment(slots, moment, hours) == owners[0]
+        assert len(owners) <= 1
+        assert rules.slot_for_moment(slots, moment, hours, early) == (owners[0] if owners else None)

@@ -35,14 +35,18 @@ def test_a_dose_logged_today_shows_as_done_with_who_logged_it(world, client_for,
     assert "logged by Bob Caregiver at 10:00" in page
 
 
-def test_before_the_dose_time_it_is_due_with_its_local_time(world, client_for, monkeypatch):
+def test_MISS_NODOUBLE_within_two_hours_of_its_time_a_dose_can_be_logged_early_but_is_never_shown_as_due(
+    world, client_for, monkeypatch
+):
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 7, 0))
     page = today_page(client_for, world.alice_user, world.alice)
     summary = page.context["summary"]
-    assert summary.next_dose.state == "due"
+    assert summary.next_dose.state == "early"
     assert summary.next_dose.slot.local_date == TODAY
-    assert "08:00" in page.content.decode()
-    assert "Log this dose" in page.content.decode()
+    text = page.content.decode()
+    assert "Today 08:00: you can log it now, a little before its time (from 06:00)." in text
+    assert "Log this dose" in text
+    assert ">Due<" not in text
 
 
 def test_MISS_TAKE_a_late_dose_says_take_it_now_with_the_reason_and_the_cut_off(world, client_for, monkeypatch):
@@ -72,9 +76,11 @@ def test_MISS_SKIP_after_the_cut_off_the_dose_is_missed_and_the_advice_is_skip(w
     assert "Skip this dose" in text
     assert "Your next dose is due at 08:00 tomorrow, so skip the missed one" in text
     assert "MISS-NODOUBLE" in text
-    # The next dose is tomorrow's, and its window is already open (it may be taken early).
+    # The next dose is tomorrow's; it can be logged from 06:00 (2 hours early), not now (MISS-NODOUBLE).
     assert summary.next_dose.slot.local_date == TODAY + timedelta(days=1)
-    assert summary.next_dose.state == "due"
+    assert summary.next_dose.state == "upcoming"
+    assert "Tomorrow 08:00, you can log it from 06:00." in text
+    assert "Log this dose" not in text
 
 
 def test_MISS_SKIP_the_cut_off_comes_from_the_setting_and_is_shown(world, client_for, monkeypatch, settings):
