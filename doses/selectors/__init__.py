@@ -37,7 +37,7 @@ from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient, User
 
-from .. import adherence, charts, rules, sites
+from .. import adherence, charts, rules, sites, triage
 from ..adherence import Ratio
 from ..models import (
     BaselineChecklist,
@@ -195,9 +195,10 @@ def site_history(patient: Patient) -> SiteHistory:
 
 @dataclass(frozen=True)
 class SupplyStatus:
-    syringes: int
+    syringes: int  # never below zero (SUPPLY-BOX)
     days: int | None  # None when there is no regimen to count days against
     recorded: bool  # False until the first pick-up or correction is entered
+    needs_count: bool = False  # SUPPLY-BOX: a dose or discard found the count at zero since the last count
 
 
 @dataclass(frozen=True)
@@ -334,6 +335,44 @@ def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, t
     return items
 
 
+OVERDOSE_ADVICE_HOURS = 24  # AE-OVERDOSE: Today repeats the advice for a day after the record
+
+
+def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> list[AttentionItem]:
+    """AE-OVERDOSE: a dose above the prescribed one in the last day; SUPPLY-BOX: count your syringes."""
+    items = []
+    above = (
+        Injection.objects.filter(
+            patient=patient, above_prescribed=True, taken_at__gte=now - timedelta(hours=OVERDOSE_ADVICE_HOURS)
+        )
+        .order_by("-taken_at")
+        .first()
+    )
+    if above is not None:
+        items.append(
+            AttentionItem(
+                "danger",
+                "More than the prescribed dose was injected",
+                f"{Decimal(above.dose_mg).normalize():f} mg at {local_when(above.taken_at, patient.local_today(now), patient.zone)} "
+                f"(prescribed {Decimal(above.prescribed_mg or 0).normalize():f} mg). Poison control: "
+                f"{triage.POISON_CONTROL}. Collapse, seizure, trouble breathing or cannot be woken up: call "
+                f"{triage.EMERGENCY_NUMBER}. The care team has been alerted.",
+                "AE-OVERDOSE",
+            )
+        )
+    if needs_count:
+        items.append(
+            AttentionItem(
+                "warning",
+                "Count your syringes",
+                "A dose or a discarded syringe was recorded when your count was already at 0, so the count is "
+                "not right. Count the syringes you have and correct the number on the supply page (SUPPLY-BOX).",
+                "SUPPLY-BOX",
+            )
+        )
+    return items
+
+
 def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary:
     """Everything the Today page shows, in a fixed number of queries whatever the history.
 
@@ -365,12 +404,20 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         next_dose = current
     else:
         next_dose = next((v for v in views if v.slot.scheduled_at > now and v.state in ("due", "upcoming")), None)
+    counted = Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])
     supply_row = SupplyEvent.objects.filter(patient=patient).aggregate(
         total=Sum("syringes"),
         # "recorded" once a count exists: a pick-up or a correction, not doses alone.
-        n=Count("pk", filter=Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])),
+        n=Count("pk", filter=counted),
+        last_counted=Max("occurred_at", filter=counted),
+        last_short=Max("occurred_at", filter=Q(shortfall__gt=0)),
     )
-    syringes = supply_row["total"] or 0
+    # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
+    syringes = max(supply_row["total"] or 0, 0)
+    needs_count = bool(supply_row["n"]) and (
+        (supply_row["total"] or 0) < 0
+        or (supply_row["last_short"] is not None and supply_row["last_short"] >= supply_row["last_counted"])
+    )
     days = None
     if regimen is not None:
         days = rules.days_of_supply(
@@ -391,8 +438,8 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         current=current,
         next_dose=next_dose,
         sites=site_history(patient),
-        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"])),
-        attention=_attention_items(patient, regimen, now, today),
+        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"]), needs_count=needs_count),
+        attention=_attention_items(patient, regimen, now, today) + _log_record_items(patient, now, needs_count),
         recent=recent,
         skip_within_hours=skip_cut_off_hours(),
     )
@@ -773,7 +820,7 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
         )
         serious = sum(1 for e in open_effects[pk] if e.is_serious)
         persistent = sum(1 for e in open_effects[pk] if e.is_persistent_site_reaction(today))  # AE-ISR-DURATION
-        syringes = on_hand.get(pk) or 0
+        syringes = max(on_hand.get(pk) or 0, 0)  # SUPPLY-BOX: the count is never shown below zero
         awaiting = current is not None and current.status == Regimen.Status.AWAITING_CONFIRMATION
         flags = adherence.attention_flags(
             serious_open=serious,
@@ -1325,7 +1372,8 @@ class SupplySummary:
 def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySummary:
     """SUPPLY-BOX: syringes on hand (the ledger sum) and how many days they last at the current regimen."""
     now = now or timezone.now()
-    on_hand = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
+    # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
+    on_hand = max(SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0, 0)
     regimen = Regimen.objects.current().filter(patient=patient).first()
     last_pickup = (
         SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.PICKUP).order_by("-occurred_at").first()
