@@ -8,7 +8,7 @@ from django.db.models import Sum
 
 from companion.models import Patient
 
-from ..models import FridgeSyringe, SupplyEvent
+from ..models import FridgeSyringe, Injection, SupplyEvent
 
 
 def expired_fridge_syringes(patient: Patient, moment: datetime) -> list[FridgeSyringe]:
@@ -36,3 +36,13 @@ def syringes_on_hand(patient: Patient) -> int:
     """SUPPLY-BOX: the count as shown, never below zero (older records may sum below it)."""
     total = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
     return max(total, 0)
+
+
+def doses_above_prescribed(patient: Patient, date_range) -> list[Injection]:
+    """AE-OVERDOSE: the doses recorded above the prescribed one in a page's date range (one query)."""
+    start, end = date_range.bounds(patient.zone)
+    return list(
+        Injection.objects.filter(patient=patient, above_prescribed=True, taken_at__gte=start, taken_at__lt=end)
+        .select_related("logged_by")
+        .order_by("taken_at")
+    )
