@@ -686,3 +686,14 @@ def syringes_taken(needed: int, on_hand: int) -> tuple[int, int]:
         raise DoseRuleError("A dose or discard uses syringes; it cannot add them.")
     taken = min(needed, max(on_hand, 0))
     return taken, needed - taken
+
+
+def count_needed(*, total: int, counted: bool, last_counted_at, last_shortfall_at) -> bool:
+    """SUPPLY-BOX: should the person count their syringes? Once a count exists (a pick-up or a
+    correction), when the ledger sums below zero (records from before the rule) or a dose or
+    discard found too few syringes at or after the last count."""
+    if not counted:
+        return False
+    if total < 0:
+        return True
+    return last_shortfall_at is not None and (last_counted_at is None or last_shortfall_at >= last_counted_at)

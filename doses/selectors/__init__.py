@@ -414,9 +414,11 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
     )
     # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
     syringes = max(supply_row["total"] or 0, 0)
-    needs_count = bool(supply_row["n"]) and (
-        (supply_row["total"] or 0) < 0
-        or (supply_row["last_short"] is not None and supply_row["last_short"] >= supply_row["last_counted"])
+    needs_count = rules.count_needed(
+        total=supply_row["total"] or 0,
+        counted=bool(supply_row["n"]),
+        last_counted_at=supply_row["last_counted"],
+        last_shortfall_at=supply_row["last_short"],
     )
     days = None
     if regimen is not None:
@@ -1367,19 +1369,33 @@ class SupplySummary:
     syringes_per_dose: int | None
     regimen: Regimen | None
     last_pickup: SupplyEvent | None
+    needs_count: bool = False  # SUPPLY-BOX: a dose or discard found too few syringes since the last count
 
 
 def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySummary:
     """SUPPLY-BOX: syringes on hand (the ledger sum) and how many days they last at the current regimen."""
     now = now or timezone.now()
+    counted = Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])
+    ledger = SupplyEvent.objects.filter(patient=patient).aggregate(
+        total=Sum("syringes"),
+        n=Count("pk", filter=counted),
+        last_counted=Max("occurred_at", filter=counted),
+        last_short=Max("occurred_at", filter=Q(shortfall__gt=0)),
+    )
+    needs_count = rules.count_needed(
+        total=ledger["total"] or 0,
+        counted=bool(ledger["n"]),
+        last_counted_at=ledger["last_counted"],
+        last_shortfall_at=ledger["last_short"],
+    )
     # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
-    on_hand = max(SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0, 0)
+    on_hand = max(ledger["total"] or 0, 0)
     regimen = Regimen.objects.current().filter(patient=patient).first()
     last_pickup = (
         SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.PICKUP).order_by("-occurred_at").first()
     )
     if regimen is None:
-        return SupplySummary(on_hand, None, None, None, None, last_pickup)
+        return SupplySummary(on_hand, None, None, None, None, last_pickup, needs_count)
     days = rules.days_of_supply(
         on_hand,
         dose_mg=regimen.dose_per_administration_mg,
@@ -1388,7 +1404,7 @@ def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySumma
     )
     per_dose = rules.syringes_per_dose(regimen.dose_per_administration_mg)
     today = patient.local_today(now)
-    return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup)
+    return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup, needs_count)
 
 
 def supply_history(patient: Patient, limit: int = 50) -> QuerySet[SupplyEvent]:
