@@ -12,6 +12,8 @@ from decimal import Decimal
 
 import pytest
 from django.db import transaction
+from hypothesis import given
+from hypothesis import strategies as st
 
 from doses import rules, services
 from doses.models import CareAlert, FridgeSyringe, Injection, SlotStatus, SupplyEvent
@@ -326,3 +328,39 @@ def test_SUPPLY_BOX_two_writes_at_once_cannot_both_take_the_last_syringe(world, 
     assert services.syringes_on_hand(world.alice) == 0
     discards = SupplyEvent.objects.filter(kind=SupplyEvent.Kind.DISCARD)
     assert sorted(discards.values_list("syringes", "shortfall")) == [(-1, 0), (0, 1)]
+
+
+def test_SUPPLY_BOX_the_panel_never_shows_a_negative_count(world, monkeypatch):
+    from doses.selectors import compute_adherence_summaries
+
+    now = alice_in_new_york(world, monkeypatch)
+    SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.PICKUP, syringes=7, occurred_at=now)
+    SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.DOSE, syringes=-9, occurred_at=now)
+    assert compute_adherence_summaries([world.alice], now)[world.alice.pk].syringes_on_hand == 0
+
+
+@given(
+    operations=st.lists(
+        st.one_of(
+            st.tuples(st.just("pickup"), st.integers(min_value=1, max_value=20)),
+            st.tuples(st.just("use"), st.integers(min_value=1, max_value=5)),
+            st.tuples(st.just("count"), st.integers(min_value=0, max_value=30)),
+        ),
+        max_size=40,
+    ),
+    start=st.integers(min_value=-5, max_value=10),
+)
+def test_SUPPLY_BOX_property_no_sequence_of_doses_discards_pickups_and_counts_goes_below_zero(operations, start):
+    """The ledger as record_injection / record_discarded_syringe / pickups / corrections write it."""
+    balance = start
+    for kind, n in operations:
+        if kind == "pickup":
+            balance += 7 * n
+        elif kind == "count":
+            balance = n  # a correction writes the difference to the counted number
+        else:
+            taken, shortfall = rules.syringes_taken(n, balance)
+            assert taken + shortfall == n and taken >= 0 and shortfall >= 0
+            was_negative = balance < 0
+            balance -= taken
+            assert balance >= 0 or (was_negative and taken == 0)  # an old negative ledger is never made worse
