@@ -107,6 +107,14 @@ def _mg(value) -> dict:
     return {"value": float(value), "unit": "mg", "system": UCUM, "code": "mg"}
 
 
+def _above_prescribed_note(injection) -> list[dict]:
+    """AE-OVERDOSE: a dose recorded above the prescribed one says so, with the prescribed dose."""
+    if not injection.above_prescribed:
+        return []
+    prescribed = f" (prescribed {injection.prescribed_mg} mg)" if injection.prescribed_mg is not None else ""
+    return [{"text": f"Above the prescribed dose{prescribed}: recorded as injected after confirmation (AE-OVERDOSE)."}]
+
+
 def medication_administration(slot, patient_ref: str, request_ref: str, patient: Patient) -> MedicationAdministration:
     base = {
         "id": str(uuid.uuid5(NAMESPACE, f"slot/{slot.pk}")),
@@ -124,7 +132,8 @@ def medication_administration(slot, patient_ref: str, request_ref: str, patient:
             **base,
             status="completed",
             effectiveDateTime=_local(injection.taken_at, patient),
-            note=[{"text": f"Scheduled {_local(slot.scheduled_at, patient)}; {injection.get_injected_by_display()}."}],
+            note=[{"text": f"Scheduled {_local(slot.scheduled_at, patient)}; {injection.get_injected_by_display()}."}]
+            + _above_prescribed_note(injection),
             dosage={
                 "site": {
                     "coding": [{"system": f"{LOCAL_SYSTEM}/injection-spot", "code": injection.site_spot}],

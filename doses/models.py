@@ -192,6 +192,11 @@ class Injection(models.Model):
     notes = models.TextField(blank=True)
     logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     logged_at = models.DateTimeField(default=timezone.now)
+    # AE-OVERDOSE: more than the prescribed dose was really injected, and the person said so.
+    above_prescribed = models.BooleanField(default=False, help_text="AE-OVERDOSE: more than prescribed was given.")
+    prescribed_mg = models.DecimalField(
+        max_digits=6, decimal_places=1, null=True, blank=True, help_text="The slot's prescribed dose when logged."
+    )
 
     class Meta:
         ordering = ["-taken_at"]
@@ -254,6 +259,7 @@ class CareAlert(models.Model):
         LIVE_VACCINE = "live_vaccine", "Live vaccine logged"
         PERSISTENT_SITE_REACTION = "persistent_isr", "Site reaction over 2 weeks"
         DOSE_OVERRIDE = "dose_override", "Dose above the labelled maximum"
+        OVERDOSE = "overdose", "More than the prescribed dose injected"
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -296,6 +302,10 @@ class SupplyEvent(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    # SUPPLY-BOX: the ledger never goes below zero. A dose or discard recorded when the count
+    # had fewer syringes than it needed takes what is on hand; the rest is noted here, and
+    # Today asks for a count until a pick-up or correction follows.
+    shortfall = models.PositiveSmallIntegerField(default=0, help_text="Syringes the count did not have.")
 
     class Meta:
         ordering = ["-occurred_at"]

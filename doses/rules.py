@@ -688,3 +688,72 @@ def prep_check_outcome(answers: dict[str, bool]) -> PrepOutcome:
         discard=tuple(c for c in failed if c.discard),
         wait=tuple(c for c in failed if not c.discard),
     )
+
+
+# ---------------------------------------------------------------------------
+# The log records what really happened (AE-OVERDOSE, PREP-24H, SUPPLY-BOX)
+# ---------------------------------------------------------------------------
+
+# AE-OVERDOSE: a dose above the prescribed one can be recorded (it really happened), but a
+# number above five full syringes (DOSE-SYRINGE: 100 mg each) is far more likely a typing
+# slip (1000 for 100) than an injection; it is refused with a message to check it.
+MAX_RECORDABLE_DOSE_SYRINGES = 5
+MAX_RECORDABLE_DOSE_MG = MAX_RECORDABLE_DOSE_SYRINGES * SYRINGE_MG
+
+
+class AbovePrescribedNotConfirmed(DoseRuleError):
+    """AE-OVERDOSE: the dose typed is above the prescribed one and nobody confirmed it was really given."""
+
+
+def check_recorded_dose(dose_mg, prescribed_mg, *, confirmed_above_prescribed: bool) -> bool:
+    """AE-OVERDOSE: may this dose be recorded for a slot of `prescribed_mg`? True when it is above it.
+
+    At most the prescribed dose: recorded as usual. Above it: recorded, flagged, only once the
+    person confirms that it really was injected (never a silent "more than prescribed").
+    Above MAX_RECORDABLE_DOSE_MG, or 0 mg or less: refused.
+    """
+    dose = _decimal(dose_mg, "dose")
+    prescribed = _decimal(prescribed_mg, "prescribed dose")
+    if dose <= 0:
+        raise DoseRuleError("The dose must be more than 0 mg.")
+    if dose > MAX_RECORDABLE_DOSE_MG:
+        raise DoseRuleError(
+            f"{dose:f} mg is more than {MAX_RECORDABLE_DOSE_SYRINGES} full syringes ({MAX_RECORDABLE_DOSE_MG:f} mg): "
+            "please check the number you typed (AE-OVERDOSE, DOSE-SYRINGE)."
+        )
+    if dose <= prescribed:
+        return False
+    if not confirmed_above_prescribed:
+        raise AbovePrescribedNotConfirmed(
+            f"{dose:f} mg is more than the prescribed {prescribed:f} mg for this dose. If that much was really "
+            "injected, tick the box below to record it as it happened (AE-OVERDOSE); otherwise correct the number."
+        )
+    return True
+
+
+def is_past_use_by(use_by: datetime, moment: datetime) -> bool:
+    """PREP-24H: at `moment`, a syringe with this use-by time (24 h out of the fridge) must not be used."""
+    return use_by <= moment
+
+
+def syringes_taken(needed: int, on_hand: int) -> tuple[int, int]:
+    """SUPPLY-BOX: (syringes taken from the count, shortfall) for a dose or discard needing `needed`.
+
+    The count never goes below zero: what is not on hand is not taken. The dose or discard
+    is still recorded (it happened); the shortfall means the count is wrong and asks for a count.
+    """
+    if needed < 0:
+        raise DoseRuleError("A dose or discard uses syringes; it cannot add them.")
+    taken = min(needed, max(on_hand, 0))
+    return taken, needed - taken
+
+
+def count_needed(*, total: int, counted: bool, last_counted_at, last_shortfall_at) -> bool:
+    """SUPPLY-BOX: should the person count their syringes? Once a count exists (a pick-up or a
+    correction), when the ledger sums below zero (records from before the rule) or a dose or
+    discard found too few syringes at or after the last count."""
+    if not counted:
+        return False
+    if total < 0:
+        return True
+    return last_shortfall_at is not None and (last_counted_at is None or last_shortfall_at >= last_counted_at)

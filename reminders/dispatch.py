@@ -181,9 +181,13 @@ def mark_missed_doses(now: datetime) -> list[int]:
 # ---------------------------------------------------------------------------
 
 
+# AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours;
+# AE-OVERDOSE: so does a dose recorded above the prescribed one.
+URGENT_ALERT_KINDS = frozenset({CareAlert.Kind.SERIOUS_SYMPTOM, CareAlert.Kind.OVERDOSE})
+
+
 def care_alert_due(alert_id: int, patient_id: int, alert_kind: str) -> Due:
-    # AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours.
-    return Due(patient_id, f"alert:{alert_id}", bypass_quiet_hours=alert_kind == CareAlert.Kind.SERIOUS_SYMPTOM)
+    return Due(patient_id, f"alert:{alert_id}", bypass_quiet_hours=alert_kind in URGENT_ALERT_KINDS)
 
 
 def queue_care_alerts(now: datetime, alerts: QuerySet[CareAlert] | None = None) -> int:

@@ -18,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from companion.models import CareMembership, Invitation
 from companion.tokens import sign_up_link_kwargs
 
+from .dispatch import URGENT_ALERT_KINDS
 from .models import ACCOUNT_KINDS, Kind, NotificationPreference
 
 
@@ -111,7 +112,7 @@ def message_context(delivery) -> dict:
             context["slot_time"] = slot.scheduled_at.astimezone(zone)
     elif delivery.kind == Kind.CARE_ALERT:
         alert = CareAlert.objects.filter(pk=object_id).only("kind").first()
-        context["is_serious"] = alert is not None and alert.kind == CareAlert.Kind.SERIOUS_SYMPTOM
+        context["is_serious"] = alert is not None and alert.kind in URGENT_ALERT_KINDS
     elif delivery.kind == Kind.LAB:
         lab = LabTest.objects.filter(pk=object_id).only("due_on").first()
         context["due_on"] = lab.due_on if lab else None

@@ -206,6 +206,13 @@ class InjectionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"max_length": "Keep the notes under 1000 characters."},
     )
+    # AE-OVERDOSE: shown when the dose typed is above the prescribed one (the label names it).
+    confirm_above_prescribed = forms.BooleanField(required=False, label="I really injected more than prescribed.")
+    # PREP-24H: shown when a syringe out of the fridge 24 hours or more is still open.
+    fresh_syringe_used = forms.BooleanField(
+        required=False,
+        label="I did not use that syringe: I injected with a fresh one from the fridge.",
+    )
 
     def __init__(self, *args, patient: Patient, now: datetime, history: SiteHistory, logged_by_patient: bool, **kw):
         super().__init__(*args, **kw)
@@ -215,6 +222,8 @@ class InjectionForm(forms.Form):
         self.slot: DoseSlot | None = None
         self.discard_checks: list[rules.PrepCheck] = []
         self.rotation_warning: str | None = None
+        self.above_prescribed = False  # AE-OVERDOSE: the dose typed is above the slot's
+        self.prescribed_mg = None
         self.fields["injected_by"].choices = injected_by_choices(patient, logged_by_patient)
         for check in rules.PREP_CHECKS:
             self.fields[f"prep_{check.key}"] = forms.ChoiceField(
@@ -286,12 +295,16 @@ class InjectionForm(forms.Form):
             self.add_error("taken_at", decision.reason)
             return
         dose = data.get("dose_mg")
-        if dose is not None and dose > slot.dose_mg:
-            self.add_error(
-                "dose_mg",
-                f"{dose} mg is more than the prescribed {slot.dose_mg} mg for this dose. "
-                "Log the amount you actually injected; never more than prescribed.",
+        if dose is None:
+            return
+        self.prescribed_mg = slot.dose_mg
+        self.above_prescribed = dose > slot.dose_mg
+        try:  # AE-OVERDOSE: what was really injected is recorded, above the prescription once confirmed
+            rules.check_recorded_dose(
+                dose, slot.dose_mg, confirmed_above_prescribed=bool(data.get("confirm_above_prescribed"))
             )
+        except rules.DoseRuleError as refused:
+            self.add_error("dose_mg", str(refused))
 
     def _clean_site(self, data) -> None:
         spot = data.get("site_spot")
@@ -337,17 +350,22 @@ DISCARD_REASONS = [(c.key, c.if_no) for c in rules.PREP_CHECKS if c.discard] + [
 
 
 class DiscardForm(forms.Form):
+    """A syringe written off, after the person was asked (PREP-24H, PREP-LOOK, PREP-ONCE).
+
+    From the log page: `fridge_syringe` is the syringe out of the fridge the checks were
+    about (it is closed as discarded rather than a second one taken off the count), and
+    `back_to_log` returns there with the tapped dose (`slot`) to start again with a new one.
+    """
+
     reason = forms.ChoiceField(
         label="Why is the syringe discarded?",
         choices=DISCARD_REASONS,
         widget=forms.RadioSelect,
         error_messages={"required": "Choose why the syringe is discarded."},
     )
+    fridge_syringe = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
+    back_to_log = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    slot = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
 
     def reason_text(self) -> str:
         return dict(DISCARD_REASONS)[self.cleaned_data["reason"]]
-
-
-def discard_note(checks: list[rules.PrepCheck]) -> str:
-    """The note on a discarded syringe: which checks failed, by rule ID."""
-    return "Failed check: " + "; ".join(f"{c.rule_id} ({c.question})" for c in checks)

@@ -36,7 +36,7 @@ from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient, User
 
-from .. import adherence, charts, rules, schedule, sites
+from .. import adherence, charts, rules, schedule, sites, triage
 from ..adherence import Ratio
 from ..models import (
     BaselineChecklist,
@@ -208,9 +208,10 @@ def site_history(patient: Patient) -> SiteHistory:
 
 @dataclass(frozen=True)
 class SupplyStatus:
-    syringes: int
+    syringes: int  # never below zero (SUPPLY-BOX)
     days: int | None  # None when there is no regimen to count days against
     recorded: bool  # False until the first pick-up or correction is entered
+    needs_count: bool = False  # SUPPLY-BOX: a dose or discard found the count at zero since the last count
 
 
 @dataclass(frozen=True)
@@ -328,6 +329,44 @@ def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, t
     return items
 
 
+OVERDOSE_ADVICE_HOURS = 24  # AE-OVERDOSE: Today repeats the advice for a day after the record
+
+
+def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> list[AttentionItem]:
+    """AE-OVERDOSE: a dose above the prescribed one in the last day; SUPPLY-BOX: count your syringes."""
+    items = []
+    above = (
+        Injection.objects.filter(
+            patient=patient, above_prescribed=True, taken_at__gte=now - timedelta(hours=OVERDOSE_ADVICE_HOURS)
+        )
+        .order_by("-taken_at")
+        .first()
+    )
+    if above is not None:
+        items.append(
+            AttentionItem(
+                "danger",
+                "More than the prescribed dose was injected",
+                f"{Decimal(above.dose_mg).normalize():f} mg at {local_when(above.taken_at, patient.local_today(now), patient.zone)} "
+                f"(prescribed {Decimal(above.prescribed_mg or 0).normalize():f} mg). Poison control: "
+                f"{triage.POISON_CONTROL}. Collapse, seizure, trouble breathing or cannot be woken up: call "
+                f"{triage.EMERGENCY_NUMBER}. The care team has been alerted.",
+                "AE-OVERDOSE",
+            )
+        )
+    if needs_count:
+        items.append(
+            AttentionItem(
+                "warning",
+                "Count your syringes",
+                "A dose or a discarded syringe was recorded when your count was already at 0, so the count is "
+                "not right. Count the syringes you have and correct the number on the supply page (SUPPLY-BOX).",
+                "SUPPLY-BOX",
+            )
+        )
+    return items
+
+
 def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary:
     """Everything the Today page shows, in a fixed number of queries whatever the history.
 
@@ -356,12 +395,22 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         next_dose = current
     else:
         next_dose = next((v for v in views if v.slot.scheduled_at > now and v.state in ("early", "upcoming")), None)
+    counted = Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])
     supply_row = SupplyEvent.objects.filter(patient=patient).aggregate(
         total=Sum("syringes"),
         # "recorded" once a count exists: a pick-up or a correction, not doses alone.
-        n=Count("pk", filter=Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])),
+        n=Count("pk", filter=counted),
+        last_counted=Max("occurred_at", filter=counted),
+        last_short=Max("occurred_at", filter=Q(shortfall__gt=0)),
     )
-    syringes = supply_row["total"] or 0
+    # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
+    syringes = max(supply_row["total"] or 0, 0)
+    needs_count = rules.count_needed(
+        total=supply_row["total"] or 0,
+        counted=bool(supply_row["n"]),
+        last_counted_at=supply_row["last_counted"],
+        last_shortfall_at=supply_row["last_short"],
+    )
     days = None
     if regimen is not None:
         days = rules.days_of_supply(
@@ -382,8 +431,8 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         current=current,
         next_dose=next_dose,
         sites=site_history(patient),
-        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"])),
-        attention=_attention_items(patient, regimen, now, today),
+        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"]), needs_count=needs_count),
+        attention=_attention_items(patient, regimen, now, today) + _log_record_items(patient, now, needs_count),
         recent=recent,
         skip_within_hours=skip_cut_off_hours(),
     )
@@ -764,7 +813,7 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
         )
         serious = sum(1 for e in open_effects[pk] if e.is_serious)
         persistent = sum(1 for e in open_effects[pk] if e.is_persistent_site_reaction(today))  # AE-ISR-DURATION
-        syringes = on_hand.get(pk) or 0
+        syringes = max(on_hand.get(pk) or 0, 0)  # SUPPLY-BOX: the count is never shown below zero
         awaiting = current is not None and current.status == Regimen.Status.AWAITING_CONFIRMATION
         flags = adherence.attention_flags(
             serious_open=serious,
@@ -1311,18 +1360,33 @@ class SupplySummary:
     syringes_per_dose: int | None
     regimen: Regimen | None
     last_pickup: SupplyEvent | None
+    needs_count: bool = False  # SUPPLY-BOX: a dose or discard found too few syringes since the last count
 
 
 def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySummary:
     """SUPPLY-BOX: syringes on hand (the ledger sum) and how many days they last at the current regimen."""
     now = now or timezone.now()
-    on_hand = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
+    counted = Q(kind__in=[SupplyEvent.Kind.PICKUP, SupplyEvent.Kind.CORRECTION])
+    ledger = SupplyEvent.objects.filter(patient=patient).aggregate(
+        total=Sum("syringes"),
+        n=Count("pk", filter=counted),
+        last_counted=Max("occurred_at", filter=counted),
+        last_short=Max("occurred_at", filter=Q(shortfall__gt=0)),
+    )
+    needs_count = rules.count_needed(
+        total=ledger["total"] or 0,
+        counted=bool(ledger["n"]),
+        last_counted_at=ledger["last_counted"],
+        last_shortfall_at=ledger["last_short"],
+    )
+    # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
+    on_hand = max(ledger["total"] or 0, 0)
     regimen = Regimen.objects.current().filter(patient=patient).first()
     last_pickup = (
         SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.PICKUP).order_by("-occurred_at").first()
     )
     if regimen is None:
-        return SupplySummary(on_hand, None, None, None, None, last_pickup)
+        return SupplySummary(on_hand, None, None, None, None, last_pickup, needs_count)
     days = rules.days_of_supply(
         on_hand,
         dose_mg=regimen.dose_per_administration_mg,
@@ -1331,7 +1395,7 @@ def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySumma
     )
     per_dose = rules.syringes_per_dose(regimen.dose_per_administration_mg)
     today = patient.local_today(now)
-    return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup)
+    return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup, needs_count)
 
 
 def supply_history(patient: Patient, limit: int = 50) -> QuerySet[SupplyEvent]:

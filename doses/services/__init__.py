@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, Subquery, Sum
+from django.db.models import Max, Q, Sum
 from django.utils import timezone
 
 from companion.models import Patient
@@ -33,14 +33,19 @@ from ..models import (
     SupplyEvent,
     Vaccination,
 )
+from . import log_records
 
 
 class DoseRefused(Exception):
-    """A dose the rules refuse; the message says why (MISS-NODOUBLE, SITE-SELF, ...)."""
+    """A dose the rules refuse; the message says why (MISS-NODOUBLE, SITE-SELF, ...).
 
-    def __init__(self, message: str, rule_id: str = ""):
+    `field` names the form field when the refusal is about one (dose_mg, fresh_syringe_used).
+    """
+
+    def __init__(self, message: str, rule_id: str = "", *, field: str | None = None):
         super().__init__(message)
         self.rule_id = rule_id
+        self.field = field
 
 
 def _check_regimen(
@@ -259,12 +264,17 @@ def record_injection(
     injected_by: str = InjectedBy.SELF,
     prep_checks: dict | None = None,
     notes: str = "",
+    confirm_above_prescribed: bool = False,
+    fresh_syringe_used: bool = False,
     now: datetime | None = None,
 ) -> Injection:
     """Log a dose for a slot and take one syringe from the supply (PREP-ONCE).
 
     MISS-NODOUBLE is enforced twice: the slot row is locked and checked here, and the
     one-to-one between slot and injection refuses a second row at the database.
+    What really happened is recorded (doses/services/log_records.py): a dose above the
+    prescribed one once confirmed, flagged and alerted (AE-OVERDOSE); never with a syringe
+    out of the fridge 24 hours (PREP-24H); the syringe count never below zero (SUPPLY-BOX).
     """
     from .. import sites
 
@@ -279,9 +289,10 @@ def record_injection(
             "when injecting yourself (SITE-SELF, SITE-OTHER).",
             "SITE-SELF",
         )
-    # MISS-NODOUBLE spacing looks at the patient's other injections: the patient row is locked
-    # first (as a regimen change does), so two doses logged at once are checked one after the other.
-    Patient.objects.select_for_update().filter(pk=slot.patient_id).first()
+    # MISS-NODOUBLE spacing looks at the patient's other injections, and the supply count
+    # (SUPPLY-BOX) must not go below zero: the patient row is locked first (as a regimen change
+    # does), then the slot, so two doses logged at once are checked one after the other.
+    log_records.lock_patient_supply(slot.patient_id)
     locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen", "patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused(
@@ -292,8 +303,15 @@ def record_injection(
     if not timing.accepted:
         raise DoseRefused(timing.reason, timing.rule_id)
     dose = Decimal(dose_mg) if dose_mg is not None else locked.dose_mg
-    if dose <= 0 or dose > locked.dose_mg:
-        raise DoseRefused(f"The dose must be more than 0 mg and no more than the prescribed {locked.dose_mg} mg.")
+    try:  # AE-OVERDOSE, PREP-24H: refusals that name their form field
+        above = log_records.check_dose_amount(
+            dose_mg=dose, prescribed_mg=locked.dose_mg, confirm_above_prescribed=confirm_above_prescribed
+        )
+        fridge = log_records.syringe_for_dose(
+            patient_id=locked.patient_id, taken_at=taken_at, fresh_syringe_used=fresh_syringe_used
+        )
+    except log_records.LogRefused as refused:
+        raise DoseRefused(str(refused), refused.rule_id, field=refused.field) from None
     try:
         with transaction.atomic():
             injection = Injection.objects.create(
@@ -307,6 +325,8 @@ def record_injection(
                 notes=notes,
                 logged_by=by,
                 logged_at=now,
+                above_prescribed=above,
+                prescribed_mg=locked.dose_mg,
             )
     except IntegrityError as exc:  # a concurrent transaction won the race
         raise DoseRefused("This dose is already logged (MISS-NODOUBLE).", "MISS-NODOUBLE") from exc
@@ -315,23 +335,27 @@ def record_injection(
     locked.status_changed_at = now
     locked.status_changed_by = by
     locked.save(update_fields=["status", "not_taken_reason", "status_changed_at", "status_changed_by"])
-    SupplyEvent.objects.create(
+    # PREP-ONCE: each syringe is used once, so a dose above 100 mg uses more than one;
+    # SUPPLY-BOX: never more than the count has.
+    log_records.take_syringes(
         patient_id=locked.patient_id,
+        needed=rules.syringes_per_dose(dose),
         kind=SupplyEvent.Kind.DOSE,
-        # PREP-ONCE: each syringe is used once, so a dose above 100 mg uses more than one.
-        syringes=-rules.syringes_per_dose(dose),
         occurred_at=taken_at,
+        by=by,
         injection=injection,
-        recorded_by=by,
     )
-    # PREP-24H: the syringe warming up outside the fridge is the one just used; close it so
-    # Today stops counting down its 24 hours.
-    warming = (
-        FridgeSyringe.objects.filter(patient_id=locked.patient_id, closed_at__isnull=True, taken_out_at__lte=taken_at)
-        .order_by("taken_out_at")
-        .values_list("pk", flat=True)[:1]
-    )
-    FridgeSyringe.objects.filter(pk__in=Subquery(warming)).update(closed_at=now)
+    # PREP-24H: the syringe warming up (within its 24 hours) is the one just used; close it so
+    # Today stops counting down. An expired one stays open for the discard flow.
+    log_records.close_as_used(fridge, now=now)
+    if above:  # AE-OVERDOSE: the care team hears at once (reminders: even in quiet hours)
+        _raise_alert(
+            patient=locked.patient,
+            kind=CareAlert.Kind.OVERDOSE,
+            rule_id="AE-OVERDOSE",
+            summary=log_records.overdose_alert_summary(injection, locked.dose_mg),
+            now=now,
+        )
     refresh_adherence_summary_on_commit(locked.patient_id)
     return injection
 
@@ -373,16 +397,18 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
 def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime | None = None) -> SupplyEvent:
     """PREP-24H / PREP-LOOK / PREP-ONCE: a syringe that must not be used leaves the supply.
 
-    It is a discard, not a dose: the scheduled dose stays open for a new syringe.
+    It is a discard, not a dose: the scheduled dose stays open for a new syringe. The
+    count never goes below zero (SUPPLY-BOX): at zero the discard is recorded and asks for a count.
     """
-    event = SupplyEvent.objects.create(
-        patient=patient,
-        kind=SupplyEvent.Kind.DISCARD,
-        syringes=-1,
-        occurred_at=at or timezone.now(),
-        note=reason[:300],
-        recorded_by=by,
-    )
+    with transaction.atomic():
+        event = log_records.take_syringes(
+            patient_id=patient.pk,
+            needed=1,
+            kind=SupplyEvent.Kind.DISCARD,
+            occurred_at=at or timezone.now(),
+            by=by,
+            note=reason,
+        )
     refresh_adherence_summary_on_commit(patient.pk)
     return event
 
@@ -666,7 +692,9 @@ FRIDGE_OUTCOMES = (FRIDGE_USED, FRIDGE_DISCARDED, FRIDGE_PUT_BACK)
 
 
 @transaction.atomic
-def close_fridge_syringe(*, fridge_syringe: FridgeSyringe, outcome: str, by, now: datetime | None = None) -> str:
+def close_fridge_syringe(
+    *, fridge_syringe: FridgeSyringe, outcome: str, by, now: datetime | None = None, reason: str = ""
+) -> str:
     """Close a syringe that was out of the fridge: used, discarded or put back.
 
     PREP-24H: past its use-by time it can only be discarded. A discard takes one syringe
@@ -686,9 +714,33 @@ def close_fridge_syringe(*, fridge_syringe: FridgeSyringe, outcome: str, by, now
     if not closed:
         raise RecordRefused("This syringe was already marked.", "outcome")
     if outcome == FRIDGE_DISCARDED:
-        reason = "Out of the fridge for more than 24 hours (PREP-24H)" if now > fridge_syringe.use_by else "Discarded"
-        record_discarded_syringe(patient=fridge_syringe.patient, reason=reason, by=by, at=now)
+        if now > fridge_syringe.use_by:
+            reason = "Out of the fridge for more than 24 hours (PREP-24H)" + (f"; {reason}" if reason else "")
+        record_discarded_syringe(patient=fridge_syringe.patient, reason=reason or "Discarded", by=by, at=now)
     return outcome
+
+
+@transaction.atomic
+def write_off_syringe(
+    *, patient: Patient, reason: str, by, fridge_syringe_id: int | None = None, now: datetime | None = None
+) -> SupplyEvent:
+    """PREP-24H / PREP-LOOK / PREP-ONCE: the person confirmed this syringe is not to be used.
+
+    When it is the syringe noted as out of the fridge (still open), that one is closed as
+    discarded, so Today stops asking about it and the count drops once, not twice.
+    """
+    now = now or timezone.now()
+    warming = None
+    if fridge_syringe_id is not None:
+        warming = (
+            FridgeSyringe.objects.select_for_update()
+            .filter(pk=fridge_syringe_id, patient=patient, closed_at__isnull=True)
+            .first()
+        )
+    if warming is not None:
+        close_fridge_syringe(fridge_syringe=warming, outcome=FRIDGE_DISCARDED, by=by, now=now, reason=reason)
+        return SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.DISCARD).latest("pk")
+    return record_discarded_syringe(patient=patient, reason=reason, by=by, at=now)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ from companion.models import Indication
 
 from .. import charts, dashboard_html, fhir, selectors, sites
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
+from ..selectors import log_page
 
 
 @login_required
@@ -93,7 +94,9 @@ def patient(request, patient_id):
     if bad:
         return bad
     overview = selectors.patient_overview(patient, date_range)
-    return render(request, "doses/dashboard/patient.html", _patient_context(patient, overview))
+    context = _patient_context(patient, overview)
+    context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
+    return render(request, "doses/dashboard/patient.html", context)
 
 
 def _patient_context(patient, overview) -> dict:
@@ -196,7 +199,10 @@ CSV_COLUMNS = [
     "site_reaction",
     "started_on",
     "resolved_at",
+    "above_prescribed",  # AE-OVERDOSE: a dose recorded above the prescribed one (yes/no)
+    "prescribed_mg",
 ]
+SIDE_EFFECT_COLUMNS = 7  # symptom .. resolved_at
 
 
 def _cell(value) -> str:
@@ -237,7 +243,11 @@ def export_csv(request, patient_id):
                 _cell(_spot(injection.site_spot)) if injection else "",
                 injected.get(injection.injected_by, "") if injection else "",
             ]
-            + [""] * 7
+            + [""] * SIDE_EFFECT_COLUMNS
+            + [
+                ("yes" if injection.above_prescribed else "no") if injection else "",
+                (injection.prescribed_mg or slot.dose_mg) if injection else slot.dose_mg,
+            ]
         )
     for effect in selectors.export_side_effects(patient, date_range):
         writer.writerow(
@@ -251,6 +261,8 @@ def export_csv(request, patient_id):
                 "yes" if effect.is_site_reaction else "no",
                 effect.started_on.isoformat(),
                 timezone.localtime(effect.resolved_at, zone).isoformat() if effect.resolved_at else "",
+                "",
+                "",
             ]
         )
     return response

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from companion.access import Capability, patient_for
 from companion.models import CareRole
 
-from .. import rules, schedule, selectors, services, sites
+from .. import rules, schedule, selectors, services, sites, triage
 from ..body_map_html import body_map_html
-from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map, discard_note
+from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
+from ..selectors import log_page
 
 
 def _hinted_slot(request, patient) -> DoseSlot | None:
@@ -75,12 +76,12 @@ def log_injection(request, patient_id):
             logged_by_patient=logged_by_patient,
         )
         if request.method == "POST":
+            # A "No" on a check that means "do not use this syringe" no longer writes it off:
+            # the page shows the advice and asks first (PREP-24H, PREP-LOOK, PREP-ONCE).
             if form.is_valid():
                 response = _record_dose(request, patient, form, history, now)
                 if response is not None:
                     return response
-            elif form.discard_checks:
-                return _discard_syringe(request, patient, form, hint, now)
         if form.is_bound:
             if form.slot is None or hint is not None:
                 target = decision.slot
@@ -102,30 +103,24 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
             injected_by=form.cleaned_data["injected_by"],
             prep_checks=form.prep_answers(),
             notes=form.cleaned_data["notes"],
+            confirm_above_prescribed=form.cleaned_data["confirm_above_prescribed"],
+            fresh_syringe_used=form.cleaned_data["fresh_syringe_used"],
             now=now,
         )
-    except services.DoseRefused as refused:  # MISS-NODOUBLE: a second caregiver logged it a moment ago
-        form.add_error(None, str(refused))
+    except services.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H
+        form.add_error(refused.field if refused.field in form.fields else None, str(refused))
         return None
     messages.success(request, _logged_message(patient, injection, history, now))
+    if injection.above_prescribed:
+        # AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911).
+        messages.warning(
+            request,
+            f"More than the prescribed dose was recorded ({Decimal(injection.dose_mg).normalize():f} mg; prescribed "
+            f"{Decimal(injection.prescribed_mg).normalize():f} mg). Call poison control now: {triage.POISON_CONTROL}. "
+            f"Call {triage.EMERGENCY_NUMBER} if {patient.display_name} collapses, has a seizure, has trouble "
+            "breathing or cannot be woken up. The care team has been alerted (AE-OVERDOSE).",
+        )
     return redirect("doses:today", patient_id=patient.pk)
-
-
-def _discard_syringe(request, patient, form: InjectionForm, hint, now):
-    """PREP-24H / PREP-LOOK / PREP-ONCE: a discarded syringe instead of a dose, then start again."""
-    services.record_discarded_syringe(
-        patient=patient, reason=discard_note(form.discard_checks), by=request.user, at=now
-    )
-    reasons = " ".join(check.if_no for check in form.discard_checks)
-    messages.error(
-        request,
-        f"Do not use this syringe. {reasons} It is recorded as discarded (one syringe less in your "
-        "supply). Take a new syringe and go through the checks again.",
-    )
-    url = reverse("doses:log", args=[patient.pk])
-    if hint is not None:
-        url += "?" + urlencode({"slot": hint.pk})
-    return redirect(url)
 
 
 def _log_from(slot: DoseSlot | None):
@@ -162,12 +157,31 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet_window": schedule.window_for_slot(not_yet) if not_yet else None,
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
+            **_log_records_context(patient, form, now, target=target),
         },
     )
 
 
 def target_taken(slot: DoseSlot | None) -> bool:
     return slot is not None and slot.status == SlotStatus.TAKEN
+
+
+def _log_records_context(patient, form: InjectionForm, now, *, target) -> dict:
+    """What the page needs to record what really happened (AE-OVERDOSE, PREP-24H, the write-off)."""
+    taken_at = (form.cleaned_data.get("taken_at") if form.is_bound and hasattr(form, "cleaned_data") else None) or now
+    expired = log_page.expired_fridge_syringes(patient, taken_at)
+    warming = log_page.warming_syringe(patient, now)
+    show_confirm_above = form.above_prescribed or bool(form["confirm_above_prescribed"].value())
+    return {
+        "prescribed_mg": target.dose_mg if target is not None else None,
+        "show_confirm_above": show_confirm_above,
+        "expired_fridge": expired,
+        "write_off_checks": form.discard_checks,
+        "write_off_fridge": warming,
+        "on_hand": log_page.syringes_on_hand(patient),
+        "poison_control": triage.POISON_CONTROL,  # AE-OVERDOSE
+        "emergency_number": triage.EMERGENCY_NUMBER,
+    }
 
 
 def _discard_ml(slot: DoseSlot | None):
@@ -227,9 +241,24 @@ def discard(request, patient_id):
     """A syringe that must not be used leaves the supply (PREP-24H, PREP-LOOK, PREP-ONCE)."""
     patient = patient_for(request.user, patient_id, Capability.LOG)
     form = DiscardForm(request.POST)
-    if form.is_valid():
-        services.record_discarded_syringe(patient=patient, reason=form.reason_text(), by=request.user)
-        messages.success(request, "The syringe is recorded as discarded. Put it in the sharps container (PREP-ONCE).")
-    else:
+    if not form.is_valid():
         messages.error(request, "Choose why the syringe is discarded, then try again.")
-    return redirect("doses:today", patient_id=patient.pk)
+        return redirect("doses:today", patient_id=patient.pk)
+    event = services.write_off_syringe(
+        patient=patient,
+        reason=form.reason_text(),
+        by=request.user,
+        fridge_syringe_id=form.cleaned_data["fridge_syringe"],
+    )
+    text = "The syringe is recorded as discarded. Put it in the sharps container (PREP-ONCE)."
+    if event.shortfall:  # SUPPLY-BOX: the count was already at zero
+        text += " Your syringe count was already at 0: count your syringes and correct the number (SUPPLY-BOX)."
+    messages.success(request, text)
+    if not form.cleaned_data["back_to_log"]:
+        return redirect("doses:today", patient_id=patient.pk)
+    messages.info(request, "Take a new syringe from the fridge and go through the checks again.")
+    url = reverse("doses:log", args=[patient.pk])
+    slot_id = form.cleaned_data["slot"]
+    if slot_id and DoseSlot.objects.filter(pk=slot_id, patient=patient).exists():
+        url += "?" + urlencode({"slot": slot_id})
+    return redirect(url)

@@ -3,13 +3,15 @@ not taken, a discarded syringe, and who may log. alice lives in New York, doses 
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from doses.models import DoseSlot, InjectedBy, Injection, SlotStatus, SupplyEvent
+from doses import services
+from doses.models import DoseSlot, FridgeSyringe, InjectedBy, Injection, SlotStatus, SupplyEvent
 
 from .log_helpers import alice_in_new_york, local_input, log_data, slot_at
 
@@ -69,8 +71,10 @@ def test_patient_logs_a_dose_and_is_sent_to_today_with_the_next_spot(world, clie
     page = response.content.decode()
     assert "Dose logged: 100 mg at 09:30 today, Stomach, left of the navel, spot 1." in page
     assert "Next time use: Stomach, left of the navel, spot 2 (SITE-ROTATE)." in page
-    # PREP-ONCE: the dose used one syringe.
-    assert SupplyEvent.objects.get(patient=world.alice).syringes == -1
+    # PREP-ONCE: the dose used one syringe; no count was recorded yet, and the count never
+    # goes below zero (SUPPLY-BOX): it is noted as a shortfall instead.
+    event = SupplyEvent.objects.get(patient=world.alice)
+    assert (event.syringes, event.shortfall) == (0, 1)
 
 
 def test_a_smaller_dose_than_prescribed_is_accepted(world, client_for, monkeypatch):
@@ -190,41 +194,65 @@ def test_PREP_WARM_a_cold_syringe_means_wait_not_discard(world, client_for, monk
     assert nothing_saved(world.alice)
 
 
-def test_PREP_24H_a_syringe_out_too_long_is_discarded_not_injected(world, client_for, monkeypatch):
+def _write_off_form(page: str) -> tuple[str, dict[str, str]]:
+    """The page's write-off form (PREP-24H, PREP-LOOK, PREP-ONCE): its action and hidden fields."""
+    form = re.search(r'<form method="post" action="([^"]+)" id="write-off-form".*?</form>', page, re.S)
+    assert form, "no write-off form on the page"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)"(?: id="[^"]+")? value="([^"]*)"', form.group(0)))
+    return form.group(1), fields
+
+
+@pytest.mark.parametrize(
+    "check,rule_id,advice",
+    [
+        ("under_24h", "PREP-24H", "more than 24 hours (PREP-24H)"),
+        ("clear", "PREP-LOOK", "cloudy, discoloured or has something floating in it (PREP-LOOK)"),
+        ("unused", "PREP-ONCE", "each syringe is used only once (PREP-ONCE)"),
+    ],
+)
+def test_a_no_that_means_do_not_use_this_syringe_asks_before_writing_it_off(
+    world, client_for, monkeypatch, check, rule_id, advice
+):
+    """PREP-24H / PREP-LOOK / PREP-ONCE: the advice at once; the syringe leaves the count only when confirmed."""
     now = alice_in_new_york(world, monkeypatch)
-    response = _post_with_check(world, client_for, now, prep_under_24h="no")
+    services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
+    response = _post_with_check(world, client_for, now, **{f"prep_{check}": "no"})
     page = response.content.decode()
-    assert "Do not use this syringe" in page
-    assert "more than 24 hours (PREP-24H)" in page
-    assert "recorded as discarded" in page
+    assert response.status_code == 200
+    assert "Do not use this syringe" in page and advice in page
+    assert "Do not use this syringe. Write it off?" in page
+    assert "Yes, write this syringe off" in page
+    assert _discards(world.alice) == []  # asked, not written off
+    assert services.syringes_on_hand(world.alice) == 7
+    action, fields = _write_off_form(page)
+    assert fields["reason"] == check
+    response = client_for(world.alice_user).post(action, fields, follow=True)
     (discard,) = _discards(world.alice)
-    assert discard.syringes == -1
-    assert "PREP-24H" in discard.note
-    assert discard.recorded_by == world.alice_user
+    assert (discard.syringes, discard.recorded_by) == (-1, world.alice_user)
+    assert rule_id in discard.note
+    assert services.syringes_on_hand(world.alice) == 6
+    assert response.redirect_chain[-1][0].startswith(reverse("doses:log", args=[world.alice.pk]))
+    assert "recorded as discarded" in response.content.decode()
+    assert "Take a new syringe from the fridge and go through the checks again." in response.content.decode()
     assert not Injection.objects.exists()
     assert slot_at(world.alice, TODAY).status == SlotStatus.PENDING  # the dose is still to be given
 
 
-def test_PREP_LOOK_cloudy_or_discoloured_liquid_is_discarded(world, client_for, monkeypatch):
+def test_PREP_24H_writing_off_the_syringe_out_of_the_fridge_closes_it_and_takes_one_syringe(
+    world, client_for, monkeypatch
+):
     now = alice_in_new_york(world, monkeypatch)
-    response = _post_with_check(world, client_for, now, prep_clear="no")
-    assert "Do not use this syringe" in response.content.decode()
-    assert "PREP-LOOK" in _discards(world.alice)[0].note
-    assert not Injection.objects.exists()
-
-
-def test_PREP_LOOK_a_foamy_syringe_waits_until_clear_and_is_not_discarded(world, client_for, monkeypatch):
-    now = alice_in_new_york(world, monkeypatch)
-    response = _post_with_check(world, client_for, now, prep_not_foamy="no")
-    assert "let it sit for a few minutes until it clears" in response.content.decode()
-    assert nothing_saved(world.alice)
-
-
-def test_PREP_ONCE_a_used_syringe_is_discarded(world, client_for, monkeypatch):
-    now = alice_in_new_york(world, monkeypatch)
-    response = _post_with_check(world, client_for, now, prep_unused="no")
-    assert "each syringe is used only once (PREP-ONCE)" in response.content.decode()
-    assert "PREP-ONCE" in _discards(world.alice)[0].note
+    services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
+    warming = FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
+    page = _post_with_check(world, client_for, now, prep_under_24h="no").content.decode()
+    action, fields = _write_off_form(page)
+    assert fields["fridge_syringe"] == str(warming.pk)
+    client_for(world.alice_user).post(action, fields)
+    warming.refresh_from_db()
+    assert warming.closed_at == now
+    (discard,) = _discards(world.alice)
+    assert "PREP-24H" in discard.note
+    assert services.syringes_on_hand(world.alice) == 6  # one syringe, not two
 
 
 def test_SITE_VEIN_a_visible_vein_means_choose_another_spot(world, client_for, monkeypatch):

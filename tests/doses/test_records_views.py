@@ -571,11 +571,15 @@ def test_before_you_start_is_asked_on_first_use_until_answered(world, client_for
     assert "before-you-start questions" not in client.get(url("side_effects", world)).content.decode()
 
 
-def test_a_stock_below_zero_asks_for_a_count(world, alice_on_regimen, client_for):
+def test_SUPPLY_BOX_a_dose_at_zero_syringes_asks_for_a_count_and_the_stock_stays_at_zero(
+    world, alice_on_regimen, client_for
+):
     slot = world.alice.slots.order_by("scheduled_at").first()
+    services.correct_supply_count(patient=world.alice, actual_count=0, by=world.bob, now=slot.scheduled_at)
     services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
     html = client_for(world.bob).get(url("supply", world)).content.decode()
-    assert "The count is below zero" in html
+    assert "Count your syringes" in html
+    assert '<p class="display-6 mb-1" data-testid="on-hand">0 syringes</p>' in html
 
 
 def test_a_blood_test_of_another_patient_cannot_be_filled_in(world, alice_on_regimen, client_for):

@@ -147,8 +147,9 @@ def test_PREP_24H_past_use_by_it_can_only_be_discarded(world):
         with pytest.raises(services.RecordRefused) as refused:
             services.close_fridge_syringe(fridge_syringe=syringe, outcome=outcome, by=world.bob, now=now)
         assert refused.value.rule_id == "PREP-24H"
+    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob, now=now)
     services.close_fridge_syringe(fridge_syringe=syringe, outcome=services.FRIDGE_DISCARDED, by=world.bob, now=now)
-    discard = SupplyEvent.objects.get(patient=world.alice)
+    discard = SupplyEvent.objects.get(patient=world.alice, kind=SupplyEvent.Kind.DISCARD)
     assert discard.kind == SupplyEvent.Kind.DISCARD and discard.syringes == -1 and "PREP-24H" in discard.note
 
 

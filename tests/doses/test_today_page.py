@@ -188,6 +188,7 @@ def test_PREP_24H_discarding_the_expired_fridge_syringe_from_today_closes_it_and
 ):
     now = alice_in_new_york(world, monkeypatch)
     fridge = FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
+    SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.PICKUP, syringes=7, boxes=1)
     client = client_for(world.alice_user)
     page = client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
     action = reverse("doses:fridge_close", args=[world.alice.pk, fridge.pk])

@@ -1,0 +1,48 @@
+"""Reads for the log page's record of what really happened (PREP-24H, SUPPLY-BOX)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import Sum
+
+from companion.models import Patient
+
+from ..models import FridgeSyringe, Injection, SupplyEvent
+
+
+def expired_fridge_syringes(patient: Patient, moment: datetime) -> list[FridgeSyringe]:
+    """PREP-24H: open syringes taken out at or before `moment` and out 24 hours or more by then.
+
+    The same test services.log_records.syringe_for_dose refuses a dose with (rules.is_past_use_by).
+    """
+    return list(
+        FridgeSyringe.objects.filter(
+            patient=patient, closed_at__isnull=True, taken_out_at__lte=moment, use_by__lte=moment
+        ).order_by("taken_out_at", "pk")
+    )
+
+
+def warming_syringe(patient: Patient, now: datetime) -> FridgeSyringe | None:
+    """The syringe out of the fridge that the pre-injection checks are about: the oldest open one."""
+    return (
+        FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True, taken_out_at__lte=now)
+        .order_by("taken_out_at", "pk")
+        .first()
+    )
+
+
+def syringes_on_hand(patient: Patient) -> int:
+    """SUPPLY-BOX: the count as shown, never below zero (older records may sum below it)."""
+    total = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
+    return max(total, 0)
+
+
+def doses_above_prescribed(patient: Patient, date_range) -> list[Injection]:
+    """AE-OVERDOSE: the doses recorded above the prescribed one in a page's date range (one query)."""
+    start, end = date_range.bounds(patient.zone)
+    return list(
+        Injection.objects.filter(patient=patient, above_prescribed=True, taken_at__gte=start, taken_at__lt=end)
+        .select_related("logged_by")
+        .order_by("taken_at")
+    )
