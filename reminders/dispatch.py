@@ -22,6 +22,7 @@ from django.utils import timezone
 from companion.models import CareMembership, Patient
 from doses import rules
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
+from doses.services.holds import covering_hold
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
 
@@ -120,7 +121,9 @@ def catch_up() -> timedelta:
 def slots_due_for_reminder(now: datetime) -> QuerySet[DoseSlot]:
     """Pending slots whose time has come (SCHED-DAILY), within the catch-up span so a
     worker that was down sends what it missed, but not reminders from days ago."""
-    return DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lte=now, scheduled_at__gt=now - catch_up())
+    return DoseSlot.objects.filter(
+        status=SlotStatus.PENDING, scheduled_at__lte=now, scheduled_at__gt=now - catch_up()
+    ).exclude(covering_hold())  # on hold: no injection reminder, even before the pull job runs
 
 
 def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
@@ -128,7 +131,7 @@ def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
     late = now - timedelta(minutes=settings.ESCALATE_AFTER_MINUTES)
     return DoseSlot.objects.filter(
         status=SlotStatus.PENDING, scheduled_at__lte=late, scheduled_at__gt=late - catch_up()
-    )
+    ).exclude(covering_hold())
 
 
 def queue_slot_deliveries(kind: str, slots: QuerySet[DoseSlot], now: datetime) -> int:
@@ -160,6 +163,7 @@ def slots_past_cutoff(now: datetime) -> list[int]:
     )
     rows = (
         DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lt=now)
+        .exclude(covering_hold())  # a held dose is never missed
         .annotate(next_at=Subquery(next_at))
         .values_list("id", "scheduled_at", "next_at", "regimen__interval_days")
     )
@@ -195,8 +199,10 @@ def mark_missed_doses(now: datetime) -> list[int]:
 
 
 def care_alert_due(alert_id: int, patient_id: int, alert_kind: str) -> Due:
-    # AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours.
-    return Due(patient_id, f"alert:{alert_id}", bypass_quiet_hours=alert_kind == CareAlert.Kind.SERIOUS_SYMPTOM)
+    # AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours; so does
+    # a treatment hold a rule started (AE-ALLERGY, AE-INFECTION), pending a clinician's review.
+    urgent = alert_kind in (CareAlert.Kind.SERIOUS_SYMPTOM, CareAlert.Kind.TREATMENT_HOLD)
+    return Due(patient_id, f"alert:{alert_id}", bypass_quiet_hours=urgent)
 
 
 def queue_care_alerts(now: datetime, alerts: QuerySet[CareAlert] | None = None) -> int:

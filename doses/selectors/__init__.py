@@ -69,6 +69,7 @@ DOSE_STATE_LABELS = {
     "missed": "Missed",
     "not_taken": "Not taken",
     "upcoming": "Later",
+    "held": "On hold",
 }
 
 
@@ -143,6 +144,8 @@ def dose_state(slot: DoseSlot, window: rules.DoseWindow, now: datetime) -> str:
         return "done"
     if slot.status == SlotStatus.NOT_TAKEN:
         return "not_taken"
+    if slot.status == SlotStatus.HELD:
+        return "held"  # treatment on hold: not due, never missed
     if now >= window.closes_at:
         return "missed"  # past the MISS-SKIP cut-off: the next dose's window has opened
     if now >= slot.scheduled_at:

@@ -19,6 +19,7 @@ from .. import rules, selectors, services, sites
 from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map, discard_note
 from ..models import DoseSlot, InjectedBy, SlotStatus
+from ..services import holds
 
 
 def _hinted_slot(request, patient) -> DoseSlot | None:
@@ -48,6 +49,7 @@ def log_injection(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     now = timezone.now()
     services.materialise_upcoming_slots(patient=patient, now=now)
+    holds.apply_open_holds(now, patient_ids=[patient.pk])  # new slots on held days are held
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)
@@ -150,6 +152,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet": not_yet,
             "not_yet_window": services.window_for_slot(not_yet) if not_yet else None,
             "discard_ml": _discard_ml(target),
+            "held": holds.hold_in_force(patient, now),
         },
     )
 
