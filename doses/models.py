@@ -476,12 +476,22 @@ class TreatmentHold(models.Model):
     def pending_review(self) -> bool:
         return self.is_automatic and self.reviewed_at is None and self.ended_at is None
 
-    @property
-    def ends_on(self) -> date | None:
-        """The last local day the hold covered (for the history), or None while open."""
-        if self.ended_at is None:
-            return None
-        return timezone.localtime(self.ended_at, self.patient.zone).date()
+    def held_span(self, *, today: date, zone) -> tuple[date, date] | None:
+        """(first, last) local days held, for days covered and the history; None if none.
+
+        An open hold runs to `until` (or today); one resumed or stopped to the day it ended
+        (doses from the next day); one that expired to its `until`.
+        """
+        last = self.until
+        if self.ended_at is not None:
+            if self.outcome == self.Outcome.EXPIRED and self.until is not None:
+                ended_on = self.until
+            else:
+                ended_on = timezone.localtime(self.ended_at, zone).date()
+            last = ended_on if last is None else min(last, ended_on)
+        if last is None:
+            last = today
+        return (self.starts_on, last) if last >= self.starts_on else None
 
 
 class TreatmentStop(models.Model):

@@ -451,25 +451,3 @@ def stop_treatment(*, patient: Patient, by, reason: str, note: str = "", now: da
     )
     refresh_adherence_summary_on_commit(patient.pk)
     return stop
-
-
-def held_days(holds, *, today: date, zone) -> list[tuple[date, date]]:
-    """(first, last) local days of each hold, for days covered (the held slots say the rest).
-
-    An open hold runs to `until` (or today); one resumed or stopped runs to the day it
-    ended (doses from the next day); one that expired to its `until`.
-    """
-    spans = []
-    for hold in holds:
-        last = hold.until
-        if hold.ended_at is not None:
-            if hold.outcome == TreatmentHold.Outcome.EXPIRED and hold.until is not None:
-                ended_on = hold.until
-            else:
-                ended_on = timezone.localtime(hold.ended_at, zone).date()
-            last = ended_on if last is None else min(last, ended_on)
-        if last is None:
-            last = today
-        if last >= hold.starts_on:
-            spans.append((hold.starts_on, last))
-    return spans
