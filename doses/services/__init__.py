@@ -357,7 +357,8 @@ def record_injection(
     from .. import sites
 
     now = now or timezone.now()
-    holds.refuse_if_held(slot.patient, taken_at, slot)  # AE-ALLERGY / AE-INFECTION: no dose while on hold or stopped
+    # AE-ALLERGY / AE-INFECTION: no dose while treatment is on hold or stopped.
+    holds.refuse_if_held(slot.patient, taken_at, slot, now=now)
     if taken_at > now + timedelta(minutes=1):
         raise DoseRefused("The time taken cannot be in the future.")
     if site_spot not in sites.ALL_SPOTS:
@@ -471,7 +472,7 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
     locked = DoseSlot.objects.select_for_update().select_related("regimen__patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused("This dose is already logged as taken, so it cannot be marked as not taken.", "MISS-NODOUBLE")
-    holds.refuse_if_held(locked.regimen.patient, locked.scheduled_at, locked)  # a held dose is not due, nor "not taken"
+    holds.refuse_if_held(locked.regimen.patient, locked.scheduled_at, locked, now=now)  # a held dose is not due
     window = window_for_slot(locked)
     if now < window.opens_at:
         local = timezone.localtime(window.opens_at, locked.regimen.patient.zone)

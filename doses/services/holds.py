@@ -154,14 +154,16 @@ def refusal_text(held: HoldInForce, zone) -> str:
     return f"{what}. Do not inject: call {call}. {held.advice}"
 
 
-def refuse_if_held(patient: Patient, taken_at: datetime, slot: DoseSlot | None = None) -> None:
+def refuse_if_held(
+    patient: Patient, taken_at: datetime, slot: DoseSlot | None = None, *, now: datetime | None = None
+) -> None:
     """The log refuses a dose while treatment is on hold or stopped, with the reason and whom to call.
 
     A dose given before the hold started (logged late) is what really happened and is kept.
     A slot still HELD after the hold ended (the resume day: doses from the next day) is
     refused too.
     """
-    held = hold_in_force(patient, now=max(taken_at, timezone.now()))
+    held = hold_in_force(patient, now=max(taken_at, now or timezone.now()))
     if held is not None:
         started = held.hold.starts_at if held.hold is not None else held.stop.stopped_at
         if taken_at >= started:
