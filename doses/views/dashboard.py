@@ -21,11 +21,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from companion.access import Capability, patient_for
+from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 
 from .. import charts, dashboard_html, fhir, selectors, sites
+from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
+from ..selectors.holds import hold_history
 
 
 @login_required
@@ -101,6 +103,12 @@ def _patient_context(patient, overview) -> dict:
     body = charts.body_map(overview.zone_counts)
     zone = patient.zone
     return {
+        # Holds and stops (views/holds.py): the state, the history and, for clinicians, the forms.
+        "treatment": hold_history(patient),
+        "can_hold": role_can(patient.access_role, Capability.CONFIRM),
+        "hold_form": HoldForm(prefix="hold"),
+        "resume_form": ResumeForm(prefix="resume"),
+        "stop_form": StopForm(prefix="stop"),
         "patient": patient,
         "o": overview,
         "row": overview.summary,
