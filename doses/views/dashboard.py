@@ -26,8 +26,8 @@ from companion.models import Indication
 
 from .. import charts, dashboard_html, fhir, selectors, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
-from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
-from ..selectors.holds import hold_history
+from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..selectors.holds import hold_history, holds_overlapping
 
 
 @login_required
@@ -183,6 +183,7 @@ def report(request, patient_id):
         for slot in selectors.export_doses(patient, date_range)
     ]
     context["report"] = True
+    context["can_hold"] = False  # the printed report shows the holds, not the forms
     context["printed_at"] = timezone.localtime(timezone.now(), patient.zone)
     return render(request, "doses/dashboard/report.html", context)
 
@@ -246,6 +247,29 @@ def export_csv(request, patient_id):
                 injected.get(injection.injected_by, "") if injection else "",
             ]
             + [""] * 7
+        )
+    # Holds and stops (doses/services/holds.py), one row each, in the columns they share with
+    # doses and side effects: status, reason (not_taken_reason), rule ID or who stopped
+    # (symptom), note (description), first and last day held (started_on, resolved_at).
+    for hold in holds_overlapping(patient, date_range.start, date_range.end):
+        span = hold.held_span(today=patient.local_today(), zone=zone)
+        writer.writerow(
+            ["hold", hold.starts_on.isoformat(), timezone.localtime(hold.starts_at, zone).isoformat()]
+            + [hold.get_outcome_display() or "On hold", hold.get_reason_display()]
+            + [""] * 4
+            + [_cell(f"{hold.rule_id}{' (automatic)' if hold.is_automatic else ''}"), _cell(hold.note), "", "", ""]
+            + [hold.starts_on.isoformat(), span[1].isoformat() if span and hold.ended_at else ""]
+        )
+    for stop in TreatmentStop.objects.filter(
+        patient=patient, stopped_on__gte=date_range.start, stopped_on__lte=date_range.end
+    ).select_related("stopped_by"):
+        by = f"Stopped by {stop.stopped_by.display_name}" if stop.stopped_by else "Stopped"
+        writer.writerow(
+            ["stop", stop.stopped_on.isoformat(), timezone.localtime(stop.stopped_at, zone).isoformat()]
+            + ["Treatment stopped", stop.get_reason_display()]
+            + [""] * 4
+            + [_cell(by), _cell(stop.note), "", "", ""]
+            + [stop.stopped_on.isoformat(), ""]
         )
     for effect in selectors.export_side_effects(patient, date_range):
         writer.writerow(
