@@ -122,3 +122,29 @@ def test_the_panel_flags_a_hold_pending_review(world, alice_on_regimen, client_f
     services.refresh_adherence_summaries(patient_ids=[world.alice.pk])
     page = client_for(world.carol).get(reverse("doses:panel")).content.decode()
     assert "Treatment held automatically: review" in page
+
+
+def _baseline(client, patient, **answers):
+    data = {
+        "active_infection": "no",
+        "ecoli_protein_allergy": "no",
+        "latex_allergy": "no",
+        "pregnant_or_breastfeeding": "no",
+        **answers,
+    }
+    return client.post(reverse("doses:baseline", args=[patient.pk]), data, follow=True)
+
+
+def test_AE_INFECTION_the_checklist_asks_whether_an_infection_is_severe(world, alice_on_regimen, client_for):
+    client = client_for(world.alice_user)
+    response = _baseline(client, world.alice, active_infection="yes")
+    assert "Please say whether the infection is severe." in response.content.decode()
+    assert not TreatmentHold.objects.exists()
+    response = _baseline(client, world.alice, active_infection="yes", infection_is_severe="yes")
+    assert "Treatment is on hold until the doctor has reviewed it" in response.content.decode()
+    assert TreatmentHold.objects.open().get().rule_id == "AE-INFECTION"
+
+
+def test_AE_ALLERGY_the_ecoli_allergy_answer_on_the_form_holds_treatment(world, alice_on_regimen, client_for):
+    _baseline(client_for(world.alice_user), world.alice, ecoli_protein_allergy="yes")
+    assert TreatmentHold.objects.open().get().rule_id == "AE-ALLERGY"
