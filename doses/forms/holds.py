@@ -9,7 +9,7 @@ from ..services.holds import MAX_NOTE_CHARS
 
 
 class HoldForm(forms.Form):
-    reason = forms.ChoiceField(label="Why", choices=HoldReason.choices)
+    reason = forms.ChoiceField(label="Why hold", choices=HoldReason.choices)
     until = forms.DateField(
         label="Until (last day held, optional)",
         required=False,
@@ -20,9 +20,9 @@ class HoldForm(forms.Form):
 
 
 class ResumeForm(forms.Form):
-    note = forms.CharField(label="Note (optional)", required=False, max_length=MAX_NOTE_CHARS)
+    note = forms.CharField(label="Note on resuming (optional)", required=False, max_length=MAX_NOTE_CHARS)
 
 
 class StopForm(forms.Form):
-    reason = forms.ChoiceField(label="Why", choices=HoldReason.choices)
-    note = forms.CharField(label="Note (optional)", required=False, max_length=MAX_NOTE_CHARS)
+    reason = forms.ChoiceField(label="Why stop", choices=HoldReason.choices)
+    note = forms.CharField(label="Note on stopping (optional)", required=False, max_length=MAX_NOTE_CHARS)
