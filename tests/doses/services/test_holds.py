@@ -395,3 +395,31 @@ def test_apply_open_holds_reads_the_day_in_the_patients_own_zone(world):
     )
     assert holds.apply_open_holds(at(11, 10))["expired"] == 0
     assert holds.apply_open_holds(at(11, 11, 30))["expired"] == 1  # 00:30 on the 12th in Auckland
+
+
+def test_a_regimen_change_during_a_hold_stays_held_and_resumes_at_the_new_dose_times(world, daily):
+    holds.hold_treatment(patient=world.alice, by=world.carol, reason=HoldReason.INFECTION, now=at(10, 7))
+    start_adult_regimen(world.alice, world.carol, starts_on=date(2026, 3, 12), times=("20:00",), now=at(11, 7))
+    holds.apply_open_holds(at(11, 7, 1))
+    held_days = DoseSlot.objects.filter(patient=world.alice, local_date__gte=date(2026, 3, 10))
+    assert set(held_days.values_list("status", flat=True)) == {SlotStatus.HELD}
+    assert dispatch.queue_injection_reminders(at(12, 20, 1)) == 0
+    holds.resume_treatment(patient=world.alice, by=world.carol, now=at(12, 9))
+    slot = slot_on(world, 13)
+    assert (slot.status, slot.scheduled_at) == (SlotStatus.PENDING, at(13, 20))
+    assert dispatch.queue_injection_reminders(at(13, 20, 1)) == 1
+
+
+def test_each_hold_resume_and_stop_request_has_its_audit_row(world, daily, client_for):
+    from django.urls import reverse
+
+    from companion.models import AuditEvent
+
+    client = client_for(world.carol)
+    client.post(reverse("doses:treatment_hold", args=[world.alice.pk]), {"hold-reason": "surgery"})
+    client.post(reverse("doses:treatment_resume", args=[world.alice.pk]), {})
+    client.post(reverse("doses:treatment_stop", args=[world.alice.pk]), {"stop-reason": "other"})
+    names = list(
+        AuditEvent.objects.filter(actor=world.carol, action="changed").order_by("pk").values_list("url_name", flat=True)
+    )
+    assert names == ["doses:treatment_hold", "doses:treatment_resume", "doses:treatment_stop"]
