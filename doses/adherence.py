@@ -29,6 +29,9 @@ from . import rules
 # Status codes of doses/models.py SlotStatus, repeated as plain strings so this module
 # needs no Django import.
 TAKEN, NOT_TAKEN, MISSED, PENDING = "taken", "not_taken", "missed", "pending"
+# A dose on a day treatment was on hold (AE-ALLERGY, AE-INFECTION, a clinician's hold): not
+# due, so it counts neither as due nor as missed, and held days leave days covered alone.
+HELD = "held"
 
 ADHERENT_THRESHOLD = Fraction(80, 100)  # PQA: PDC >= 80% counts as adherent
 # A display choice, not a rule: a dose logged more than two hours after its scheduled
@@ -84,12 +87,13 @@ def dose_adherence(slots: Iterable[SlotFact], *, now: datetime, days: int) -> Ra
     """Doses logged / doses due over the last `days` days.
 
     Due = every slot scheduled in (now - days, now], whatever its status (a dose still
-    pending after its time counts as due and not yet logged); logged = status taken.
+    pending after its time counts as due and not yet logged) except held ones; logged =
+    status taken.
     """
     start = period_start(now, days)
     due = logged = 0
     for slot in slots:
-        if start < slot.scheduled_at <= now:
+        if start < slot.scheduled_at <= now and slot.status != HELD:
             due += 1
             logged += slot.status == TAKEN
     return Ratio(logged, due)
@@ -99,7 +103,7 @@ def missed_run(slots: Iterable[SlotFact], *, now: datetime) -> int:
     """The current run of consecutive missed or not-taken doses, newest first.
 
     Doses still pending (the window has not closed, or the missed-dose job has not
-    marked them yet) neither extend nor break the run; a taken dose ends it.
+    marked them yet) and held doses neither extend nor break the run; a taken dose ends it.
     """
     run = 0
     for slot in sorted((s for s in slots if s.scheduled_at <= now), key=lambda s: s.scheduled_at, reverse=True):
@@ -114,7 +118,7 @@ def is_late(slot: SlotFact) -> bool:
     return slot.status == TAKEN and slot.taken_at is not None and slot.taken_at - slot.scheduled_at > LATE_AFTER
 
 
-DAY_STATES = ("none", "taken", "late", "pending", "not_taken", "missed")  # worst last
+DAY_STATES = ("none", "held", "taken", "late", "pending", "not_taken", "missed")  # worst last
 
 
 def day_state(slots: Sequence[SlotFact]) -> str:
@@ -136,7 +140,7 @@ def weekly_adherence(slots: Iterable[SlotFact], *, first_monday: date, weeks: in
     due = [0] * weeks
     logged = [0] * weeks
     for slot in slots:
-        if slot.local_date is None or slot.scheduled_at > now:
+        if slot.local_date is None or slot.scheduled_at > now or slot.status == HELD:
             continue
         index = (slot.local_date - first_monday).days // 7
         if 0 <= index < weeks:
@@ -207,7 +211,12 @@ class DaysCovered:
 
 
 def proportion_of_days_covered(
-    pickups: Iterable[Pickup], periods: Sequence[RegimenPeriod], *, start: date, end: date
+    pickups: Iterable[Pickup],
+    periods: Sequence[RegimenPeriod],
+    *,
+    start: date,
+    end: date,
+    held: Sequence[tuple[date, date]] = (),
 ) -> DaysCovered:
     """PDC over the local days `start`..`end` inclusive (see the PQA note above).
 
@@ -218,6 +227,9 @@ def proportion_of_days_covered(
     after the stock already on hand: carried forward), and each day on a regimen is
     covered when the stock holds that day's syringes. Pick-ups before `start` count,
     so a supply picked up last month still covers the first days of the period.
+    `held` are (first, last) local days treatment was on hold: like a pause between
+    versions they are left out of the period and use no syringes, so a hold neither
+    helps nor hurts.
     """
     pickups = sorted(pickups, key=lambda p: p.day)
     if not pickups or end < start:
@@ -231,6 +243,8 @@ def proportion_of_days_covered(
         boundaries.add(period.starts_on)
         if period.ends_on is not None:
             boundaries.add(period.ends_on)
+    for first, last in held:
+        boundaries.update((first, last + timedelta(days=1)))
     events = sorted(d for d in boundaries if pickups[0].day <= d <= end + timedelta(days=1))
     added: dict[date, int] = {}
     for pickup in pickups:
@@ -244,8 +258,8 @@ def proportion_of_days_covered(
     for day, next_day in zip(events, events[1:], strict=False):
         stock += added.get(day, 0) * scale
         rate = next((r for s, e, r in scaled if s <= day and (e is None or day < e)), 0)
-        if rate == 0:
-            continue  # no regimen: nothing used, nothing counted
+        if rate == 0 or any(first <= day <= last for first, last in held):
+            continue  # no regimen, or on hold: nothing used, nothing counted
         length = (next_day - day).days
         covered_run = min(length, stock // rate)
         stock -= covered_run * rate
@@ -282,6 +296,8 @@ ATTENTION_POINTS = {
     "interaction": 15,  # IX-TNF / IX-BIOLOGIC: a current interacting medicine
     "awaiting": 10,  # a regimen entered by a patient or parent awaits confirmation
     "lab_overdue": 10,  # AE-LABS: a neutrophil count is overdue
+    "hold_review": 60,  # AE-ALLERGY / AE-INFECTION: a rule held treatment; a clinician must review it
+    "on_hold": 5,  # treatment on hold (shown, not urgent)
 }
 MISSED_RUN_FLAG_AT = 2
 
@@ -293,6 +309,8 @@ FLAG_LABELS = {
     "interaction": "Interacting medicine",
     "awaiting": "Regimen awaiting confirmation",
     "lab_overdue": "Lab test overdue",
+    "hold_review": "Treatment held automatically: review",
+    "on_hold": "Treatment on hold",
 }
 
 
@@ -306,8 +324,12 @@ def attention_flags(
     awaiting_confirmation: bool,
     next_lab_due: date | None,
     today: date,
+    hold: str = "",
 ) -> list[str]:
+    """`hold`: "hold_review" (an automatic hold pending review), "on_hold", or ""."""
     flags = []
+    if hold in ("hold_review", "on_hold"):
+        flags.append(hold)
     if serious_open:
         flags.append("serious")
     if missed_run_length >= MISSED_RUN_FLAG_AT:

@@ -36,6 +36,7 @@ DAY_STYLES = {
     "pending": ("ring", "?", "Due, not logged yet"),
     "not_taken": ("square", "N", "Not taken (reason given)"),
     "missed": ("cross", "M", "Missed"),
+    "held": ("square", "H", "On hold (clinician or automatic hold)"),
     "none": ("dot", "", "No dose scheduled"),
 }
 WEEKDAYS = ["Mon", "", "Wed", "", "Fri", "", "Sun"]

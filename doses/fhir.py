@@ -6,9 +6,10 @@ closest it has to R4: R4B (4.3) changed no resource used here (Patient,
 MedicationRequest, MedicationAdministration, AdverseEvent) in a way that matters for
 these fields, so the JSON reads as R4.
 
-Contents: the Patient; one MedicationRequest per regimen version; one
+Contents: the Patient; one MedicationRequest per regimen version (the current one
+"on-hold" while treatment is held, a stopped one "stopped", each with a statusReason); one
 MedicationAdministration per dose in the range that is decided (taken = "completed",
-not taken or missed = "not-done" with a statusReason; doses still pending are not a
+not taken, missed or held = "not-done" with a statusReason; doses still pending are not a
 record yet and are left out); one AdverseEvent per side effect open during the range.
 """
 
@@ -27,7 +28,7 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 from companion.models import Patient
 
 from . import selectors, sites
-from .models import NotTakenReason, Regimen, SlotStatus
+from .models import NotTakenReason, Regimen, SlotStatus, TreatmentHold, TreatmentStop
 
 # Stable resource ids: the same row always gets the same urn:uuid in every export.
 NAMESPACE = uuid.UUID("6f1c3c1e-7a51-4c43-9d55-2b8f2b7f0a10")
@@ -43,6 +44,7 @@ ANAKINRA = {
 }
 SUBCUTANEOUS = {"coding": [{"system": SNOMED, "code": "34206005", "display": "Subcutaneous route"}]}
 MISSED_REASON = "missed"
+HELD_REASON = "held"  # a dose on a day treatment was on hold (doses/services/holds.py)
 
 
 def urn(kind: str, pk) -> str:
@@ -63,10 +65,35 @@ def patient_resource(patient: Patient) -> FhirPatient:
     )
 
 
-def medication_request(regimen: Regimen, patient_ref: str, patient: Patient) -> MedicationRequest:
+def medication_request(
+    regimen: Regimen,
+    patient_ref: str,
+    patient: Patient,
+    *,
+    hold: TreatmentHold | None = None,
+    stop: TreatmentStop | None = None,
+) -> MedicationRequest:
+    """`hold`: the open hold (the current version is "on-hold"); `stop`: this version was stopped ("stopped")."""
     current = regimen.ends_on is None
     confirmed = regimen.status == Regimen.Status.CONFIRMED
     notes = [f"Version {regimen.version}, {regimen.get_status_display().lower()}."]
+    status = "active" if current else "completed"
+    status_reason = None
+    if current and hold is not None:
+        status = "on-hold"
+        status_reason = {
+            "coding": [{"system": f"{LOCAL_SYSTEM}/hold-reason", "code": hold.reason}],
+            "text": f"On hold since {_local(hold.starts_at, patient)} ({hold.get_reason_display()}, {hold.rule_id})"
+            + (f" until {hold.until.isoformat()}" if hold.until else "")
+            + ("; started automatically, pending a clinician's review" if hold.pending_review else ""),
+        }
+    elif stop is not None:
+        status = "stopped"
+        by = f" by {stop.stopped_by.display_name}" if stop.stopped_by else ""
+        status_reason = {
+            "coding": [{"system": f"{LOCAL_SYSTEM}/hold-reason", "code": stop.reason}],
+            "text": f"Stopped on {stop.stopped_on.isoformat()}{by} ({stop.get_reason_display()})",
+        }
     if regimen.change_reason:
         notes.append(f"Reason for change: {regimen.change_reason}")
     if regimen.override_reason:
@@ -84,7 +111,8 @@ def medication_request(regimen: Regimen, patient_ref: str, patient: Patient) -> 
         id=str(uuid.uuid5(NAMESPACE, f"regimen/{regimen.pk}")),
         # A version replaced by a newer one is "completed"; one a patient or parent
         # entered is a "proposal" until a clinician confirms it.
-        status="active" if current else "completed",
+        status=status,
+        statusReason=status_reason,
         intent="order" if confirmed else "proposal",
         medicationCodeableConcept=ANAKINRA,
         subject={"reference": patient_ref, "display": patient.display_name},
@@ -143,7 +171,12 @@ def medication_administration(slot, patient_ref: str, request_ref: str, patient:
                 "dose": _mg(injection.dose_mg),
             },
         )
-    if slot.status == SlotStatus.NOT_TAKEN:
+    if slot.status == SlotStatus.HELD:
+        reason = {
+            "coding": [{"system": f"{LOCAL_SYSTEM}/not-taken-reason", "code": HELD_REASON}],
+            "text": "Held: treatment was on hold, so this dose was not due",
+        }
+    elif slot.status == SlotStatus.NOT_TAKEN:
         code = slot.not_taken_reason or NotTakenReason.OTHER
         reason = {
             "coding": [{"system": f"{LOCAL_SYSTEM}/not-taken-reason", "code": code}],
@@ -206,10 +239,11 @@ def patient_bundle(patient: Patient, date_range: selectors.DateRange, *, now: da
     patient_ref = urn("patient", patient.pk)
     entries = [BundleEntry(fullUrl=patient_ref, resource=patient_resource(patient))]
     regimens = list(Regimen.objects.filter(patient=patient).order_by("version"))
+    open_hold = TreatmentHold.objects.open().filter(patient=patient).first()
+    stops = {s.regimen_id: s for s in TreatmentStop.objects.filter(patient=patient).select_related("stopped_by")}
     for regimen in regimens:
-        entries.append(
-            BundleEntry(fullUrl=urn("regimen", regimen.pk), resource=medication_request(regimen, patient_ref, patient))
-        )
+        resource = medication_request(regimen, patient_ref, patient, hold=open_hold, stop=stops.get(regimen.pk))
+        entries.append(BundleEntry(fullUrl=urn("regimen", regimen.pk), resource=resource))
     exported_slots = set()
     for slot in selectors.export_doses(patient, date_range, now=now).exclude(status=SlotStatus.PENDING):
         exported_slots.add(slot.pk)

@@ -123,6 +123,7 @@ class SlotStatus(models.TextChoices):
     TAKEN = "taken", "Taken"
     NOT_TAKEN = "not_taken", "Not taken"
     MISSED = "missed", "Missed"
+    HELD = "held", "Held by the clinician"  # AE-ALLERGY / AE-INFECTION: treatment on hold, not due
 
 
 class NotTakenReason(models.TextChoices):
@@ -260,6 +261,7 @@ class CareAlert(models.Model):
         PERSISTENT_SITE_REACTION = "persistent_isr", "Site reaction over 2 weeks"
         DOSE_OVERRIDE = "dose_override", "Dose above the labelled maximum"
         OVERDOSE = "overdose", "More than the prescribed dose injected"
+        TREATMENT_HOLD = "treatment_hold", "Treatment on hold"
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -386,6 +388,8 @@ class BaselineChecklist(models.Model):
 
     patient = models.OneToOneField("companion.Patient", on_delete=models.CASCADE, related_name="baseline")
     active_infection = models.BooleanField(default=False)
+    # AE-INFECTION: "not recommended with a severe active infection"; a severe one holds treatment.
+    infection_is_severe = models.BooleanField("the infection is severe", default=False)
     ecoli_protein_allergy = models.BooleanField("allergy to E. coli-derived proteins", default=False)
     latex_allergy = models.BooleanField(default=False)
     pregnant_or_breastfeeding = models.BooleanField(default=False)
@@ -398,6 +402,124 @@ class BaselineChecklist(models.Model):
 
     def __str__(self) -> str:
         return f"Before-you-start checklist for {self.patient}"
+
+
+class HoldReason(models.TextChoices):
+    INFECTION = "infection", "Infection"  # AE-INFECTION
+    SURGERY = "surgery", "Surgery"  # PRE-SURGERY
+    PREGNANCY = "pregnancy", "Pregnancy"  # PRE-PREGNANCY
+    ALLERGY = "allergy", "Allergic reaction"  # AE-ALLERGY
+    LOW_NEUTROPHILS = "low_neutrophils", "Low neutrophils"  # AE-NEUTROPENIA
+    OTHER = "other", "Other"
+
+
+class HoldQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(ended_at__isnull=True)
+
+
+class TreatmentHold(models.Model):
+    """A pause in treatment, started by a clinician or automatically pending a clinician's review.
+
+    While a hold is open no dose is due: its slots are HELD (no reminder, never missed, not
+    counted for adherence or days covered) and the log refuses with the reason. It ends when
+    a clinician resumes (doses from the next local day) or stops treatment, or by itself at
+    the end of `until`.
+    """
+
+    class Trigger(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        SIDE_EFFECT = "side_effect", "Side effect logged"
+        CHECKLIST = "checklist", "Before-you-start answer"
+
+    class Outcome(models.TextChoices):
+        RESUMED = "resumed", "Resumed"
+        STOPPED = "stopped", "Treatment stopped"
+        EXPIRED = "expired", "Ended on its end date"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(max_length=16, choices=HoldReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    starts_at = models.DateTimeField()
+    starts_on = models.DateField(help_text="The patient's local date of starts_at (SCHED-TZ).")
+    until = models.DateField(null=True, blank=True, help_text="Last local day held; doses resume the day after.")
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    is_automatic = models.BooleanField(default=False, help_text="Started by a rule, pending a clinician's review.")
+    rule_id = models.CharField(max_length=24, blank=True)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices, default=Trigger.CLINICIAN)
+    side_effect = models.ForeignKey(SideEffect, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=8, choices=Outcome.choices, blank=True)
+    end_note = models.CharField(max_length=300, blank=True)
+
+    objects = HoldQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-starts_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(ended_at__isnull=True), name="one_open_hold_per_patient"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(until__isnull=True) | models.Q(until__gte=models.F("starts_on")),
+                name="hold_until_not_before_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: on hold ({self.get_reason_display()}) since {self.starts_on}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def pending_review(self) -> bool:
+        return self.is_automatic and self.reviewed_at is None and self.ended_at is None
+
+    def held_span(self, *, today: date, zone) -> tuple[date, date] | None:
+        """(first, last) local days held, for days covered and the history; None if none.
+
+        An open hold runs to `until` (or today); one resumed or stopped to the day it ended
+        (doses from the next day); one that expired to its `until`.
+        """
+        last = self.until
+        if self.ended_at is not None:
+            if self.outcome == self.Outcome.EXPIRED and self.until is not None:
+                ended_on = self.until
+            else:
+                ended_on = timezone.localtime(self.ended_at, zone).date()
+            last = ended_on if last is None else min(last, ended_on)
+        if last is None:
+            last = today
+        return (self.starts_on, last) if last >= self.starts_on else None
+
+
+class TreatmentStop(models.Model):
+    """Treatment stopped by a clinician: the regimen in force ended (history: "stopped on X by Dr Y")."""
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="treatment_stops")
+    regimen = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="stops")
+    reason = models.CharField(max_length=16, choices=HoldReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    stopped_at = models.DateTimeField()
+    stopped_on = models.DateField(help_text="The last local day of treatment.")
+    stopped_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+
+    class Meta:
+        ordering = ["-stopped_at"]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: treatment stopped on {self.stopped_on}"
 
 
 class LabTest(models.Model):

@@ -384,3 +384,24 @@ ISR_USUAL_DURATION = timedelta(days=14)  # AE-ISR-DURATION: "usually stop after 
 def is_persistent_site_reaction(started_on: date, today: date) -> bool:
     """AE-ISR-DURATION: an injection-site reaction still open more than 2 weeks after it started."""
     return (today - started_on) > ISR_USUAL_DURATION
+
+
+# AE-ALLERGY (DermNet: "severe hypersensitivity: stop anakinra"; MedlinePlus: stop and seek
+# care): which logged symptoms put treatment on hold by themselves, pending a clinician.
+# Precisely: the catalogue's severe allergic reaction (at any severity: the symptom is the
+# severe one), anaphylaxis or a swelling face, lips, tongue or throat in the free text, or
+# trouble breathing linked to an injection, or an allergy / hives logged as severe.
+_BREATHING_WORDS = ("breath",)
+_ALLERGY_WORDS_RE = _phrase_pattern((r"allerg", r"anaphyla", r"hives\b"))
+
+
+def holds_treatment_for_allergy(
+    result: Triage, *, symptom_code: str, severity: str, free_text: str = "", linked_to_injection: bool = False
+) -> bool:
+    """AE-ALLERGY: does this logged symptom start a hold of treatment pending a clinician's review?"""
+    if "AE-ALLERGY" in result.rule_ids:  # the allergic-reaction symptom, anaphylaxis, a swelling face or throat
+        return True
+    if linked_to_injection and result.is_emergency:
+        if any(any(part in word for part in _BREATHING_WORDS) for word in result.matched_words):
+            return True  # trouble breathing after an injection
+    return severity == "severe" and bool(_ALLERGY_WORDS_RE.search(_normalise(free_text or "")))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import dashboard, log, records, regimen, today
+from .views import dashboard, holds, log, records, regimen, today
 
 app_name = "doses"
 
@@ -57,4 +57,8 @@ urlpatterns = [
     path("patients/<int:patient_id>/report/", dashboard.report, name="report"),
     path("patients/<int:patient_id>/export/doses.csv", dashboard.export_csv, name="export_csv"),
     path("patients/<int:patient_id>/export/fhir.json", dashboard.export_fhir, name="export_fhir"),
+    # --- holds and stops of treatment (views/holds.py; clinicians) ---
+    path("patients/<int:patient_id>/treatment/hold/", holds.hold, name="treatment_hold"),
+    path("patients/<int:patient_id>/treatment/resume/", holds.resume, name="treatment_resume"),
+    path("patients/<int:patient_id>/treatment/stop/", holds.stop, name="treatment_stop"),
 ]

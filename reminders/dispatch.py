@@ -22,6 +22,7 @@ from django.utils import timezone
 from companion.models import CareMembership, Patient
 from doses import rules, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
+from doses.services.holds import covering_hold
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
 
@@ -120,7 +121,9 @@ def catch_up() -> timedelta:
 def slots_due_for_reminder(now: datetime) -> QuerySet[DoseSlot]:
     """Pending slots whose time has come (SCHED-DAILY), within the catch-up span so a
     worker that was down sends what it missed, but not reminders from days ago."""
-    return DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lte=now, scheduled_at__gt=now - catch_up())
+    return DoseSlot.objects.filter(
+        status=SlotStatus.PENDING, scheduled_at__lte=now, scheduled_at__gt=now - catch_up()
+    ).exclude(covering_hold())  # on hold: no injection reminder, even before the pull job runs
 
 
 def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
@@ -129,7 +132,7 @@ def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
     late = now - timedelta(minutes=settings.ESCALATE_AFTER_MINUTES)
     candidates = DoseSlot.objects.filter(
         status=SlotStatus.PENDING, scheduled_at__lte=late, scheduled_at__gt=late - catch_up()
-    )
+    ).exclude(covering_hold())  # on hold: no escalation
     return DoseSlot.objects.filter(pk__in=schedule.slots_still_open(candidates, now))
 
 
@@ -155,9 +158,11 @@ def slots_past_cutoff(now: datetime) -> list[int]:
     """Pending slots whose dose window has closed (MISS-SKIP), for every patient at once.
 
     The window comes from doses.schedule, computed from each patient's regimen versions in
-    Python: the same window Today and the log use, in a fixed number of queries.
+    Python: the same window Today and the log use, in a fixed number of queries. A held dose
+    is never missed.
     """
-    return schedule.slots_past_cutoff(DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lt=now), now)
+    pending = DoseSlot.objects.filter(status=SlotStatus.PENDING, scheduled_at__lt=now).exclude(covering_hold())
+    return schedule.slots_past_cutoff(pending, now)
 
 
 def mark_missed_doses(now: datetime) -> list[int]:
@@ -182,8 +187,9 @@ def mark_missed_doses(now: datetime) -> list[int]:
 
 
 # AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours;
-# AE-OVERDOSE: so does a dose recorded above the prescribed one.
-URGENT_ALERT_KINDS = frozenset({CareAlert.Kind.SERIOUS_SYMPTOM, CareAlert.Kind.OVERDOSE})
+# AE-OVERDOSE: so does a dose recorded above the prescribed one; and so does a treatment hold
+# a rule started (AE-ALLERGY, AE-INFECTION), pending a clinician's review.
+URGENT_ALERT_KINDS = frozenset({CareAlert.Kind.SERIOUS_SYMPTOM, CareAlert.Kind.OVERDOSE, CareAlert.Kind.TREATMENT_HOLD})
 
 
 def care_alert_due(alert_id: int, patient_id: int, alert_kind: str) -> Due:

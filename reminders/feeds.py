@@ -1,7 +1,8 @@
 """The injection schedule as an iCalendar feed, declared as a class (like contrib.syndication).
 
 One VEVENT per regimen version and time of day, as one RRULE (FREQ=DAILY;INTERVAL=1|2)
-in the patient's zone (SCHED-TZ), ended with UNTIL when a newer version took over; lab
+in the patient's zone (SCHED-TZ), ended with UNTIL when a newer version took over (or
+treatment was stopped), held days left out with EXDATE; lab
 tests (AE-LABS) as single all-day events. UIDs are stable so calendars update in place.
 """
 
@@ -18,7 +19,7 @@ from icalendar import Alarm, Calendar, Event, vRecur
 
 from companion.models import Patient
 from doses import rules, schedule
-from doses.models import LabTest, Regimen
+from doses.models import LabTest, Regimen, TreatmentHold
 
 
 class ScheduleFeed:
@@ -92,6 +93,31 @@ class ScheduleFeed:
         midnight = rules.local_slot(regimen.ends_on, time(0, 0), self.patient.zone)
         return (midnight - timedelta(seconds=1)).astimezone(UTC)
 
+    def item_exdates(self, item) -> list[datetime]:
+        """Doses on held days are not due (a hold of treatment, doses/services/holds.py): they
+        leave the series as EXDATEs; an open hold without an end date covers the schedule horizon."""
+        if isinstance(item, LabTest):
+            return []
+        regimen, _index, at = item
+        regimen.patient = self.patient
+        today = self.patient.local_today(self.now)
+        horizon = today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+        excluded = []
+        for hold in self._holds():
+            span = hold.held_span(today=today, zone=self.patient.zone)
+            if span is None:
+                continue
+            last = horizon if hold.ended_at is None and hold.until is None else span[1]
+            for moment in regimen.slot_datetimes(span[0], last):
+                if moment.astimezone(self.patient.zone).time() == at:
+                    excluded.append(moment.astimezone(self.patient.zone))
+        return excluded
+
+    def _holds(self) -> list[TreatmentHold]:
+        if not hasattr(self, "_hold_rows"):
+            self._hold_rows = list(TreatmentHold.objects.filter(patient=self.patient))
+        return self._hold_rows
+
     def item_alarm(self, item) -> Alarm | None:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
@@ -123,6 +149,9 @@ class ScheduleFeed:
             if rrule:
                 event.add("rrule", vRecur(rrule))
                 event.add("duration", timedelta(minutes=15))
+                exdates = self.item_exdates(item)
+                if exdates:
+                    event.add("exdate", exdates)
             alarm = self.item_alarm(item)
             if alarm is not None:
                 event.add_component(alarm)

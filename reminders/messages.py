@@ -113,6 +113,7 @@ def message_context(delivery) -> dict:
     elif delivery.kind == Kind.CARE_ALERT:
         alert = CareAlert.objects.filter(pk=object_id).only("kind").first()
         context["is_serious"] = alert is not None and alert.kind in URGENT_ALERT_KINDS
+        context["is_hold"] = alert is not None and alert.kind == CareAlert.Kind.TREATMENT_HOLD
     elif delivery.kind == Kind.LAB:
         lab = LabTest.objects.filter(pk=object_id).only("due_on").first()
         context["due_on"] = lab.due_on if lab else None

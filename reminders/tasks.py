@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from doses.models import DoseSlot
 from doses.services import flag_persistent_site_reactions, refresh_adherence_summaries
+from doses.services.holds import apply_open_holds
 
 from . import dispatch, sending
 from .relevance import retry_delay
@@ -46,7 +47,8 @@ def _tick(name: str, *steps) -> str:
 def extend_dose_schedules() -> str:
     now = timezone.now()
     created = dispatch.extend_dose_schedules(now)
-    dispatch.record_run("extend_dose_schedules", now, f"slots considered={created}")
+    held = apply_open_holds(now)  # new slots on held days are held; holds past their `until` end
+    dispatch.record_run("extend_dose_schedules", now, f"slots considered={created}, holds={held}")
     return str(created)
 
 

@@ -274,6 +274,11 @@ class BaselineChecklistForm(RecordForm):
     submit_label = "Save answers"
 
     active_infection = _yes_no(medicine_rules.CHECKLIST[0].question)
+    # AE-INFECTION: "not recommended with a severe active infection": a yes holds treatment
+    # pending the doctor's review (doses/services/holds.py).
+    infection_is_severe = _yes_no(
+        "If there is an infection now: is it severe (high fever, very unwell, or treated in hospital)?"
+    )
     ecoli_protein_allergy = _yes_no(medicine_rules.CHECKLIST[1].question)
     latex_allergy = _yes_no(medicine_rules.CHECKLIST[2].question)
     pregnant_or_breastfeeding = _yes_no(medicine_rules.CHECKLIST[3].question)
@@ -290,6 +295,10 @@ class BaselineChecklistForm(RecordForm):
             strict=False,
         ):
             self.fields[key].help_text = f"{item.why} ({item.rule_id})"
+        self.fields["infection_is_severe"].required = False
+        self.fields[
+            "infection_is_severe"
+        ].help_text = "A severe active infection pauses anakinra until the doctor has looked at it (AE-INFECTION)."
         if self.patient.is_child(self.today):
             for key in ("pneumococcal_vaccinated", "hib_vaccinated"):
                 self.fields[key].help_text = f"{medicine_rules.CHECKLIST[4].why} (PRE-CHILD-VACCINE)"
@@ -306,6 +315,7 @@ class BaselineChecklistForm(RecordForm):
             key: answer(getattr(checklist, key))
             for key in (
                 "active_infection",
+                "infection_is_severe",
                 "ecoli_protein_allergy",
                 "latex_allergy",
                 "pregnant_or_breastfeeding",
@@ -313,6 +323,14 @@ class BaselineChecklistForm(RecordForm):
                 "hib_vaccinated",
             )
         }
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("active_infection") and cleaned.get("infection_is_severe") is None:
+            self.add_error("infection_is_severe", "Please say whether the infection is severe.")
+        if not cleaned.get("active_infection"):
+            cleaned["infection_is_severe"] = False
+        return cleaned
 
 
 class LabTestChoiceField(forms.ModelChoiceField):

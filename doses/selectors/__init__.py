@@ -52,6 +52,7 @@ from ..models import (
     SideEffect,
     SlotStatus,
     SupplyEvent,
+    TreatmentHold,
     Vaccination,
 )
 
@@ -68,6 +69,7 @@ DOSE_STATE_LABELS = {
     "missed": "Missed",
     "not_taken": "Not taken",
     "upcoming": "Later",
+    "held": "On hold",
 }
 
 # The words of dose timing live with it (doses/schedule.py); these names stay for callers.
@@ -134,6 +136,8 @@ def dose_state(slot: DoseSlot, span: schedule.LogSpan, now: datetime) -> str:
         return "done"
     if slot.status == SlotStatus.NOT_TAKEN:
         return "not_taken"
+    if slot.status == SlotStatus.HELD:
+        return "held"  # treatment on hold: not due, never missed
     if now >= span.window.closes_at:
         return "missed"  # past the MISS-SKIP cut-off
     if now < span.log_from:
@@ -795,6 +799,9 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
     last_dose = _per_patient(Injection.objects.filter(patient_id__in=ids), Max("taken_at"))
     on_hand = _per_patient(SupplyEvent.objects.filter(patient_id__in=ids), Sum("syringes"))
     next_lab = _per_patient(LabTest.objects.filter(patient_id__in=ids, done_on__isnull=True), Min("due_on"))
+    holds: dict[int, list[TreatmentHold]] = defaultdict(list)
+    for hold in TreatmentHold.objects.filter(patient_id__in=ids).order_by("starts_at"):
+        holds[hold.patient_id].append(hold)
 
     summaries = {}
     for patient in patients:
@@ -810,7 +817,9 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
             regimen_periods(regimens[pk]),
             start=today - timedelta(days=PDC_DAYS - 1),
             end=today,
+            held=[span for h in holds[pk] if (span := h.held_span(today=today, zone=zone))],
         )
+        open_hold = next((h for h in holds[pk] if h.ended_at is None), None)
         serious = sum(1 for e in open_effects[pk] if e.is_serious)
         persistent = sum(1 for e in open_effects[pk] if e.is_persistent_site_reaction(today))  # AE-ISR-DURATION
         syringes = max(on_hand.get(pk) or 0, 0)  # SUPPLY-BOX: the count is never shown below zero
@@ -824,6 +833,7 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
             awaiting_confirmation=awaiting,
             next_lab_due=next_lab.get(pk),
             today=today,
+            hold="" if open_hold is None else ("hold_review" if open_hold.pending_review else "on_hold"),
         )
         summaries[pk] = PatientAdherenceSummary(
             patient=patient,

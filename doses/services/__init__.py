@@ -293,6 +293,9 @@ def record_injection(
     # (SUPPLY-BOX) must not go below zero: the patient row is locked first (as a regimen change
     # does), then the slot, so two doses logged at once are checked one after the other.
     log_records.lock_patient_supply(slot.patient_id)
+    # AE-ALLERGY / AE-INFECTION: no dose while treatment is on hold or stopped (checked under
+    # the patient lock a hold also takes, so a hold started at this moment is seen).
+    holds.refuse_if_held(slot.patient, taken_at, slot, now=now)
     locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen", "patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused(
@@ -381,6 +384,7 @@ def record_not_taken(*, slot: DoseSlot, reason: str, by, now: datetime | None = 
     locked = DoseSlot.objects.select_for_update().select_related("regimen__patient").get(pk=slot.pk)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused("This dose is already logged as taken, so it cannot be marked as not taken.", "MISS-NODOUBLE")
+    holds.refuse_if_held(locked.regimen.patient, locked.scheduled_at, locked, now=now)  # a held dose is not due
     window = schedule.window_for_slot(locked)
     if now < window.opens_at:
         local = timezone.localtime(window.opens_at, locked.regimen.patient.zone)
@@ -539,6 +543,7 @@ def record_side_effect(
             side_effect=side_effect,
             now=now,
         )
+    holds.hold_after_side_effect(side_effect=side_effect, result=result, now=now)  # AE-ALLERGY
     if side_effect.is_serious or side_effect.is_site_reaction:  # the only kinds the panel counts
         # In this transaction rather than on commit: the alert above is this write's one
         # after-commit hand-off (and a rollback undoes both).
@@ -859,6 +864,7 @@ def save_baseline_checklist(
     pregnant_or_breastfeeding: bool,
     pneumococcal_vaccinated: bool | None = None,
     hib_vaccinated: bool | None = None,
+    infection_is_severe: bool = False,
     now: datetime | None = None,
 ) -> tuple[BaselineChecklist, list[medicine_rules.BaselineFinding]]:
     """Before-you-start answers (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE), one per patient.
@@ -877,7 +883,16 @@ def save_baseline_checklist(
         "hib_vaccinated": hib_vaccinated if is_child else None,
     }
     checklist, _ = BaselineChecklist.objects.update_or_create(
-        patient=patient, defaults={**answers, "completed_at": now, "completed_by": by}
+        patient=patient,
+        defaults={
+            **answers,
+            "infection_is_severe": bool(active_infection and infection_is_severe),
+            "completed_at": now,
+            "completed_by": by,
+        },
+    )
+    holds.hold_after_checklist(
+        patient=patient, answers={**answers, "infection_is_severe": infection_is_severe}, now=now
     )
     return checklist, medicine_rules.baseline_findings(is_child=is_child, **answers)
 
@@ -943,3 +958,8 @@ def refresh_adherence_summary_on_commit(patient_id: int) -> None:
     the transaction commits (a rolled-back write leaves it as it was). robust: a failed
     refresh is logged and never undoes the write; the panel refreshes rows that expire."""
     transaction.on_commit(lambda: refresh_adherence_summaries(patient_ids=[patient_id]), robust=True)
+
+
+# Holds and stops (doses/services/holds.py). Imported last: it uses DoseRefused, RecordRefused
+# and _raise_alert from above, and the functions above call it only at run time.
+from . import holds  # noqa: E402

@@ -21,12 +21,14 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from companion.access import Capability, patient_for
+from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 
 from .. import charts, dashboard_html, fhir, selectors, sites
-from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
+from ..forms.holds import HoldForm, ResumeForm, StopForm
+from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
 from ..selectors import log_page
+from ..selectors.holds import hold_history, holds_overlapping
 
 
 @login_required
@@ -104,6 +106,12 @@ def _patient_context(patient, overview) -> dict:
     body = charts.body_map(overview.zone_counts)
     zone = patient.zone
     return {
+        # Holds and stops (views/holds.py): the state, the history and, for clinicians, the forms.
+        "treatment": hold_history(patient),
+        "can_hold": role_can(patient.access_role, Capability.CONFIRM),
+        "hold_form": HoldForm(prefix="hold"),
+        "resume_form": ResumeForm(prefix="resume"),
+        "stop_form": StopForm(prefix="stop"),
         "patient": patient,
         "o": overview,
         "row": overview.summary,
@@ -178,6 +186,7 @@ def report(request, patient_id):
         for slot in selectors.export_doses(patient, date_range)
     ]
     context["report"] = True
+    context["can_hold"] = False  # the printed report shows the holds, not the forms
     context["printed_at"] = timezone.localtime(timezone.now(), patient.zone)
     return render(request, "doses/dashboard/report.html", context)
 
@@ -248,6 +257,29 @@ def export_csv(request, patient_id):
                 ("yes" if injection.above_prescribed else "no") if injection else "",
                 (injection.prescribed_mg or slot.dose_mg) if injection else slot.dose_mg,
             ]
+        )
+    # Holds and stops (doses/services/holds.py), one row each, in the columns they share with
+    # doses and side effects: status, reason (not_taken_reason), rule ID or who stopped
+    # (symptom), note (description), first and last day held (started_on, resolved_at).
+    for hold in holds_overlapping(patient, date_range.start, date_range.end):
+        span = hold.held_span(today=patient.local_today(), zone=zone)
+        writer.writerow(
+            ["hold", hold.starts_on.isoformat(), timezone.localtime(hold.starts_at, zone).isoformat()]
+            + [hold.get_outcome_display() or "On hold", hold.get_reason_display()]
+            + [""] * 4
+            + [_cell(f"{hold.rule_id}{' (automatic)' if hold.is_automatic else ''}"), _cell(hold.note), "", "", ""]
+            + [hold.starts_on.isoformat(), span[1].isoformat() if span and hold.ended_at else ""]
+        )
+    for stop in TreatmentStop.objects.filter(
+        patient=patient, stopped_on__gte=date_range.start, stopped_on__lte=date_range.end
+    ).select_related("stopped_by"):
+        by = f"Stopped by {stop.stopped_by.display_name}" if stop.stopped_by else "Stopped"
+        writer.writerow(
+            ["stop", stop.stopped_on.isoformat(), timezone.localtime(stop.stopped_at, zone).isoformat()]
+            + ["Treatment stopped", stop.get_reason_display()]
+            + [""] * 4
+            + [_cell(by), _cell(stop.note), "", "", ""]
+            + [stop.stopped_on.isoformat(), ""]
         )
     for effect in selectors.export_side_effects(patient, date_range):
         writer.writerow(

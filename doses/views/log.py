@@ -20,6 +20,7 @@ from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..selectors import log_page
+from ..services import holds
 
 
 def _hinted_slot(request, patient) -> DoseSlot | None:
@@ -49,6 +50,7 @@ def log_injection(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     now = timezone.now()
     services.materialise_upcoming_slots(patient=patient, now=now)
+    holds.apply_open_holds(now, patient_ids=[patient.pk])  # new slots on held days are held
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)
@@ -158,6 +160,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
             **_log_records_context(patient, form, now, target=target),
+            "held": holds.hold_in_force(patient, now),
         },
     )
 

@@ -32,7 +32,8 @@ from ..forms.records import (
     SupplyCountForm,
     VaccinationForm,
 )
-from ..models import FridgeSyringe, OtherMedicine, SideEffect
+from ..models import FridgeSyringe, OtherMedicine, SideEffect, TreatmentHold
+from ..services import holds
 
 READ_OR_WRITE = require_http_methods(["GET", "POST"])
 
@@ -368,6 +369,11 @@ def baseline(request, patient_id):
     if request.method == "POST" and form.is_valid():
         services.save_baseline_checklist(patient=patient, by=request.user, **form.cleaned_data)
         messages.success(request, "Answers saved. Your care team can see them.")
+        held = holds.hold_in_force(patient)
+        if held is not None and held.hold is not None and held.hold.trigger == TreatmentHold.Trigger.CHECKLIST:
+            messages.warning(
+                request, f"Treatment is on hold until the doctor has reviewed it: do not inject. {held.advice}"
+            )
         return redirect("doses:baseline", patient_id=patient.pk)
     findings = []
     if checklist is not None:

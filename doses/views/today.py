@@ -8,6 +8,7 @@ from companion.access import Capability, can, patient_for
 
 from .. import selectors, services
 from ..forms.injection import DiscardForm
+from ..services import holds
 
 
 @login_required
@@ -16,6 +17,7 @@ def today(request, patient_id):
     now = timezone.now()
     # Doses exist even if the scheduler has not run (idempotent).
     services.materialise_upcoming_slots(patient=patient, now=now)
+    holds.apply_open_holds(now, patient_ids=[patient.pk])  # new slots on held days are held
     # Dates and times on the page are the patient's own local time (SCHED-TZ).
     with timezone.override(patient.zone):
         summary = selectors.today_summary(patient, now)
@@ -27,5 +29,6 @@ def today(request, patient_id):
                 "summary": summary,
                 "can_log": can(request.user, patient, Capability.LOG),
                 "discard_form": DiscardForm(),
+                "held": holds.hold_in_force(patient, now),
             },
         )

@@ -372,6 +372,23 @@ ROUTES: dict[str, Route] = {
     "doses:report": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
     "doses:export_csv": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
     "doses:export_fhir": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    # --- doses: holds and stops of treatment (clinicians only: Capability.CONFIRM) ---
+    "doses:treatment_hold": Route(
+        kwargs=alice,
+        get=POST_ONLY,
+        post=CONFIRMERS | {"clinician": MOVED},
+        data=lambda w, r: {"hold-reason": "surgery", "hold-until": "", "hold-note": "Knee surgery"},
+    ),
+    # Nothing is on hold in the shared records: the clinician is told so (400), nothing changes.
+    "doses:treatment_resume": Route(
+        kwargs=alice, get=POST_ONLY, post=CONFIRMERS | {"clinician": Refused(400)}, data=lambda w, r: {}
+    ),
+    "doses:treatment_stop": Route(
+        kwargs=alice,
+        get=POST_ONLY,
+        post=CONFIRMERS | {"clinician": MOVED},
+        data=lambda w, r: {"stop-reason": "other", "stop-note": ""},
+    ),
     # --- reminders: preferences, unsubscribe, calendar feeds, status ---
     "reminders:preferences": Route(
         kwargs=alice,
