@@ -269,9 +269,10 @@ class Timeline:
     def slot_for_time(self, moment: datetime) -> DoseSlot | None:
         """MISS-NODOUBLE: the stored dose whose window contains `moment`, if any (at most one)."""
         at = _utc(moment)
-        index = bisect.bisect_left(self._at, at)
+        span = timedelta(days=NEIGHBOUR_DAYS)
+        nearby = self.slots[bisect.bisect_left(self._at, at - span) : bisect.bisect_right(self._at, at + span)]
         # Nearest first: the window holding a moment belongs to a dose within a few days of it.
-        for candidate in sorted(self.slots[max(index - 3, 0) : index + 3], key=lambda s: abs(s.scheduled_at - at)):
+        for candidate in sorted(nearby, key=lambda s: abs(s.scheduled_at - at)):
             if at in self.window(candidate):
                 return candidate
         return None
