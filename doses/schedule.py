@@ -401,7 +401,11 @@ def timeline(
     end = end or start
     zone = patient.zone
     first_day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
-    regimens = list(Regimen.objects.filter(_versions_overlapping(first_day, last_day), patient=patient))
+    # The versions around every loaded slot (slots reach NEIGHBOUR_DAYS beyond the span, and
+    # each slot's neighbours NEIGHBOUR_DAYS beyond that), so every window here is the one
+    # window_for_slot gives.
+    reach = timedelta(days=NEIGHBOUR_DAYS)
+    regimens = list(Regimen.objects.filter(_versions_overlapping(first_day - reach, last_day + reach), patient=patient))
     span = timedelta(days=NEIGHBOUR_DAYS)
     slots = list(
         DoseSlot.objects.filter(patient=patient, scheduled_at__gte=start - span, scheduled_at__lte=end + span)
