@@ -269,9 +269,10 @@ class Timeline:
     def slot_for_time(self, moment: datetime) -> DoseSlot | None:
         """MISS-NODOUBLE: the stored dose whose window contains `moment`, if any (at most one)."""
         at = _utc(moment)
-        index = bisect.bisect_left(self._at, at)
+        span = timedelta(days=NEIGHBOUR_DAYS)
+        nearby = self.slots[bisect.bisect_left(self._at, at - span) : bisect.bisect_right(self._at, at + span)]
         # Nearest first: the window holding a moment belongs to a dose within a few days of it.
-        for candidate in sorted(self.slots[max(index - 3, 0) : index + 3], key=lambda s: abs(s.scheduled_at - at)):
+        for candidate in sorted(nearby, key=lambda s: abs(s.scheduled_at - at)):
             if at in self.window(candidate):
                 return candidate
         return None
@@ -400,7 +401,11 @@ def timeline(
     end = end or start
     zone = patient.zone
     first_day, last_day = start.astimezone(zone).date(), end.astimezone(zone).date()
-    regimens = list(Regimen.objects.filter(_versions_overlapping(first_day, last_day), patient=patient))
+    # The versions around every loaded slot (slots reach NEIGHBOUR_DAYS beyond the span, and
+    # each slot's neighbours NEIGHBOUR_DAYS beyond that), so every window here is the one
+    # window_for_slot gives.
+    reach = timedelta(days=NEIGHBOUR_DAYS)
+    regimens = list(Regimen.objects.filter(_versions_overlapping(first_day - reach, last_day + reach), patient=patient))
     span = timedelta(days=NEIGHBOUR_DAYS)
     slots = list(
         DoseSlot.objects.filter(patient=patient, scheduled_at__gte=start - span, scheduled_at__lte=end + span)

@@ -302,9 +302,9 @@ def record_injection(
             "This dose is already logged. Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
             "MISS-NODOUBLE",
         )
-    timing = schedule.decide_injection(slot=locked, taken_at=taken_at, now=now)  # window and spacing
-    if not timing.accepted:
-        raise DoseRefused(timing.reason, timing.rule_id)
+    decision = schedule.decide_injection(slot=locked, taken_at=taken_at, now=now)  # window and spacing
+    if not decision.accepted:
+        raise DoseRefused(decision.reason, decision.rule_id)
     dose = Decimal(dose_mg) if dose_mg is not None else locked.dose_mg
     try:  # AE-OVERDOSE, PREP-24H: refusals that name their form field
         above = log_records.check_dose_amount(

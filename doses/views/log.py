@@ -154,7 +154,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "target_taken": target is not None and target.status == SlotStatus.TAKEN,
             # The refusal for the time shown (between two windows, or too soon after the last
             # injection), with when the dose can be logged (MISS-NODOUBLE / MISS-SKIP).
-            "refusal": decision if not decision.accepted and not form.is_bound and not target_taken(target) else None,
+            "refusal": decision if not decision.accepted and not target_taken(target) else None,
             "not_yet": not_yet,
             "not_yet_window": schedule.window_for_slot(not_yet) if not_yet else None,
             "not_yet_log_from": _log_from(not_yet),

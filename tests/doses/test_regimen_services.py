@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from doses import rules, services
+from doses import rules, schedule, services
 from doses.models import DoseSlot, Regimen, SlotStatus
 from tests.conftest import start_adult_regimen
 
@@ -101,7 +101,7 @@ def test_MISS_NODOUBLE_windows_never_overlap_across_a_change_of_regimen(world, s
     start_adult_regimen(world.alice, world.carol, starts_on=today - timedelta(days=2), times=("20:00",))
     start_adult_regimen(world.alice, world.carol, starts_on=today, times=("08:00",))
     slots = list(DoseSlot.objects.filter(patient=world.alice).select_related("regimen", "patient"))
-    windows = [services.window_for_slot(slot) for slot in slots]
+    windows = [schedule.window_for_slot(slot) for slot in slots]
     for earlier, later in zip(windows, windows[1:], strict=False):
         assert earlier.closes_at <= later.opens_at, (earlier, later)
     last_old = [w for s, w in zip(slots, windows, strict=True) if s.regimen.version == 1][-1]

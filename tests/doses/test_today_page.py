@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from doses import services
+from doses import schedule, services
 from doses.models import DoseSlot, FridgeSyringe, NotTakenReason, SideEffect, SupplyEvent
 
 from .log_helpers import alice_in_new_york, log_data, slot_at
@@ -242,4 +242,4 @@ def test_today_shows_the_same_dose_windows_that_logging_enforces(world, monkeypa
         summary = selectors.today_summary(world.alice, now)
         assert summary.slots
         for view in summary.slots:
-            assert view.window == services.window_for_slot(view.slot)
+            assert view.window == schedule.window_for_slot(view.slot)

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import pytest
 
 from companion.models import CareMembership
+from doses import schedule
 from doses import services as dose_services
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, SlotStatus, SupplyEvent
 from reminders import dispatch
@@ -100,7 +101,7 @@ def test_no_escalation_once_the_dose_is_logged(world, slot):
 
 
 def test_MISS_SKIP_a_slot_is_marked_missed_exactly_at_its_cut_off(world, slot):
-    cut_off = dose_services.window_for_slot(slot).closes_at  # 20:00: 12 hours before the next dose
+    cut_off = schedule.window_for_slot(slot).closes_at  # 20:00: 12 hours before the next dose
     assert cut_off == datetime(2026, 3, 10, 20, 0, tzinfo=UTC)
     assert slot.pk not in dispatch.mark_missed_doses(cut_off - MINUTE)
     assert slot.pk in dispatch.mark_missed_doses(cut_off)
@@ -123,7 +124,7 @@ def test_MISS_SKIP_the_batch_cut_off_is_the_one_window_for_slot_gives(world, dai
         now=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
     )
     for slot in DoseSlot.objects.filter(patient=world.alice).order_by("scheduled_at")[:12]:
-        closes_at = dose_services.window_for_slot(slot).closes_at
+        closes_at = schedule.window_for_slot(slot).closes_at
         assert slot.pk not in dispatch.slots_past_cutoff(closes_at - timedelta(seconds=1)), slot
         assert slot.pk in dispatch.slots_past_cutoff(closes_at), slot
 
