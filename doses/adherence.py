@@ -275,6 +275,9 @@ def days_of_supply_left(
 # Points per flag. The panel sorts by the stored sum (PatientAdherenceSummary.attention_score)
 # before paginating; FLAG_LABELS say in words why a row scored.
 ATTENTION_POINTS = {
+    # A regimen change waits for the clinician (issue 13): more than all the others together,
+    # so every patient with an open proposal sorts first on the panel.
+    "proposal": 200,
     "serious": 50,  # AE-SERIOUS: an open serious side effect
     "missed_run": 25,  # two or more doses in a row not taken
     "low_adherence": 20,  # under 80% of doses logged over 30 days
@@ -286,6 +289,7 @@ ATTENTION_POINTS = {
 MISSED_RUN_FLAG_AT = 2
 
 FLAG_LABELS = {
+    "proposal": "Regimen change to confirm",
     "serious": "Serious side effect open",
     "missed_run": f"{MISSED_RUN_FLAG_AT}+ doses missed in a row",
     "low_adherence": "Under 80% of doses logged (30 days)",
@@ -306,8 +310,11 @@ def attention_flags(
     awaiting_confirmation: bool,
     next_lab_due: date | None,
     today: date,
+    open_proposal: bool = False,
 ) -> list[str]:
     flags = []
+    if open_proposal:
+        flags.append("proposal")
     if serious_open:
         flags.append("serious")
     if missed_run_length >= MISSED_RUN_FLAG_AT:

@@ -21,11 +21,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
-from companion.access import Capability, patient_for
+from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 
 from .. import charts, dashboard_html, fhir, selectors, sites
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus
+from ..selectors import proposals
+from .regimen import regimen_facts
 
 
 @login_required
@@ -93,7 +95,17 @@ def patient(request, patient_id):
     if bad:
         return bad
     overview = selectors.patient_overview(patient, date_range)
-    return render(request, "doses/dashboard/patient.html", _patient_context(patient, overview))
+    context = _patient_context(patient, overview)
+    # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
+    proposal = proposals.open_proposal(patient)
+    if proposal is not None:
+        proposal.patient = patient
+        context.update(
+            open_proposal=proposal,
+            open_proposal_facts=regimen_facts(proposal),
+            can_confirm=role_can(patient.access_role, Capability.CONFIRM),
+        )
+    return render(request, "doses/dashboard/patient.html", context)
 
 
 def _patient_context(patient, overview) -> dict:
