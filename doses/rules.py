@@ -381,7 +381,11 @@ def regimen_findings(
             "time_2",
         )
     elif administrations_per_day == 2 and len(times) != 2:
-        refuse("DOSE-PED-STEP", "A split dose needs a second time of day (DOSE-PED-STEP).", "time_2")
+        refuse(
+            "DOSE-PED-STEP",
+            "A split dose needs a second time of day: give one time of day for each injection of the day (DOSE-PED-STEP).",
+            "time_2",
+        )
     elif len(set(times)) != len(times):
         refuse("DOSE-PED-STEP", "The two injections of a split dose need two different times of day.", "time_2")
 

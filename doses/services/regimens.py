@@ -164,8 +164,10 @@ def create_regimen_version(
     a local day that already has one of them gets no new slot (MISS-NODOUBLE).
     `confirmed` means a clinician entered or confirmed it (the caller checks the CONFIRM
     capability); `confirmed_by` is that clinician when someone else entered it (a confirmed
-    proposal). An unconfirmed version never replaces a confirmed one: that is a proposal
-    (save_regimen). A confirmed version replaces the open proposals.
+    proposal). This is the low-level write: people's entries go through save_regimen, which
+    turns a non-clinician's change to a confirmed regimen into a proposal instead (an
+    unconfirmed version after a confirmed one exists only in data from before proposals).
+    A confirmed version replaces the open proposals.
     """
     now = now or timezone.now()
     daily_dose_mg = _daily_mg(dose_basis, daily_dose_mg, mg_per_kg, weight_kg_basis)
@@ -187,13 +189,6 @@ def create_regimen_version(
         previous=current,
     )
     _refuse(findings)
-    if not confirmed and Regimen.objects.filter(patient=patient, status=Regimen.Status.CONFIRMED).exists():
-        raise RegimenRefused(
-            "A confirmed regimen is in force: a change by someone who cannot confirm is a proposal "
-            "for the clinician (save_regimen), not a new version.",
-            None,
-            "DOSE-ADULT" if dose_basis == Regimen.DoseBasis.FIXED_ADULT else "DOSE-PED-RANGE",
-        )
     version = (Regimen.objects.filter(patient=patient).aggregate(top=Max("version"))["top"] or 0) + 1
     # Every version still running on or after the new start ends there. A version that had
     # not started yet ends on its own start day, so it never produces a slot.
