@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from companion.models import CareMembership, CareRole, Patient
@@ -91,5 +91,15 @@ def proposal_notice(patient: Patient, now: datetime | None = None) -> ProposalNo
         and newest.decided_at >= now - DECLINE_SHOWN_FOR
     ):
         return None
-    in_force = Regimen.objects.current().filter(patient=patient).first()
-    return ProposalNotice(newest, clinician_names(patient), in_force)
+    return ProposalNotice(newest, clinician_names(patient), regimen_in_force(patient, now))
+
+
+def regimen_in_force(patient: Patient, now: datetime) -> Regimen | None:
+    """The version whose doses are given today (a newer one may be planned from a later day)."""
+    today = patient.local_today(now)
+    return (
+        Regimen.objects.filter(patient=patient, starts_on__lte=today)
+        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
+        .order_by("-version")
+        .first()
+    ) or Regimen.objects.current().filter(patient=patient).first()

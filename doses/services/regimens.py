@@ -25,6 +25,7 @@ from companion.models import Patient
 
 from .. import rules
 from ..models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
+from ..selectors.proposals import regimen_in_force
 from . import (
     _raise_alert,
     materialise_slots,
@@ -92,7 +93,6 @@ def regimen_checks(
     previous: Regimen | None = None,
     check_start: bool = False,
     now: datetime | None = None,
-    **_ignored,
 ) -> list[rules.RegimenFinding]:
     """Every regimen rule for this patient (age on the start day, indication), refusals first.
 
@@ -295,7 +295,6 @@ def save_regimen(
     override_reason: str = "",
     flags_seen: Iterable[str] = (),
     now: datetime | None = None,
-    **_ignored,
 ) -> RegimenSaved:
     """Save what the regimen form entered: the one entry point for people (views, commands).
 
@@ -472,13 +471,7 @@ def check_dose_at_new_weight(*, patient_id: int, now: datetime | None = None) ->
     patient = Patient.objects.filter(pk=patient_id).first()
     if patient is None or patient.weight_kg is None:
         return None
-    today = patient.local_today(now)
-    in_force = (
-        Regimen.objects.filter(patient=patient, starts_on__lte=today)
-        .filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
-        .order_by("-version")
-        .first()
-    ) or Regimen.objects.current().filter(patient=patient).first()
+    in_force = regimen_in_force(patient, now)
     if in_force is None or in_force.mg_per_kg is None:
         return None  # a fixed adult dose does not follow the weight (DOSE-ADULT)
     findings = rules.dose_at_weight_findings(

@@ -15,9 +15,10 @@ from django.urls import reverse
 
 from companion import services as companion_services
 from companion.forms import PatientForm
-from companion.models import CareRole, Indication
+from companion.models import CareRole, Indication, Patient
 from doses import rules, services
 from doses.models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
+from doses.selectors.proposals import proposal_notice
 from reminders import dispatch
 from reminders.feeds import ScheduleFeed
 from reminders.models import Delivery, Kind
@@ -447,3 +448,27 @@ def test_the_weight_alert_goes_to_the_care_alert_pipeline(sam, django_capture_on
 def test_a_slot_of_the_confirmed_version_is_still_pending_while_a_proposal_waits(sam):
     weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3")
     assert slot_on(sam, TODAY).status == SlotStatus.PENDING and slot_on(sam, TODAY).regimen == sam.confirmed
+
+
+def test_the_pure_rules_name_the_same_values_as_the_models():
+    assert rules.FIXED_BASIS == Regimen.DoseBasis.FIXED_ADULT and rules.WEIGHT_BASIS == Regimen.DoseBasis.WEIGHT_BASED
+    assert rules.RA_INDICATION == Indication.RHEUMATOID_ARTHRITIS
+    assert rules.ADULT_FROM_AGE_YEARS == Patient.ADULT_AGE_YEARS
+
+
+def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_today(sam):
+
+    services.create_regimen_version(
+        patient=sam,
+        entered_by=sam.reyes,
+        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+        mg_per_kg=Decimal("2.5"),
+        weight_kg_basis=Decimal("20.0"),
+        interval_days=1,
+        administrations_per_day=1,
+        times_of_day=["08:00"],
+        starts_on=TODAY + timedelta(days=5),
+        confirmed=True,
+    )
+    weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3", starts_on=TODAY + timedelta(days=6))
+    assert proposal_notice(sam).waiting_text == "Waiting for Dr Reyes; keep injecting 40 mg"
