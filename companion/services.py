@@ -261,7 +261,10 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     """
     from doses.services import refresh_adherence_summary_on_commit, reschedule_after_time_zone_change
 
+    weight_changed = "weight_kg" in form.changed_data
     patient = form.save()
+    if weight_changed:  # DOSE-PED-RANGE / DOSE-PED-MAX: doses checks the dose in force at the new weight
+        signals.announce_weight_changed_on_commit(patient.pk)
     # The panel's summary shows adult/child and the patient's local day: refresh it.
     refresh_adherence_summary_on_commit(patient.pk)
     if patient.time_zone == previous_time_zone:

@@ -13,6 +13,7 @@ installed) an e-mail would be lost silently, so it raises instead.
 from __future__ import annotations
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db import transaction
 from django.dispatch import Signal
 
 # user: the account that asked for a new password (active, with a usable password).
@@ -22,6 +23,14 @@ password_reset_requested = Signal()
 sign_up_requested = Signal()
 # invitation: a new Invitation; its e-mail goes to invitation.email (maybe no account yet).
 invitation_issued = Signal()
+# patient_id: a patient whose weight changed; sent after the change commits (doses checks
+# the weight-based dose in force at the new weight: DOSE-PED-RANGE, DOSE-PED-MAX).
+weight_changed = Signal()
+
+
+def announce_weight_changed_on_commit(patient_id: int) -> None:
+    """Tell the layers above that a weight changed, once it is committed (never a rolled-back one)."""
+    transaction.on_commit(lambda: weight_changed.send(sender=None, patient_id=patient_id))
 
 
 def announce(signal: Signal, **kwargs) -> None:

@@ -289,6 +289,9 @@ def days_of_supply_left(
 # Points per flag. The panel sorts by the stored sum (PatientAdherenceSummary.attention_score)
 # before paginating; FLAG_LABELS say in words why a row scored.
 ATTENTION_POINTS = {
+    # A regimen change waits for the clinician (issue 13): more than all the others together,
+    # so every patient with an open proposal sorts first on the panel.
+    "proposal": 400,
     "serious": 50,  # AE-SERIOUS: an open serious side effect
     "missed_run": 25,  # two or more doses in a row not taken
     "low_adherence": 20,  # under 80% of doses logged over 30 days
@@ -296,12 +299,15 @@ ATTENTION_POINTS = {
     "interaction": 15,  # IX-TNF / IX-BIOLOGIC: a current interacting medicine
     "awaiting": 10,  # a regimen entered by a patient or parent awaits confirmation
     "lab_overdue": 10,  # AE-LABS: a neutrophil count is overdue
-    "hold_review": 60,  # AE-ALLERGY / AE-INFECTION: a rule held treatment; a clinician must review it
+    # AE-ALLERGY / AE-INFECTION: a rule held treatment and a clinician must review it: next after
+    # proposals, above every other flag together.
+    "hold_review": 150,
     "on_hold": 5,  # treatment on hold (shown, not urgent)
 }
 MISSED_RUN_FLAG_AT = 2
 
 FLAG_LABELS = {
+    "proposal": "Regimen change to confirm",
     "serious": "Serious side effect open",
     "missed_run": f"{MISSED_RUN_FLAG_AT}+ doses missed in a row",
     "low_adherence": "Under 80% of doses logged (30 days)",
@@ -325,11 +331,14 @@ def attention_flags(
     next_lab_due: date | None,
     today: date,
     hold: str = "",
+    open_proposal: bool = False,
 ) -> list[str]:
     """`hold`: "hold_review" (an automatic hold pending review), "on_hold", or ""."""
     flags = []
     if hold in ("hold_review", "on_hold"):
         flags.append(hold)
+    if open_proposal:
+        flags.append("proposal")
     if serious_open:
         flags.append("serious")
     if missed_run_length >= MISSED_RUN_FLAG_AT:

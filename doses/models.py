@@ -63,6 +63,9 @@ class Regimen(models.Model):
     supersedes = models.OneToOneField(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
     )
+    rule_flags = models.JSONField(
+        default=list, blank=True, help_text="Rule checks flagged when it was entered (rules.regimen_findings)."
+    )
 
     objects = RegimenQuerySet.as_manager()
 
@@ -116,6 +119,79 @@ class Regimen(models.Model):
             to_day=to_day,
             ends_on=self.ends_on,
         )
+
+
+class RegimenProposalQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status=RegimenProposal.Status.OPEN)
+
+
+class RegimenProposal(models.Model):
+    """A change to a confirmed regimen, entered by someone without the CONFIRM capability.
+
+    It is not a Regimen: slots, reminders, the log and the calendar feed keep reading the
+    confirmed version in force (`based_on`) until a clinician confirms the proposal (it
+    then becomes `regimen`, a new version) or declines it with a reason the family sees.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for a clinician"
+        CONFIRMED = "confirmed", "Confirmed by a clinician"
+        DECLINED = "declined", "Declined by a clinician"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+        SUPERSEDED = "superseded", "Replaced by a newer change"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="regimen_proposals")
+    based_on = models.ForeignKey(Regimen, on_delete=models.CASCADE, related_name="proposals")
+    dose_basis = models.CharField(max_length=8, choices=Regimen.DoseBasis.choices)
+    daily_dose_mg = models.DecimalField(max_digits=6, decimal_places=1)
+    mg_per_kg = models.DecimalField(max_digits=4, decimal_places=2, null=True, blank=True)
+    weight_kg_basis = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    interval_days = models.PositiveSmallIntegerField(default=1)
+    administrations_per_day = models.PositiveSmallIntegerField(default=1)
+    times_of_day = models.JSONField()
+    starts_on = models.DateField(help_text="The start asked for; a late confirmation starts it tomorrow.")
+    change_reason = models.TextField(blank=True)
+    rule_flags = models.JSONField(default=list, blank=True, help_text="Rule checks for the clinician to see.")
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decline_reason = models.TextField(blank=True)
+    regimen = models.OneToOneField(
+        Regimen, on_delete=models.SET_NULL, null=True, blank=True, related_name="from_proposal"
+    )
+
+    objects = RegimenProposalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient"], condition=models.Q(status="open"), name="one_open_proposal_per_patient"
+            ),
+            models.CheckConstraint(condition=models.Q(daily_dose_mg__gt=0), name="proposal_dose_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: proposed {self.describe()} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    @property
+    def dose_per_administration_mg(self) -> Decimal:
+        return rules.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
+
+    @property
+    def needs_override(self) -> bool:
+        return self.mg_per_kg is not None and self.mg_per_kg > rules.PED_LABEL_MAX_MG_PER_KG
+
+    describe = Regimen.describe
 
 
 class SlotStatus(models.TextChoices):
@@ -262,6 +338,8 @@ class CareAlert(models.Model):
         DOSE_OVERRIDE = "dose_override", "Dose above the labelled maximum"
         OVERDOSE = "overdose", "More than the prescribed dose injected"
         TREATMENT_HOLD = "treatment_hold", "Treatment on hold"
+        REGIMEN_PROPOSAL = "regimen_proposal", "Regimen change waiting for confirmation"
+        WEIGHT_DOSE = "weight_dose", "New weight moves the dose out of range"
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -49,6 +49,21 @@ urlpatterns = [
         regimen.regimen_confirm,
         name="regimen_confirm",
     ),
+    path(
+        "patients/<int:patient_id>/regimen/proposals/<int:proposal_id>/confirm/",
+        regimen.proposal_confirm,
+        name="proposal_confirm",
+    ),
+    path(
+        "patients/<int:patient_id>/regimen/proposals/<int:proposal_id>/decline/",
+        regimen.proposal_decline,
+        name="proposal_decline",
+    ),
+    path(
+        "patients/<int:patient_id>/regimen/proposals/<int:proposal_id>/withdraw/",
+        regimen.proposal_withdraw,
+        name="proposal_withdraw",
+    ),
     path("patients/<int:patient_id>/calculator/", regimen.calculator, name="calculator"),
     path("calculator/", regimen.calculator_any, name="calculator_any"),
     # --- clinician panel, patient page, exports (views/dashboard.py) ---

@@ -111,16 +111,26 @@ def start_adult_regimen(
     now: datetime | None = None,
     confirmed: bool = True,
 ) -> Regimen:
+    """100 mg a day: the fixed adult dose (DOSE-ADULT) for an adult on one injection a day.
+
+    The fixed dose is never split nor given under 18 (DOSE-ADULT, refused by the service), so
+    for two times a day or a child the same 100 mg a day is written weight-based
+    (2 mg/kg x 50 kg, DOSE-PED-START/DOSE-PED-STEP): the slots are the same as before.
+    """
     now = now or timezone.now()
+    starts_on = starts_on or patient.local_today(now) - timedelta(days=3)
+    fixed = len(times) == 1 and not patient.is_child(starts_on)
     return services.create_regimen_version(
         patient=patient,
         entered_by=by,
-        dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+        dose_basis=Regimen.DoseBasis.FIXED_ADULT if fixed else Regimen.DoseBasis.WEIGHT_BASED,
         daily_dose_mg=Decimal("100"),
+        mg_per_kg=None if fixed else Decimal("2"),
+        weight_kg_basis=None if fixed else Decimal("50"),
         interval_days=interval_days,
         administrations_per_day=len(times),
         times_of_day=list(times),
-        starts_on=starts_on or patient.local_today(now) - timedelta(days=3),
+        starts_on=starts_on,
         confirmed=confirmed,
         now=now,
     )

@@ -8,7 +8,6 @@ concerns, so the page keeps what was typed and nothing is saved.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
@@ -120,117 +119,76 @@ class RegimenForm(forms.Form):
         help_text="Required above the labelled maximum of 8 mg/kg/day; recorded with your name.",
     )
 
+    # The rule IDs of the flags shown at the review step (DOSE-PED-START, DOSE-PED-STEP, ...):
+    # saving again with the same IDs means "save anyway" (services.save_regimen).
+    flags_seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, patient: Patient, role: str, current: Regimen | None, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
         self.role = role
         self.current = current
-        self.dose: rules.PaediatricDose | None = None
         if role != CareRole.CLINICIAN:
             del self.fields["override_reason"]
         if current is not None:
             self.fields["change_reason"].required = True
         self.helper = FormHelper()
-        label = "Save and confirm" if role == CareRole.CLINICIAN else "Save (awaits clinician confirmation)"
-        self.helper.add_input(Submit("submit", label, css_class="btn-lg"))
+        self.set_submit_label(self.default_submit_label())
 
     @property
     def is_clinician(self) -> bool:
         return self.role == CareRole.CLINICIAN
 
-    def clean_starts_on(self) -> date:
-        starts_on = self.cleaned_data["starts_on"]
-        if starts_on < self.patient.local_today():
-            raise forms.ValidationError(
-                "A regimen starts today or later (the patient's local date). Past doses stay as they were logged."
-            )
-        return starts_on
+    @property
+    def is_proposal(self) -> bool:
+        """A change to a confirmed regimen by someone who cannot confirm it goes to the clinician."""
+        return not self.is_clinician and self.current is not None and self.current.is_confirmed
 
-    def clean(self):
-        cleaned = super().clean()
-        basis = cleaned.get("dose_basis")
-        per_day = cleaned.get("administrations_per_day")
-        times = [t for t in (cleaned.get("time_1"), cleaned.get("time_2")) if t is not None]
-        if not times:
-            self.add_error("time_1", "Choose the time of day for the injection (SCHED-DAILY).")
-        elif per_day == 1 and cleaned.get("time_2") is not None:
-            self.add_error("time_2", "Leave this empty for one injection a day, or choose two injections a day.")
-        elif per_day == 2 and len(times) != 2:
-            self.add_error("time_2", "A split dose needs a second time of day (DOSE-PED-STEP).")
-        elif per_day == 2 and times[0] == times[1]:
-            self.add_error("time_2", "The two injections need two different times of day.")
-        starts_on = cleaned.get("starts_on")
-        if basis == Regimen.DoseBasis.FIXED_ADULT:
-            if per_day == 2:
-                self.add_error("administrations_per_day", "The fixed adult dose is 100 mg once a day (DOSE-ADULT).")
-            if starts_on is not None:
-                try:
-                    rules.adult_dose_mg(self.patient.age_on(starts_on))
-                except rules.DoseRuleError as refused:
-                    self.add_error("dose_basis", str(refused))
-        elif basis == Regimen.DoseBasis.WEIGHT_BASED:
-            self._clean_weight_based(cleaned)
-        return cleaned
+    def default_submit_label(self) -> str:
+        if self.is_clinician:
+            return "Save and confirm"
+        if self.is_proposal:
+            return "Send to the clinician"
+        return "Save (awaits clinician confirmation)"
 
-    def _clean_weight_based(self, cleaned) -> None:
-        weight, per_kg = cleaned.get("weight_kg"), cleaned.get("mg_per_kg")
-        if weight is None and "weight_kg" not in self.errors:
-            self.add_error("weight_kg", "Enter the weight in kilograms: a weight-based dose needs it.")
-        if per_kg is None and "mg_per_kg" not in self.errors:
-            self.add_error("mg_per_kg", "Enter the dose in mg per kg per day.")
-        if weight is None or per_kg is None:
-            return
-        try:
-            self.dose = rules.paediatric_dose(weight, per_kg)
-        except rules.DoseRuleError as refused:
-            message = str(refused)
-            field = "weight_kg" if "weight" in message.lower() and "per kg" not in message else "mg_per_kg"
-            if "0.01 mL" in message:
-                field = None
-            self.add_error(field, message)
-            return
-        if self.dose.needs_clinician_override:  # DOSE-PED-MAX
-            if not self.is_clinician:
-                self.add_error(
-                    "mg_per_kg",
-                    f"{per_kg} mg/kg/day is above the labelled maximum of 8 mg/kg/day (DOSE-PED-MAX). Only a "
-                    "clinician can prescribe this, with a recorded reason. Ask your child's clinician to enter it.",
-                )
-            elif not cleaned.get("override_reason", "").strip():
-                self.add_error(
-                    "override_reason",
-                    "Above 8 mg/kg/day needs your reason for the override; it is recorded (DOSE-PED-MAX).",
-                )
+    def set_submit_label(self, label: str) -> None:
+        self.helper.inputs = []
+        self.helper.add_input(Submit("submit", label, css_class="btn-lg"))
 
-    def step_warning(self) -> str:
-        """DOSE-PED-STEP: a change of mg/kg outside steps of 0.5-1 mg/kg is allowed but pointed out."""
-        if self.dose is None or self.current is None or self.current.mg_per_kg is None:
-            return ""
-        if rules.is_valid_ped_step(self.current.mg_per_kg, self.dose.mg_per_kg):
-            return ""
-        return (
-            f"The change from {self.current.mg_per_kg} to {self.dose.mg_per_kg} mg/kg/day is not a step of "
-            "0.5-1 mg/kg (DOSE-PED-STEP). Check it was intended."
-        )
+    def show_review(self, findings) -> None:
+        """The review step: refusals become errors on their fields, flags wait for "save anyway"."""
+        flags = [f for f in findings if not f.refuses]
+        for finding in findings:
+            if finding.refuses:
+                field = finding.field if finding.field in self.fields else None
+                self.add_error(field, finding.text)
+        if flags and not self.errors:
+            data = self.data.copy()
+            data["flags_seen"] = ",".join(sorted({f.rule_id for f in flags}))
+            self.data = data
+            self.set_submit_label("Send to the clinician" if self.is_proposal else "Save anyway")
 
     def regimen_arguments(self) -> dict:
-        """Keyword arguments for services.create_regimen_version, from a valid form."""
+        """Keyword arguments for services.save_regimen, from a valid form: parsed values only.
+
+        The daily dose of a weight-based regimen is left to the service (rules.weight_based_daily_mg).
+        """
         data = self.cleaned_data
         weight_based = data["dose_basis"] == Regimen.DoseBasis.WEIGHT_BASED
+        administrations = data["administrations_per_day"]
         times = [t for t in (data.get("time_1"), data.get("time_2")) if t is not None]
         reason = data.get("change_reason", "").strip() or "First regimen entered."
         return {
             "dose_basis": data["dose_basis"],
-            "daily_dose_mg": self.dose.mg if weight_based else rules.ADULT_DOSE_MG,
-            "mg_per_kg": self.dose.mg_per_kg if weight_based else None,
-            "weight_kg_basis": self.dose.weight_kg if weight_based else None,
+            "mg_per_kg": data.get("mg_per_kg") if weight_based else None,
+            "weight_kg_basis": data.get("weight_kg") if weight_based else None,
             "interval_days": data["interval_days"],
-            "administrations_per_day": data["administrations_per_day"],
+            "administrations_per_day": administrations,
             "times_of_day": [t.strftime("%H:%M") for t in times],
             "starts_on": data["starts_on"],
-            "confirmed": self.is_clinician,
             "change_reason": reason,
             "override_reason": data.get("override_reason", "").strip(),
+            "flags_seen": [f for f in data.get("flags_seen", "").split(",") if f],
         }
 
 

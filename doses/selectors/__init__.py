@@ -49,12 +49,14 @@ from ..models import (
     OtherMedicine,
     PatientAdherenceSummary,
     Regimen,
+    RegimenProposal,
     SideEffect,
     SlotStatus,
     SupplyEvent,
     TreatmentHold,
     Vaccination,
 )
+from . import proposals
 
 # ---------------------------------------------------------------------------
 # --- today page and injection log (injection-log helper) ---
@@ -319,6 +321,7 @@ def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, t
                 "A clinician has not confirmed this regimen yet. Keep following your prescription.",
             )
         )
+    items += proposal_attention_items(patient, now)
     due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
     for lab in LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]:
         when = "overdue since" if lab.due_on < today else "due"
@@ -369,6 +372,32 @@ def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> lis
             )
         )
     return items
+
+
+def proposal_attention_items(patient: Patient, now: datetime) -> list[AttentionItem]:
+    """A regimen change waiting for the clinician, or one just declined with its reason (issue 13)."""
+    notice = proposals.proposal_notice(patient, now)
+    if notice is None:
+        return []
+    proposal = notice.proposal
+    if proposal.is_open:
+        return [
+            AttentionItem(
+                "info",
+                "Regimen change waiting for the clinician",
+                f"{notice.waiting_text}. The change to {proposal.daily_dose_mg} mg a day starts only once a "
+                "clinician confirms it.",
+            )
+        ]
+    who = proposal.decided_by.display_name if proposal.decided_by else "The clinician"
+    return [
+        AttentionItem(
+            "warning",
+            "Regimen change declined",
+            f"{who} declined the change to {proposal.daily_dose_mg} mg a day: {proposal.decline_reason} "
+            f"Keep injecting {notice.dose_in_force}.",
+        )
+    ]
 
 
 def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary:
@@ -796,6 +825,9 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
         _current_interactions(now).filter(patient_id__in=ids).order_by("name").values_list("patient_id", "name")
     ):
         interactions[patient_id].append(name)
+    with_open_proposal = set(
+        RegimenProposal.objects.open().filter(patient_id__in=ids).values_list("patient_id", flat=True)
+    )
     last_dose = _per_patient(Injection.objects.filter(patient_id__in=ids), Max("taken_at"))
     on_hand = _per_patient(SupplyEvent.objects.filter(patient_id__in=ids), Sum("syringes"))
     next_lab = _per_patient(LabTest.objects.filter(patient_id__in=ids, done_on__isnull=True), Min("due_on"))
@@ -834,6 +866,7 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
             next_lab_due=next_lab.get(pk),
             today=today,
             hold="" if open_hold is None else ("hold_review" if open_hold.pending_review else "on_hold"),
+            open_proposal=pk in with_open_proposal,
         )
         summaries[pk] = PatientAdherenceSummary(
             patient=patient,

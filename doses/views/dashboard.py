@@ -27,8 +27,9 @@ from companion.models import Indication
 from .. import charts, dashboard_html, fhir, selectors, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
-from ..selectors import log_page
+from ..selectors import log_page, proposals
 from ..selectors.holds import hold_history, holds_overlapping
+from .regimen import regimen_facts
 
 
 @login_required
@@ -98,6 +99,15 @@ def patient(request, patient_id):
     overview = selectors.patient_overview(patient, date_range)
     context = _patient_context(patient, overview)
     context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
+    # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
+    proposal = proposals.open_proposal(patient)
+    if proposal is not None:
+        proposal.patient = patient
+        context.update(
+            open_proposal=proposal,
+            open_proposal_facts=regimen_facts(proposal),
+            can_confirm=role_can(patient.access_role, Capability.CONFIRM),
+        )
     return render(request, "doses/dashboard/patient.html", context)
 
 

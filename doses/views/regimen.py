@@ -20,7 +20,8 @@ from companion.access import Capability, patient_for, role_can
 
 from .. import rules, services
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
-from ..models import DoseSlot, Regimen, SlotStatus
+from ..models import DoseSlot, Regimen, RegimenProposal, SlotStatus
+from ..selectors import proposals as proposal_selectors
 
 NEXT_DOSES_SHOWN = 6
 PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days")
@@ -39,8 +40,8 @@ def _fact(label: str, value: str, rule_id: str) -> Fact:
     return Fact(label, value, rules.RULES[rule_id])
 
 
-def regimen_facts(regimen: Regimen) -> list[Fact]:
-    """The numbers of one regimen version, each with its rule ID."""
+def regimen_facts(regimen: Regimen | RegimenProposal) -> list[Fact]:
+    """The numbers of one regimen version (or a proposed one), each with its rule ID."""
     facts = []
     if regimen.dose_basis == Regimen.DoseBasis.FIXED_ADULT:
         facts.append(_fact("Daily dose", f"{regimen.daily_dose_mg} mg", "DOSE-ADULT"))
@@ -74,6 +75,10 @@ def _prefill(request) -> dict[str, str]:
 @login_required
 def regimen(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
+    return _regimen_page(request, patient)
+
+
+def _regimen_page(request, patient, *, decline_error: str = "", status: int = 200):
     versions = list(
         Regimen.objects.filter(patient=patient)
         .select_related("entered_by", "confirmed_by", "override_by")
@@ -87,6 +92,10 @@ def regimen(request, patient_id):
         .select_related("regimen")
         .order_by("scheduled_at")[:NEXT_DOSES_SHOWN]
     )
+    proposals = list(proposal_selectors.proposals_for(patient))
+    for proposal in proposals:
+        proposal.patient = patient
+    open_proposal = next((p for p in proposals if p.is_open), None)
     return render(
         request,
         "doses/regimen.html",
@@ -95,6 +104,11 @@ def regimen(request, patient_id):
             "current": current,
             "current_facts": regimen_facts(current) if current else [],
             "versions": [(v, regimen_facts(v)) for v in versions],
+            "proposals": [(p, regimen_facts(p)) for p in proposals],
+            "open_proposal": open_proposal,
+            "open_proposal_facts": regimen_facts(open_proposal) if open_proposal else [],
+            "notice": proposal_selectors.proposal_notice(patient),
+            "decline_error": decline_error,
             "next_doses": next_doses,
             "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
             "can_confirm": role_can(patient.access_role, Capability.CONFIRM),
@@ -105,6 +119,7 @@ def regimen(request, patient_id):
                 and patient.weight_kg != current.weight_kg_basis
             ),
         },
+        status=status,
     )
 
 
@@ -123,24 +138,24 @@ def regimen_new(request, patient_id):
         current=current,
         initial=_initial(patient, current, suggestion, _prefill(request)),
     )
+    review = []
     if request.method == "POST" and form.is_valid():
+        arguments = form.regimen_arguments()
+        can_confirm = role_can(patient.access_role, Capability.CONFIRM)
         try:
-            created = services.create_regimen_version(
-                patient=patient, entered_by=request.user, **form.regimen_arguments()
+            saved = services.save_regimen(
+                patient=patient, entered_by=request.user, can_confirm=can_confirm, **arguments
             )
-        except rules.DoseRuleError as refused:
-            form.add_error(None, str(refused))
+        except services.RegimenNeedsReview as needs:
+            # The review step: the flags are shown before saving, what was typed is kept.
+            review = [f for f in needs.findings if not f.refuses]
+            form.show_review(needs.findings)
+        except services.RegimenRefused as refused:
+            form.show_review(
+                refused.findings or [rules.RegimenFinding(refused.rule_id, rules.REFUSE, str(refused), refused.field)]
+            )
         else:
-            if created.is_confirmed:
-                messages.success(request, f"Regimen version {created.version} saved and confirmed.")
-            else:
-                messages.success(
-                    request,
-                    f"Regimen version {created.version} saved. It is awaiting confirmation by a clinician "
-                    "in the care circle.",
-                )
-            if warning := form.step_warning():
-                messages.warning(request, warning)
+            _saved_message(request, saved)
             return redirect("doses:regimen", patient_id=patient.pk)
     return render(
         request,
@@ -151,8 +166,30 @@ def regimen_new(request, patient_id):
             "current": current,
             "current_facts": regimen_facts(current) if current else [],
             "suggestion": suggestion,
+            "review": review,
+            "is_proposal": form.is_proposal,
         },
     )
+
+
+def _saved_message(request, saved) -> None:
+    if saved.proposal is not None:
+        messages.success(
+            request,
+            "Your change was sent to the clinician. Until a clinician confirms it, the confirmed regimen "
+            "stays in force: keep following it.",
+        )
+    elif saved.regimen.is_confirmed:
+        messages.success(request, f"Regimen version {saved.regimen.version} saved and confirmed.")
+    else:
+        messages.success(
+            request,
+            f"Regimen version {saved.regimen.version} saved. It is awaiting confirmation by a clinician "
+            "in the care circle.",
+        )
+    for finding in saved.findings:
+        if not finding.refuses:
+            messages.warning(request, finding.text)
 
 
 def _initial(patient, current: Regimen | None, suggestion, prefill: dict) -> dict:
@@ -187,6 +224,64 @@ def regimen_confirm(request, patient_id, regimen_id):
         messages.error(request, str(refused))
     else:
         messages.success(request, f"Regimen version {version.version} confirmed.")
+    return redirect("doses:regimen", patient_id=patient.pk)
+
+
+def _back(request, patient) -> str:
+    """Back to the page the clinician decided on: the patient page or the regimen page."""
+    if request.POST.get("back") == "overview":
+        return reverse("doses:patient", args=[patient.pk])
+    return reverse("doses:regimen", args=[patient.pk])
+
+
+@login_required
+@require_POST
+def proposal_confirm(request, patient_id, proposal_id):
+    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
+    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
+    try:
+        created = services.confirm_proposal(proposal=proposal, clinician=request.user)
+    except services.ProposalNotOpen as refused:
+        messages.error(request, str(refused))
+    except services.RegimenRefused as refused:  # the rules changed their answer since (e.g. a birthday)
+        messages.error(request, f"This change cannot be confirmed: {refused}")
+    else:
+        messages.success(
+            request,
+            f"Change confirmed: regimen version {created.version} starts on {created.starts_on:%a %d %b %Y}.",
+        )
+    return redirect(_back(request, patient))
+
+
+@login_required
+@require_POST
+def proposal_decline(request, patient_id, proposal_id):
+    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
+    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
+    try:
+        services.decline_proposal(
+            proposal=proposal, clinician=request.user, reason=request.POST.get("decline_reason", "")
+        )
+    except services.ProposalNotOpen as refused:
+        messages.error(request, str(refused))
+    except services.RegimenRefused as refused:
+        return _regimen_page(request, patient, decline_error=str(refused), status=400)
+    else:
+        messages.success(request, "Change declined. The family sees your reason; the confirmed regimen stays.")
+    return redirect(_back(request, patient))
+
+
+@login_required
+@require_POST
+def proposal_withdraw(request, patient_id, proposal_id):
+    patient = patient_for(request.user, patient_id, Capability.PRESCRIBE)
+    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
+    try:
+        services.withdraw_proposal(proposal=proposal, by=request.user)
+    except services.ProposalNotOpen as refused:
+        messages.error(request, str(refused))
+    else:
+        messages.success(request, "Change withdrawn. The confirmed regimen stays in force.")
     return redirect("doses:regimen", patient_id=patient.pk)
 
 

@@ -50,3 +50,13 @@ def test_synthetic_patients_have_history():
     assert DoseSlot.objects.filter(patient__in=synthetic, status="taken").exists()
     call_command("seed_demo", patients=3, days=20)
     assert Patient.objects.filter(display_name__startswith="Synthetic").count() == 3
+
+
+def test_demo_alice_has_a_change_waiting_for_the_clinician_and_her_confirmed_dose_stays():
+    call_command("seed_demo")
+    call_command("seed_demo")  # twice: still one proposal
+    alice = Patient.objects.get(display_name="Alice Morgan")
+    proposal = alice.regimen_proposals.get()
+    assert proposal.is_open and proposal.times_of_day == ["20:00"]
+    current = alice.regimens.current().get()
+    assert current.is_confirmed and current.times_of_day == ["08:00"]

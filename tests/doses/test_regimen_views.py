@@ -222,9 +222,16 @@ def test_DOSE_PED_STEP_clinician_splits_the_childs_dose_into_two_injections(worl
 def test_DOSE_PED_STEP_a_change_larger_than_one_mg_per_kg_is_saved_with_a_warning(world, child, client_for):
     client = client_for(world.carol)
     client.post(new_url(child), weight_form(child))
-    response = client.post(new_url(child), weight_form(child, mg_per_kg="5", change_reason="Big step."), follow=True)
+    data = weight_form(child, mg_per_kg="5", change_reason="Big step.")
+    review = client.post(new_url(child), data)
+    # Shown before saving, with a "Save anyway" button; nothing saved yet, what was typed kept.
+    assert review.status_code == 200 and Regimen.objects.filter(patient=child).count() == 1
+    body = review.content.decode()
+    assert "not a step of 0.5-1 mg/kg (DOSE-PED-STEP)" in body and "Save anyway" in body and 'value="5"' in body
+    response = client.post(new_url(child), data | {"flags_seen": "DOSE-PED-STEP"}, follow=True)
     assert Regimen.objects.filter(patient=child).count() == 2
     assert "not a step of 0.5-1 mg/kg (DOSE-PED-STEP)" in response.content.decode()
+    assert [f["rule_id"] for f in Regimen.objects.current().get(patient=child).rule_flags] == ["DOSE-PED-STEP"]
 
 
 def test_MISS_NODOUBLE_new_version_on_a_day_already_dosed_starts_the_next_day(world, alice_on_regimen, client_for):
@@ -318,7 +325,8 @@ def test_DOSE_PED_MAX_clinician_needs_a_reason_and_the_override_is_recorded(worl
     assert not Regimen.objects.filter(patient=child).exists()
 
     reason = "DIRA flare despite 8 mg/kg; discussed with the family."
-    response = client.post(new_url(child), weight_form(child, mg_per_kg="9", override_reason=reason), follow=True)
+    data = weight_form(child, mg_per_kg="9", override_reason=reason, flags_seen="DOSE-PED-START")
+    response = client.post(new_url(child), data, follow=True)
     regimen = Regimen.objects.get(patient=child)
     assert regimen.override_reason == reason and regimen.override_by == world.carol
     assert regimen.daily_dose_mg == Decimal("162.0")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, Decimal
 
 import pytest
 from hypothesis import assume, given
@@ -109,9 +109,10 @@ def test_DOSE_SYRINGE_a_30_mg_dose_is_0_20_ml_with_0_47_ml_to_discard_first():
 def test_DOSE_SYRINGE_a_dose_above_one_syringe_needs_two_and_says_so():
     dose = paediatric_dose(30, 5)
     assert dose.mg == D("150.0") and dose.syringes_per_day == 2
-    assert dose.ml == D("1.01") and dose.discard_ml == D("0.33")
+    # 150 mg is 1.005 mL: the nearest mark (1.01 mL) would hold more than 150 mg, so 1.00 mL (DOSE-PED-MAX).
+    assert dose.ml == D("1.00") and dose.discard_ml == D("0.34")
     assert any("2 syringes" in w for w in dose.warnings)
-    assert rules.discard_before_injecting_ml(150) == D("0.33")
+    assert rules.discard_before_injecting_ml(150) == D("0.34")
 
 
 def test_DOSE_SYRINGE_a_volume_too_small_to_measure_is_refused():
@@ -129,7 +130,7 @@ def measurable(weight: D, mg_per_kg: D) -> bool:
     Found by hypothesis: 0.7 kg x 1.07 mg/kg = 0.749 mg is shown as 0.7 mg, which is
     0.0047 mL and rounds to 0.00 mL, so the rounded mg, not the exact product, decides.
     """
-    mg = (weight * mg_per_kg).quantize(D("0.1"), rounding=ROUND_HALF_UP)
+    mg = (weight * mg_per_kg).quantize(D("0.1"), rounding=ROUND_DOWN)
     return rules.mg_to_ml(mg) > 0
 
 
@@ -137,8 +138,9 @@ def measurable(weight: D, mg_per_kg: D) -> bool:
 def test_DOSE_SYRINGE_property_ml_matches_mg_to_the_syringe_resolution(weight, mg_per_kg):
     assume(measurable(weight, mg_per_kg))  # a dose that rounds to 0.00 mL is refused (test above)
     dose = paediatric_dose(weight, mg_per_kg)
-    assert abs(dose.mg - weight * mg_per_kg) <= D("0.05")
-    assert abs(dose.ml - dose.mg * D("0.67") / 100) <= rules.ML_RESOLUTION / 2
+    # DOSE-PED-MAX: the mg and the volume are rounded down, never above what was prescribed.
+    assert D("0") <= weight * mg_per_kg - dose.mg < D("0.1")
+    assert D("0") <= dose.mg * D("0.67") / 100 - dose.ml < rules.ML_RESOLUTION
     assert dose.ml == dose.ml.quantize(rules.ML_RESOLUTION)
     assert dose.ml + dose.discard_ml == dose.syringes_per_day * D("0.67")
     if dose.mg <= 100:

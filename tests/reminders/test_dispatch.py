@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 
 import pytest
 
 from companion.models import CareMembership
 from doses import schedule
 from doses import services as dose_services
-from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, SlotStatus, SupplyEvent
+from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
 from reminders import dispatch
 from reminders.models import Delivery, Kind, NotificationPreference
 
@@ -114,8 +115,11 @@ def test_MISS_SKIP_the_batch_cut_off_is_the_one_window_for_slot_gives(world, dai
     dose_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
-        dose_basis=daily.dose_basis,
+        # 100 mg a day split in two is weight-based: the fixed adult dose is never split (DOSE-ADULT).
+        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
         daily_dose_mg=daily.daily_dose_mg,
+        mg_per_kg=Decimal("2"),
+        weight_kg_basis=Decimal("50"),
         interval_days=2,
         administrations_per_day=2,
         times_of_day=["07:00", "19:00"],

@@ -13,7 +13,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from companion import services as companion_services
 from companion.models import AuditEvent, CareMembership, CareRole, Invitation
-from doses.models import DoseSlot, Regimen, Severity, SideEffect
+from doses import services as dose_services
+from doses.models import DoseSlot, Regimen, RegimenProposal, Severity, SideEffect
 from tests.conftest import link, make_user, start_adult_regimen
 
 # Apps whose rows the "nothing changed" check compares before and after a request.
@@ -104,6 +105,26 @@ class Records:
             "awaiting",
             lambda: start_adult_regimen(
                 patient, patient.account, confirmed=False, starts_on=patient.local_today() + timedelta(days=1)
+            ),
+        )
+
+    def open_proposal(self) -> RegimenProposal:
+        """A change alice proposed to her confirmed regimen, waiting for a clinician (issue 13)."""
+        patient = self.regimen.patient
+        return self._once(
+            "proposal",
+            lambda: (
+                dose_services.save_regimen(
+                    patient=patient,
+                    entered_by=patient.account,
+                    can_confirm=False,
+                    dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+                    interval_days=1,
+                    administrations_per_day=1,
+                    times_of_day=["09:00"],
+                    starts_on=patient.local_today() + timedelta(days=1),
+                    change_reason="Later in the morning",
+                ).proposal
             ),
         )
 

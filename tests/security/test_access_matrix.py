@@ -364,6 +364,22 @@ ROUTES: dict[str, Route] = {
         get=POST_ONLY,
         post=circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND, clinician=MOVED),
     ),
+    "doses:proposal_confirm": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "proposal_id": r.open_proposal().pk},
+        get=POST_ONLY,
+        post=circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND, clinician=MOVED),
+    ),
+    "doses:proposal_decline": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "proposal_id": r.open_proposal().pk},
+        get=POST_ONLY,
+        post=circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND, clinician=MOVED),
+        data=lambda w, r: {"decline_reason": "Keep the morning dose for now."},
+    ),
+    "doses:proposal_withdraw": Route(
+        kwargs=lambda w, r: {"patient_id": w.alice.pk, "proposal_id": r.open_proposal().pk},
+        get=POST_ONLY,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=MOVED),
+    ),
     "doses:calculator": Route(kwargs=alice, get=VIEWERS),
     "doses:calculator_any": Route(guard="account", get=SIGNED_IN),
     # --- doses: clinician panel, patient page, exports ---

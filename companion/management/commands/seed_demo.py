@@ -117,6 +117,21 @@ def seed_demo_circle(now: datetime | None = None) -> str:
             daily_mg=dose.mg,
             times=["07:30"],
         )
+    if not alice.regimen_proposals.exists():
+        # Issue 13: Alice asks to move her injection to the evening. Her regimen is confirmed, so
+        # this is a proposal for Dr Carol; the confirmed 08:00 dose stays in force until then.
+        services.save_regimen(
+            patient=alice,
+            entered_by=alice_user,
+            can_confirm=False,
+            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["20:00"],
+            starts_on=alice.local_today(now) + timedelta(days=1),
+            change_reason="Mornings are a rush before work; evenings suit me better.",
+            now=now,
+        )
     # Bulk history rows bypass the services' hooks: summarise both for the clinician panel.
     services.refresh_adherence_summaries(patient_ids=[alice.pk, mia.pk], now=now)
     return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
