@@ -36,7 +36,7 @@ from django.utils import timezone
 from companion.models import Patient
 
 from . import rules
-from .models import DoseSlot, Injection, Regimen, SlotStatus
+from .models import DoseSlot, Injection, Regimen, SlotStatus, TreatmentHold
 
 # A slot's neighbours come from the scheduled times this many local days either side of it:
 # every other day (SCHED-RENAL) puts them two days away, and a zone can shift a day.
@@ -496,7 +496,7 @@ def slots_still_open(slots, now: datetime) -> list[int]:
 
 
 def new_slot(regimen: Regimen, moment: datetime) -> DoseSlot:
-    """The one place a DoseSlot object is built (a new slot's status would be decided here)."""
+    """The one place a DoseSlot object is built (a held day's status is set by materialise)."""
     return DoseSlot(
         patient_id=regimen.patient_id,
         regimen=regimen,
@@ -565,9 +565,29 @@ def materialise(plans: Iterable[Plan], *, patients=None, read_stored: bool = Tru
             due.append(slot)
     missing = [slot for slot in due if (slot.patient_id, slot.scheduled_at) not in stored_times]
     if missing:
+        _hold_what_open_holds_cover(missing)
         # ignore_conflicts: a second worker racing this one creates nothing new.
         DoseSlot.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
     return len(due)
+
+
+def _hold_what_open_holds_cover(slots: list[DoseSlot]) -> None:
+    """A new slot on a day an open hold covers is created HELD (AE-ALLERGY, AE-INFECTION, a
+    clinician's hold): no reminder, never missed, not loggable. One query, only when slots are
+    created; the same days as doses.services.holds.covering_hold (from starts_on to until)."""
+    covered: dict[int, list[tuple[date, date | None]]] = defaultdict(list)
+    for patient_id, starts_on, until in (
+        TreatmentHold.objects.open()
+        .filter(patient_id__in={slot.patient_id for slot in slots})
+        .values_list("patient_id", "starts_on", "until")
+    ):
+        covered[patient_id].append((starts_on, until))
+    for slot in slots:
+        if any(
+            starts_on <= slot.local_date and (until is None or slot.local_date <= until)
+            for starts_on, until in covered.get(slot.patient_id, ())
+        ):
+            slot.status = SlotStatus.HELD
 
 
 def upcoming_plan(regimen: Regimen, now: datetime | None = None) -> Plan:

@@ -4,9 +4,10 @@ pause it by themselves, pending a clinician's review (AE-ALLERGY, AE-INFECTION).
 While a hold is open no dose is due: the patient's pending slots on the held days are
 HELD (no reminder, never marked missed, not counted for adherence or days covered) and
 the log refuses with the reason and whom to call. The slots are changed here, in the
-write's transaction, and again by the pull job `apply_open_holds` (the beat task that
-extends schedules, and the pages that materialise slots), so slots materialised later
-are held too without this module touching materialisation.
+write's transaction; a slot materialised later on a held day is created HELD
+(doses/schedule.py); the pull job `apply_open_holds` (the beat task that extends
+schedules) ends holds whose `until` has passed and, as a defence, holds any pending slot
+an open hold covers.
 """
 
 from __future__ import annotations
@@ -206,8 +207,8 @@ def apply_open_holds(now: datetime | None = None, patient_ids=None) -> dict[str,
     """The pull job: hold what open holds cover, and end holds whose `until` has passed.
 
     Idempotent and cheap (a fixed number of queries whatever the number of patients): the
-    beat task that extends schedules calls it, and Today and the log call it for one
-    patient, so slots materialised after a hold started are held before anyone sees them.
+    beat task that extends schedules calls it. Slots materialised after a hold started are
+    created held (doses/schedule.py); this catches any that were not.
     """
     now = now or timezone.now()
     holds = TreatmentHold.objects.open()

@@ -50,7 +50,6 @@ def log_injection(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     now = timezone.now()
     services.materialise_upcoming_slots(patient=patient, now=now)
-    holds.apply_open_holds(now, patient_ids=[patient.pk])  # new slots on held days are held
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)

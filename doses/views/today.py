@@ -15,9 +15,9 @@ from ..services import holds
 def today(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
     now = timezone.now()
-    # Doses exist even if the scheduler has not run (idempotent).
+    # Doses exist even if the scheduler has not run (idempotent); a day an open hold covers
+    # gets its new doses held (doses/schedule.py).
     services.materialise_upcoming_slots(patient=patient, now=now)
-    holds.apply_open_holds(now, patient_ids=[patient.pk])  # new slots on held days are held
     # Dates and times on the page are the patient's own local time (SCHED-TZ).
     with timezone.override(patient.zone):
         summary = selectors.today_summary(patient, now)

@@ -83,7 +83,10 @@ def test_a_regimen_change_ends_one_series_with_until_and_starts_another(world):
 
     calendar = Calendar.from_ical(ScheduleFeed(world.alice).calendar().to_ical())
     events = {str(e["UID"]): e for e in calendar.walk("VEVENT")}
-    regimen_uids = sorted(uid for uid in events if uid.startswith("regimen-"))
+    # In the order the series start (ids sort as text: "regimen-10" before "regimen-9").
+    regimen_uids = sorted(
+        (uid for uid in events if uid.startswith("regimen-")), key=lambda uid: events[uid]["DTSTART"].dt
+    )
     assert len(regimen_uids) == 4
     first = events[regimen_uids[0]]
     assert first["RRULE"]["FREQ"] == ["DAILY"] and first["RRULE"]["INTERVAL"] == [1]
