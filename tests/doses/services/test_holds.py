@@ -427,3 +427,26 @@ def test_each_hold_resume_and_stop_request_has_its_audit_row(world, daily, clien
         AuditEvent.objects.filter(actor=world.carol, action="changed").order_by("pk").values_list("url_name", flat=True)
     )
     assert names == ["doses:treatment_hold", "doses:treatment_resume", "doses:treatment_stop"]
+
+
+def test_AE_ALLERGY_contraindication_answered_before_any_regimen_holds_the_first_regimens_doses(world):
+    """The checklist comes first (before you start): the regimen entered afterwards never
+    sets up daily reminders, and its doses are held from the start until a clinician reviews."""
+    services.save_baseline_checklist(
+        patient=world.alice,
+        by=world.alice_user,
+        active_infection=False,
+        ecoli_protein_allergy=True,
+        latex_allergy=False,
+        pregnant_or_breastfeeding=False,
+        now=at(6, 9),
+    )
+    hold = TreatmentHold.objects.get(patient=world.alice, ended_at__isnull=True)
+    assert hold.is_automatic and hold.rule_id == "AE-ALLERGY"
+    start_adult_regimen(world.alice, world.carol, starts_on=START, now=at(6, 10))
+    slots = DoseSlot.objects.filter(patient=world.alice)
+    assert slots.exists() and set(slots.values_list("status", flat=True)) == {SlotStatus.HELD}
+    assert dispatch.queue_injection_reminders(at(7, 8)) == 0
+    assert dispatch.mark_missed_doses(at(9, 23)) == []
+    with pytest.raises(services.DoseRefused, match="AE-ALLERGY|hold"):
+        take(world, 7)
