@@ -74,3 +74,26 @@ def test_today_page_queries_do_not_grow_with_the_length_of_the_history(world, cl
     many = _count_today_queries(client_for(world.zoe.account), world.zoe)
     assert few == many
     assert many <= 20
+
+
+def _count_log_page_queries(client, patient) -> int:
+    url = reverse("doses:log", args=[patient.pk])
+    client.get(url)  # the first visit may create the coming doses
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def test_log_page_queries_do_not_grow_with_the_length_of_the_history(world, client_for, monkeypatch):
+    """The log page asks doses/schedule.py for windows and spacing: a fixed cost, however long the record."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    now = freeze(monkeypatch, datetime(2026, 11, 25, 15, 0, tzinfo=ZoneInfo("Europe/London")))
+    assert _patient_with_history(world, world.alice, world.alice_user, 10, now) == 10
+    assert _patient_with_history(world, world.zoe, world.zoe.account, 200, now) == 200
+    few = _count_log_page_queries(client_for(world.alice_user), world.alice)
+    many = _count_log_page_queries(client_for(world.zoe.account), world.zoe)
+    assert few == many
+    assert many <= 18  # 16 on PostgreSQL today: sign-in, access, slots, windows, spacing, supply, holds
