@@ -8,9 +8,10 @@ from datetime import datetime, timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from companion.models import CareMembership, CareRole, Patient
+from companion.models import Patient
 
 from ..models import Regimen, RegimenProposal
+from .care_team import clinician_names
 
 # How long Today keeps telling the family that a change was declined (and why).
 DECLINE_SHOWN_FOR = timedelta(days=14)
@@ -49,16 +50,6 @@ class ProposalNotice:
     def waiting_text(self) -> str:
         """ "Waiting for Dr Reyes; keep injecting 40 mg"."""
         return f"Waiting for {self.clinician_names}; keep injecting {self.dose_in_force}"
-
-
-def clinician_names(patient: Patient) -> list[str]:
-    return [
-        m.user.display_name
-        for m in CareMembership.objects.active()
-        .filter(patient=patient, role=CareRole.CLINICIAN)
-        .select_related("user")
-        .order_by("created_at")
-    ]
 
 
 def proposals_for(patient: Patient) -> QuerySet[RegimenProposal]:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from companion.models import CareMembership, CareRole, Patient
+from companion.models import Patient
 
 from .. import triage as triage_rules
 from ..models import (
@@ -32,6 +32,7 @@ from ..models import (
     TreatmentHold,
     TreatmentStop,
 )
+from ..selectors.care_team import clinician_names
 from . import DoseRefused, RecordRefused, _raise_alert, materialise_upcoming_slots, refresh_adherence_summary_on_commit
 
 # The rule behind each reason a clinician may choose (shared/RULES.md). TX-HOLD is this
@@ -106,16 +107,6 @@ def current_stop(patient: Patient) -> TreatmentStop | None:
     return TreatmentStop.objects.filter(patient=patient).select_related("stopped_by").first()
 
 
-def clinicians_to_call(patient: Patient) -> list[str]:
-    names = (
-        CareMembership.objects.active()
-        .filter(patient=patient, role=CareRole.CLINICIAN)
-        .select_related("user")
-        .order_by("created_at", "pk")
-    )
-    return [m.user.display_name for m in names]
-
-
 def hold_rule_id(hold: TreatmentHold) -> str:
     return hold.rule_id or REASON_RULES.get(hold.reason, "TX-HOLD")
 
@@ -133,9 +124,7 @@ def hold_in_force(patient: Patient, now: datetime | None = None) -> HoldInForce 
         rule_id = hold_rule_id(hold)
     else:
         rule_id = REASON_RULES.get(stop.reason, "TX-HOLD")
-    return HoldInForce(
-        hold, stop, rule_id, RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"]), clinicians_to_call(patient)
-    )
+    return HoldInForce(hold, stop, rule_id, RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"]), clinician_names(patient))
 
 
 def refusal_text(held: HoldInForce, zone) -> str:
