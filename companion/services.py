@@ -259,7 +259,8 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     SCHED-TZ: "the same time every day" is the patient's local clock, also after travel
     or a move. Returns True when the schedule was moved.
     """
-    from doses.services import refresh_adherence_summary_on_commit, reschedule_after_time_zone_change
+    from doses.services.slots import reschedule_after_time_zone_change
+    from doses.services.summaries import refresh_adherence_summary_on_commit
 
     weight_changed = "weight_kg" in form.changed_data
     patient = form.save()

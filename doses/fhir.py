@@ -27,8 +27,10 @@ from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from companion.models import Patient
 
-from . import selectors, sites
+from . import sites
 from .models import NotTakenReason, Regimen, SlotStatus, TreatmentHold, TreatmentStop
+from .selectors import exports as export_selectors
+from .selectors import patient_page as patient_page_selectors
 
 # Stable resource ids: the same row always gets the same urn:uuid in every export.
 NAMESPACE = uuid.UUID("6f1c3c1e-7a51-4c43-9d55-2b8f2b7f0a10")
@@ -234,7 +236,7 @@ def adverse_event(side_effect, patient_ref: str, suspect_ref: str | None, patien
     return AdverseEvent(**resource)
 
 
-def patient_bundle(patient: Patient, date_range: selectors.DateRange, *, now: datetime | None = None) -> Bundle:
+def patient_bundle(patient: Patient, date_range: patient_page_selectors.DateRange, *, now: datetime | None = None) -> Bundle:
     now = now or timezone.now()
     patient_ref = urn("patient", patient.pk)
     entries = [BundleEntry(fullUrl=patient_ref, resource=patient_resource(patient))]
@@ -245,7 +247,7 @@ def patient_bundle(patient: Patient, date_range: selectors.DateRange, *, now: da
         resource = medication_request(regimen, patient_ref, patient, hold=open_hold, stop=stops.get(regimen.pk))
         entries.append(BundleEntry(fullUrl=urn("regimen", regimen.pk), resource=resource))
     exported_slots = set()
-    for slot in selectors.export_doses(patient, date_range, now=now).exclude(status=SlotStatus.PENDING):
+    for slot in export_selectors.export_doses(patient, date_range, now=now).exclude(status=SlotStatus.PENDING):
         exported_slots.add(slot.pk)
         entries.append(
             BundleEntry(
@@ -254,7 +256,7 @@ def patient_bundle(patient: Patient, date_range: selectors.DateRange, *, now: da
             )
         )
     current = next((r for r in regimens if r.ends_on is None), None)
-    for side_effect in selectors.export_side_effects(patient, date_range).select_related("injection"):
+    for side_effect in export_selectors.export_side_effects(patient, date_range).select_related("injection"):
         suspect = None
         if side_effect.injection_id and side_effect.injection.slot_id in exported_slots:
             suspect = urn("slot", side_effect.injection.slot_id)

@@ -18,8 +18,9 @@ from django.db import DatabaseError
 from django.utils import timezone
 
 from doses.models import DoseSlot
-from doses.services import flag_persistent_site_reactions, refresh_adherence_summaries
 from doses.services.holds import apply_open_holds
+from doses.services.records import flag_persistent_site_reactions
+from doses.services.summaries import refresh_adherence_summaries
 
 from . import dispatch, sending
 from .relevance import retry_delay

@@ -223,8 +223,9 @@ def _seed(plan_path: Path) -> dict:
     from django.utils import timezone
 
     from companion.models import CareMembership, CareRole, Patient, User
-    from doses import rules, services
+    from doses import rules
     from doses.models import Regimen
+    from doses.services import regimens as regimen_services
 
     call_command("migrate", verbosity=0)
     now = timezone.now()
@@ -285,7 +286,7 @@ def _seed(plan_path: Path) -> dict:
     CareMembership.objects.bulk_create(memberships)
     prescriber = clinicians[0]
     for patient in patients:
-        services.create_regimen_version(
+        regimen_services.create_regimen_version(
             patient=patient,
             entered_by=prescriber,
             dose_basis=Regimen.DoseBasis.FIXED_ADULT,

@@ -17,7 +17,8 @@ from companion.models import Patient
 
 from .. import rules, schedule, sites
 from ..models import DoseSlot, InjectedBy, NotTakenReason, SlotStatus
-from ..selectors import SiteHistory, local_when
+from ..schedule import local_when
+from ..selectors.today import SiteHistory
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
 SPOT_STEP = 15  # SVG units between spot centres on the drawing (about 2.5 cm on the body, SITE-ROTATE)

@@ -21,7 +21,7 @@ from companion.models import Patient
 from .. import medicines as medicine_rules
 from .. import triage as triage_rules
 from ..models import Injection, LabTest, MedicineCategory, Severity
-from ..services import FRIDGE_OUTCOMES, MAX_BOXES_PER_PICKUP, MAX_SYRINGES_ON_HAND
+from ..services.records import FRIDGE_OUTCOMES, MAX_BOXES_PER_PICKUP, MAX_SYRINGES_ON_HAND
 
 
 class RecordForm(forms.Form):

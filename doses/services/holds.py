@@ -33,7 +33,10 @@ from ..models import (
     TreatmentStop,
 )
 from ..selectors.care_team import clinician_names
-from . import DoseRefused, RecordRefused, _raise_alert, materialise_upcoming_slots, refresh_adherence_summary_on_commit
+from .alerts import _raise_alert
+from .refusals import DoseRefused, RecordRefused
+from .slots import materialise_upcoming_slots
+from .summaries import refresh_adherence_summary_on_commit
 
 # The rule behind each reason a clinician may choose (shared/RULES.md). TX-HOLD is this
 # app's own ID for a hold for another reason (like the ACCESS-* IDs of companion/access.py).

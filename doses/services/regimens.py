@@ -26,12 +26,10 @@ from companion.models import Patient
 from .. import rules
 from ..models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from ..selectors.proposals import regimen_in_force
-from . import (
-    _raise_alert,
-    materialise_slots,
-    refresh_adherence_summary_on_commit,
-    schedule_neutrophil_checks,
-)
+from .alerts import _raise_alert
+from .records import schedule_neutrophil_checks
+from .slots import materialise_slots
+from .summaries import refresh_adherence_summary_on_commit
 
 
 class RegimenRefused(rules.DoseRuleError):

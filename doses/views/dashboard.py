@@ -24,10 +24,13 @@ from django.views.decorators.http import require_GET
 from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 
-from .. import charts, dashboard_html, fhir, selectors, sites
+from .. import charts, dashboard_html, fhir, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..selectors import exports as export_selectors
 from ..selectors import log_page, proposals
+from ..selectors import panel as panel_selectors
+from ..selectors import patient_page as patient_page_selectors
 from ..selectors.holds import hold_history, holds_overlapping
 from .regimen import regimen_facts
 
@@ -35,15 +38,15 @@ from .regimen import regimen_facts
 @login_required
 @require_GET
 def panel(request):
-    filters = selectors.PanelFilters(
+    filters = panel_selectors.PanelFilters(
         q=request.GET.get("q", ""),
         flag=request.GET.get("flag", ""),
         indication=request.GET.get("indication", ""),
         age=request.GET.get("age", ""),
     )
     sort = request.GET.get("sort", "attention")
-    sort = sort if sort in selectors.PANEL_SORTS else "attention"
-    result = selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
+    sort = sort if sort in panel_selectors.PANEL_SORTS else "attention"
+    result = panel_selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
     keep = {
         k: v
         for k, v in {"q": filters.q, "flag": filters.flag, "indication": filters.indication, "age": filters.age}.items()
@@ -57,13 +60,13 @@ def panel(request):
             "panel_rows": dashboard_html.panel_table_rows(result.rows),
             "filters": filters,
             "sort": sort,
-            "sort_label": selectors.PANEL_SORTS[sort],
-            "sorts": selectors.PANEL_SORTS,
-            "flags": selectors.PANEL_FLAGS,
+            "sort_label": panel_selectors.PANEL_SORTS[sort],
+            "sorts": panel_selectors.PANEL_SORTS,
+            "flags": panel_selectors.PANEL_FLAGS,
             "indications": Indication.choices,
             "filter_query": urlencode(keep),
             "page_query": urlencode({**keep, "sort": sort}),
-            "pdc_days": selectors.PDC_DAYS,
+            "pdc_days": panel_selectors.PDC_DAYS,
         },
     )
 
@@ -71,10 +74,10 @@ def panel(request):
 def _range_or_400(request, patient, template_context: dict):
     """The date range asked for, or a 400 page that says why and keeps what was typed."""
     try:
-        return selectors.parse_date_range(
+        return patient_page_selectors.parse_date_range(
             request.GET.get("start"), request.GET.get("end"), today=patient.local_today()
         ), None
-    except selectors.BadDateRange as error:
+    except patient_page_selectors.BadDateRange as error:
         context = {
             "patient": patient,
             "reason": str(error),
@@ -96,7 +99,7 @@ def patient(request, patient_id):
     date_range, bad = _range_or_400(request, patient, {"action": "doses:patient"})
     if bad:
         return bad
-    overview = selectors.patient_overview(patient, date_range)
+    overview = patient_page_selectors.patient_overview(patient, date_range)
     context = _patient_context(patient, overview)
     context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
     # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
@@ -125,7 +128,7 @@ def _patient_context(patient, overview) -> dict:
         "patient": patient,
         "o": overview,
         "row": overview.summary,
-        "summary_cards": dashboard_html.summary_cards(overview.summary, selectors.PDC_DAYS, zone),
+        "summary_cards": dashboard_html.summary_cards(overview.summary, panel_selectors.PDC_DAYS, zone),
         "calendar_svg": charts.calendar_svg(
             overview.weeks,
             f"Calendar of doses from {overview.range.start:%d %b %Y} to {overview.range.end:%d %b %Y}, one column "
@@ -146,9 +149,9 @@ def _patient_context(patient, overview) -> dict:
         "medicine_items": dashboard_html.medicine_items(overview.medicines, zone),
         "range_query": _range_query(overview.range),
         # "j M Y" and "Y-m-d" of the range, worked out once for the headings and captions that repeat them
-        "range_from": selectors.date_text(overview.range.start),
-        "range_to": selectors.date_text(overview.range.end),
-        "pdc_days": selectors.PDC_DAYS,
+        "range_from": panel_selectors.date_text(overview.range.start),
+        "range_to": panel_selectors.date_text(overview.range.end),
+        "pdc_days": panel_selectors.PDC_DAYS,
     }
 
 
@@ -189,11 +192,11 @@ def report(request, patient_id):
     date_range, bad = _range_or_400(request, patient, {"action": "doses:report"})
     if bad:
         return bad
-    overview = selectors.patient_overview(patient, date_range)
+    overview = patient_page_selectors.patient_overview(patient, date_range)
     context = _patient_context(patient, overview)
     context["doses"] = [
         (slot, _spot(slot.injection.site_spot) if slot.status == SlotStatus.TAKEN else "")
-        for slot in selectors.export_doses(patient, date_range)
+        for slot in export_selectors.export_doses(patient, date_range)
     ]
     context["report"] = True
     context["can_hold"] = False  # the printed report shows the holds, not the forms
@@ -248,7 +251,7 @@ def export_csv(request, patient_id):
     writer.writerow(CSV_COLUMNS)
     statuses, reasons = dict(SlotStatus.choices), dict(NotTakenReason.choices)
     injected, severities = dict(InjectedBy.choices), dict(Severity.choices)
-    for slot in selectors.export_doses(patient, date_range):
+    for slot in export_selectors.export_doses(patient, date_range):
         injection = getattr(slot, "injection", None)
         writer.writerow(
             [
@@ -291,7 +294,7 @@ def export_csv(request, patient_id):
             + [_cell(by), _cell(stop.note), "", "", ""]
             + [stop.stopped_on.isoformat(), ""]
         )
-    for effect in selectors.export_side_effects(patient, date_range):
+    for effect in export_selectors.export_side_effects(patient, date_range):
         writer.writerow(
             ["side_effect", effect.started_on.isoformat()]
             + [""] * 7

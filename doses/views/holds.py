@@ -14,14 +14,14 @@ from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
 
-from .. import selectors
 from ..forms.holds import HoldForm, ResumeForm, StopForm
+from ..selectors import patient_page as patient_page_selectors
 from ..services import holds
 from .dashboard import _patient_context
 
 
 def _page_again(request, patient, **forms):
-    overview = selectors.patient_overview(patient, selectors.parse_date_range(None, None, today=patient.local_today()))
+    overview = patient_page_selectors.patient_overview(patient, patient_page_selectors.parse_date_range(None, None, today=patient.local_today()))
     context = _patient_context(patient, overview)
     context.update(forms)
     return render(request, "doses/dashboard/patient.html", context, status=400)

@@ -15,12 +15,16 @@ from django.views.decorators.http import require_POST
 from companion.access import Capability, patient_for
 from companion.models import CareRole
 
-from .. import rules, schedule, selectors, services, sites, triage
+from .. import rules, schedule, sites, triage
 from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..selectors import log_page
-from ..services import holds
+from ..selectors import today as today_selectors
+from ..services import holds, refusals
+from ..services import injections as injection_services
+from ..services import records as record_services
+from ..services import slots as slot_services
 
 
 def _hinted_slot(request, patient) -> DoseSlot | None:
@@ -49,11 +53,11 @@ def _default_time(slot: DoseSlot | None, now):
 def log_injection(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     now = timezone.now()
-    services.materialise_upcoming_slots(patient=patient, now=now)
+    slot_services.materialise_upcoming_slots(patient=patient, now=now)
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)
-        history = selectors.site_history(patient)
+        history = today_selectors.site_history(patient)
         logged_by_patient = patient.access_role == CareRole.SELF
         injected_by = InjectedBy.SELF if logged_by_patient else InjectedBy.OTHER
         taken_at = _default_time(hint, now)
@@ -95,7 +99,7 @@ def log_injection(request, patient_id):
 def _record_dose(request, patient, form: InjectionForm, history, now):
     """Save the dose, or put the service's refusal on the form (a race lost to another logger)."""
     try:
-        injection = services.record_injection(
+        injection = injection_services.record_injection(
             slot=form.slot,
             taken_at=form.cleaned_data["taken_at"],
             site_spot=form.cleaned_data["site_spot"],
@@ -108,7 +112,7 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
             fresh_syringe_used=form.cleaned_data["fresh_syringe_used"],
             now=now,
         )
-    except services.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H
+    except refusals.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H
         form.add_error(refused.field if refused.field in form.fields else None, str(refused))
         return None
     messages.success(request, _logged_message(patient, injection, history, now))
@@ -197,7 +201,7 @@ def _logged_message(patient, injection, history, now) -> str:
     today = patient.local_today(now)
     last_used = {**history.last_used, injection.site_spot: injection.taken_at}
     next_spot = sites.suggest_next_spot(last_used, injection.injected_by == InjectedBy.OTHER)
-    taken = selectors.local_when(injection.taken_at, today, patient.zone)
+    taken = schedule.local_when(injection.taken_at, today, patient.zone)
     return (
         f"Dose logged: {Decimal(injection.dose_mg).normalize():f} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
         f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
@@ -213,11 +217,11 @@ def not_taken(request, patient_id, slot_id):
         form = NotTakenForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             try:
-                services.record_not_taken(slot=slot, reason=form.cleaned_data["reason"], by=request.user, now=now)
-            except services.DoseRefused as refused:
+                injection_services.record_not_taken(slot=slot, reason=form.cleaned_data["reason"], by=request.user, now=now)
+            except refusals.DoseRefused as refused:
                 form.add_error(None, str(refused))
             else:
-                when = selectors.local_when(slot.scheduled_at, patient.local_today(now), patient.zone)
+                when = schedule.local_when(slot.scheduled_at, patient.local_today(now), patient.zone)
                 messages.success(
                     request,
                     f"Recorded: the dose due {when} was not taken ({dict(form.fields['reason'].choices)[form.cleaned_data['reason']]}). "
@@ -231,7 +235,7 @@ def not_taken(request, patient_id, slot_id):
                 "patient": patient,
                 "slot": slot,
                 "form": form,
-                "when": selectors.local_when(slot.scheduled_at, patient.local_today(now), patient.zone),
+                "when": schedule.local_when(slot.scheduled_at, patient.local_today(now), patient.zone),
                 "already_taken": slot.status == SlotStatus.TAKEN,
             },
         )
@@ -246,7 +250,7 @@ def discard(request, patient_id):
     if not form.is_valid():
         messages.error(request, "Choose why the syringe is discarded, then try again.")
         return redirect("doses:today", patient_id=patient.pk)
-    event = services.write_off_syringe(
+    event = record_services.write_off_syringe(
         patient=patient,
         reason=form.reason_text(),
         by=request.user,

@@ -19,7 +19,6 @@ from companion.access import Capability, can, patient_for
 from companion.models import CareRole
 
 from .. import medicines as medicine_rules
-from .. import selectors, services
 from .. import triage as triage_rules
 from ..forms.records import (
     BaselineChecklistForm,
@@ -33,7 +32,9 @@ from ..forms.records import (
     VaccinationForm,
 )
 from ..models import FridgeSyringe, OtherMedicine, SideEffect, TreatmentHold
-from ..services import holds
+from ..selectors import records as record_selectors
+from ..services import holds, refusals
+from ..services import records as record_services
 
 READ_OR_WRITE = require_http_methods(["GET", "POST"])
 
@@ -42,7 +43,7 @@ def _capability(request) -> Capability:
     return Capability.LOG if request.method == "POST" else Capability.VIEW
 
 
-def _refused(form, error: services.RecordRefused) -> None:
+def _refused(form, error: refusals.RecordRefused) -> None:
     """Put a service's refusal back on the form, on its field when the form has it."""
     form.add_error(error.field if error.field in form.fields else None, str(error))
 
@@ -60,7 +61,7 @@ def _base_context(request, patient, tab: str) -> dict:
         "tab": tab,
         "can_log": can(request.user, patient, Capability.LOG),
         # Shown on first use: until the before-you-start questions are answered, every page asks.
-        "needs_baseline": tab != "baseline" and selectors.needs_baseline_checklist(patient),
+        "needs_baseline": tab != "baseline" and record_selectors.needs_baseline_checklist(patient),
     }
 
 
@@ -75,19 +76,19 @@ def side_effects(request, patient_id):
         form = SideEffectForm(
             request.POST or None,
             patient=patient,
-            injections=selectors.recent_injections(patient),
+            injections=record_selectors.recent_injections(patient),
             action=reverse("doses:side_effects", args=[patient.pk]),
         )
         if request.method == "POST" and form.is_valid():
             try:
-                recorded = services.record_side_effect(patient=patient, by=request.user, **form.cleaned_data)
-            except services.RecordRefused as error:
+                recorded = record_services.record_side_effect(patient=patient, by=request.user, **form.cleaned_data)
+            except refusals.RecordRefused as error:
                 _refused(form, error)
             else:
                 return redirect(
                     "doses:side_effect_detail", patient_id=patient.pk, side_effect_id=recorded.side_effect.pk
                 )
-        open_rows, resolved_rows = selectors.side_effects_for_page(patient)
+        open_rows, resolved_rows = record_selectors.side_effects_for_page(patient)
         today = patient.local_today()
         for row in open_rows + resolved_rows:
             row.symptom_label = _symptom_label(row)
@@ -134,7 +135,7 @@ def side_effect_detail(request, patient_id, side_effect_id):
 def side_effect_resolve(request, patient_id, side_effect_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     side_effect = get_object_or_404(SideEffect, pk=side_effect_id, patient=patient)
-    services.resolve_side_effect(side_effect=side_effect, by=request.user)
+    record_services.resolve_side_effect(side_effect=side_effect, by=request.user)
     messages.success(request, f"Marked as gone: {_symptom_label(side_effect)}.")
     return redirect("doses:side_effects", patient_id=patient.pk)
 
@@ -146,9 +147,9 @@ def _supply_page(request, patient, *, pickup_form=None, count_form=None, status=
     with timezone.override(patient.zone):
         context = {
             **_base_context(request, patient, "supply"),
-            "summary": selectors.supply_summary(patient),
-            "history": selectors.supply_history(patient),
-            "open_fridge": selectors.open_fridge_syringes(patient),
+            "summary": record_selectors.supply_summary(patient),
+            "history": record_selectors.supply_history(patient),
+            "open_fridge": record_selectors.open_fridge_syringes(patient),
             "pickup_form": pickup_form
             or PickupForm(patient=patient, action=reverse("doses:supply", args=[patient.pk])),
             "count_form": count_form
@@ -167,8 +168,8 @@ def supply(request, patient_id):
     form = PickupForm(request.POST, patient=patient, action=reverse("doses:supply", args=[patient.pk]))
     if form.is_valid():
         try:
-            event = services.record_pickup(patient=patient, by=request.user, **form.cleaned_data)
-        except services.RecordRefused as error:
+            event = record_services.record_pickup(patient=patient, by=request.user, **form.cleaned_data)
+        except refusals.RecordRefused as error:
             _refused(form, error)
         else:
             messages.success(request, f"Pick-up recorded: {event.boxes} box(es), {event.syringes} syringes.")
@@ -183,8 +184,8 @@ def supply_correct(request, patient_id):
     form = SupplyCountForm(request.POST, patient=patient, action=reverse("doses:supply_correct", args=[patient.pk]))
     if form.is_valid():
         try:
-            event = services.correct_supply_count(patient=patient, by=request.user, **form.cleaned_data)
-        except services.RecordRefused as error:
+            event = record_services.correct_supply_count(patient=patient, by=request.user, **form.cleaned_data)
+        except refusals.RecordRefused as error:
             _refused(form, error)
         else:
             change = "no change" if event.syringes == 0 else f"{event.syringes:+d} syringes"
@@ -201,10 +202,10 @@ def fridge(request, patient_id):
         form = FridgeOutForm(request.POST or None, patient=patient, action=reverse("doses:fridge", args=[patient.pk]))
         if request.method == "POST" and form.is_valid():
             try:
-                syringe = services.take_syringe_out_of_fridge(
+                syringe = record_services.take_syringe_out_of_fridge(
                     patient=patient, by=request.user, taken_out_at=form.cleaned_data["taken_out_at"]
                 )
-            except services.RecordRefused as error:
+            except refusals.RecordRefused as error:
                 _refused(form, error)
             else:
                 use_by = timezone.localtime(syringe.use_by)
@@ -213,7 +214,7 @@ def fridge(request, patient_id):
         context = {
             **_base_context(request, patient, "fridge"),
             "form": form,
-            "open_fridge": selectors.open_fridge_syringes(patient),
+            "open_fridge": record_selectors.open_fridge_syringes(patient),
             "now": timezone.now(),
         }
         return render(request, "doses/records/fridge.html", context)
@@ -229,18 +230,18 @@ def fridge_close(request, patient_id, fridge_syringe_id):
         messages.error(request, "Choose what happened to the syringe.")
         return redirect("doses:fridge", patient_id=patient.pk)
     try:
-        outcome = services.close_fridge_syringe(
+        outcome = record_services.close_fridge_syringe(
             fridge_syringe=syringe, outcome=form.cleaned_data["outcome"], by=request.user
         )
-    except services.RecordRefused as error:
+    except refusals.RecordRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(
             request,
             {
-                services.FRIDGE_USED: "Marked as used. Remember to log the dose if you have not yet.",
-                services.FRIDGE_DISCARDED: "Marked as discarded; one syringe taken off the supply.",
-                services.FRIDGE_PUT_BACK: "Marked as back in the fridge. Time already spent at room temperature "
+                record_services.FRIDGE_USED: "Marked as used. Remember to log the dose if you have not yet.",
+                record_services.FRIDGE_DISCARDED: "Marked as discarded; one syringe taken off the supply.",
+                record_services.FRIDGE_PUT_BACK: "Marked as back in the fridge. Time already spent at room temperature "
                 "counts towards the 24 hours (PREP-24H).",
             }[outcome],
         )
@@ -252,13 +253,13 @@ def fridge_close(request, patient_id, fridge_syringe_id):
 
 def _medicines_page(request, patient, *, medicine_form=None, vaccination_form=None, status=200):
     with timezone.override(patient.zone):
-        current, stopped = selectors.medicines_for_page(patient)
-        vaccinations = list(selectors.vaccinations_for_page(patient))
+        current, stopped = record_selectors.medicines_for_page(patient)
+        vaccinations = list(record_selectors.vaccinations_for_page(patient))
         is_child = patient.is_child()
         covered = set()
         for vaccination in vaccinations:
             covered |= medicine_rules.classify_vaccine(vaccination.name, "no").covers
-        baseline = selectors.baseline_for(patient)
+        baseline = record_selectors.baseline_for(patient)
         if baseline is not None:
             covered |= {"pneumococcal"} if baseline.pneumococcal_vaccinated else set()
             covered |= {"hib"} if baseline.hib_vaccinated else set()
@@ -296,8 +297,8 @@ def medicines(request, patient_id):
     form = MedicineForm(request.POST, patient=patient, action=reverse("doses:medicines", args=[patient.pk]))
     if form.is_valid():
         try:
-            recorded = services.record_medicine(patient=patient, by=request.user, **form.cleaned_data)
-        except services.RecordRefused as error:
+            recorded = record_services.record_medicine(patient=patient, by=request.user, **form.cleaned_data)
+        except refusals.RecordRefused as error:
             _refused(form, error)
         else:
             messages.add_message(
@@ -315,8 +316,8 @@ def medicine_stop(request, patient_id, medicine_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     medicine = get_object_or_404(OtherMedicine, pk=medicine_id, patient=patient)
     try:
-        services.stop_medicine(medicine=medicine, stopped_on=patient.local_today(), by=request.user)
-    except services.RecordRefused as error:
+        record_services.stop_medicine(medicine=medicine, stopped_on=patient.local_today(), by=request.user)
+    except refusals.RecordRefused as error:
         messages.error(request, str(error))
     else:
         messages.success(request, f"{medicine.name} marked as stopped today.")
@@ -332,14 +333,14 @@ def vaccinations(request, patient_id):
     form = VaccinationForm(request.POST, patient=patient, action=reverse("doses:vaccinations", args=[patient.pk]))
     if form.is_valid():
         try:
-            recorded = services.record_vaccination(
+            recorded = record_services.record_vaccination(
                 patient=patient,
                 by=request.user,
                 name=form.cleaned_data["name"],
                 given_on=form.cleaned_data["given_on"],
                 is_live_answer=form.cleaned_data["is_live"],
             )
-        except services.RecordRefused as error:
+        except refusals.RecordRefused as error:
             _refused(form, error)
         else:
             messages.add_message(
@@ -358,7 +359,7 @@ def vaccinations(request, patient_id):
 @READ_OR_WRITE
 def baseline(request, patient_id):
     patient = patient_for(request.user, patient_id, _capability(request))
-    checklist = selectors.baseline_for(patient)
+    checklist = record_selectors.baseline_for(patient)
     initial = BaselineChecklistForm.initial_from(checklist) if checklist else None
     form = BaselineChecklistForm(
         request.POST or None,
@@ -367,7 +368,7 @@ def baseline(request, patient_id):
         action=reverse("doses:baseline", args=[patient.pk]),
     )
     if request.method == "POST" and form.is_valid():
-        services.save_baseline_checklist(patient=patient, by=request.user, **form.cleaned_data)
+        record_services.save_baseline_checklist(patient=patient, by=request.user, **form.cleaned_data)
         messages.success(request, "Answers saved. Your care team can see them.")
         held = holds.hold_in_force(patient)
         if held is not None and held.hold is not None and held.hold.trigger == TreatmentHold.Trigger.CHECKLIST:
@@ -410,8 +411,8 @@ def labs(request, patient_id):
     form = LabResultForm(request.POST or None, patient=patient, action=reverse("doses:labs", args=[patient.pk]))
     if request.method == "POST" and form.is_valid():
         try:
-            test = services.record_lab_result(by=request.user, **form.cleaned_data)
-        except services.RecordRefused as error:
+            test = record_services.record_lab_result(by=request.user, **form.cleaned_data)
+        except refusals.RecordRefused as error:
             _refused(form, error)
         else:
             messages.success(request, f"Result saved for {test.label}.")
@@ -419,6 +420,6 @@ def labs(request, patient_id):
     context = {
         **_base_context(request, patient, "labs"),
         "form": form,
-        "rows": selectors.lab_tests_for_page(patient, patient.local_today()),
+        "rows": record_selectors.lab_tests_for_page(patient, patient.local_today()),
     }
     return render(request, "doses/records/labs.html", context)

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for, role_can
 
-from .. import rules, services
+from .. import rules
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
 from ..models import DoseSlot, Regimen, RegimenProposal, SlotStatus
 from ..selectors import proposals as proposal_selectors
+from ..services import regimens as regimen_services
 
 NEXT_DOSES_SHOWN = 6
 PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days")
@@ -143,14 +144,14 @@ def regimen_new(request, patient_id):
         arguments = form.regimen_arguments()
         can_confirm = role_can(patient.access_role, Capability.CONFIRM)
         try:
-            saved = services.save_regimen(
+            saved = regimen_services.save_regimen(
                 patient=patient, entered_by=request.user, can_confirm=can_confirm, **arguments
             )
-        except services.RegimenNeedsReview as needs:
+        except regimen_services.RegimenNeedsReview as needs:
             # The review step: the flags are shown before saving, what was typed is kept.
             review = [f for f in needs.findings if not f.refuses]
             form.show_review(needs.findings)
-        except services.RegimenRefused as refused:
+        except regimen_services.RegimenRefused as refused:
             form.show_review(
                 refused.findings or [rules.RegimenFinding(refused.rule_id, rules.REFUSE, str(refused), refused.field)]
             )
@@ -219,8 +220,8 @@ def regimen_confirm(request, patient_id, regimen_id):
     patient = patient_for(request.user, patient_id, Capability.CONFIRM)
     version = get_object_or_404(Regimen, pk=regimen_id, patient=patient)
     try:
-        services.confirm_regimen(regimen=version, clinician=request.user)
-    except services.RegimenNotConfirmable as refused:
+        regimen_services.confirm_regimen(regimen=version, clinician=request.user)
+    except regimen_services.RegimenNotConfirmable as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, f"Regimen version {version.version} confirmed.")
@@ -240,10 +241,10 @@ def proposal_confirm(request, patient_id, proposal_id):
     patient = patient_for(request.user, patient_id, Capability.CONFIRM)
     proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
     try:
-        created = services.confirm_proposal(proposal=proposal, clinician=request.user)
-    except services.ProposalNotOpen as refused:
+        created = regimen_services.confirm_proposal(proposal=proposal, clinician=request.user)
+    except regimen_services.ProposalNotOpen as refused:
         messages.error(request, str(refused))
-    except services.RegimenRefused as refused:  # the rules changed their answer since (e.g. a birthday)
+    except regimen_services.RegimenRefused as refused:  # the rules changed their answer since (e.g. a birthday)
         messages.error(request, f"This change cannot be confirmed: {refused}")
     else:
         messages.success(
@@ -259,12 +260,12 @@ def proposal_decline(request, patient_id, proposal_id):
     patient = patient_for(request.user, patient_id, Capability.CONFIRM)
     proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
     try:
-        services.decline_proposal(
+        regimen_services.decline_proposal(
             proposal=proposal, clinician=request.user, reason=request.POST.get("decline_reason", "")
         )
-    except services.ProposalNotOpen as refused:
+    except regimen_services.ProposalNotOpen as refused:
         messages.error(request, str(refused))
-    except services.RegimenRefused as refused:
+    except regimen_services.RegimenRefused as refused:
         return _regimen_page(request, patient, decline_error=str(refused), status=400)
     else:
         messages.success(request, "Change declined. The family sees your reason; the confirmed regimen stays.")
@@ -277,8 +278,8 @@ def proposal_withdraw(request, patient_id, proposal_id):
     patient = patient_for(request.user, patient_id, Capability.PRESCRIBE)
     proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
     try:
-        services.withdraw_proposal(proposal=proposal, by=request.user)
-    except services.ProposalNotOpen as refused:
+        regimen_services.withdraw_proposal(proposal=proposal, by=request.user)
+    except regimen_services.ProposalNotOpen as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, "Change withdrawn. The confirmed regimen stays in force.")

@@ -6,9 +6,10 @@ from django.utils import timezone
 
 from companion.access import Capability, can, patient_for
 
-from .. import selectors, services
 from ..forms.injection import DiscardForm
+from ..selectors import today as today_selectors
 from ..services import holds
+from ..services import slots as slot_services
 
 
 @login_required
@@ -17,10 +18,10 @@ def today(request, patient_id):
     now = timezone.now()
     # Doses exist even if the scheduler has not run (idempotent); a day an open hold covers
     # gets its new doses held (doses/schedule.py).
-    services.materialise_upcoming_slots(patient=patient, now=now)
+    slot_services.materialise_upcoming_slots(patient=patient, now=now)
     # Dates and times on the page are the patient's own local time (SCHED-TZ).
     with timezone.override(patient.zone):
-        summary = selectors.today_summary(patient, now)
+        summary = today_selectors.today_summary(patient, now)
         return render(
             request,
             "doses/today.html",

@@ -118,8 +118,9 @@ def people(world, alice_on_regimen):
 
     from django.utils import timezone
 
-    from doses import services
     from doses.models import Regimen
+    from doses.services import records as record_services
+    from doses.services import regimens as regimen_services
 
     parent = make_user("pat@example.org", "Pat Parent")
     child = make_patient(
@@ -129,7 +130,7 @@ def people(world, alice_on_regimen):
         weight_measured_on=date.today(),
     )
     link(child, parent, CareRole.PARENT)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=child,
         entered_by=parent,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -152,7 +153,7 @@ def people(world, alice_on_regimen):
         expires_at=timezone.now() + Invitation.VALID_FOR,
     )
     link(child, world.carol, CareRole.CLINICIAN)
-    headache = services.record_side_effect(
+    headache = record_services.record_side_effect(
         patient=world.alice,
         symptom="headache",
         severity="mild",

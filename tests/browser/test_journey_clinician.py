@@ -11,8 +11,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from companion.models import CareRole
-from doses import services
 from doses.models import Regimen
+from doses.services import regimens as regimen_services
 from tests.browser.conftest import assert_accessible, screenshot, sign_in, waiting_for
 from tests.conftest import PASSWORD, link, make_patient, make_user
 
@@ -32,7 +32,7 @@ def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_export
     )
     link(aaron, parent, CareRole.PARENT)
     link(aaron, world.carol, CareRole.CLINICIAN)
-    entered = services.create_regimen_version(
+    entered = regimen_services.create_regimen_version(
         patient=aaron,
         entered_by=parent,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,

@@ -12,8 +12,8 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from companion.models import CareRole, Indication
-from doses import services
 from doses.models import DoseSlot, Regimen, RegimenProposal
+from doses.services import regimens as regimen_services
 from tests.browser.conftest import assert_accessible, field, screenshot, sign_in, waiting_for
 from tests.conftest import PASSWORD, link, make_patient, make_user
 
@@ -33,7 +33,7 @@ def test_a_parents_change_waits_for_the_clinician_who_declines_it_with_a_reason(
     sam.save()
     link(sam, parent, CareRole.PARENT)
     link(sam, reyes, CareRole.CLINICIAN)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=sam,
         entered_by=reyes,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,

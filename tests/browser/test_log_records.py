@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from playwright.sync_api import expect
 
-from doses import services
 from doses.models import Injection, SupplyEvent
+from doses.services import records as record_services
 from tests.browser.conftest import assert_accessible, screenshot, waiting_for
 
 pytestmark = waiting_for("doses:log")
@@ -24,7 +24,7 @@ def _discards(patient) -> int:
 
 
 def _open_log(page, url, log_in_as, world):
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.alice_user)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.alice_user)
     log_in_as(page, world.alice_user)
     page.goto(url("doses:log", patient_id=world.alice.pk))
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an injection")
@@ -71,7 +71,7 @@ def test_PREP_LOOK_tapping_no_shows_the_advice_at_once_and_the_write_off_needs_t
     expect(page.get_by_role("status").filter(has_text="recorded as discarded")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an injection")
     assert _discards(world.alice) == 1
-    assert services.syringes_on_hand(world.alice) == 6
+    assert record_services.syringes_on_hand(world.alice) == 6
     assert "PREP-LOOK" in SupplyEvent.objects.get(kind=SupplyEvent.Kind.DISCARD).note
     assert not Injection.objects.exists()
 

@@ -52,7 +52,7 @@ def test_a_corrected_date_of_birth_reaches_the_panel_summary(
     world, alice_on_regimen, client_for, django_capture_on_commit_callbacks
 ):
     from doses.models import PatientAdherenceSummary
-    from doses.services import refresh_adherence_summaries
+    from doses.services.summaries import refresh_adherence_summaries
 
     refresh_adherence_summaries(patient_ids=[world.alice.pk])
     assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is False

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from companion.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from companion.models import CareRole, User
-from doses import adherence, rules, selectors, services
+from doses import adherence, rules
 from doses.models import (
     DoseSlot,
     Injection,
@@ -27,6 +27,11 @@ from doses.models import (
     SlotStatus,
     SupplyEvent,
 )
+from doses.selectors import panel as panel_selectors
+from doses.services import injections as injection_services
+from doses.services import records as record_services
+from doses.services import regimens as regimen_services
+from doses.services import summaries as summary_services
 from reminders import tasks
 from tests.conftest import link, make_patient, start_adult_regimen
 
@@ -43,7 +48,7 @@ def live_measures(patient, now) -> dict:
     ]
     regimens = list(Regimen.objects.filter(patient=patient).order_by("version"))
     pdc = adherence.proportion_of_days_covered(
-        pickups, selectors.regimen_periods(regimens), start=today - timedelta(days=selectors.PDC_DAYS - 1), end=today
+        pickups, panel_selectors.regimen_periods(regimens), start=today - timedelta(days=panel_selectors.PDC_DAYS - 1), end=today
     )
     effects = list(SideEffect.objects.filter(patient=patient, resolved_at=None))
     last = Injection.objects.filter(patient=patient).order_by("-taken_at").first()
@@ -81,7 +86,7 @@ def live_measures(patient, now) -> dict:
 
 def stored_measures(patient) -> dict:
     summary = PatientAdherenceSummary.objects.get(patient=patient)
-    row = selectors._row_from_summary(patient, summary)
+    row = panel_selectors._row_from_summary(patient, summary)
     return {
         "adherence_30": row.adherence_30,
         "adherence_90": row.adherence_90,
@@ -129,7 +134,7 @@ def history_early_refill(world, now):
 
 def history_every_other_day(world, now):
     start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today(now) - timedelta(days=40), now=now)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.FIXED_ADULT,
@@ -152,7 +157,7 @@ def history_regimen_change(world, now):
     build_history(world.alice, world.carol, days=50, pattern="TTTTTTM", now=now)
     # Part-way through a supply: 100 mg every other day from 10 days ago (SCHED-RENAL),
     # entered by the patient and awaiting a clinician.
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.alice_user,
         dose_basis=Regimen.DoseBasis.FIXED_ADULT,
@@ -173,7 +178,7 @@ def history_child(world, now):
     child = make_patient("Mia Child", dob=now.date() - timedelta(days=7 * 365), weight_kg=Decimal("20.0"))
     link(child, world.carol, CareRole.CLINICIAN)
     dose = rules.paediatric_dose(Decimal("20.0"), Decimal("2"))
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=child,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -202,12 +207,12 @@ def history_child(world, now):
 def test_summary_equals_the_live_computation_for_fixed_histories(world, history):
     now = timezone.now()
     patient = history(world, now)
-    services.refresh_adherence_summaries(patient_ids=[patient.pk], now=now)
+    summary_services.refresh_adherence_summaries(patient_ids=[patient.pk], now=now)
     expected = live_measures(patient, now)
     assert stored_measures(patient) == expected
     assert expected["adherence_30"].denominator > 0 and expected["pdc"].period_days > 0  # the case proves something
     # The panel shows exactly the stored figures.
-    row = next(r for r in selectors.panel_rows(world.carol, now=now).rows if r.patient.pk == patient.pk)
+    row = next(r for r in panel_selectors.panel_rows(world.carol, now=now).rows if r.patient.pk == patient.pk)
     assert row.adherence_30 == expected["adherence_30"] and row.pdc == expected["pdc"]
 
 
@@ -216,14 +221,14 @@ def test_logging_a_dose_shows_the_new_adherence_on_the_panel_at_once(
 ):
     now = timezone.now()
     build_history(world.alice, world.carol, days=20, pattern="M", now=now)
-    services.refresh_adherence_summaries(now=now)
+    summary_services.refresh_adherence_summaries(now=now)
     client = client_for(world.carol)
     before = client.get(reverse("doses:panel")).context["result"].rows[0]
     slot = DoseSlot.objects.filter(patient=world.alice, status=SlotStatus.MISSED).latest("scheduled_at")
     DoseSlot.objects.filter(pk=slot.pk).update(status=SlotStatus.PENDING)  # logged late, within its window
     slot.refresh_from_db()
     with django_capture_on_commit_callbacks(execute=True):
-        services.record_injection(
+        injection_services.record_injection(
             slot=slot,
             taken_at=slot.scheduled_at,
             site_spot="abdomen-left-1",
@@ -249,27 +254,27 @@ def _writes(world):
         )
 
     return {
-        "record_not_taken": lambda: services.record_not_taken(slot=pending_slot(), reason="forgot", by=bob),
-        "record_discarded_syringe": lambda: services.record_discarded_syringe(patient=alice, reason="dropped", by=bob),
+        "record_not_taken": lambda: injection_services.record_not_taken(slot=pending_slot(), reason="forgot", by=bob),
+        "record_discarded_syringe": lambda: injection_services.record_discarded_syringe(patient=alice, reason="dropped", by=bob),
         "create_regimen_version": lambda: start_adult_regimen(
             alice, world.alice_user, starts_on=today, confirmed=False
         ),
-        "confirm_regimen": lambda: services.confirm_regimen(regimen=alice.regimens.current().get(), clinician=carol),
-        "record_side_effect": lambda: services.record_side_effect(
+        "confirm_regimen": lambda: regimen_services.confirm_regimen(regimen=alice.regimens.current().get(), clinician=carol),
+        "record_side_effect": lambda: record_services.record_side_effect(
             patient=alice, symptom="site_redness", severity="mild", started_on=today - timedelta(days=15), by=bob
         ),
-        "resolve_side_effect": lambda: services.resolve_side_effect(
+        "resolve_side_effect": lambda: record_services.resolve_side_effect(
             side_effect=SideEffect.objects.filter(patient=alice, is_serious=True).first(), by=bob
         ),
-        "record_pickup": lambda: services.record_pickup(patient=alice, boxes=2, on=today, by=bob),
-        "correct_supply_count": lambda: services.correct_supply_count(patient=alice, actual_count=3, by=bob),
-        "record_medicine": lambda: services.record_medicine(
+        "record_pickup": lambda: record_services.record_pickup(patient=alice, boxes=2, on=today, by=bob),
+        "correct_supply_count": lambda: record_services.correct_supply_count(patient=alice, actual_count=3, by=bob),
+        "record_medicine": lambda: record_services.record_medicine(
             patient=alice, name="Adalimumab", category=MedicineCategory.TNF_ANTAGONIST, by=carol
         ),
-        "stop_medicine": lambda: services.stop_medicine(
+        "stop_medicine": lambda: record_services.stop_medicine(
             medicine=OtherMedicine.objects.get(patient=alice, name="Etanercept"), stopped_on=today, by=carol
         ),
-        "record_lab_result": lambda: services.record_lab_result(
+        "record_lab_result": lambda: record_services.record_lab_result(
             lab_test=LabTest.objects.filter(patient=alice).order_by("due_on").first(),
             done_on=today,
             neutrophils_10e9_per_l=Decimal("3.4"),
@@ -300,7 +305,7 @@ def test_every_write_path_refreshes_the_summary(world, django_capture_on_commit_
     if write == "confirm_regimen":
         start_adult_regimen(world.alice, world.alice_user, starts_on=world.alice.local_today(), confirmed=False)
     earlier = now - timedelta(minutes=5)
-    services.refresh_adherence_summaries(patient_ids=[world.alice.pk], now=earlier)
+    summary_services.refresh_adherence_summaries(patient_ids=[world.alice.pk], now=earlier)
     with django_capture_on_commit_callbacks(execute=True):
         _writes(world)[write]()
     summary = PatientAdherenceSummary.objects.get(patient=world.alice)
@@ -311,7 +316,7 @@ def test_every_write_path_refreshes_the_summary(world, django_capture_on_commit_
 def test_the_missed_dose_job_refreshes_the_patients_it_marks(world):
     now = timezone.now()
     start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today(now) - timedelta(days=5), now=now)
-    services.refresh_adherence_summaries(now=now - timedelta(minutes=5))
+    summary_services.refresh_adherence_summaries(now=now - timedelta(minutes=5))
     tasks.mark_missed_doses()
     summary = PatientAdherenceSummary.objects.get(patient=world.alice)
     assert summary.missed_run >= 2 and "missed_run" in summary.flags
@@ -322,16 +327,16 @@ def test_periodic_refresh_is_idempotent(world):
     now = timezone.now()
     build_history(world.alice, world.carol, days=30, now=now)
     assert tasks.refresh_adherence_summaries_task() == str(PatientAdherenceSummary.objects.count())
-    services.refresh_adherence_summaries(now=now)
+    summary_services.refresh_adherence_summaries(now=now)
     first = list(PatientAdherenceSummary.objects.order_by("pk").values())
-    services.refresh_adherence_summaries(now=now)
+    summary_services.refresh_adherence_summaries(now=now)
     assert list(PatientAdherenceSummary.objects.order_by("pk").values()) == first
 
 
 def test_an_expired_summary_on_the_page_is_refreshed_before_showing_it(world, client_for):
     now = timezone.now()
     build_history(world.alice, world.carol, days=20, pattern="T", now=now)
-    services.refresh_adherence_summaries(now=now - timedelta(hours=2))
+    summary_services.refresh_adherence_summaries(now=now - timedelta(hours=2))
     # Written behind the services' back (as an import would): the stored row is now wrong.
     DoseSlot.objects.filter(patient=world.alice, status=SlotStatus.TAKEN).update(status=SlotStatus.MISSED)
     row = client_for(world.carol).get(reverse("doses:panel")).context["result"].rows[0]
@@ -340,7 +345,7 @@ def test_an_expired_summary_on_the_page_is_refreshed_before_showing_it(world, cl
 
 def test_a_summary_expires_at_the_patients_local_midnight(world):
     now = timezone.now()
-    services.refresh_adherence_summaries(patient_ids=[world.alice.pk], now=now)
+    summary_services.refresh_adherence_summaries(patient_ids=[world.alice.pk], now=now)
     summary = PatientAdherenceSummary.objects.get(patient=world.alice)
     assert summary.valid_until <= now + PatientAdherenceSummary.SUMMARY_MAX_AGE
     assert summary.valid_until.astimezone(world.alice.zone).date() >= summary.as_of_local_date
@@ -376,7 +381,7 @@ def test_refresh_costs_the_same_queries_for_10_and_200_patients(db):
     counts = []
     for some in (ids[:10], ids):
         with CaptureQueriesContext(connection) as captured:
-            services.refresh_adherence_summaries(patient_ids=some)
+            summary_services.refresh_adherence_summaries(patient_ids=some)
         counts.append([q["sql"] for q in captured.captured_queries if q["sql"].startswith("SELECT")])
     # Reads are per batch, not per patient; one more only when some patient has no dose
     # taken in 90 days (their missed run reaches further back). The upsert is one

@@ -1,4 +1,4 @@
-"""The patient page reads its rows in one hand-written statement (selectors._page_rows):
+"""The patient page reads its rows in one hand-written statement (patient_page_selectors._page_rows):
 what it returns is what the ORM returns for the same questions, every column, on SQLite
 and PostgreSQL."""
 
@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import adherence, selectors, services, sites
+from doses import adherence, sites
 from doses.models import (
     DoseSlot,
     LabTest,
@@ -23,6 +23,9 @@ from doses.models import (
     SideEffect,
     SupplyEvent,
 )
+from doses.selectors import panel as panel_selectors
+from doses.selectors import patient_page as patient_page_selectors
+from doses.services import summaries as summary_services
 
 from .dashboard_history import build_history
 
@@ -44,7 +47,7 @@ def _values(objects, names):
 
 def _awkward_records(patient, clinician, today, now):
     """Rows at the edges of the range, NULLs, quotes and decimals that must keep their places."""
-    range_from = selectors.DateRange(today - timedelta(days=29), today).bounds(patient.zone)[0]
+    range_from = patient_page_selectors.DateRange(today - timedelta(days=29), today).bounds(patient.zone)[0]
     SideEffect.objects.create(
         patient=patient,
         symptom="other",
@@ -92,10 +95,10 @@ def test_page_rows_are_what_the_orm_reads(world):
     build_history(alice, carol, days=45, now=now)
     today = alice.local_today(now)
     _awkward_records(alice, carol, today, now)
-    date_range = selectors.DateRange(today - timedelta(days=29), today)
+    date_range = patient_page_selectors.DateRange(today - timedelta(days=29), today)
     range_from, range_to = date_range.bounds(alice.zone)
 
-    overview = selectors.patient_overview(alice, date_range, now=now)
+    overview = patient_page_selectors.patient_overview(alice, date_range, now=now)
 
     effects = (
         SideEffect.objects.filter(patient=alice, started_on__lte=date_range.end)
@@ -166,11 +169,11 @@ def test_the_stored_summary_read_with_the_page_is_the_row_the_orm_reads(world):
     now = timezone.now()
     build_history(alice, world.carol, days=20, now=now)
     today = alice.local_today(now)
-    assert selectors._stored_summary(selectors._page_rows(alice, today, today, now, now)["summary"]) is None
-    services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
+    assert patient_page_selectors._stored_summary(patient_page_selectors._page_rows(alice, today, today, now, now)["summary"]) is None
+    summary_services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
     PatientAdherenceSummary.objects.filter(patient=alice).update(interaction_names=["Etanercept", "Ré"])
 
-    stored = selectors._stored_summary(selectors._page_rows(alice, today, today, now, now)["summary"])
+    stored = patient_page_selectors._stored_summary(patient_page_selectors._page_rows(alice, today, today, now, now)["summary"])
 
     expected = PatientAdherenceSummary.objects.get(patient=alice)
     names = _columns(PatientAdherenceSummary)
@@ -184,7 +187,7 @@ def test_patient_page_summary_cards_show_the_stored_measures_and_reasons(world, 
     alice = world.alice
     now = timezone.now()
     build_history(alice, world.carol, days=40, now=now)  # a serious side effect and Etanercept (IX-TNF)
-    services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
+    summary_services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
     summary = PatientAdherenceSummary.objects.get(patient=alice)
     html = client_for(world.carol).get(reverse("doses:patient", args=[alice.pk])).content.decode()
     cards = html[html.index('class="row summary-cards') : html.index('id="sec-calendar"')]
@@ -196,4 +199,4 @@ def test_patient_page_summary_cards_show_the_stored_measures_and_reasons(world, 
     assert f"Last dose: {last.day} {last:%b %Y %H:%M}" in cards
     assert "Needs attention" in cards
     assert "<li>Interacting medicine: Etanercept (IX-TNF / IX-BIOLOGIC)</li>" in cards
-    assert summary.flags and all(selectors.PANEL_FLAGS[flag] in cards for flag in summary.flags)
+    assert summary.flags and all(panel_selectors.PANEL_FLAGS[flag] in cards for flag in summary.flags)

@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from companion.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from companion.models import CareRole, User
-from doses import selectors
+from doses.selectors import panel as panel_selectors
 from tests.conftest import link, make_patient
 
 from .dashboard_history import build_history
@@ -70,7 +70,7 @@ def test_sql_attention_order_agrees_with_the_python_flags(db):
     """The ranking (SQL) and the reasons shown on each row (Python) are the same measure."""
     seed_synthetic_patients(count=60, days=30, rng=random.Random(5))
     clinician = User.objects.get(email=SYNTHETIC_CLINICIAN)
-    pages = [selectors.panel_rows(clinician, page_number=n).rows for n in (1, 2, 3)]
+    pages = [panel_selectors.panel_rows(clinician, page_number=n).rows for n in (1, 2, 3)]
     scores = [row.score for rows in pages for row in rows]
     assert len(scores) == 60
     assert scores == sorted(scores, reverse=True)

@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companion.models import CareRole
-from doses import adherence, selectors
+from doses import adherence
 from doses.models import DoseSlot, Regimen
+from doses.selectors import panel as panel_selectors
+from doses.selectors import patient_page as patient_page_selectors
 from tests.conftest import link, make_patient, make_user, start_adult_regimen
 
 from .dashboard_history import build_history
@@ -151,7 +153,7 @@ def test_panel_paginates_25_a_page(world, client_for):
 
 def test_panel_measures_match_the_pure_functions(world, alice_history):
     now = timezone.now()
-    row = selectors.panel_rows(world.carol, now=now).rows[0]
+    row = panel_selectors.panel_rows(world.carol, now=now).rows[0]
     facts = [
         adherence.SlotFact(s.scheduled_at, s.status, s.local_date) for s in DoseSlot.objects.filter(patient=world.alice)
     ]
@@ -199,7 +201,7 @@ def test_overview_for_a_chosen_period(world, alice_history, client_for):
         reverse("doses:patient", args=[world.alice.pk]), {"start": start.isoformat(), "end": today.isoformat()}
     )
     overview = response.context["o"]
-    assert overview.range == selectors.DateRange(start, today)
+    assert overview.range == patient_page_selectors.DateRange(start, today)
     assert len(overview.calendar_days) == 14
 
 
@@ -272,7 +274,7 @@ def test_awaiting_regimen_is_flagged_on_the_overview(world, client_for):
 def test_panel_missed_run_matches_the_pure_function(world, pattern, expected_run):
     build_history(world.alice, world.carol, days=20, pattern=pattern)
     now = timezone.now()
-    row = selectors.panel_rows(world.carol, now=now).rows[0]
+    row = panel_selectors.panel_rows(world.carol, now=now).rows[0]
     facts = [adherence.SlotFact(s.scheduled_at, s.status) for s in DoseSlot.objects.filter(patient=world.alice)]
     assert row.missed_run == adherence.missed_run(facts, now=now)
     if expected_run is not None:

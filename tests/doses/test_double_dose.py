@@ -14,8 +14,9 @@ from django.db import IntegrityError, connection, transaction
 from django.test import Client
 from django.urls import reverse
 
-from doses import services
 from doses.models import DoseSlot, Injection, SlotStatus, SupplyEvent
+from doses.services import injections as injection_services
+from doses.services import refusals
 
 from .log_helpers import alice_in_new_york, log_data, slot_at
 
@@ -69,9 +70,9 @@ def test_MISS_NODOUBLE_a_double_post_gives_one_dose(world, client_for, monkeypat
 def test_MISS_NODOUBLE_the_service_refuses_a_slot_already_taken(world, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
     slot = slot_at(world.alice, TODAY)
-    services.record_injection(slot=slot, taken_at=now, site_spot="abdomen-left-1", by=world.alice_user, now=now)
-    with pytest.raises(services.DoseRefused) as refused:
-        services.record_injection(slot=slot, taken_at=now, site_spot="thigh-left-1", by=world.bob, now=now)
+    injection_services.record_injection(slot=slot, taken_at=now, site_spot="abdomen-left-1", by=world.alice_user, now=now)
+    with pytest.raises(refusals.DoseRefused) as refused:
+        injection_services.record_injection(slot=slot, taken_at=now, site_spot="thigh-left-1", by=world.bob, now=now)
     assert refused.value.rule_id == "MISS-NODOUBLE"
 
 
@@ -118,13 +119,13 @@ def test_MISS_NODOUBLE_two_concurrent_transactions_on_postgres_give_one_dose(wor
     def log_as(user, spot):
         def work():
             slot = DoseSlot.objects.get(pk=slot_id)
-            return services.record_injection(slot=slot, taken_at=now, site_spot=spot, by=user, now=now)
+            return injection_services.record_injection(slot=slot, taken_at=now, site_spot=spot, by=user, now=now)
 
         return work
 
     results = _race([log_as(world.alice_user, "abdomen-left-1"), log_as(world.bob, "thigh-left-1")])
     given = [r for r in results if isinstance(r, Injection)]
-    refused = [r for r in results if isinstance(r, services.DoseRefused)]
+    refused = [r for r in results if isinstance(r, refusals.DoseRefused)]
     assert (len(given), len(refused)) == (1, 1), results
     assert refused[0].rule_id == "MISS-NODOUBLE"
     assert Injection.objects.filter(slot_id=slot_id).count() == 1

@@ -9,8 +9,9 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from doses import fhir, selectors
+from doses import fhir
 from doses.models import DoseSlot, SlotStatus
+from doses.selectors import patient_page as patient_page_selectors
 from tests.conftest import start_adult_regimen
 
 from .dashboard_history import build_history
@@ -100,7 +101,7 @@ def test_pending_doses_are_not_exported(world, client_for):
 
 
 def test_bundle_builder_gives_stable_ids_for_the_same_rows(world, alice_history):
-    date_range = selectors.DateRange(world.alice.local_today() - timedelta(days=6), world.alice.local_today())
+    date_range = patient_page_selectors.DateRange(world.alice.local_today() - timedelta(days=6), world.alice.local_today())
     first = fhir.patient_bundle(world.alice, date_range)
     second = fhir.patient_bundle(world.alice, date_range)
     assert [e.fullUrl for e in first.entry] == [e.fullUrl for e in second.entry]

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from doses import services
 from doses.models import DoseSlot, FridgeSyringe, InjectedBy, Injection, SlotStatus, SupplyEvent
+from doses.services import records as record_services
 
 from .log_helpers import alice_in_new_york, local_input, log_data, slot_at
 
@@ -215,7 +215,7 @@ def test_a_no_that_means_do_not_use_this_syringe_asks_before_writing_it_off(
 ):
     """PREP-24H / PREP-LOOK / PREP-ONCE: the advice at once; the syringe leaves the count only when confirmed."""
     now = alice_in_new_york(world, monkeypatch)
-    services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
     response = _post_with_check(world, client_for, now, **{f"prep_{check}": "no"})
     page = response.content.decode()
     assert response.status_code == 200
@@ -223,14 +223,14 @@ def test_a_no_that_means_do_not_use_this_syringe_asks_before_writing_it_off(
     assert "Do not use this syringe. Write it off?" in page
     assert "Yes, write this syringe off" in page
     assert _discards(world.alice) == []  # asked, not written off
-    assert services.syringes_on_hand(world.alice) == 7
+    assert record_services.syringes_on_hand(world.alice) == 7
     action, fields = _write_off_form(page)
     assert fields["reason"] == check
     response = client_for(world.alice_user).post(action, fields, follow=True)
     (discard,) = _discards(world.alice)
     assert (discard.syringes, discard.recorded_by) == (-1, world.alice_user)
     assert rule_id in discard.note
-    assert services.syringes_on_hand(world.alice) == 6
+    assert record_services.syringes_on_hand(world.alice) == 6
     assert response.redirect_chain[-1][0].startswith(reverse("doses:log", args=[world.alice.pk]))
     assert "recorded as discarded" in response.content.decode()
     assert "Take a new syringe from the fridge and go through the checks again." in response.content.decode()
@@ -242,7 +242,7 @@ def test_PREP_24H_writing_off_the_syringe_out_of_the_fridge_closes_it_and_takes_
     world, client_for, monkeypatch
 ):
     now = alice_in_new_york(world, monkeypatch)
-    services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=TODAY, by=world.alice_user)
     warming = FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
     page = _post_with_check(world, client_for, now, prep_under_24h="no").content.decode()
     action, fields = _write_off_form(page)
@@ -252,7 +252,7 @@ def test_PREP_24H_writing_off_the_syringe_out_of_the_fridge_closes_it_and_takes_
     assert warming.closed_at == now
     (discard,) = _discards(world.alice)
     assert "PREP-24H" in discard.note
-    assert services.syringes_on_hand(world.alice) == 6  # one syringe, not two
+    assert record_services.syringes_on_hand(world.alice) == 6  # one syringe, not two
 
 
 def test_SITE_VEIN_a_visible_vein_means_choose_another_spot(world, client_for, monkeypatch):

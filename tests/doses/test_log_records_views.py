@@ -14,8 +14,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from doses import services
 from doses.models import CareAlert, FridgeSyringe, Injection, SlotStatus, SupplyEvent
+from doses.services import injections as injection_services
+from doses.services import records as record_services
 
 from .log_helpers import alice_in_new_york, log_data, slot_at
 
@@ -107,7 +108,7 @@ def test_AE_OVERDOSE_a_caregiver_can_record_it_too(world, client_for, monkeypatc
 @pytest.fixture
 def recorded_overdose(world, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
-    services.record_injection(
+    injection_services.record_injection(
         slot=slot_at(world.alice, TODAY),
         taken_at=now,
         site_spot="abdomen-left-1",
@@ -216,7 +217,7 @@ def test_SUPPLY_BOX_today_asks_for_a_count_when_a_dose_found_none_and_never_show
     world, client_for, monkeypatch
 ):
     now = alice_in_new_york(world, monkeypatch)
-    services.correct_supply_count(patient=world.alice, actual_count=0, by=world.alice_user, now=now)
+    record_services.correct_supply_count(patient=world.alice, actual_count=0, by=world.alice_user, now=now)
     client = client_for(world.alice_user)
     client.post(log_url(world.alice), log_data(world.alice, now))
     page = client.get(today_url(world.alice)).content.decode()
@@ -225,7 +226,7 @@ def test_SUPPLY_BOX_today_asks_for_a_count_when_a_dose_found_none_and_never_show
     assert "please count your syringes and correct it" in page
     # A count clears it.
     later = now + timedelta(minutes=5)
-    services.correct_supply_count(patient=world.alice, actual_count=3, by=world.alice_user, now=later)
+    record_services.correct_supply_count(patient=world.alice, actual_count=3, by=world.alice_user, now=later)
     assert "Count your syringes" not in client.get(today_url(world.alice)).content.decode()
 
 
@@ -252,9 +253,9 @@ def test_SUPPLY_BOX_no_count_is_asked_for_before_any_pickup_is_recorded(world, c
 
 def test_SUPPLY_BOX_a_discard_at_zero_says_to_count(world, client_for, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
-    services.correct_supply_count(patient=world.alice, actual_count=0, by=world.alice_user, now=now)
+    record_services.correct_supply_count(patient=world.alice, actual_count=0, by=world.alice_user, now=now)
     response = client_for(world.bob).post(
         reverse("doses:discard", args=[world.alice.pk]), {"reason": "damaged"}, follow=True
     )
     assert "count your syringes" in response.content.decode()
-    assert services.syringes_on_hand(world.alice) == 0
+    assert record_services.syringes_on_hand(world.alice) == 0

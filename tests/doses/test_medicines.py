@@ -8,9 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from doses import medicines, services
+from doses import medicines
 from doses.medicines import BIOLOGIC, IMMUNO, OTHER, TNF
 from doses.models import BaselineChecklist, CareAlert, LabTest, OtherMedicine, Vaccination
+from doses.services import records as record_services
+from doses.services import refusals
 from tests.conftest import link, make_patient
 
 # --- medicine rules (no database) ---------------------------------------------------------------
@@ -172,48 +174,48 @@ def test_ONSET_and_CAPS_EARLY_notes_follow_the_indication():
 
 @pytest.mark.django_db
 def test_IX_TNF_recording_a_tnf_blocker_raises_an_interaction_alert(world):
-    recorded = services.record_medicine(patient=world.alice, name="infliximab", by=world.bob)
+    recorded = record_services.record_medicine(patient=world.alice, name="infliximab", by=world.bob)
     assert recorded.medicine.category == TNF and recorded.medicine.is_interaction
     assert recorded.alert.kind == CareAlert.Kind.INTERACTION and recorded.alert.rule_id == "IX-TNF"
 
 
 @pytest.mark.django_db
 def test_IX_BIOLOGIC_recording_a_biologic_raises_an_interaction_alert(world):
-    recorded = services.record_medicine(patient=world.alice, name="Orencia", by=world.bob)
+    recorded = record_services.record_medicine(patient=world.alice, name="Orencia", by=world.bob)
     assert recorded.alert.rule_id == "IX-BIOLOGIC"
 
 
 @pytest.mark.django_db
 def test_IX_IMMUNO_recording_an_immunosuppressant_raises_no_alert(world):
-    recorded = services.record_medicine(patient=world.alice, name="tacrolimus", by=world.bob)
+    recorded = record_services.record_medicine(patient=world.alice, name="tacrolimus", by=world.bob)
     assert recorded.medicine.category == IMMUNO and recorded.alert is None
 
 
 @pytest.mark.django_db
 def test_a_medicine_already_on_the_list_is_refused(world):
-    services.record_medicine(patient=world.alice, name="Ibuprofen", by=world.bob)
-    with pytest.raises(services.RecordRefused):
-        services.record_medicine(patient=world.alice, name="ibuprofen", by=world.bob)
+    record_services.record_medicine(patient=world.alice, name="Ibuprofen", by=world.bob)
+    with pytest.raises(refusals.RecordRefused):
+        record_services.record_medicine(patient=world.alice, name="ibuprofen", by=world.bob)
     assert OtherMedicine.objects.count() == 1
 
 
 @pytest.mark.django_db
 def test_a_stopped_medicine_keeps_its_history(world):
-    medicine = services.record_medicine(
+    medicine = record_services.record_medicine(
         patient=world.alice, name="Enbrel", by=world.bob, started_on=world.alice.local_today() - timedelta(days=9)
     ).medicine
-    services.stop_medicine(medicine=medicine, stopped_on=world.alice.local_today(), by=world.bob)
+    record_services.stop_medicine(medicine=medicine, stopped_on=world.alice.local_today(), by=world.bob)
     medicine.refresh_from_db()
     assert medicine.stopped_on == world.alice.local_today()
-    with pytest.raises(services.RecordRefused):
-        services.stop_medicine(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.stop_medicine(
             medicine=medicine, stopped_on=world.alice.local_today() - timedelta(days=10), by=world.bob
         )
 
 
 @pytest.mark.django_db
 def test_IX_LIVE_VACCINE_a_live_vaccine_is_stored_as_live_with_an_alert(world):
-    recorded = services.record_vaccination(
+    recorded = record_services.record_vaccination(
         patient=world.alice, name="Stamaril", given_on=world.alice.local_today(), by=world.bob
     )
     assert recorded.vaccination.is_live
@@ -222,7 +224,7 @@ def test_IX_LIVE_VACCINE_a_live_vaccine_is_stored_as_live_with_an_alert(world):
 
 @pytest.mark.django_db
 def test_IX_LIVE_VACCINE_a_flu_injection_raises_no_alert(world):
-    recorded = services.record_vaccination(
+    recorded = record_services.record_vaccination(
         patient=world.alice, name="flu shot", given_on=world.alice.local_today(), by=world.bob
     )
     assert not recorded.vaccination.is_live and recorded.alert is None
@@ -230,8 +232,8 @@ def test_IX_LIVE_VACCINE_a_flu_injection_raises_no_alert(world):
 
 @pytest.mark.django_db
 def test_a_future_vaccination_is_refused(world):
-    with pytest.raises(services.RecordRefused):
-        services.record_vaccination(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.record_vaccination(
             patient=world.alice, name="MMR", given_on=world.alice.local_today() + timedelta(days=1), by=world.bob
         )
     assert not Vaccination.objects.exists() and not CareAlert.objects.exists()
@@ -241,7 +243,7 @@ def test_a_future_vaccination_is_refused(world):
 def test_PRE_CHILD_VACCINE_checklist_for_a_child_keeps_the_vaccine_answers(world):
     child = make_patient("Kit Child", dob=date.today() - timedelta(days=3 * 365))
     link(child, world.alice_user, "parent")
-    checklist, result = services.save_baseline_checklist(
+    checklist, result = record_services.save_baseline_checklist(
         patient=child,
         by=world.alice_user,
         active_infection=False,
@@ -258,8 +260,8 @@ def test_PRE_CHILD_VACCINE_checklist_for_a_child_keeps_the_vaccine_answers(world
 @pytest.mark.django_db
 def test_saving_the_checklist_again_replaces_the_answers(world):
     answers = dict(active_infection=False, ecoli_protein_allergy=False, latex_allergy=False)
-    services.save_baseline_checklist(patient=world.alice, by=world.bob, pregnant_or_breastfeeding=False, **answers)
-    checklist, result = services.save_baseline_checklist(
+    record_services.save_baseline_checklist(patient=world.alice, by=world.bob, pregnant_or_breastfeeding=False, **answers)
+    checklist, result = record_services.save_baseline_checklist(
         patient=world.alice, by=world.alice_user, pregnant_or_breastfeeding=True, **answers
     )
     assert BaselineChecklist.objects.count() == 1
@@ -270,7 +272,7 @@ def test_saving_the_checklist_again_replaces_the_answers(world):
 @pytest.mark.django_db
 def test_AE_LABS_a_result_is_stored_with_who_entered_it(world, alice_on_regimen):
     lab = LabTest.objects.filter(patient=world.alice).order_by("due_on").first()
-    services.record_lab_result(
+    record_services.record_lab_result(
         lab_test=lab, done_on=world.alice.local_today(), neutrophils_10e9_per_l=Decimal("1.8"), by=world.bob
     )
     lab.refresh_from_db()
@@ -282,8 +284,8 @@ def test_AE_LABS_a_result_is_stored_with_who_entered_it(world, alice_on_regimen)
 @pytest.mark.parametrize("value,days_ahead", [(Decimal("-0.1"), 0), (Decimal("150"), 0), (Decimal("2"), 1)])
 def test_AE_LABS_bad_results_are_refused(world, alice_on_regimen, value, days_ahead):
     lab = LabTest.objects.filter(patient=world.alice).first()
-    with pytest.raises(services.RecordRefused):
-        services.record_lab_result(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.record_lab_result(
             lab_test=lab,
             done_on=world.alice.local_today() + timedelta(days=days_ahead),
             neutrophils_10e9_per_l=value,
@@ -295,9 +297,9 @@ def test_AE_LABS_bad_results_are_refused(world, alice_on_regimen, value, days_ah
 
 @pytest.mark.django_db
 def test_AE_LABS_labs_page_shows_overdue_tests(world, alice_on_regimen):
-    from doses import selectors
+    from doses.selectors import records as record_selectors
 
     today = world.alice.local_today()
-    rows = selectors.lab_tests_for_page(world.alice, today + timedelta(days=40))
+    rows = record_selectors.lab_tests_for_page(world.alice, today + timedelta(days=40))
     states = {row.test.label: row.status for row in rows}
     assert states["Before starting"] == "overdue" and states["Month 12"] == "later"

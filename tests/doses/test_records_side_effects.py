@@ -7,15 +7,17 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from doses import services
 from doses.models import CareAlert, SideEffect
+from doses.services import injections as injection_services
+from doses.services import records as record_services
+from doses.services import refusals
 from reminders.models import Delivery
 
 pytestmark = pytest.mark.django_db
 
 
 def log(world, symptom="headache", severity="mild", days_ago=0, **extra):
-    return services.record_side_effect(
+    return record_services.record_side_effect(
         patient=world.alice,
         symptom=symptom,
         severity=severity,
@@ -63,7 +65,7 @@ def test_AE_ALLERGY_allergic_reaction_is_an_emergency_alert(world):
 
 def test_rash_linked_to_an_injection_is_a_site_reaction_but_alone_is_not(world, alice_on_regimen):
     slot = world.alice.slots.order_by("scheduled_at").first()
-    injection = services.record_injection(
+    injection = injection_services.record_injection(
         slot=slot, taken_at=slot.scheduled_at, site_spot="thigh-left-2", by=world.alice_user
     )
     linked = log(world, "rash", injection=injection).side_effect
@@ -83,7 +85,7 @@ def test_rash_linked_to_an_injection_is_a_site_reaction_but_alone_is_not(world, 
     ],
 )
 def test_bad_input_is_refused_and_saves_nothing(world, kwargs, field, message):
-    with pytest.raises(services.RecordRefused) as refused:
+    with pytest.raises(refusals.RecordRefused) as refused:
         log(world, **kwargs)
     assert refused.value.field == field and message in str(refused.value)
     assert not SideEffect.objects.exists() and not CareAlert.objects.exists()
@@ -94,8 +96,8 @@ def test_start_date_is_the_patients_local_today(world):
     world.alice.time_zone = "America/Los_Angeles"
     world.alice.save()
     now = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
-    with pytest.raises(services.RecordRefused):
-        services.record_side_effect(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.record_side_effect(
             patient=world.alice,
             symptom="headache",
             severity="mild",
@@ -107,8 +109,8 @@ def test_start_date_is_the_patients_local_today(world):
 
 def test_resolving_twice_keeps_the_first_time(world):
     side_effect = log(world).side_effect
-    first = services.resolve_side_effect(side_effect=side_effect, by=world.bob)
-    again = services.resolve_side_effect(
+    first = record_services.resolve_side_effect(side_effect=side_effect, by=world.bob)
+    again = record_services.resolve_side_effect(
         side_effect=side_effect, by=world.bob, resolved_at=timezone.now() + timedelta(seconds=30)
     )
     assert again.resolved_at == first.resolved_at
@@ -116,8 +118,8 @@ def test_resolving_twice_keeps_the_first_time(world):
 
 def test_resolving_before_it_started_is_refused(world):
     side_effect = log(world).side_effect
-    with pytest.raises(services.RecordRefused):
-        services.resolve_side_effect(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.resolve_side_effect(
             side_effect=side_effect, by=world.bob, resolved_at=timezone.now() - timedelta(days=3)
         )
     side_effect.refresh_from_db()
@@ -129,12 +131,12 @@ def test_AE_ISR_DURATION_open_site_reaction_over_two_weeks_is_flagged_once(world
     log(world, "site_swelling", days_ago=14)  # exactly two weeks: not yet
     log(world, "headache", days_ago=30)  # not a site reaction
     resolved = log(world, "site_pain", days_ago=20).side_effect
-    services.resolve_side_effect(side_effect=resolved, by=world.bob)
-    raised = services.flag_persistent_site_reactions()
+    record_services.resolve_side_effect(side_effect=resolved, by=world.bob)
+    raised = record_services.flag_persistent_site_reactions()
     assert [a.side_effect for a in raised] == [old]
     assert raised[0].kind == CareAlert.Kind.PERSISTENT_SITE_REACTION and raised[0].rule_id == "AE-ISR-DURATION"
     assert "15 days" in raised[0].summary
-    assert services.flag_persistent_site_reactions() == []  # a second run raises nothing
+    assert record_services.flag_persistent_site_reactions() == []  # a second run raises nothing
     assert CareAlert.objects.filter(kind=CareAlert.Kind.PERSISTENT_SITE_REACTION).count() == 1
 
 
@@ -150,7 +152,7 @@ def test_AE_ISR_DURATION_uses_each_patients_local_date(world):
         SideEffect.objects.create(
             patient=patient, symptom="site_redness", started_on=start, is_site_reaction=True, logged_by=world.bob
         )
-    raised = services.flag_persistent_site_reactions(now=datetime(2026, 3, 15, 20, 0, tzinfo=UTC))
+    raised = record_services.flag_persistent_site_reactions(now=datetime(2026, 3, 15, 20, 0, tzinfo=UTC))
     assert [a.patient for a in raised] == [world.alice]
 
 
@@ -170,7 +172,7 @@ def test_AE_ISR_DURATION_two_workers_at_once_raise_one_alert(world, on_postgres)
     def worker():
         try:
             barrier.wait()
-            raised.append(len(services.flag_persistent_site_reactions()))
+            raised.append(len(record_services.flag_persistent_site_reactions()))
         finally:
             connection.close()
 

@@ -14,7 +14,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companion.models import CareRole
-from doses import services
 from doses.models import (
     BaselineChecklist,
     CareAlert,
@@ -26,6 +25,8 @@ from doses.models import (
     SupplyEvent,
     Vaccination,
 )
+from doses.services import injections as injection_services
+from doses.services import records as record_services
 from tests.conftest import link, make_user
 
 pytestmark = pytest.mark.django_db
@@ -56,12 +57,12 @@ def people(world):
 def records(world, alice_on_regimen):
     """One of each record, so every page and action has something to act on."""
     alice, by = world.alice, world.alice_user
-    side_effect = services.record_side_effect(
+    side_effect = record_services.record_side_effect(
         patient=alice, symptom="headache", severity="mild", started_on=alice.local_today(), by=by
     ).side_effect
-    services.record_pickup(patient=alice, boxes=1, on=alice.local_today(), by=by)
-    fridge = services.take_syringe_out_of_fridge(patient=alice, by=by)
-    medicine = services.record_medicine(patient=alice, name="ibuprofen", by=by).medicine
+    record_services.record_pickup(patient=alice, boxes=1, on=alice.local_today(), by=by)
+    fridge = record_services.take_syringe_out_of_fridge(patient=alice, by=by)
+    medicine = record_services.record_medicine(patient=alice, name="ibuprofen", by=by).medicine
     return {"side_effect": side_effect, "fridge": fridge, "medicine": medicine}
 
 
@@ -170,7 +171,7 @@ def test_clinician_reads_without_forms(world, records, client_for):
 
 
 def test_records_of_another_patient_are_404(world, records, client_for):
-    zoe_effect = services.record_side_effect(
+    zoe_effect = record_services.record_side_effect(
         patient=world.zoe, symptom="headache", severity="mild", started_on=world.zoe.local_today(), by=world.dave
     ).side_effect
     client = client_for(world.alice_user)
@@ -243,7 +244,7 @@ def test_AE_COMMON_mild_symptom_says_tell_the_doctor_if_it_persists_and_raises_n
 
 def test_site_reaction_is_linked_to_a_recent_injection(world, alice_on_regimen, client_for):
     slot = world.alice.slots.order_by("scheduled_at").first()
-    injection = services.record_injection(
+    injection = injection_services.record_injection(
         slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.alice_user
     )
     client = client_for(world.alice_user)
@@ -318,7 +319,7 @@ def test_an_injection_of_another_patient_cannot_be_linked(world, client_for):
 
     start_adult_regimen(world.zoe, world.dave)
     slot = world.zoe.slots.order_by("scheduled_at").first()
-    injection = services.record_injection(
+    injection = injection_services.record_injection(
         slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.dave
     )
     response = client_for(world.alice_user).post(
@@ -342,7 +343,7 @@ def test_resolving_records_when_and_moves_it_to_gone(world, records, client_for)
 
 
 def test_AE_ISR_DURATION_list_marks_a_site_reaction_open_over_two_weeks(world, client_for):
-    services.record_side_effect(
+    record_services.record_side_effect(
         patient=world.alice,
         symptom="site_redness",
         severity="mild",
@@ -356,13 +357,13 @@ def test_AE_ISR_DURATION_list_marks_a_site_reaction_open_over_two_weeks(world, c
 def test_side_effect_list_query_count_does_not_grow_with_rows(world, client_for, django_assert_max_num_queries):
     client = client_for(world.alice_user)
     for _ in range(3):
-        services.record_side_effect(
+        record_services.record_side_effect(
             patient=world.alice, symptom="nausea", severity="mild", started_on=world.alice.local_today(), by=world.bob
         )
     with django_assert_max_num_queries(20) as few:
         client.get(url("side_effects", world))
     for _ in range(30):
-        services.record_side_effect(
+        record_services.record_side_effect(
             patient=world.alice, symptom="nausea", severity="mild", started_on=world.alice.local_today(), by=world.bob
         )
     with django_assert_max_num_queries(len(few.captured_queries)):
@@ -409,7 +410,7 @@ def test_bad_pickup_is_refused_keeps_input_and_saves_nothing(world, client_for, 
 
 def test_PREP_24H_fridge_page_shows_use_by_and_refuses_an_old_syringe(world, client_for):
     now = timezone.now()
-    syringe = services.take_syringe_out_of_fridge(
+    syringe = record_services.take_syringe_out_of_fridge(
         patient=world.alice, by=world.bob, taken_out_at=now - timedelta(hours=25)
     )
     client = client_for(world.bob)
@@ -560,7 +561,7 @@ def test_injection_model_is_untouched_by_records_pages(world, records):
 def test_before_you_start_is_asked_on_first_use_until_answered(world, client_for):
     client = client_for(world.alice_user)
     assert "before-you-start questions" in client.get(url("side_effects", world)).content.decode()
-    services.save_baseline_checklist(
+    record_services.save_baseline_checklist(
         patient=world.alice,
         by=world.alice_user,
         active_infection=False,
@@ -575,8 +576,8 @@ def test_SUPPLY_BOX_a_dose_at_zero_syringes_asks_for_a_count_and_the_stock_stays
     world, alice_on_regimen, client_for
 ):
     slot = world.alice.slots.order_by("scheduled_at").first()
-    services.correct_supply_count(patient=world.alice, actual_count=0, by=world.bob, now=slot.scheduled_at)
-    services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
+    record_services.correct_supply_count(patient=world.alice, actual_count=0, by=world.bob, now=slot.scheduled_at)
+    injection_services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
     html = client_for(world.bob).get(url("supply", world)).content.decode()
     assert "Count your syringes" in html
     assert '<p class="display-6 mb-1" data-testid="on-hand">0 syringes</p>' in html
@@ -626,10 +627,10 @@ def _add_rows(world, n):
     today = alice.local_today()
     start = OtherMedicine.objects.count()
     for i in range(n):
-        services.record_pickup(patient=alice, boxes=1, on=today, by=by)
-        services.take_syringe_out_of_fridge(patient=alice, by=by)
-        services.record_medicine(patient=alice, name=f"Vitamin {start + i}", by=by)
-        services.record_vaccination(patient=alice, name="Tetanus", given_on=today, by=by)
+        record_services.record_pickup(patient=alice, boxes=1, on=today, by=by)
+        record_services.take_syringe_out_of_fridge(patient=alice, by=by)
+        record_services.record_medicine(patient=alice, name=f"Vitamin {start + i}", by=by)
+        record_services.record_vaccination(patient=alice, name="Tetanus", given_on=today, by=by)
 
 
 @pytest.mark.parametrize("page", ["supply", "fridge", "medicines", "labs", "baseline"])

@@ -13,8 +13,10 @@ import pytest
 from django.urls import reverse
 
 from companion.models import AuditEvent, CareRole, Indication
-from doses import services
 from doses.models import DoseSlot, Regimen, RegimenProposal
+from doses.services import records as record_services
+from doses.services import regimens as regimen_services
+from doses.services import summaries as summary_services
 from tests.conftest import link, make_patient, make_user
 from tests.doses.log_helpers import freeze
 
@@ -37,7 +39,7 @@ def sam(world, monkeypatch):
     link(child, reyes, CareRole.CLINICIAN)
     link(child, world.bob, CareRole.CAREGIVER)
     child.parent, child.reyes = pat, reyes
-    child.confirmed = services.create_regimen_version(
+    child.confirmed = regimen_services.create_regimen_version(
         patient=child,
         entered_by=reyes,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -215,11 +217,11 @@ def test_the_family_can_withdraw_the_waiting_change(sam, client_for):
 def test_the_panel_shows_the_patient_with_an_open_proposal_first(sam, client_for, world):
     other = make_patient("Aaron Flagged")
     link(other, sam.reyes, CareRole.CLINICIAN)
-    services.record_side_effect(
+    record_services.record_side_effect(
         patient=other, symptom="fever", severity="severe", started_on=TODAY, by=sam.reyes
     )  # a serious symptom: 50 points
     propose_80(sam, client_for(sam.parent))
-    services.refresh_adherence_summaries(patient_ids=[sam.pk, other.pk])
+    summary_services.refresh_adherence_summaries(patient_ids=[sam.pk, other.pk])
     response = client_for(sam.reyes).get(reverse("doses:panel"))
     rows = response.context["result"].rows
     assert [r.patient.display_name for r in rows][0] == "Sam Child"
@@ -232,7 +234,7 @@ def test_DOSE_PED_MAX_the_regimen_page_shows_the_volume_rounded_down(world, clie
     freeze(monkeypatch, NOW)
     baby = make_patient("Baby Dira", dob=date(2026, 9, 1), weight_kg=Decimal("2.9"))
     link(baby, world.carol, CareRole.CLINICIAN)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=baby,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,

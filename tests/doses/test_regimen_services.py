@@ -9,8 +9,10 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from doses import rules, schedule, services
+from doses import rules, schedule
 from doses.models import DoseSlot, Regimen, SlotStatus
+from doses.services import regimens as regimen_services
+from doses.services import slots as slot_services
 from tests.conftest import start_adult_regimen
 
 
@@ -29,7 +31,7 @@ def weight_based(patient, by, **changes) -> Regimen:
         "confirmed": True,
     }
     arguments.update(changes)
-    return services.create_regimen_version(**arguments)
+    return regimen_services.create_regimen_version(**arguments)
 
 
 def slots_per_day(patient) -> dict:
@@ -58,7 +60,7 @@ def test_DOSE_PED_RANGE_service_refuses_what_the_rules_refuse_and_writes_nothing
     with pytest.raises(rules.DoseRuleError, match="not 50"):
         weight_based(world.alice, world.carol, daily_dose_mg=Decimal("50"))
     with pytest.raises(rules.DoseRuleError, match="DOSE-ADULT"):
-        services.create_regimen_version(
+        regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
             dose_basis=Regimen.DoseBasis.FIXED_ADULT,
@@ -113,7 +115,7 @@ def test_MISS_NODOUBLE_windows_never_overlap_across_a_change_of_regimen(world, s
 def test_materialising_again_creates_nothing_new(world):
     regimen = start_adult_regimen(world.alice, world.carol)
     before = DoseSlot.objects.count()
-    services.materialise_slots(regimen=regimen, from_day=regimen.starts_on, to_day=world.alice.local_today())
+    slot_services.materialise_slots(regimen=regimen, from_day=regimen.starts_on, to_day=world.alice.local_today())
     assert DoseSlot.objects.count() == before
 
 
@@ -129,12 +131,12 @@ def test_a_taken_dose_of_the_old_version_keeps_its_slot_and_day(world):
 def test_confirm_regimen_refuses_a_confirmed_or_replaced_version(world):
     v1 = start_adult_regimen(world.alice, world.alice_user, confirmed=False)
     start_adult_regimen(world.alice, world.alice_user, confirmed=False, starts_on=world.alice.local_today())
-    with pytest.raises(services.RegimenNotConfirmable, match="replaced"):
-        services.confirm_regimen(regimen=v1, clinician=world.carol)
+    with pytest.raises(regimen_services.RegimenNotConfirmable, match="replaced"):
+        regimen_services.confirm_regimen(regimen=v1, clinician=world.carol)
     current = Regimen.objects.current().get(patient=world.alice)
-    services.confirm_regimen(regimen=current, clinician=world.carol)
-    with pytest.raises(services.RegimenNotConfirmable, match="already confirmed"):
-        services.confirm_regimen(regimen=current, clinician=world.carol)
+    regimen_services.confirm_regimen(regimen=current, clinician=world.carol)
+    with pytest.raises(regimen_services.RegimenNotConfirmable, match="already confirmed"):
+        regimen_services.confirm_regimen(regimen=current, clinician=world.carol)
 
 
 @pytest.mark.concurrency
@@ -184,7 +186,7 @@ def test_SCHED_TZ_travel_moves_future_doses_to_the_same_clock_time_in_the_new_zo
     world.alice.time_zone = "America/New_York"
     world.alice.save()
 
-    created = services.reschedule_after_time_zone_change(patient=world.alice, now=now)
+    created = slot_services.reschedule_after_time_zone_change(patient=world.alice, now=now)
 
     new_york = world.alice.zone
     future = list(DoseSlot.objects.filter(patient=world.alice, scheduled_at__gt=now))

@@ -15,8 +15,13 @@ from django.db import connection
 from django.urls import reverse
 
 from companion.models import CareRole, Indication, Patient
-from doses import rules, schedule, selectors, services
+from doses import rules, schedule
 from doses.models import DoseSlot, Injection, Regimen, SlotStatus
+from doses.selectors import today as today_selectors
+from doses.services import injections as injection_services
+from doses.services import refusals
+from doses.services import regimens as regimen_services
+from doses.services import slots as slot_services
 from reminders import dispatch
 from tests.conftest import link, make_patient, start_adult_regimen
 
@@ -30,7 +35,7 @@ H = timedelta(hours=1)
 
 def weight_based(patient, by, *, times=("08:00",), interval_days=1, starts_on, now) -> Regimen:
     """A weight-based regimen (2 mg/kg x 20 kg = 40 mg a day), split when two times are given."""
-    return services.create_regimen_version(
+    return regimen_services.create_regimen_version(
         patient=patient,
         entered_by=by,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -55,7 +60,7 @@ def slot_on(patient, day: date, hour: int, minute: int = 0) -> DoseSlot:
 
 
 def inject(world, slot, taken_at, *, now=None):
-    return services.record_injection(
+    return injection_services.record_injection(
         slot=slot, taken_at=taken_at, site_spot="abdomen-left-1", by=world.alice_user, now=now or taken_at
     )
 
@@ -79,7 +84,7 @@ def test_MISS_NODOUBLE_daily_a_late_dose_at_19_59_then_one_at_20_01_is_refused(w
     decision = schedule.timeline(world.alice, late).decide(late, now=late)
     assert not decision.accepted and decision.slot is None
     assert "The next dose, due 08:00 tomorrow, can be logged from 07:59 tomorrow." in decision.reason
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         inject(world, tomorrow, late)
     assert refused.value.rule_id == "MISS-SKIP"
     assert Injection.objects.filter(patient=world.alice).count() == 1
@@ -89,7 +94,7 @@ def test_MISS_NODOUBLE_daily_after_a_late_dose_the_next_one_waits_the_skip_span(
     tomorrow_day = DAY + timedelta(days=1)
     inject(world, slot_on(world.alice, DAY, 8), local(world.alice, DAY, 19, 59))
     tomorrow = slot_on(world.alice, tomorrow_day, 8)
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         inject(world, tomorrow, local(world.alice, tomorrow_day, 7, 0))  # in its window, but 11 h later
     assert "Your last injection was at 19:59 yesterday; the next one can be logged from 07:59 today" in str(
         refused.value
@@ -105,7 +110,7 @@ def test_MISS_NODOUBLE_every_other_day_a_late_dose_then_one_minutes_later_is_ref
     late = local(world.alice, DAY + timedelta(days=1), 19, 59)  # the cut-off is 20:00 the day after
     inject(world, first, late)
     for moment in (late + 2 * timedelta(minutes=1), local(world.alice, DAY + timedelta(days=2), 7, 0)):
-        with pytest.raises(services.DoseRefused, match="MISS-NODOUBLE|MISS-SKIP"):
+        with pytest.raises(refusals.DoseRefused, match="MISS-NODOUBLE|MISS-SKIP"):
             inject(world, second, moment)
     assert inject(world, second, late + 12 * H).slot == second
 
@@ -120,9 +125,9 @@ def test_MISS_NODOUBLE_twice_a_day_13_59_then_14_00_is_refused(world):
     decision = schedule.timeline(world.alice, at_two).decide(at_two, now=at_two)
     assert not decision.accepted
     assert "The next dose, due 20:00 today, can be logged from 19:59 today." in decision.reason
-    with pytest.raises(services.DoseRefused):
+    with pytest.raises(refusals.DoseRefused):
         inject(world, evening, at_two)
-    with pytest.raises(services.DoseRefused, match="from 19:59 today"):
+    with pytest.raises(refusals.DoseRefused, match="from 19:59 today"):
         inject(world, evening, local(world.alice, DAY, 19, 0))  # the window is open (18:00), 6 h not yet
     assert inject(world, evening, local(world.alice, DAY, 19, 59)).slot == evening
 
@@ -142,7 +147,7 @@ def test_MISS_NODOUBLE_a_six_year_olds_next_morning_dose_logged_at_22_31_the_eve
     link(child, world.bob, CareRole.CAREGIVER)
     now = freeze(monkeypatch, local(child, DAY, 22, 31))
     weight_based(child, world.carol, starts_on=DAY - timedelta(days=3), now=now)
-    services.record_injection(
+    injection_services.record_injection(
         slot=slot_on(child, DAY, 8), taken_at=local(child, DAY, 8, 31), site_spot="thigh-left-1", by=world.bob, now=now
     )
     client = client_for(world.bob)
@@ -169,7 +174,7 @@ def test_MISS_NODOUBLE_back_logging_a_dose_is_refused_within_the_skip_span_of_a_
     yesterday, today = slot_on(world.alice, DAY - timedelta(days=1), 8), slot_on(world.alice, DAY, 8)
     now = local(world.alice, DAY, 9)
     inject(world, today, local(world.alice, DAY, 6, 30), now=now)
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         inject(world, yesterday, local(world.alice, DAY - timedelta(days=1), 19, 59), now=now)
     assert "The next injection was logged at 06:30 today" in str(refused.value)
     assert "before 18:30 yesterday" in str(refused.value)
@@ -245,7 +250,7 @@ def test_SCHED_TZ_on_a_daylight_saving_day_the_gap_between_doses_is_counted_in_r
         before.scheduled_at, after.scheduled_at, 12.0
     )
     assert rules.minimum_gap(before.scheduled_at, after.scheduled_at, 12.0) == min(12 * H, real_gap / 2)
-    with pytest.raises(services.DoseRefused):
+    with pytest.raises(refusals.DoseRefused):
         inject(world, after, span.log_from - timedelta(minutes=1))
     assert inject(world, after, span.log_from).slot == after
 
@@ -257,7 +262,7 @@ def test_SCHED_TZ_after_travel_the_next_dose_still_keeps_the_minimum_gap(world):
     inject(world, slot_on(world.alice, date(2026, 6, 10), 8), now - timedelta(minutes=50), now=now)
     world.alice.time_zone = "America/New_York"
     world.alice.save()
-    services.reschedule_after_time_zone_change(patient=world.alice, now=now)
+    slot_services.reschedule_after_time_zone_change(patient=world.alice, now=now)
     new_york_morning = datetime(2026, 6, 10, 8, 0, tzinfo=world.alice.zone)
     decision = schedule.timeline(world.alice, new_york_morning).decide(new_york_morning, now=new_york_morning)
     assert not decision.accepted
@@ -270,10 +275,10 @@ def test_MISS_SKIP_the_missed_dose_job_marks_a_dose_at_the_cut_off_today_shows(w
     slot = slot_on(world.alice, DAY, 8)
     cut_off = schedule.window_for_slot(slot).closes_at
     assert slot.pk not in dispatch.mark_missed_doses(cut_off - timedelta(seconds=1))
-    before = selectors.today_summary(world.alice, cut_off - timedelta(seconds=1))
+    before = today_selectors.today_summary(world.alice, cut_off - timedelta(seconds=1))
     assert next(v for v in before.slots if v.slot.pk == slot.pk).state == "late"
     assert slot.pk in dispatch.mark_missed_doses(cut_off)
-    after = selectors.today_summary(world.alice, cut_off)
+    after = today_selectors.today_summary(world.alice, cut_off)
     assert next(v for v in after.slots if v.slot.pk == slot.pk).state == "missed"
 
 
@@ -333,7 +338,7 @@ def test_MISS_NODOUBLE_two_doses_logged_at_once_too_close_together_give_one(worl
             barrier.wait()
             inject(world, slot, taken_at, now=now)
             outcomes.append("logged")
-        except services.DoseRefused:
+        except refusals.DoseRefused:
             outcomes.append("refused")
         finally:
             connection.close()

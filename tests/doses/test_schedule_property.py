@@ -16,8 +16,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doses import rules, schedule, selectors, services
+from doses import rules, schedule
 from doses.models import DoseSlot, Injection, Regimen, SlotStatus
+from doses.selectors import today as today_selectors
+from doses.services import injections as injection_services
+from doses.services import refusals
+from doses.services import regimens as regimen_services
 from reminders import dispatch
 
 pytestmark = pytest.mark.django_db
@@ -70,7 +74,7 @@ def _reset(world, zone: str, start: date, regimen: dict) -> datetime:
     world.alice.time_zone = zone
     world.alice.save()
     begin = rules.local_slot(start, time(0), world.alice.zone)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -89,7 +93,7 @@ def _reset(world, zone: str, start: date, regimen: dict) -> datetime:
 
 def _check_today_agrees(world, now: datetime) -> None:
     """Today's state of every dose matches the job (missed) and the log service (can log now)."""
-    summary = selectors.today_summary(world.alice, now)
+    summary = today_selectors.today_summary(world.alice, now)
     decision = schedule.timeline(world.alice, now).decide(now, now=now)
     for view in summary.slots:
         stored = DoseSlot.objects.get(pk=view.slot.pk)
@@ -125,10 +129,10 @@ def test_MISS_NODOUBLE_SCHED_TZ_today_the_log_and_the_missed_dose_job_agree_and_
         if target is None:
             continue
         try:
-            injection = services.record_injection(
+            injection = injection_services.record_injection(
                 slot=target, taken_at=taken_at, site_spot="thigh-left-1", by=world.bob, now=now
             )
-        except services.DoseRefused as refused:
+        except refusals.DoseRefused as refused:
             assert not decision.accepted, f"the log refused what the schedule accepts: {refused}"
             assert refused.rule_id in ("MISS-NODOUBLE", "MISS-SKIP")
         else:

@@ -9,19 +9,23 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import rules, selectors, services
+from doses import rules
 from doses.models import FridgeSyringe, SupplyEvent
+from doses.selectors import records as record_selectors
+from doses.services import injections as injection_services
+from doses.services import records as record_services
+from doses.services import refusals
 from tests.conftest import start_adult_regimen
 
 pytestmark = pytest.mark.django_db
 
 
 def on_hand(world) -> int:
-    return services.syringes_on_hand(world.alice)
+    return record_services.syringes_on_hand(world.alice)
 
 
 def test_SUPPLY_BOX_a_pickup_adds_seven_syringes_a_box(world):
-    event = services.record_pickup(patient=world.alice, boxes=3, on=world.alice.local_today(), by=world.bob)
+    event = record_services.record_pickup(patient=world.alice, boxes=3, on=world.alice.local_today(), by=world.bob)
     assert event.kind == SupplyEvent.Kind.PICKUP and event.syringes == 21 and event.boxes == 3
     assert event.recorded_by == world.bob
     assert on_hand(world) == 21
@@ -31,48 +35,48 @@ def test_SUPPLY_BOX_an_earlier_pickup_is_dated_on_its_own_local_day(world):
     world.alice.time_zone = "Asia/Tokyo"
     world.alice.save()
     day = world.alice.local_today() - timedelta(days=5)
-    event = services.record_pickup(patient=world.alice, boxes=1, on=day, by=world.bob)
+    event = record_services.record_pickup(patient=world.alice, boxes=1, on=day, by=world.bob)
     assert timezone.localtime(event.occurred_at, world.alice.zone).date() == day
 
 
 @pytest.mark.parametrize("boxes", [0, -1, 21])
 def test_SUPPLY_BOX_implausible_box_counts_are_refused(world, boxes):
-    with pytest.raises(services.RecordRefused) as refused:
-        services.record_pickup(patient=world.alice, boxes=boxes, on=world.alice.local_today(), by=world.bob)
+    with pytest.raises(refusals.RecordRefused) as refused:
+        record_services.record_pickup(patient=world.alice, boxes=boxes, on=world.alice.local_today(), by=world.bob)
     assert refused.value.field == "boxes"
     assert not SupplyEvent.objects.exists()
 
 
 def test_SUPPLY_BOX_a_future_pickup_is_refused(world):
-    with pytest.raises(services.RecordRefused):
-        services.record_pickup(
+    with pytest.raises(refusals.RecordRefused):
+        record_services.record_pickup(
             patient=world.alice, boxes=1, on=world.alice.local_today() + timedelta(days=1), by=world.bob
         )
     assert not SupplyEvent.objects.exists()
 
 
 def test_PREP_ONCE_each_dose_uses_a_syringe_from_the_supply(world, alice_on_regimen):
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
     slot = world.alice.slots.order_by("scheduled_at").first()
-    services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
+    injection_services.record_injection(slot=slot, taken_at=slot.scheduled_at, site_spot="abdomen-left-1", by=world.bob)
     assert on_hand(world) == 6
 
 
 def test_a_count_correction_records_the_difference_and_keeps_the_history(world):
-    services.record_pickup(patient=world.alice, boxes=2, on=world.alice.local_today(), by=world.bob)
-    correction = services.correct_supply_count(patient=world.alice, actual_count=11, by=world.alice_user)
+    record_services.record_pickup(patient=world.alice, boxes=2, on=world.alice.local_today(), by=world.bob)
+    correction = record_services.correct_supply_count(patient=world.alice, actual_count=11, by=world.alice_user)
     assert correction.kind == SupplyEvent.Kind.CORRECTION and correction.syringes == -3
     assert on_hand(world) == 11
     assert SupplyEvent.objects.filter(patient=world.alice).count() == 2  # the pick-up is still there
-    again = services.correct_supply_count(patient=world.alice, actual_count=11, by=world.alice_user)
+    again = record_services.correct_supply_count(patient=world.alice, actual_count=11, by=world.alice_user)
     assert again.syringes == 0 and on_hand(world) == 11
 
 
 @pytest.mark.parametrize("count", [-1, -50, 1001])
 def test_a_negative_or_absurd_count_is_refused(world, count):
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
-    with pytest.raises(services.RecordRefused) as refused:
-        services.correct_supply_count(patient=world.alice, actual_count=count, by=world.bob)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
+    with pytest.raises(refusals.RecordRefused) as refused:
+        record_services.correct_supply_count(patient=world.alice, actual_count=count, by=world.bob)
     assert refused.value.field == "actual_count"
     assert on_hand(world) == 7 and SupplyEvent.objects.count() == 1
 
@@ -97,16 +101,16 @@ def test_SUPPLY_BOX_days_of_supply_at_the_current_regimen(syringes, dose, per_da
 
 def test_SUPPLY_BOX_summary_shows_days_left_and_the_run_out_date(world):
     start_adult_regimen(world.alice, world.carol, interval_days=2)
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
-    summary = selectors.supply_summary(world.alice)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
+    summary = record_selectors.supply_summary(world.alice)
     assert summary.on_hand == 7 and summary.days_left == 14
     assert summary.runs_out_on == world.alice.local_today() + timedelta(days=14)
     assert summary.last_pickup.boxes == 1
 
 
 def test_supply_summary_without_a_regimen_says_nothing_about_days(world):
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
-    summary = selectors.supply_summary(world.alice)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob)
+    summary = record_selectors.supply_summary(world.alice)
     assert summary.on_hand == 7 and summary.days_left is None
 
 
@@ -120,9 +124,9 @@ def test_STORE_supply_page_gives_the_storage_rules(world, client_for):
 
 def test_PREP_24H_a_syringe_out_of_the_fridge_must_be_used_within_24_hours(world):
     now = timezone.now()
-    syringe = services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob, now=now)
+    syringe = record_services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob, now=now)
     assert syringe.use_by == now + timedelta(hours=24)
-    assert list(selectors.open_fridge_syringes(world.alice)) == [syringe]
+    assert list(record_selectors.open_fridge_syringes(world.alice)) == [syringe]
 
 
 def test_PREP_24H_use_by_is_24_real_hours_across_a_clock_change(world):
@@ -131,7 +135,7 @@ def test_PREP_24H_use_by_is_24_real_hours_across_a_clock_change(world):
     world.alice.save()
     zone = world.alice.zone
     taken = datetime(2026, 11, 1, 0, 30, tzinfo=zone)
-    syringe = services.take_syringe_out_of_fridge(
+    syringe = record_services.take_syringe_out_of_fridge(
         patient=world.alice, by=world.bob, taken_out_at=taken, now=taken + timedelta(minutes=5)
     )
     assert syringe.use_by - taken.astimezone(UTC) == timedelta(hours=24)
@@ -140,39 +144,39 @@ def test_PREP_24H_use_by_is_24_real_hours_across_a_clock_change(world):
 
 def test_PREP_24H_past_use_by_it_can_only_be_discarded(world):
     now = timezone.now()
-    syringe = services.take_syringe_out_of_fridge(
+    syringe = record_services.take_syringe_out_of_fridge(
         patient=world.alice, by=world.bob, taken_out_at=now - timedelta(hours=24, minutes=1), now=now
     )
-    for outcome in (services.FRIDGE_USED, services.FRIDGE_PUT_BACK):
-        with pytest.raises(services.RecordRefused) as refused:
-            services.close_fridge_syringe(fridge_syringe=syringe, outcome=outcome, by=world.bob, now=now)
+    for outcome in (record_services.FRIDGE_USED, record_services.FRIDGE_PUT_BACK):
+        with pytest.raises(refusals.RecordRefused) as refused:
+            record_services.close_fridge_syringe(fridge_syringe=syringe, outcome=outcome, by=world.bob, now=now)
         assert refused.value.rule_id == "PREP-24H"
-    services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob, now=now)
-    services.close_fridge_syringe(fridge_syringe=syringe, outcome=services.FRIDGE_DISCARDED, by=world.bob, now=now)
+    record_services.record_pickup(patient=world.alice, boxes=1, on=world.alice.local_today(), by=world.bob, now=now)
+    record_services.close_fridge_syringe(fridge_syringe=syringe, outcome=record_services.FRIDGE_DISCARDED, by=world.bob, now=now)
     discard = SupplyEvent.objects.get(patient=world.alice, kind=SupplyEvent.Kind.DISCARD)
     assert discard.kind == SupplyEvent.Kind.DISCARD and discard.syringes == -1 and "PREP-24H" in discard.note
 
 
 def test_used_and_put_back_do_not_change_the_supply(world):
-    for outcome in (services.FRIDGE_USED, services.FRIDGE_PUT_BACK):
-        syringe = services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob)
-        services.close_fridge_syringe(fridge_syringe=syringe, outcome=outcome, by=world.bob)
+    for outcome in (record_services.FRIDGE_USED, record_services.FRIDGE_PUT_BACK):
+        syringe = record_services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob)
+        record_services.close_fridge_syringe(fridge_syringe=syringe, outcome=outcome, by=world.bob)
     assert not SupplyEvent.objects.exists()
-    assert not selectors.open_fridge_syringes(world.alice).exists()
+    assert not record_selectors.open_fridge_syringes(world.alice).exists()
 
 
 def test_a_syringe_is_closed_only_once(world):
-    syringe = services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob)
-    services.close_fridge_syringe(fridge_syringe=syringe, outcome=services.FRIDGE_DISCARDED, by=world.bob)
-    with pytest.raises(services.RecordRefused):
-        services.close_fridge_syringe(fridge_syringe=syringe, outcome=services.FRIDGE_DISCARDED, by=world.bob)
+    syringe = record_services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob)
+    record_services.close_fridge_syringe(fridge_syringe=syringe, outcome=record_services.FRIDGE_DISCARDED, by=world.bob)
+    with pytest.raises(refusals.RecordRefused):
+        record_services.close_fridge_syringe(fridge_syringe=syringe, outcome=record_services.FRIDGE_DISCARDED, by=world.bob)
     assert SupplyEvent.objects.count() == 1
 
 
 @pytest.mark.parametrize("offset", [timedelta(hours=1), -timedelta(days=8)])
 def test_fridge_times_in_the_future_or_long_ago_are_refused(world, offset):
-    with pytest.raises(services.RecordRefused):
-        services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob, taken_out_at=timezone.now() + offset)
+    with pytest.raises(refusals.RecordRefused):
+        record_services.take_syringe_out_of_fridge(patient=world.alice, by=world.bob, taken_out_at=timezone.now() + offset)
     assert not FridgeSyringe.objects.exists()
 
 
@@ -184,13 +188,13 @@ def test_two_corrections_at_once_end_at_the_counted_number(world, on_postgres):
 
     from django.db import connection
 
-    services.record_pickup(patient=world.alice, boxes=2, on=world.alice.local_today(), by=world.bob)
+    record_services.record_pickup(patient=world.alice, boxes=2, on=world.alice.local_today(), by=world.bob)
     barrier = threading.Barrier(2)
 
     def worker(user):
         try:
             barrier.wait()
-            services.correct_supply_count(patient=world.alice, actual_count=9, by=user)
+            record_services.correct_supply_count(patient=world.alice, actual_count=9, by=user)
         finally:
             connection.close()
 

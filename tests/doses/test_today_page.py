@@ -8,8 +8,9 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from doses import schedule, services
+from doses import schedule
 from doses.models import DoseSlot, FridgeSyringe, NotTakenReason, SideEffect, SupplyEvent
+from doses.services import injections as injection_services
 
 from .log_helpers import alice_in_new_york, log_data, slot_at
 
@@ -96,7 +97,7 @@ def test_MISS_SKIP_the_cut_off_comes_from_the_setting_and_is_shown(world, client
 
 def test_a_dose_recorded_as_not_taken_shows_the_reason_and_who_recorded_it(world, client_for, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
-    services.record_not_taken(slot=slot_at(world.alice, TODAY), reason=NotTakenReason.INFECTION, by=world.bob, now=now)
+    injection_services.record_not_taken(slot=slot_at(world.alice, TODAY), reason=NotTakenReason.INFECTION, by=world.bob, now=now)
     page = today_page(client_for, world.alice_user, world.alice).content.decode()
     assert "Not taken: Infection" in page
     assert "recorded by Bob Caregiver at 10:00" in page
@@ -228,7 +229,7 @@ def test_today_shows_the_same_dose_windows_that_logging_enforces(world, monkeypa
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
-    from doses import selectors
+    from doses.selectors import today as today_selectors
     from tests.conftest import start_adult_regimen
     from tests.doses.log_helpers import freeze
 
@@ -239,7 +240,7 @@ def test_today_shows_the_same_dose_windows_that_logging_enforces(world, monkeypa
         DoseSlot.objects.filter(patient=world.alice).delete()
         world.alice.regimens.all().delete()
         start_adult_regimen(world.alice, world.carol, now=now, times=times, interval_days=interval)
-        summary = selectors.today_summary(world.alice, now)
+        summary = today_selectors.today_summary(world.alice, now)
         assert summary.slots
         for view in summary.slots:
             assert view.window == schedule.window_for_slot(view.slot)

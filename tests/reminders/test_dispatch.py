@@ -9,8 +9,8 @@ import pytest
 
 from companion.models import CareMembership
 from doses import schedule
-from doses import services as dose_services
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
+from doses.services import regimens as regimen_services
 from reminders import dispatch
 from reminders.models import Delivery, Kind, NotificationPreference
 
@@ -112,7 +112,7 @@ def test_MISS_SKIP_a_slot_is_marked_missed_exactly_at_its_cut_off(world, slot):
 
 
 def test_MISS_SKIP_the_batch_cut_off_is_the_one_window_for_slot_gives(world, daily):
-    dose_services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
         # 100 mg a day split in two is weight-based: the fixed adult dose is never split (DOSE-ADULT).
@@ -303,7 +303,7 @@ def test_a_tick_for_a_thousand_patients_issues_as_many_queries_as_for_one(world,
 def test_MISS_NODOUBLE_extending_schedules_adds_no_slot_on_a_day_that_already_has_a_logged_dose(world, daily):
     """A regimen changed to a later time today: today's dose was taken, so no second slot today."""
     DoseSlot.objects.filter(regimen=daily, scheduled_at=SLOT_AT).update(status=SlotStatus.TAKEN)
-    moved = dose_services.create_regimen_version(
+    moved = regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
         dose_basis=daily.dose_basis,

@@ -10,8 +10,9 @@ import recurring_ical_events
 from icalendar import Calendar
 
 from companion.models import Patient
-from doses import rules, services
+from doses import rules
 from doses.models import Regimen
+from doses.services import regimens as regimen_services
 from reminders.feeds import ScheduleFeed
 
 START = date(2026, 1, 5)
@@ -20,7 +21,7 @@ END = START + timedelta(days=DAYS - 1)
 
 
 def new_version(patient, by, *, starts_on, times, interval_days=1) -> Regimen:
-    return services.create_regimen_version(
+    return regimen_services.create_regimen_version(
         patient=patient,
         entered_by=by,
         # A split dose is weight-based (2 mg/kg x 50 kg = 100 mg): the fixed adult dose is never split (DOSE-ADULT).

@@ -29,9 +29,9 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import services as dose_services
 from doses import sites
 from doses.models import CareAlert, DoseSlot, Injection, SlotStatus
+from doses.services import records as record_services
 from reminders import dispatch
 from reminders.models import Delivery, Kind
 from tests.conftest import start_adult_regimen
@@ -328,7 +328,7 @@ def test_with_the_broker_away_logging_works_and_reminders_catch_up_when_it_is_ba
     assert Injection.objects.filter(slot=alice_slot).exists()
 
     # A serious symptom is recorded; queueing the care-team alert fails quietly (on_commit).
-    dose_services.record_side_effect(
+    record_services.record_side_effect(
         patient=world.alice, symptom="fever", severity="moderate", started_on=local.date(), by=world.alice_user
     )
     alert = CareAlert.objects.get(patient=world.alice)

@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from doses import services as dose_services
 from doses.models import CareAlert
+from doses.services import records as record_services
 from reminders import dispatch, sending
 from reminders.models import Delivery, Kind
 from reminders.relevance import retry_delay, still_matters_until
@@ -39,7 +39,7 @@ def test_a_care_alert_matters_for_three_days_and_then_fails_visibly(world):
 
 
 def test_PREP_24H_a_fridge_reminder_matters_until_the_syringes_24_hours_end(world):
-    syringe = dose_services.take_syringe_out_of_fridge(patient=world.alice, by=world.alice_user, now=NOW)
+    syringe = record_services.take_syringe_out_of_fridge(patient=world.alice, by=world.alice_user, now=NOW)
     delivery = Delivery(
         kind=Kind.FRIDGE, patient=world.alice, recipient=world.alice_user, subject_key=f"fridge:{syringe.pk}"
     )

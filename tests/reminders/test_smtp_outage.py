@@ -15,8 +15,8 @@ from datetime import date, datetime, timedelta
 import pytest
 from django.urls import reverse
 
-from doses import services as dose_services
 from doses.models import DoseSlot, LabTest
+from doses.services import records as record_services
 from reminders import dispatch, sending
 from reminders.models import Delivery, Kind
 from reminders.transports import EmailTransport
@@ -77,7 +77,7 @@ def test_after_a_twelve_hour_smtp_outage_every_reminder_that_still_matters_arriv
     # and a syringe out of the fridge since yesterday 10:00 (its 24 hours end at 10:00 today).
     start_adult_regimen(world.zoe, world.dave, starts_on=date(2026, 3, 7), times=("19:00",), now=SLOT_AT)
     lab = LabTest.objects.create(patient=world.alice, label="Neutrophils (outage test)", due_on=DAY + timedelta(days=2))
-    dose_services.take_syringe_out_of_fridge(
+    record_services.take_syringe_out_of_fridge(
         patient=world.alice, by=world.alice_user, taken_out_at=SLOT_AT - timedelta(hours=22), now=SLOT_AT
     )
 

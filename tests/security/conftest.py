@@ -13,8 +13,8 @@ from django.utils.http import urlsafe_base64_encode
 
 from companion import services as companion_services
 from companion.models import AuditEvent, CareMembership, CareRole, Invitation
-from doses import services as dose_services
 from doses.models import DoseSlot, Regimen, RegimenProposal, Severity, SideEffect
+from doses.services import regimens as regimen_services
 from tests.conftest import link, make_user, start_adult_regimen
 
 # Apps whose rows the "nothing changed" check compares before and after a request.
@@ -114,7 +114,7 @@ class Records:
         return self._once(
             "proposal",
             lambda: (
-                dose_services.save_regimen(
+                regimen_services.save_regimen(
                     patient=patient,
                     entered_by=patient.account,
                     can_confirm=False,

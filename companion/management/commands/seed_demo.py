@@ -16,8 +16,10 @@ from django.db.models import F
 from django.utils import timezone
 
 from companion.models import CareMembership, CareRole, Indication, Patient, User
-from doses import rules, services, sites
+from doses import rules, sites
 from doses.models import DoseSlot, InjectedBy, Injection, NotTakenReason, Regimen, SlotStatus, SupplyEvent
+from doses.services import regimens as regimen_services
+from doses.services import summaries as summary_services
 
 DEMO_PASSWORD = "anakinra-demo-2026"
 DEMO_SIGN_INS = [
@@ -120,7 +122,7 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     if not alice.regimen_proposals.exists():
         # Issue 13: Alice asks to move her injection to the evening. Her regimen is confirmed, so
         # this is a proposal for Dr Carol; the confirmed 08:00 dose stays in force until then.
-        services.save_regimen(
+        regimen_services.save_regimen(
             patient=alice,
             entered_by=alice_user,
             can_confirm=False,
@@ -133,7 +135,7 @@ def seed_demo_circle(now: datetime | None = None) -> str:
             now=now,
         )
     # Bulk history rows bypass the services' hooks: summarise both for the clinician panel.
-    services.refresh_adherence_summaries(patient_ids=[alice.pk, mia.pk], now=now)
+    summary_services.refresh_adherence_summaries(patient_ids=[alice.pk, mia.pk], now=now)
     return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
 
 
@@ -154,7 +156,7 @@ def _start_with_history(
     """Start a regimen `days` ago and fill in a plausible past: mostly taken, some not."""
     today = patient.local_today(now)
     starts_on = today - timedelta(days=days)
-    regimen = services.create_regimen_version(
+    regimen = regimen_services.create_regimen_version(
         patient=patient,
         entered_by=entered_by,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
@@ -258,7 +260,7 @@ def seed_synthetic_patients(*, count: int, days: int, rng: random.Random, now: d
             for index in range(batch_start, min(batch_start + SYNTHETIC_BATCH, count)):
                 created.append(_seed_synthetic_patient(index, clinician=clinician, days=days, rng=rng, now=now).pk)
     # Bulk rows bypass the services' hooks: summarise the new patients for the panel.
-    services.refresh_adherence_summaries(patient_ids=created, now=now)
+    summary_services.refresh_adherence_summaries(patient_ids=created, now=now)
     return len(created)
 
 

@@ -34,7 +34,8 @@ from companion.management.commands.seed_demo import (
     seed_synthetic_patients,
 )
 from companion.models import User
-from doses import selectors, services
+from doses.selectors import panel as panel_selectors
+from doses.services import summaries as summary_services
 
 GOAL_RATIO = 3.0
 
@@ -61,15 +62,15 @@ class Command(BaseCommand):
             f"in {time.perf_counter() - started:.1f} s."
         )
         clinician = User.objects.get(email=SYNTHETIC_CLINICIAN)
-        in_panel = selectors.clinician_patients(clinician).count()
+        in_panel = panel_selectors.clinician_patients(clinician).count()
         # The panel reads summary rows: compute them all now, as the 15-minute job does
         # (a database seeded before summaries existed has none), and report its cost.
         started = time.perf_counter()
-        refreshed = services.refresh_adherence_summaries()
+        refreshed = summary_services.refresh_adherence_summaries()
         self.stdout.write(
             f"Refreshed {refreshed} adherence summaries (the periodic job) in {time.perf_counter() - started:.1f} s."
         )
-        first = selectors.panel_rows(clinician).rows[0].patient
+        first = panel_selectors.panel_rows(clinician).rows[0].patient
         today = first.local_today()
         year_ago = today.replace(year=today.year - 1) if not (today.month == 2 and today.day == 29) else today
         bare_user = User.objects.get(email="carol@demo.example")

@@ -12,7 +12,7 @@ import pytest
 from django.core import mail
 
 from companion.models import CareMembership
-from doses import services, sites
+from doses import sites
 from doses.models import (
     CareAlert,
     DoseSlot,
@@ -22,8 +22,11 @@ from doses.models import (
     TreatmentHold,
     TreatmentStop,
 )
-from doses.selectors import compute_adherence_summaries
-from doses.services import holds
+from doses.selectors.panel import compute_adherence_summaries
+from doses.services import holds, refusals
+from doses.services import injections as injection_services
+from doses.services import records as record_services
+from doses.services import slots as slot_services
 from reminders import dispatch
 from reminders.models import Delivery, Kind, NotificationPreference
 from tests.conftest import start_adult_regimen
@@ -48,7 +51,7 @@ def slot_on(world, day: int) -> DoseSlot:
 
 def take(world, day: int, by=None):
     slot = slot_on(world, day)
-    return services.record_injection(
+    return injection_services.record_injection(
         slot=slot, taken_at=at(day, 8, 5), site_spot=_spot(), by=by or world.alice_user, now=at(day, 8, 6)
     )
 
@@ -58,7 +61,7 @@ def _spot() -> str:
 
 
 def allergy(world, now, **extra):
-    return services.record_side_effect(
+    return record_services.record_side_effect(
         patient=world.alice,
         symptom=extra.pop("symptom", "allergic_reaction"),
         severity=extra.pop("severity", "severe"),
@@ -76,7 +79,7 @@ def checklist(world, now, **answers):
         "latex_allergy": False,
         "pregnant_or_breastfeeding": False,
     }
-    return services.save_baseline_checklist(
+    return record_services.save_baseline_checklist(
         patient=world.alice, by=world.alice_user, now=now, **{**defaults, **answers}
     )
 
@@ -131,7 +134,7 @@ def test_AE_ALLERGY_no_injection_reminder_the_next_morning(world, daily):
 
 def test_AE_ALLERGY_the_dose_is_refused_with_the_reason_and_whom_to_call(world, daily):
     allergy(world, at(10, 20))
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         take(world, 11)
     assert refused.value.rule_id == "AE-ALLERGY"
     text = str(refused.value)
@@ -150,7 +153,7 @@ def test_AE_ALLERGY_no_dose_is_marked_missed_while_held(world, daily):
 
 
 def test_AE_ALLERGY_held_days_change_neither_adherence_nor_days_covered(world, daily):
-    services.record_pickup(patient=world.alice, boxes=1, on=START, by=world.alice_user, now=at(7, 7, 30))
+    record_services.record_pickup(patient=world.alice, boxes=1, on=START, by=world.alice_user, now=at(7, 7, 30))
     for day in (7, 8, 9, 10):
         take(world, day)
     allergy(world, at(10, 20))
@@ -190,7 +193,7 @@ def test_AE_ALLERGY_a_second_reaction_while_held_starts_no_second_hold(world, da
 
 def test_AE_ALLERGY_a_dose_given_before_the_reaction_can_still_be_logged(world, daily):
     allergy(world, at(10, 9))  # logged at 09:00; the 08:05 dose really happened before it
-    injection = services.record_injection(
+    injection = injection_services.record_injection(
         slot=slot_on(world, 10), taken_at=at(10, 8, 5), site_spot=_spot(), by=world.alice_user, now=at(10, 9, 30)
     )
     assert injection.slot.status == SlotStatus.TAKEN
@@ -221,7 +224,7 @@ def test_AE_INFECTION_severe_active_infection_answer_holds_treatment_and_alerts(
     hold = TreatmentHold.objects.open().get(patient=world.alice)
     assert (hold.rule_id, hold.reason) == ("AE-INFECTION", HoldReason.INFECTION)
     assert CareAlert.objects.filter(kind=CareAlert.Kind.TREATMENT_HOLD, rule_id="AE-INFECTION").exists()
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         take(world, 11)
     assert refused.value.rule_id == "AE-INFECTION"
 
@@ -267,8 +270,8 @@ def test_resume_gives_doses_again_from_the_next_day(world, daily):
     assert hold.outcome == TreatmentHold.Outcome.RESUMED and hold.ended_by == world.carol
     assert slot_on(world, 11).status == SlotStatus.HELD  # today stays held
     assert slot_on(world, 12).status == SlotStatus.PENDING
-    with pytest.raises(services.DoseRefused):
-        services.record_injection(
+    with pytest.raises(refusals.DoseRefused):
+        injection_services.record_injection(
             slot=slot_on(world, 11), taken_at=at(11, 12, 5), site_spot=_spot(), by=world.alice_user, now=at(11, 12, 6)
         )
     assert dispatch.queue_injection_reminders(at(12, 8, 1)) == 1
@@ -302,7 +305,7 @@ def test_stop_ends_the_regimen_and_no_more_slots_or_reminders(world, daily):
     assert not DoseSlot.objects.filter(patient=world.alice, local_date__gt=date(2026, 3, 10)).exists()
     assert slot_on(world, 10).status == SlotStatus.TAKEN
     assert dispatch.extend_dose_schedules(at(11, 0)) == 0
-    services.materialise_upcoming_slots(patient=world.alice, now=at(11, 7))
+    slot_services.materialise_upcoming_slots(patient=world.alice, now=at(11, 7))
     assert dispatch.queue_injection_reminders(at(11, 8, 1)) == 0
     assert not DoseSlot.objects.filter(patient=world.alice, local_date__gt=date(2026, 3, 10)).exists()
 
@@ -365,8 +368,8 @@ def test_resume_without_a_hold_and_stop_without_a_regimen_are_refused(world, dai
 
 def test_not_taken_cannot_be_recorded_for_a_held_dose(world, daily):
     holds.hold_treatment(patient=world.alice, by=world.carol, reason=HoldReason.SURGERY, now=at(10, 7))
-    with pytest.raises(services.DoseRefused):
-        services.record_not_taken(slot=slot_on(world, 10), reason="forgot", by=world.alice_user, now=at(10, 12))
+    with pytest.raises(refusals.DoseRefused):
+        injection_services.record_not_taken(slot=slot_on(world, 10), reason="forgot", by=world.alice_user, now=at(10, 12))
 
 
 # --- the pull job ------------------------------------------------------------------------------
@@ -432,7 +435,7 @@ def test_each_hold_resume_and_stop_request_has_its_audit_row(world, daily, clien
 def test_AE_ALLERGY_contraindication_answered_before_any_regimen_holds_the_first_regimens_doses(world):
     """The checklist comes first (before you start): the regimen entered afterwards never
     sets up daily reminders, and its doses are held from the start until a clinician reviews."""
-    services.save_baseline_checklist(
+    record_services.save_baseline_checklist(
         patient=world.alice,
         by=world.alice_user,
         active_infection=False,
@@ -448,5 +451,5 @@ def test_AE_ALLERGY_contraindication_answered_before_any_regimen_holds_the_first
     assert slots.exists() and set(slots.values_list("status", flat=True)) == {SlotStatus.HELD}
     assert dispatch.queue_injection_reminders(at(7, 8)) == 0
     assert dispatch.mark_missed_doses(at(9, 23)) == []
-    with pytest.raises(services.DoseRefused, match="AE-ALLERGY|hold"):
+    with pytest.raises(refusals.DoseRefused, match="AE-ALLERGY|hold"):
         take(world, 7)

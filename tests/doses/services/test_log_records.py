@@ -15,8 +15,12 @@ from django.db import transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doses import rules, services
+from doses import rules
 from doses.models import CareAlert, FridgeSyringe, Injection, SlotStatus, SupplyEvent
+from doses.services import injections as injection_services
+from doses.services import records as record_services
+from doses.services import refusals
+from doses.services import regimens as regimen_services
 from tests.doses.log_helpers import alice_in_new_york, slot_at
 
 pytestmark = pytest.mark.django_db
@@ -25,13 +29,13 @@ TODAY = date(2026, 11, 25)
 
 
 def log(world, slot, taken_at, **extra) -> Injection:
-    return services.record_injection(
+    return injection_services.record_injection(
         slot=slot, taken_at=taken_at, site_spot="abdomen-left-1", by=world.alice_user, **extra
     )
 
 
 def stock(world, count: int) -> None:
-    services.correct_supply_count(patient=world.alice, actual_count=count, by=world.alice_user)
+    record_services.correct_supply_count(patient=world.alice, actual_count=count, by=world.alice_user)
 
 
 # --- AE-OVERDOSE ------------------------------------------------------------------------------
@@ -40,7 +44,7 @@ def stock(world, count: int) -> None:
 def test_AE_OVERDOSE_a_dose_above_the_prescribed_one_is_refused_until_confirmed(world, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
     slot = slot_at(world.alice, TODAY)
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         log(world, slot, now, dose_mg=Decimal("150"))
     assert (refused.value.rule_id, refused.value.field) == ("AE-OVERDOSE", "dose_mg")
     assert "150 mg is more than the prescribed 100.0 mg" in str(refused.value)
@@ -63,7 +67,7 @@ def test_AE_OVERDOSE_a_confirmed_dose_above_the_prescribed_one_is_stored_flagged
     slot.refresh_from_db()
     assert slot.status == SlotStatus.TAKEN  # the slot's dose, taken (and flagged)
     # PREP-ONCE: 150 mg used two syringes.
-    assert services.syringes_on_hand(world.alice) == 5
+    assert record_services.syringes_on_hand(world.alice) == 5
 
 
 def test_AE_OVERDOSE_the_care_team_is_alerted_in_the_same_transaction(world, monkeypatch):
@@ -95,7 +99,7 @@ def test_AE_OVERDOSE_a_dose_at_or_below_the_prescribed_one_is_not_flagged_and_ra
 @pytest.mark.parametrize("dose", ["500.1", "1000", "99999.9"])
 def test_AE_OVERDOSE_a_dose_above_five_full_syringes_is_refused_even_when_confirmed(world, monkeypatch, dose):
     now = alice_in_new_york(world, monkeypatch)
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         log(world, slot_at(world.alice, TODAY), now, dose_mg=Decimal(dose), confirm_above_prescribed=True)
     assert refused.value.field == "dose_mg"
     assert "please check the number" in str(refused.value)
@@ -113,7 +117,7 @@ def test_AE_OVERDOSE_a_childs_split_dose_above_its_half_is_flagged_against_the_h
     from doses.models import Regimen
 
     now = alice_in_new_york(world, monkeypatch)
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -128,7 +132,7 @@ def test_AE_OVERDOSE_a_childs_split_dose_above_its_half_is_flagged_against_the_h
         now=now,
     )
     slot = slot_at(world.alice, TODAY)
-    with pytest.raises(services.DoseRefused):
+    with pytest.raises(refusals.DoseRefused):
         log(world, slot, now, dose_mg=Decimal("40"))
     injection = log(world, slot, now, dose_mg=Decimal("40"), confirm_above_prescribed=True)
     assert (injection.above_prescribed, injection.prescribed_mg) == (True, Decimal("20.0"))
@@ -183,7 +187,7 @@ def out_of_fridge(world, at) -> FridgeSyringe:
 def test_PREP_24H_a_dose_cannot_be_logged_with_a_syringe_out_of_the_fridge_more_than_24_hours(world, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
     stale = out_of_fridge(world, now - timedelta(hours=25))
-    with pytest.raises(services.DoseRefused) as refused:
+    with pytest.raises(refusals.DoseRefused) as refused:
         log(world, slot_at(world.alice, TODAY), now)
     assert (refused.value.rule_id, refused.value.field) == ("PREP-24H", "fresh_syringe_used")
     assert "do not use it; discard it and take a new one from the fridge" in str(refused.value)
@@ -195,7 +199,7 @@ def test_PREP_24H_a_dose_cannot_be_logged_with_a_syringe_out_of_the_fridge_more_
 def test_PREP_24H_exactly_24_hours_out_is_already_too_long(world, monkeypatch):
     now = alice_in_new_york(world, monkeypatch)
     out_of_fridge(world, now - timedelta(hours=24))
-    with pytest.raises(services.DoseRefused):
+    with pytest.raises(refusals.DoseRefused):
         log(world, slot_at(world.alice, TODAY), now)
 
 
@@ -209,9 +213,9 @@ def test_PREP_24H_with_a_fresh_syringe_the_dose_is_logged_and_the_old_one_stays_
     stale.refresh_from_db()
     assert stale.closed_at is None
     # Today keeps saying it, with its discard button.
-    from doses import selectors
+    from doses.selectors import today as today_selectors
 
-    titles = [item.title for item in selectors.today_summary(world.alice, now).attention]
+    titles = [item.title for item in today_selectors.today_summary(world.alice, now).attention]
     assert "Do not use the syringe out of the fridge" in titles
 
 
@@ -219,7 +223,7 @@ def test_PREP_24H_with_an_expired_and_a_warming_syringe_the_dose_uses_the_warmin
     now = alice_in_new_york(world, monkeypatch)
     stale = out_of_fridge(world, now - timedelta(hours=26))
     warming = out_of_fridge(world, now - timedelta(minutes=30))
-    with pytest.raises(services.DoseRefused):
+    with pytest.raises(refusals.DoseRefused):
         log(world, slot_at(world.alice, TODAY), now)
     log(world, slot_at(world.alice, TODAY), now, fresh_syringe_used=True)
     stale.refresh_from_db()
@@ -262,7 +266,7 @@ def test_SUPPLY_BOX_a_dose_at_zero_syringes_still_logs_and_the_count_stays_at_ze
     injection = log(world, slot_at(world.alice, TODAY), now)
     event = SupplyEvent.objects.get(injection=injection)
     assert (event.syringes, event.shortfall) == (0, 1)
-    assert services.syringes_on_hand(world.alice) == 0
+    assert record_services.syringes_on_hand(world.alice) == 0
 
 
 def test_SUPPLY_BOX_a_two_syringe_dose_with_one_left_takes_the_one(world, monkeypatch):
@@ -271,14 +275,14 @@ def test_SUPPLY_BOX_a_two_syringe_dose_with_one_left_takes_the_one(world, monkey
     injection = log(world, slot_at(world.alice, TODAY), now, dose_mg=Decimal("150"), confirm_above_prescribed=True)
     event = SupplyEvent.objects.get(injection=injection)
     assert (event.syringes, event.shortfall) == (-1, 1)
-    assert services.syringes_on_hand(world.alice) == 0
+    assert record_services.syringes_on_hand(world.alice) == 0
 
 
 def test_SUPPLY_BOX_a_discard_at_zero_is_recorded_without_going_below_zero(world):
     stock(world, 0)
-    event = services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=world.bob)
+    event = injection_services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=world.bob)
     assert (event.kind, event.syringes, event.shortfall) == (SupplyEvent.Kind.DISCARD, 0, 1)
-    assert services.syringes_on_hand(world.alice) == 0
+    assert record_services.syringes_on_hand(world.alice) == 0
 
 
 def test_SUPPLY_BOX_every_write_keeps_the_ledger_at_or_above_zero(world, monkeypatch):
@@ -287,9 +291,9 @@ def test_SUPPLY_BOX_every_write_keeps_the_ledger_at_or_above_zero(world, monkeyp
     for days_ago in range(5, -1, -1):
         slot = slot_at(world.alice, TODAY - timedelta(days=days_ago))
         log(world, slot, slot.scheduled_at + timedelta(minutes=5))
-        services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=world.bob, at=now)
-        assert services.syringes_on_hand(world.alice) >= 0
-    assert services.syringes_on_hand(world.alice) == 0
+        injection_services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=world.bob, at=now)
+        assert record_services.syringes_on_hand(world.alice) >= 0
+    assert record_services.syringes_on_hand(world.alice) == 0
 
 
 def test_SUPPLY_BOX_rules_take_what_is_on_hand():
@@ -315,7 +319,7 @@ def test_SUPPLY_BOX_two_writes_at_once_cannot_both_take_the_last_syringe(world, 
     def worker(user):
         try:
             barrier.wait()
-            services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=user)
+            injection_services.record_discarded_syringe(patient=world.alice, reason="Dropped", by=user)
         finally:
             connection.close()
 
@@ -325,13 +329,13 @@ def test_SUPPLY_BOX_two_writes_at_once_cannot_both_take_the_last_syringe(world, 
     for thread in threads:
         thread.join()
     # Without the lock both would read 1 and take it: -1.
-    assert services.syringes_on_hand(world.alice) == 0
+    assert record_services.syringes_on_hand(world.alice) == 0
     discards = SupplyEvent.objects.filter(kind=SupplyEvent.Kind.DISCARD)
     assert sorted(discards.values_list("syringes", "shortfall")) == [(-1, 0), (0, 1)]
 
 
 def test_SUPPLY_BOX_the_panel_never_shows_a_negative_count(world, monkeypatch):
-    from doses.selectors import compute_adherence_summaries
+    from doses.selectors.panel import compute_adherence_summaries
 
     now = alice_in_new_york(world, monkeypatch)
     SupplyEvent.objects.create(patient=world.alice, kind=SupplyEvent.Kind.PICKUP, syringes=7, occurred_at=now)

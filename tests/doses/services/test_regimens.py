@@ -16,9 +16,12 @@ from django.urls import reverse
 from companion import services as companion_services
 from companion.forms import PatientForm
 from companion.models import CareRole, Indication, Patient
-from doses import rules, services
+from doses import rules
 from doses.models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from doses.selectors.proposals import proposal_notice
+from doses.services import injections as injection_services
+from doses.services import refusals
+from doses.services import regimens as regimen_services
 from reminders import dispatch
 from reminders.feeds import ScheduleFeed
 from reminders.models import Delivery, Kind
@@ -46,7 +49,7 @@ def sam(world, now):
     link(child, pat, CareRole.PARENT)
     link(child, reyes, CareRole.CLINICIAN)
     child.parent, child.reyes = pat, reyes
-    child.confirmed = services.create_regimen_version(  # started three days ago (the form allows today on)
+    child.confirmed = regimen_services.create_regimen_version(  # started three days ago (the form allows today on)
         patient=child,
         entered_by=reyes,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -76,7 +79,7 @@ def weight_based(patient, by, *, can_confirm: bool, mg_per_kg="2", weight="20.0"
         "change_reason": "As prescribed.",
     }
     arguments.update(changes)
-    return services.save_regimen(**arguments)
+    return regimen_services.save_regimen(**arguments)
 
 
 def fixed(patient, by, *, can_confirm: bool, **changes):
@@ -91,7 +94,7 @@ def fixed(patient, by, *, can_confirm: bool, **changes):
         "starts_on": patient.local_today(),
     }
     arguments.update(changes)
-    return services.save_regimen(**arguments)
+    return regimen_services.save_regimen(**arguments)
 
 
 def slot_on(patient, day: date) -> DoseSlot:
@@ -128,8 +131,8 @@ def test_DOSE_PED_STEP_parents_change_to_80_mg_is_a_proposal_and_40_mg_stays_in_
     assert f"regimen-{sam.confirmed.pk}-" in feed and "regimen-" + str(sam.confirmed.pk + 1) not in feed
     # An 80 mg injection is refused as more than prescribed.
     # Without the AE-OVERDOSE confirmation (what really happened can be recorded, flagged).
-    with pytest.raises(services.DoseRefused, match="more than the prescribed 40.0 mg"):
-        services.record_injection(
+    with pytest.raises(refusals.DoseRefused, match="more than the prescribed 40.0 mg"):
+        injection_services.record_injection(
             slot=tomorrow,
             taken_at=tomorrow.scheduled_at,
             site_spot="abdomen-left-1",
@@ -145,7 +148,7 @@ def test_DOSE_PED_STEP_parents_change_to_80_mg_is_a_proposal_and_40_mg_stays_in_
 def test_clinician_confirms_the_proposal_and_it_starts_tomorrow_when_its_start_date_is_today(sam):
     proposal = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="2.5").proposal
     assert proposal.starts_on == TODAY and proposal.rule_flags == []
-    regimen = services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
+    regimen = regimen_services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
     proposal.refresh_from_db()
     assert proposal.status == RegimenProposal.Status.CONFIRMED and proposal.regimen == regimen
     assert proposal.decided_by == sam.reyes
@@ -162,7 +165,7 @@ def test_clinician_confirms_the_proposal_and_it_starts_tomorrow_when_its_start_d
 def test_a_confirmed_proposal_with_a_later_start_date_starts_on_that_date(sam):
     later = TODAY + timedelta(days=4)
     proposal = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3", starts_on=later).proposal
-    regimen = services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
+    regimen = regimen_services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
     assert regimen.starts_on == later
     assert slot_on(sam, later - timedelta(days=1)).dose_mg == Decimal("40.0")
     assert slot_on(sam, later).dose_mg == Decimal("60.0")
@@ -171,23 +174,23 @@ def test_a_confirmed_proposal_with_a_later_start_date_starts_on_that_date(sam):
 def test_a_proposal_confirmed_after_its_start_date_has_passed_starts_tomorrow(sam, monkeypatch):
     proposal = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3").proposal
     freeze(monkeypatch, NOW + timedelta(days=3))
-    regimen = services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
+    regimen = regimen_services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
     assert regimen.starts_on == TODAY + timedelta(days=4)
 
 
 def test_decline_needs_a_reason_and_the_confirmed_version_stays(sam):
     proposal = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="4", flags_seen=["DOSE-PED-STEP"]).proposal
-    with pytest.raises(services.RegimenRefused) as refused:
-        services.decline_proposal(proposal=proposal, clinician=sam.reyes, reason="   ")
+    with pytest.raises(regimen_services.RegimenRefused) as refused:
+        regimen_services.decline_proposal(proposal=proposal, clinician=sam.reyes, reason="   ")
     assert refused.value.field == "decline_reason"
     assert RegimenProposal.objects.get(pk=proposal.pk).is_open
-    services.decline_proposal(proposal=proposal, clinician=sam.reyes, reason="Too big a step; 3 mg/kg first.")
+    regimen_services.decline_proposal(proposal=proposal, clinician=sam.reyes, reason="Too big a step; 3 mg/kg first.")
     proposal.refresh_from_db()
     assert proposal.status == RegimenProposal.Status.DECLINED
     assert proposal.decline_reason == "Too big a step; 3 mg/kg first." and proposal.decided_by == sam.reyes
     assert list(Regimen.objects.filter(patient=sam)) == [sam.confirmed]
-    with pytest.raises(services.ProposalNotOpen):
-        services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
+    with pytest.raises(regimen_services.ProposalNotOpen):
+        regimen_services.confirm_proposal(proposal=proposal, clinician=sam.reyes)
 
 
 def test_a_newer_proposal_supersedes_the_older_open_one(sam):
@@ -196,8 +199,8 @@ def test_a_newer_proposal_supersedes_the_older_open_one(sam):
     first.refresh_from_db()
     assert first.status == RegimenProposal.Status.SUPERSEDED and second.is_open
     assert RegimenProposal.objects.open().filter(patient=sam).get() == second
-    with pytest.raises(services.ProposalNotOpen):
-        services.confirm_proposal(proposal=first, clinician=sam.reyes)
+    with pytest.raises(regimen_services.ProposalNotOpen):
+        regimen_services.confirm_proposal(proposal=first, clinician=sam.reyes)
 
 
 def test_a_clinicians_own_new_version_supersedes_the_open_proposal(sam):
@@ -209,7 +212,7 @@ def test_a_clinicians_own_new_version_supersedes_the_open_proposal(sam):
 
 def test_the_family_can_withdraw_a_waiting_change(sam):
     proposal = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3").proposal
-    services.withdraw_proposal(proposal=proposal, by=sam.parent)
+    regimen_services.withdraw_proposal(proposal=proposal, by=sam.parent)
     proposal.refresh_from_db()
     assert proposal.status == RegimenProposal.Status.WITHDRAWN
     assert list(Regimen.objects.filter(patient=sam)) == [sam.confirmed]
@@ -240,7 +243,7 @@ def test_an_adults_change_to_her_confirmed_regimen_is_a_proposal_too(world, now)
 
 @pytest.mark.parametrize("can_confirm", [False, True])
 def test_DOSE_ADULT_a_fixed_100_mg_dose_under_18_is_refused_naming_the_field(sam, can_confirm):
-    with pytest.raises(services.RegimenRefused, match="18 and over") as refused:
+    with pytest.raises(regimen_services.RegimenRefused, match="18 and over") as refused:
         fixed(sam, sam.reyes if can_confirm else sam.parent, can_confirm=can_confirm)
     assert (refused.value.field, refused.value.rule_id) == ("dose_basis", "DOSE-ADULT")
     assert not RegimenProposal.objects.exists() and Regimen.objects.filter(patient=sam).count() == 1
@@ -248,14 +251,14 @@ def test_DOSE_ADULT_a_fixed_100_mg_dose_under_18_is_refused_naming_the_field(sam
 
 def test_DOSE_ADULT_a_fixed_dose_turning_18_on_the_start_date_is_allowed(world, now):
     young = make_patient("Young Adult", dob=date(2008, 11, 26))
-    with pytest.raises(services.RegimenRefused, match="DOSE-ADULT"):
+    with pytest.raises(regimen_services.RegimenRefused, match="DOSE-ADULT"):
         fixed(young, world.carol, can_confirm=True, starts_on=TODAY)
     assert fixed(young, world.carol, can_confirm=True, starts_on=TOMORROW).regimen.starts_on == TOMORROW
 
 
 @pytest.mark.parametrize("can_confirm", [False, True])
 def test_DOSE_ADULT_a_split_fixed_dose_is_refused(world, now, can_confirm):
-    with pytest.raises(services.RegimenRefused, match="not split") as refused:
+    with pytest.raises(regimen_services.RegimenRefused, match="not split") as refused:
         fixed(
             world.alice,
             world.carol if can_confirm else world.alice_user,
@@ -269,7 +272,7 @@ def test_DOSE_ADULT_a_split_fixed_dose_is_refused(world, now, can_confirm):
 
 def test_DOSE_ADULT_low_level_create_refuses_a_split_fixed_dose_too(world, now):
     with pytest.raises(rules.DoseRuleError, match="DOSE-ADULT"):
-        services.create_regimen_version(
+        regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
             dose_basis=Regimen.DoseBasis.FIXED_ADULT,
@@ -282,7 +285,7 @@ def test_DOSE_ADULT_low_level_create_refuses_a_split_fixed_dose_too(world, now):
 
 
 def test_DOSE_ADULT_RA_adults_weight_based_dose_above_100_mg_is_refused_without_a_clinician(world, now):
-    with pytest.raises(services.RegimenRefused, match="higher doses gave no better response") as refused:
+    with pytest.raises(regimen_services.RegimenRefused, match="higher doses gave no better response") as refused:
         weight_based(world.alice, world.alice_user, can_confirm=False, weight="70", mg_per_kg="2")
     assert (refused.value.field, refused.value.rule_id) == ("mg_per_kg", "DOSE-ADULT")
     assert not Regimen.objects.filter(patient=world.alice).exists()
@@ -291,7 +294,7 @@ def test_DOSE_ADULT_RA_adults_weight_based_dose_above_100_mg_is_refused_without_
 
 
 def test_DOSE_ADULT_a_clinician_may_prescribe_an_RA_adult_above_100_mg_after_seeing_the_flag(world, now):
-    with pytest.raises(services.RegimenNeedsReview) as review:
+    with pytest.raises(regimen_services.RegimenNeedsReview) as review:
         weight_based(world.alice, world.carol, can_confirm=True, weight="70", mg_per_kg="2")
     assert [f.rule_id for f in review.value.findings] == ["DOSE-ADULT"]
     regimen = weight_based(
@@ -312,7 +315,7 @@ def test_DOSE_PED_START_a_first_weight_based_regimen_outside_1_to_2_mg_per_kg_is
     pat = make_user("pat@example.org", "Pat Parent")
     child = make_patient("Kim Child", dob=date(2020, 6, 1), weight_kg=Decimal("20.0"))
     link(child, pat, CareRole.PARENT)
-    with pytest.raises(services.RegimenNeedsReview) as review:
+    with pytest.raises(regimen_services.RegimenNeedsReview) as review:
         weight_based(child, pat, can_confirm=False, mg_per_kg="3")
     assert [(f.rule_id, f.level) for f in review.value.findings] == [("DOSE-PED-START", rules.FLAG)]
     assert not Regimen.objects.filter(patient=child).exists()
@@ -333,7 +336,7 @@ def test_DOSE_PED_START_1_to_2_mg_per_kg_is_not_flagged(world, now, mg_per_kg):
 )
 def test_DOSE_PED_STEP_a_change_outside_steps_of_half_to_one_mg_per_kg_is_flagged_on_the_proposal(sam, new, flagged):
     if flagged:
-        with pytest.raises(services.RegimenNeedsReview):
+        with pytest.raises(regimen_services.RegimenNeedsReview):
             weight_based(sam, sam.parent, can_confirm=False, mg_per_kg=new)
     saved = weight_based(sam, sam.parent, can_confirm=False, mg_per_kg=new, flags_seen=["DOSE-PED-STEP"])
     flags = saved.proposal.rule_flags if saved.proposal else saved.regimen.rule_flags
@@ -341,19 +344,19 @@ def test_DOSE_PED_STEP_a_change_outside_steps_of_half_to_one_mg_per_kg_is_flagge
 
 
 def test_DOSE_PED_MAX_a_parent_cannot_propose_above_8_mg_per_kg(sam):
-    with pytest.raises(services.RegimenRefused, match="Only a clinician") as refused:
+    with pytest.raises(regimen_services.RegimenRefused, match="Only a clinician") as refused:
         weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="9", flags_seen=["DOSE-PED-STEP"])
     assert refused.value.rule_id == "DOSE-PED-MAX" and not RegimenProposal.objects.exists()
 
 
 def test_DOSE_PED_RANGE_a_proposal_outside_1_to_10_is_refused(sam):
-    with pytest.raises(services.RegimenRefused, match="1 to 10") as refused:
+    with pytest.raises(regimen_services.RegimenRefused, match="1 to 10") as refused:
         weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="0.5")
     assert refused.value.field == "mg_per_kg"
 
 
 def test_a_start_date_in_the_past_is_refused_by_the_service(sam):
-    with pytest.raises(services.RegimenRefused) as refused:
+    with pytest.raises(regimen_services.RegimenRefused) as refused:
         weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="2.5", starts_on=TODAY - timedelta(days=1))
     assert refused.value.field == "starts_on"
 
@@ -414,7 +417,7 @@ def test_DOSE_PED_MAX_a_recorded_override_covers_the_dose_up_to_its_mg_per_kg(
     world, now, django_capture_on_commit_callbacks
 ):
     child = make_patient("Dira Child", dob=date(2025, 1, 1), weight_kg=Decimal("10.0"))
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=child,
         entered_by=world.carol,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
@@ -459,7 +462,7 @@ def test_the_pure_rules_name_the_same_values_as_the_models():
 
 def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_today(sam):
 
-    services.create_regimen_version(
+    regimen_services.create_regimen_version(
         patient=sam,
         entered_by=sam.reyes,
         dose_basis=Regimen.DoseBasis.WEIGHT_BASED,

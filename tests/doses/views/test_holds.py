@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from doses import services
 from doses.models import HoldReason, Regimen, TreatmentHold
 from doses.services import holds
+from doses.services import records as record_services
+from doses.services import summaries as summary_services
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +74,7 @@ def test_only_a_clinician_may_hold_resume_or_stop(world, alice_on_regimen, clien
 
 
 def test_an_automatic_hold_is_shown_first_for_review_and_resumed(world, alice_on_regimen, client_for):
-    services.record_side_effect(
+    record_services.record_side_effect(
         patient=world.alice,
         symptom="allergic_reaction",
         severity="severe",
@@ -112,14 +113,14 @@ def test_today_and_the_log_show_the_hold_instead_of_a_due_dose(world, alice_on_r
 
 
 def test_the_panel_flags_a_hold_pending_review(world, alice_on_regimen, client_for):
-    services.record_side_effect(
+    record_services.record_side_effect(
         patient=world.alice,
         symptom="allergic_reaction",
         severity="severe",
         started_on=world.alice.local_today(),
         by=world.bob,
     )
-    services.refresh_adherence_summaries(patient_ids=[world.alice.pk])
+    summary_services.refresh_adherence_summaries(patient_ids=[world.alice.pk])
     page = client_for(world.carol).get(reverse("doses:panel")).content.decode()
     assert "Treatment held automatically: review" in page
 

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from fhir.resources.R4B.bundle import Bundle
 
-from doses import services
 from doses.models import DoseSlot, HoldReason, SlotStatus
 from doses.services import holds
 
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 def _held(world):
     """alice held by carol since yesterday (an infection); yesterday's and today's doses are held."""
-    now = services.timezone.now()
+    now = timezone.now()
     holds.hold_treatment(patient=world.alice, by=world.carol, reason=HoldReason.INFECTION, now=now - timedelta(days=1))
 
 
