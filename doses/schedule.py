@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from companion.models import Patient
 
-from . import rules
+from . import record_version, rules
 from .models import DoseSlot, Injection, Regimen, SlotStatus, TreatmentHold
 
 # A slot's neighbours come from the scheduled times this many local days either side of it:
@@ -568,6 +568,9 @@ def materialise(plans: Iterable[Plan], *, patients=None, read_stored: bool = Tru
         _hold_what_open_holds_cover(missing)
         # ignore_conflicts: a second worker racing this one creates nothing new.
         DoseSlot.objects.bulk_create(missing, ignore_conflicts=True, batch_size=1000)
+        # bulk_create sends no signal: a slot of a day already on a page (today) changes that page.
+        soon = timezone.now() + timedelta(days=1)
+        record_version.record_changed({slot.patient_id for slot in missing if slot.scheduled_at <= soon})
     return len(due)
 
 

@@ -20,7 +20,7 @@ from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
 from companion.models import CareMembership, Patient
-from doses import rules, schedule
+from doses import record_version, rules, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
 from doses.services.holds import covering_hold
 
@@ -177,6 +177,7 @@ def mark_missed_doses(now: datetime) -> list[int]:
         status=SlotStatus.MISSED, status_changed_at=now, status_changed_by=None
     )
     marked = DoseSlot.objects.filter(pk__in=candidates, status=SlotStatus.MISSED, status_changed_at=now)
+    record_version.record_changed(marked.values_list("patient_id", flat=True).distinct())  # an update sends no signal
     queue_slot_deliveries(Kind.MISSED_NOTE, marked, now)
     return list(marked.values_list("id", flat=True))
 

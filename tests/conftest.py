@@ -234,3 +234,13 @@ def link_in(message, path: str) -> str:
 def fast_password_hashing(settings):
     """Real hashing is deliberately slow; tests do not need that protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: the patient page's fragments are keyed on a
+    record version kept there, and a rolled-back test database reuses patient ids."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

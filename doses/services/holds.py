@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from companion.models import Patient
 
+from .. import record_version
 from .. import triage as triage_rules
 from ..models import (
     CareAlert,
@@ -183,6 +184,7 @@ def _hold_slots(patient_id: int, starts_on: date, until: date | None) -> int:
     slots = DoseSlot.objects.filter(patient_id=patient_id, status=SlotStatus.PENDING, local_date__gte=starts_on)
     if until is not None:
         slots = slots.filter(local_date__lte=until)
+    record_version.record_changed([patient_id])  # an update sends no signal
     return slots.update(status=SlotStatus.HELD)
 
 
@@ -192,6 +194,7 @@ def _release_slots(patient: Patient, from_day: date, now: datetime) -> None:
     held = DoseSlot.objects.filter(patient=patient, status=SlotStatus.HELD, local_date__gte=from_day)
     held.exclude(regimen__ends_on__isnull=True).delete()
     held.update(status=SlotStatus.PENDING, status_changed_at=now)
+    record_version.record_changed([patient.pk])  # an update sends no signal
     materialise_upcoming_slots(patient=patient, now=now)
 
 
@@ -232,7 +235,9 @@ def apply_open_holds(now: datetime | None = None, patient_ids=None) -> dict[str,
     pending = DoseSlot.objects.filter(status=SlotStatus.PENDING)
     if patient_ids is not None:
         pending = pending.filter(patient_id__in=patient_ids)
-    held = pending.filter(covering_hold()).update(status=SlotStatus.HELD, status_changed_at=now)
+    covered = pending.filter(covering_hold())
+    record_version.record_changed(covered.values_list("patient_id", flat=True).distinct())  # an update sends no signal
+    held = covered.update(status=SlotStatus.HELD, status_changed_at=now)
     return {"held": held, "expired": len(expired), "released": released}
 
 

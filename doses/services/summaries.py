@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from companion.models import Patient
 
+from .. import record_version
 from ..models import PatientAdherenceSummary
 from ..selectors.panel import compute_adherence_summaries
 
@@ -42,5 +43,7 @@ def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None
 def refresh_adherence_summary_on_commit(patient_id: int) -> None:
     """After a write that changes a panel measure: refresh that patient's summary once
     the transaction commits (a rolled-back write leaves it as it was). robust: a failed
-    refresh is logged and never undoes the write; the panel refreshes rows that expire."""
+    refresh is logged and never undoes the write; the panel refreshes rows that expire.
+    The patient page's cached fragments are keyed on a record version: bump it too."""
+    record_version.record_changed([patient_id])
     transaction.on_commit(lambda: refresh_adherence_summaries(patient_ids=[patient_id]), robust=True)

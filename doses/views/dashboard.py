@@ -17,16 +17,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.functional import cached_property
 from django.views.decorators.http import require_GET
 
 from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 
-from .. import charts, dashboard_html, fhir, sites
+from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
-from ..models import InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
 from ..selectors import exports as export_selectors
 from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
@@ -57,7 +56,6 @@ def panel(request):
         "doses/dashboard/panel.html",
         {
             "result": result,
-            "panel_rows": dashboard_html.panel_table_rows(result.rows),
             "filters": filters,
             "sort": sort,
             "sort_label": panel_selectors.PANEL_SORTS[sort],
@@ -92,6 +90,60 @@ def _range_query(date_range) -> str:
     return urlencode({"start": date_range.start.isoformat(), "end": date_range.end.isoformat()})
 
 
+class PatientPage:
+    """What the patient page and the report draw about the record over a range.
+
+    The record's parts (`records` and the charts made from it) are read only when a
+    template asks for them, which it does only inside a `{% cache %}` fragment that is
+    not cached yet: a page whose fragments are cached reads none of them. The fragments'
+    key (`cache_key`) holds the patient's record version (doses/record_version.py, new on
+    every write), the patient's today, the range and how many of today's doses have
+    come due (the weekly chart counts a dose once its time has passed).
+    """
+
+    def __init__(self, patient, date_range, *, now=None):
+        self.patient = patient
+        self.range = date_range
+        self.now = now or timezone.now()
+        self.today = patient.local_today(self.now)
+
+    @cached_property
+    def cache_key(self) -> str:
+        due_today = 0
+        if self.range.end >= self.today:  # only today's doses come due with time; earlier ones have
+            due_today = DoseSlot.objects.filter(
+                patient=self.patient, local_date=self.today, scheduled_at__lte=self.now
+            ).count()
+        return ":".join(
+            [
+                str(self.patient.pk),
+                record_version.current(self.patient.pk),
+                self.today.isoformat(),
+                self.range.start.isoformat(),
+                self.range.end.isoformat(),
+                str(due_today),
+            ]
+        )
+
+    @cached_property
+    def records(self) -> patient_page_selectors.PatientRecords:
+        return patient_page_selectors.patient_records(self.patient, self.range, now=self.now)
+
+    @cached_property
+    def calendar(self) -> dict:
+        return charts.calendar(self.records.weeks)
+
+    @cached_property
+    def bars(self) -> dict:
+        return charts.weekly_bars(self.records.weekly)
+
+    @cached_property
+    def body(self) -> dict:
+        return charts.body_map(self.records.zone_counts)
+
+    day_styles = charts.day_styles()
+
+
 @login_required
 @require_GET
 def patient(request, patient_id):
@@ -99,8 +151,7 @@ def patient(request, patient_id):
     date_range, bad = _range_or_400(request, patient, {"action": "doses:patient"})
     if bad:
         return bad
-    overview = patient_page_selectors.patient_overview(patient, date_range)
-    context = _patient_context(patient, overview)
+    context = patient_page_context(patient, date_range)
     context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
     # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
     proposal = proposals.open_proposal(patient)
@@ -114,10 +165,12 @@ def patient(request, patient_id):
     return render(request, "doses/dashboard/patient.html", context)
 
 
-def _patient_context(patient, overview) -> dict:
-    bars = charts.weekly_bars(overview.weekly)
-    body = charts.body_map(overview.zone_counts)
-    zone = patient.zone
+def patient_page_context(patient, date_range, *, now=None) -> dict:
+    """The context of the patient page and the report (also the hold forms' page again)."""
+    page = PatientPage(patient, date_range, now=now)
+    row = patient_page_selectors.patient_summary(patient, page.now)
+    if row.display is None:
+        row.display = panel_selectors.panel_row_display(row)
     return {
         # Holds and stops (views/holds.py): the state, the history and, for clinicians, the forms.
         "treatment": hold_history(patient),
@@ -126,62 +179,14 @@ def _patient_context(patient, overview) -> dict:
         "resume_form": ResumeForm(prefix="resume"),
         "stop_form": StopForm(prefix="stop"),
         "patient": patient,
-        "o": overview,
-        "row": overview.summary,
-        "summary_cards": dashboard_html.summary_cards(overview.summary, panel_selectors.PDC_DAYS, zone),
-        "calendar_svg": charts.calendar_svg(
-            overview.weeks,
-            f"Calendar of doses from {overview.range.start:%d %b %Y} to {overview.range.end:%d %b %Y}, one column "
-            "per week. The same information is in the table that follows.",
-        ),
-        "calendar_rows": charts.calendar_table(overview.calendar_days),
-        "legend": dashboard_html.LEGEND,
-        "bars": bars,
-        "weekly_svg_bars": _weekly_svg_bars(bars),
-        "weekly_rows": _weekly_table_rows(overview.weekly, bars),
-        "body": body,
-        "body_zones_svg": dashboard_html.body_zones_svg(body),
-        "body_zones_rows": dashboard_html.body_zones_rows(body),
-        "side_effect_items": dashboard_html.side_effect_items(overview.side_effects, zone),
-        "supply_rows": dashboard_html.supply_rows(overview.supply_events, zone),
-        "regimen_rows": dashboard_html.regimen_rows(overview.regimens, zone),
-        "lab_rows": dashboard_html.lab_rows(overview.labs, overview.summary.today, zone),
-        "medicine_items": dashboard_html.medicine_items(overview.medicines, zone),
-        "range_query": _range_query(overview.range),
-        # "j M Y" and "Y-m-d" of the range, worked out once for the headings and captions that repeat them
-        "range_from": panel_selectors.date_text(overview.range.start),
-        "range_to": panel_selectors.date_text(overview.range.end),
+        "o": page,
+        "row": row,
+        "fragment_seconds": record_version.FRAGMENT_SECONDS,
+        "range_query": _range_query(date_range),
+        "range_from": panel_selectors.date_text(date_range.start),
+        "range_to": panel_selectors.date_text(date_range.end),
         "pdc_days": panel_selectors.PDC_DAYS,
     }
-
-
-def _weekly_svg_bars(bars: dict) -> str:
-    """The weekly chart's bars as markup: a year is 53 of them, too many for template loops."""
-    parts = []
-    for b in bars["bars"]:
-        below = " bar-below" if b["below"] else ""
-        if b["percent"] is None:
-            shape = f'<text class="chart-label" x="{b["x"]}" y="{bars["baseline_y"]}" dy="-4">–</text>'
-        else:
-            mark = f'<text class="chart-label" x="{b["x"]}" y="{b["label_y"]}">!</text>' if b["below"] else ""
-            shape = f'<rect x="{b["x"]}" y="{b["y"]}" width="{bars["bar_width"]}" height="{b["height"]}"/>{mark}'
-        parts.append(f'<g class="bar{below}"><title>{escape(b["title"])}</title>{shape}</g>')
-    return mark_safe("".join(parts))  # numbers and escaped text
-
-
-def _weekly_table_rows(weekly, bars: dict) -> str:
-    """The weekly numbers' table rows (the chart's text alternative), with the bars' percents."""
-    rows = []
-    for week, bar in zip(weekly, bars["bars"], strict=True):
-        percent, below = bar["percent"], bar["below"]
-        shown = "—" if percent is None else f"{percent}%" + (" (below 80%)" if below else "")
-        starts = week.starts_on
-        rows.append(
-            f'<tr><th scope="row">{starts.day} {charts.month_abbr(starts)} {starts.year}</th>'
-            f'<td class="text-end">{week.adherence.numerator}</td><td class="text-end">{week.adherence.denominator}</td>'
-            f'<td class="text-end">{shown}</td></tr>'
-        )
-    return mark_safe("".join(rows))  # numbers and dates only
 
 
 @login_required
@@ -192,8 +197,7 @@ def report(request, patient_id):
     date_range, bad = _range_or_400(request, patient, {"action": "doses:report"})
     if bad:
         return bad
-    overview = patient_page_selectors.patient_overview(patient, date_range)
-    context = _patient_context(patient, overview)
+    context = patient_page_context(patient, date_range)
     context["doses"] = [
         (slot, _spot(slot.injection.site_spot) if slot.status == SlotStatus.TAKEN else "")
         for slot in export_selectors.export_doses(patient, date_range)

@@ -17,12 +17,12 @@ from companion.access import Capability, patient_for
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..selectors import patient_page as patient_page_selectors
 from ..services import holds
-from .dashboard import _patient_context
+from .dashboard import patient_page_context
 
 
 def _page_again(request, patient, **forms):
-    overview = patient_page_selectors.patient_overview(patient, patient_page_selectors.parse_date_range(None, None, today=patient.local_today()))
-    context = _patient_context(patient, overview)
+    date_range = patient_page_selectors.parse_date_range(None, None, today=patient.local_today())
+    context = patient_page_context(patient, date_range)
     context.update(forms)
     return render(request, "doses/dashboard/patient.html", context, status=400)
 

@@ -202,7 +202,7 @@ def test_overview_for_a_chosen_period(world, alice_history, client_for):
     )
     overview = response.context["o"]
     assert overview.range == patient_page_selectors.DateRange(start, today)
-    assert len(overview.calendar_days) == 14
+    assert len(overview.records.calendar_days) == 14
 
 
 @pytest.mark.parametrize("url_name", PATIENT_PAGES)
@@ -283,28 +283,9 @@ def test_panel_missed_run_matches_the_pure_function(world, pattern, expected_run
         assert row.missed_run >= 19 and "missed_run" in row.flags
 
 
-def test_the_day_filter_writes_dates_like_the_date_filter():
-    from datetime import UTC, date, datetime
-
-    from django.template import Context, Template
-
-    template = Template(
-        '{% load tz dashboard_dates %}{% timezone "Australia/Sydney" %}'
-        '{{ v|day }}={{ v|date:"j M Y" }}{% endtimezone %}'
-    )
-    for value in (
-        date(2026, 9, 5),
-        datetime(2026, 2, 28, 14, 30, tzinfo=UTC),
-        datetime(2026, 12, 31, 23, 0, tzinfo=UTC),
-    ):
-        shown, expected = template.render(Context({"v": value})).split("=")
-        assert shown == expected
-    assert template.render(Context({"v": None})) == "="
-
-
 def test_patient_page_lists_regimen_labs_and_medicines_as_stored(world, client_for):
-    """The short lists are read in one query as JSON rows: decimals keep their places,
-    the confirming clinician's name shows, stopped medicines come before current ones."""
+    """Decimals keep their places, the confirming clinician's name shows, stopped
+    medicines come before current ones."""
     from decimal import Decimal
 
     from doses.models import LabTest, MedicineCategory, OtherMedicine

@@ -1,6 +1,6 @@
-"""The patient page reads its rows in one hand-written statement (patient_page_selectors._page_rows):
-what it returns is what the ORM returns for the same questions, every column, on SQLite
-and PostgreSQL."""
+"""The patient page's records over a range (patient_page_selectors.patient_records): the rows at
+the edges of the range, their order, NULLs and decimals with their places, the doses of
+each calendar day; and the summary cards the page shows from the stored summary."""
 
 from __future__ import annotations
 
@@ -26,8 +26,7 @@ from doses.models import (
 from doses.selectors import panel as panel_selectors
 from doses.selectors import patient_page as patient_page_selectors
 from doses.services import summaries as summary_services
-
-from .dashboard_history import build_history
+from tests.doses.dashboard_history import build_history
 
 
 def _columns(model) -> list[str]:
@@ -89,7 +88,7 @@ def _awkward_records(patient, clinician, today, now):
     )
 
 
-def test_page_rows_are_what_the_orm_reads(world):
+def test_the_records_of_a_range_include_what_was_open_in_it_in_the_page_order(world):
     alice, carol = world.alice, world.carol
     now = timezone.now()
     build_history(alice, carol, days=45, now=now)
@@ -162,25 +161,6 @@ def test_page_rows_are_what_the_orm_reads(world):
     ]
     assert len(expected) >= 30
     assert shown == expected
-
-
-def test_the_stored_summary_read_with_the_page_is_the_row_the_orm_reads(world):
-    alice = world.alice
-    now = timezone.now()
-    build_history(alice, world.carol, days=20, now=now)
-    today = alice.local_today(now)
-    assert patient_page_selectors._stored_summary(patient_page_selectors._page_rows(alice, today, today, now, now)["summary"]) is None
-    summary_services.refresh_adherence_summaries(patient_ids=[alice.pk], now=now)
-    PatientAdherenceSummary.objects.filter(patient=alice).update(interaction_names=["Etanercept", "Ré"])
-
-    stored = patient_page_selectors._stored_summary(patient_page_selectors._page_rows(alice, today, today, now, now)["summary"])
-
-    expected = PatientAdherenceSummary.objects.get(patient=alice)
-    names = _columns(PatientAdherenceSummary)
-    assert [getattr(stored, n) for n in names] == [getattr(expected, n) for n in names]
-    assert stored.interaction_names == ["Etanercept", "Ré"]
-    assert stored.is_current(now) and stored.flags == expected.flags and stored.flags
-    assert not stored._state.adding
 
 
 def test_patient_page_summary_cards_show_the_stored_measures_and_reasons(world, client_for):

@@ -1,0 +1,62 @@
+"""A version per patient's record: the key of the patient page's cached fragments.
+
+The calendar, the weekly chart and the record's tables of the patient page and the
+printed report are cached (Django's `{% cache %}` tag, on the default cache: Redis when
+REDIS_URL is set, local memory otherwise) under a key that holds this version, so a
+page is never stale: every write to the record gives the patient a new version, and the
+next view renders afresh. The version is a random token, not a counter, so a version
+evicted from the cache never comes back with old fragments behind it.
+
+Writes are seen two ways: the post_save / post_delete signals of the record's models
+(connected in `DosesConfig.ready`), and `record_changed(...)` for the bulk writes
+that send no signal (`QuerySet.update`, `bulk_create`: the jobs that mark doses missed
+or held, slot materialisation, and the services through
+`refresh_adherence_summary_on_commit`). Each bumps at once and again when the
+transaction commits: a page read between the two (seeing the data before the commit)
+is cached under a version the commit replaces.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from django.core.cache import cache
+from django.db import transaction
+
+FRAGMENT_SECONDS = 2 * 24 * 3600  # the key also holds the patient's "today": older fragments are garbage
+_KEY = "doses:record-version:{}"
+
+
+def _key(patient_id: int) -> str:
+    return _KEY.format(patient_id)
+
+
+def current(patient_id: int) -> str:
+    """The patient's record version (a new one if the cache has none)."""
+    key = _key(patient_id)
+    version = cache.get(key)
+    if version is None:
+        version = uuid.uuid4().hex
+        if not cache.add(key, version, timeout=None):  # another request made one first: use theirs
+            version = cache.get(key) or version
+    return version
+
+
+def _bump(patient_ids: Iterable[int]) -> None:
+    cache.set_many({_key(pk): uuid.uuid4().hex for pk in set(patient_ids)}, timeout=None)
+
+
+def record_changed(patient_ids: Iterable[int]) -> None:
+    """The records of these patients changed: their pages render afresh, now and after the commit."""
+    ids = {pk for pk in patient_ids if pk is not None}
+    if not ids:
+        return
+    _bump(ids)
+    transaction.on_commit(lambda: _bump(ids), robust=True)
+
+
+def on_record_saved_or_deleted(sender, instance, **kwargs) -> None:
+    """post_save / post_delete of a model of the record (and of Patient itself: name, zone, weight)."""
+    patient_id = instance.pk if sender._meta.label == "companion.Patient" else getattr(instance, "patient_id", None)
+    record_changed([patient_id])
