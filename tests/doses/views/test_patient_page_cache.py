@@ -1,0 +1,238 @@
+"""The patient page's fragments (calendar, weekly chart, the record's tables) are cached
+under the patient's record version (doses/record_version.py): a second view with no
+write reads none of the record, and every kind of write shows on the next view."""
+
+from __future__ import annotations
+
+import re
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from doses import record_version
+from doses.models import (
+    DoseSlot,
+    Injection,
+    LabTest,
+    MedicineCategory,
+    OtherMedicine,
+    Severity,
+    SideEffect,
+    SlotStatus,
+    SupplyEvent,
+)
+from doses.selectors.patient_page import parse_date_range
+from doses.services import holds as hold_services
+from doses.services import records as record_services
+from doses.services import regimens as regimen_services
+from doses.views.dashboard import PatientPage
+from reminders import dispatch
+from tests.conftest import start_adult_regimen
+from tests.doses.dashboard_history import build_history
+
+
+def _view(client, patient, **query) -> tuple[str, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("doses:patient", args=[patient.pk]), query)
+    assert response.status_code == 200
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())  # one per request
+    return html, [q["sql"] for q in captured.captured_queries]
+
+
+RECORD_READS = {  # how the queries of patient_page_selectors.patient_records begin
+    "doses": 'SELECT "doses_doseslot"."scheduled_at" AS "scheduled_at"',
+    "sites": 'SELECT "doses_injection"."site_spot" AS "site_spot", COUNT(',
+    "supply": 'SELECT "doses_supplyevent"."id"',
+    "labs": 'SELECT "doses_labtest"."id"',
+    "medicines": 'SELECT "doses_othermedicine"."id"',
+}
+
+
+def _record_tables(sql: list[str]) -> set[str]:
+    """Which parts of the record the request read."""
+    return {name for name, start in RECORD_READS.items() if any(q.startswith(start) for q in sql)}
+
+
+@pytest.fixture
+def alice_history(world):
+    return build_history(world.alice, world.carol, days=40)
+
+
+@pytest.mark.parametrize("days", [90, 365])
+def test_a_second_view_with_no_write_is_served_from_the_cache(world, alice_history, client_for, days):
+    client = client_for(world.carol)
+    start = str(world.alice.local_today() - timedelta(days=days - 1))
+    first_html, first_sql = _view(client, world.alice, start=start)
+    second_html, second_sql = _view(client, world.alice, start=start)
+    assert second_html == first_html
+    assert _record_tables(first_sql) == set(RECORD_READS) and not _record_tables(second_sql)
+    assert len(second_sql) < len(first_sql)
+
+
+def test_the_report_and_the_page_have_their_own_weekly_fragment(world, alice_history, client_for):
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    report = client.get(reverse("doses:report", args=[world.alice.pk])).content.decode()
+    assert "<details class=\"mt-2\" open>" in report  # the printed report opens the weekly table
+    page, _sql = _view(client, world.alice)
+    assert "<details class=\"mt-2\">" in page
+
+
+def test_another_range_is_another_fragment(world, alice_history, client_for):
+    client = client_for(world.carol)
+    today = world.alice.local_today()
+    ninety, _ = _view(client, world.alice)
+    fortnight, sql = _view(client, world.alice, start=str(today - timedelta(days=13)))
+    assert _record_tables(sql)
+    assert fortnight.count('<g class="cal-day">') == 14 and ninety.count('<g class="cal-day">') == 90
+
+
+def _side_effect(world):
+    record_services.record_side_effect(
+        patient=world.alice,
+        symptom="headache",
+        severity=Severity.MILD,
+        started_on=world.alice.local_today(),
+        by=world.alice_user,
+        description="Headache after the walk",
+    )
+    return "Headache after the walk"
+
+
+def _lab_result(world):
+    lab = LabTest.objects.create(patient=world.alice, label="Month 9", due_on=world.alice.local_today())
+    record_services.record_lab_result(  # an update: no signal
+        lab_test=lab, done_on=world.alice.local_today(), neutrophils_10e9_per_l=Decimal("3.25"), by=world.carol
+    )
+    return '<td class="text-end">3.25</td>'
+
+
+def _medicine_stopped(world):
+    medicine = OtherMedicine.objects.get(patient=world.alice, category=MedicineCategory.TNF_ANTAGONIST)
+    record_services.stop_medicine(medicine=medicine, stopped_on=world.alice.local_today(), by=world.carol)
+    return f"{medicine.name} ({medicine.get_category_display()}), stopped"
+
+
+def _pickup(world):
+    record_services.record_pickup(patient=world.alice, boxes=3, on=world.alice.local_today(), by=world.alice_user)
+    return "(3 boxes)"
+
+
+def _supply_row_edited(world):
+    event = SupplyEvent.objects.filter(patient=world.alice).exclude(kind=SupplyEvent.Kind.DOSE).first()
+    event.note = "Box found behind the milk"
+    event.save()
+    return "Box found behind the milk"
+
+
+def _hold(world):
+    hold_services.hold_treatment(patient=world.alice, by=world.carol, reason="infection", note="Chest infection")
+    return '<use href="#cal-held" x='  # a day of the calendar (the legend has no x)
+
+
+def _time_zone(world):
+    world.alice.time_zone = "America/New_York"
+    world.alice.save()
+    return "America/New_York"
+
+
+WRITES = {
+    "side effect logged": _side_effect,
+    "lab result entered": _lab_result,
+    "medicine stopped": _medicine_stopped,
+    "pick-up recorded": _pickup,
+    "supply note edited": _supply_row_edited,
+    "treatment held": _hold,
+    "time zone changed": _time_zone,
+}
+
+
+@pytest.mark.parametrize("write", WRITES.values(), ids=WRITES.keys())
+def test_a_write_to_the_record_shows_on_the_next_view(world, alice_history, client_for, write):
+    client = client_for(world.carol)
+    before, _ = _view(client, world.alice)
+    _view(client, world.alice)  # cached now
+    expected = write(world)
+    after, sql = _view(client, world.alice)
+    assert expected not in before
+    assert expected in after
+    assert _record_tables(sql), "the record was read again"
+
+
+def test_a_dose_the_missed_dose_job_marks_shows_as_missed_on_the_next_view(world, client_for):
+    start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today() - timedelta(days=3))
+    client = client_for(world.carol)
+    now = timezone.now()
+    slot = DoseSlot.objects.filter(patient=world.alice, local_date=world.alice.local_today(now)).first()
+    _view(client, world.alice)
+    before, _ = _view(client, world.alice)
+    marked = dispatch.mark_missed_doses(now + timedelta(days=2))  # an update: no signal
+    assert slot.pk in marked
+    after, sql = _view(client, world.alice)
+    assert _record_tables(sql)
+    day = f"{slot.local_date:%a %d %b %Y}"
+    assert f"{day}: Missed" in after and f"{day}: Missed" not in before
+
+
+def test_a_regimen_confirmed_shows_on_the_next_view(world, client_for):
+    regimen = start_adult_regimen(world.alice, world.alice_user, confirmed=False)
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    before, _ = _view(client, world.alice)
+    regimen_services.confirm_regimen(regimen=regimen, clinician=world.carol)  # an update: no signal
+    after, _ = _view(client, world.alice)
+    assert "<strong>Awaiting confirmation</strong>" in before
+    assert f"Confirmed by {world.carol}" in after
+
+
+def test_a_dose_logged_shows_on_the_next_view(world, alice_history, client_for):
+    client = client_for(world.carol)
+    pending = DoseSlot.objects.filter(patient=world.alice, status=SlotStatus.PENDING).order_by("scheduled_at").first()
+    _view(client, world.alice)
+    before, _ = _view(client, world.alice)
+    pending.status = SlotStatus.TAKEN
+    pending.save()
+    Injection.objects.create(
+        slot=pending, patient=world.alice, taken_at=pending.scheduled_at, dose_mg=pending.dose_mg, site_spot="abdomen-left-upper"
+    )
+    after, _ = _view(client, world.alice)
+    day = f"{pending.local_date:%a %d %b %Y}"
+    assert f"{day}: Taken" in after and f"{day}: Taken" not in before
+
+
+def test_a_side_effect_deleted_leaves_the_next_view(world, alice_history, client_for):
+    client = client_for(world.carol)
+    before, _ = _view(client, world.alice)
+    assert "Fever and chills" in before
+    SideEffect.objects.filter(patient=world.alice, description="Fever and chills").get().delete()
+    after, _ = _view(client, world.alice)
+    assert "Fever and chills" not in after
+
+
+def test_the_version_changes_again_when_the_write_commits(world, django_capture_on_commit_callbacks):
+    """A page read between the write and its commit sees the old rows: it must not stay cached."""
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        before = record_version.current(world.alice.pk)
+        OtherMedicine.objects.create(patient=world.alice, name="Paracetamol")
+        during = record_version.current(world.alice.pk)
+    assert during != before and callbacks
+    for callback in callbacks:
+        callback()
+    assert record_version.current(world.alice.pk) not in (before, during)
+
+
+def test_a_dose_coming_due_today_is_counted_in_the_weekly_chart_without_a_write(world):
+    """Nothing is written when a dose's time passes, but the weekly chart counts it as due."""
+    start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today() - timedelta(days=3))
+    today = world.alice.local_today()
+    slot = DoseSlot.objects.filter(patient=world.alice, local_date=today).get()
+    date_range = parse_date_range(None, None, today=today)
+    before_due = PatientPage(world.alice, date_range, now=slot.scheduled_at - timedelta(minutes=1)).cache_key
+    after_due = PatientPage(world.alice, date_range, now=slot.scheduled_at + timedelta(minutes=1)).cache_key
+    assert before_due != after_due
