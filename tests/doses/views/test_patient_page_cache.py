@@ -5,7 +5,6 @@ write reads none of the record, and every kind of write shows on the next view."
 from __future__ import annotations
 
 import re
-
 from datetime import timedelta
 from decimal import Decimal
 
