@@ -308,3 +308,68 @@ def test_patient_page_lists_regimen_labs_and_medicines_as_stored(world, client_f
     medicines = html[html.index('id="sec-medicines"') :]
     assert medicines.index("Amoxicillin") < medicines.index("Etanercept")
     assert "not to be combined with anakinra" in medicines
+
+
+# --- what the calendar, its legend and its text alternative show ------------------------
+
+
+def _page(client, patient, **query) -> str:
+    response = client.get(reverse("doses:patient", args=[patient.pk]), query)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_every_day_of_the_range_draws_the_symbol_of_its_state(world, alice_history, client_for):
+    import re
+
+    html = _page(client_for(world.carol), world.alice)
+    records = patient_page_selectors.patient_records(
+        world.alice, patient_page_selectors.parse_date_range(None, None, today=world.alice.local_today())
+    )
+    drawn = re.findall(r'<g class="cal-day"><title>([^<]*)</title><use href="#cal-(\w+)" x=', html)
+    assert [state for _title, state in drawn] == [day.state for day in records.calendar_days]
+    assert len(drawn) == 90
+    assert drawn[-1][0].startswith(f"{world.alice.local_today():%a %d %b %Y}: ")
+    symbols = set(re.findall(r'<symbol id="cal-(\w+)" class="cal cal-\1"', html))
+    assert {state for _title, state in drawn} <= symbols == set(adherence.DAY_STATES)
+    not_taken = next(title for title, state in drawn if state == "not_taken")
+    assert not_taken.endswith(": Not taken (reason given) (Side effect)")
+
+
+def test_the_legend_names_every_state_beside_its_symbol(world, alice_history, client_for):
+    from doses import charts
+
+    html = _page(client_for(world.carol), world.alice)
+    legend = html[html.index('aria-label="Calendar legend"') : html.index("</ul>", html.index("Calendar legend"))]
+    for state, (_shape, _letter, words) in charts.DAY_STYLES.items():
+        assert f'<use href="#cal-{state}" width="22" height="22"/></svg> {words}</li>' in legend
+
+
+def test_the_text_alternative_has_a_row_per_dose_and_per_day_without_one(world, alice_history, client_for):
+    html = _page(client_for(world.carol), world.alice)
+    table = html[html.index("<caption>Doses day by day") : html.index("</table>", html.index("Doses day by day"))]
+    today = world.alice.local_today()
+    doses = DoseSlot.objects.filter(patient=world.alice, local_date__gte=today - timedelta(days=89), local_date__lte=today)
+    days_with_doses = {slot.local_date for slot in doses}
+    assert table.count('<tr><th scope="row">') == doses.count() + 90 - len(days_with_doses)
+    assert table.count("No dose scheduled") == 90 - len(days_with_doses)
+    assert "<td>08:00</td><td>Not taken</td><td></td><td>Side effect</td>" in table
+    assert "<td>08:00</td><td>Taken (late)</td><td>11:00</td>" in table
+
+
+def test_text_typed_by_people_is_escaped_on_the_page(world, alice_history, client_for):
+    world.alice.side_effects.update(description='<script>alert("x")</script>')
+    html = _page(client_for(world.carol), world.alice)
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in html
+
+
+def test_a_panel_row_links_the_patient_and_shows_the_measures(panel_of_three, client_for):
+    response = client_for(panel_of_three.carol).get(reverse("doses:panel"))
+    html = response.content.decode()
+    alice = response.context["result"].rows[0]
+    shown = alice.display
+    assert f'<a href="{reverse("doses:patient", args=[alice.patient.pk])}">Alice Example</a>' in html
+    assert f'<span class="visually-hidden">Score {alice.score}: </span>' in html
+    assert f"{shown.adherence_30_percent}%</span> / {shown.adherence_90_percent}%" in html
+    assert "<li class=\"text-body-secondary\">(Etanercept)</li>" in html
