@@ -19,37 +19,14 @@ DECLINE_SHOWN_FOR = timedelta(days=14)
 
 @dataclass(frozen=True)
 class ProposalNotice:
-    """A proposal the family should hear about: one waiting, or one just declined."""
+    """A proposal the family should hear about: one waiting, or one just declined.
+
+    Records only: the sentences are doses/presenters/proposals.py's.
+    """
 
     proposal: RegimenProposal
     clinicians: list[str]  # the clinicians of the care circle, by name
     in_force: Regimen | None  # the confirmed version that stays in force
-
-    @property
-    def clinician_names(self) -> str:
-        if not self.clinicians:
-            return "a clinician (none has joined the care circle yet)"
-        if len(self.clinicians) == 1:
-            return self.clinicians[0]
-        return ", ".join(self.clinicians[:-1]) + " or " + self.clinicians[-1]
-
-    @property
-    def dose_in_force(self) -> str:
-        """The dose to keep injecting, as the family injects it: "40 mg", "2 × 20 mg a day"."""
-        regimen = self.in_force
-        if regimen is None:
-            return "your confirmed dose"
-        per = f"{regimen.dose_per_administration_mg.normalize():f} mg"
-        if regimen.administrations_per_day == 2:
-            per += " twice a day"
-        if regimen.interval_days == 2:
-            per += " every other day"
-        return per
-
-    @property
-    def waiting_text(self) -> str:
-        """ "Waiting for Dr Reyes; keep injecting 40 mg"."""
-        return f"Waiting for {self.clinician_names}; keep injecting {self.dose_in_force}"
 
 
 def proposals_for(patient: Patient) -> QuerySet[RegimenProposal]:

@@ -19,6 +19,7 @@ from .. import rules, schedule, sites, triage
 from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
+from ..presenters import holds as hold_presenters
 from ..selectors import log_page
 from ..selectors import today as today_selectors
 from ..services import holds, refusals
@@ -163,7 +164,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
             **_log_records_context(patient, form, now, target=target),
-            "held": holds.hold_in_force(patient, now),
+            "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
         },
     )
 

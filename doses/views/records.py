@@ -373,7 +373,9 @@ def baseline(request, patient_id):
         held = holds.hold_in_force(patient)
         if held is not None and held.hold is not None and held.hold.trigger == TreatmentHold.Trigger.CHECKLIST:
             messages.warning(
-                request, f"Treatment is on hold until the doctor has reviewed it: do not inject. {held.advice}"
+                request,
+                "Treatment is on hold until the doctor has reviewed it: do not inject. "
+                + holds.rule_advice(held.rule_id),
             )
         return redirect("doses:baseline", patient_id=patient.pk)
     findings = []

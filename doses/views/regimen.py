@@ -21,6 +21,7 @@ from companion.access import Capability, patient_for, role_can
 from .. import rules
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
 from ..models import DoseSlot, Regimen, RegimenProposal, SlotStatus
+from ..presenters import proposals as proposal_presenters
 from ..selectors import proposals as proposal_selectors
 from ..services import regimens as regimen_services
 
@@ -108,7 +109,7 @@ def _regimen_page(request, patient, *, decline_error: str = "", status: int = 20
             "proposals": [(p, regimen_facts(p)) for p in proposals],
             "open_proposal": open_proposal,
             "open_proposal_facts": regimen_facts(open_proposal) if open_proposal else [],
-            "notice": proposal_selectors.proposal_notice(patient),
+            "notice": proposal_presenters.proposal_notice_text(proposal_selectors.proposal_notice(patient)),
             "decline_error": decline_error,
             "next_doses": next_doses,
             "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
