@@ -34,3 +34,9 @@ def hold_notice(held: HoldInForce | None) -> HoldNotice | None:
     if held is None:
         return None
     return HoldNotice(held, rule_advice(held.rule_id), " or ".join(held.call) if held.call else NO_CLINICIAN)
+
+
+def hold_started_message(hold) -> str:
+    """The clinician's confirmation after holding treatment."""
+    until = f" until {hold.until:%a %d %b}" if hold.until else ""
+    return f"Treatment is on hold{until}. No reminders; the log refuses doses."

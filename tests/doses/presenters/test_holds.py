@@ -21,3 +21,13 @@ def test_without_a_clinician_in_the_circle_the_notice_says_call_the_prescriber()
 
 def test_treatment_running_gives_no_notice():
     assert present.hold_notice(None) is None
+
+
+def test_a_hold_with_an_end_date_says_until_when():
+    from datetime import date
+    from types import SimpleNamespace
+
+    assert present.hold_started_message(SimpleNamespace(until=date(2026, 3, 14))) == (
+        "Treatment is on hold until Sat 14 Mar. No reminders; the log refuses doses."
+    )
+    assert present.hold_started_message(SimpleNamespace(until=None)).startswith("Treatment is on hold. ")
