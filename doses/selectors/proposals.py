@@ -10,46 +10,24 @@ from django.utils import timezone
 
 from companion.models import Patient
 
-from ..models import Regimen, RegimenProposal
+from ..models import DoseSlot, Regimen, RegimenProposal, SlotStatus
 from .care_team import clinician_names
 
 # How long Today keeps telling the family that a change was declined (and why).
 DECLINE_SHOWN_FOR = timedelta(days=14)
+NEXT_DOSES_SHOWN = 6  # the regimen page lists the next few doses to come
 
 
 @dataclass(frozen=True)
 class ProposalNotice:
-    """A proposal the family should hear about: one waiting, or one just declined."""
+    """A proposal the family should hear about: one waiting, or one just declined.
+
+    Records only: the sentences are doses/presenters/proposals.py's.
+    """
 
     proposal: RegimenProposal
     clinicians: list[str]  # the clinicians of the care circle, by name
     in_force: Regimen | None  # the confirmed version that stays in force
-
-    @property
-    def clinician_names(self) -> str:
-        if not self.clinicians:
-            return "a clinician (none has joined the care circle yet)"
-        if len(self.clinicians) == 1:
-            return self.clinicians[0]
-        return ", ".join(self.clinicians[:-1]) + " or " + self.clinicians[-1]
-
-    @property
-    def dose_in_force(self) -> str:
-        """The dose to keep injecting, as the family injects it: "40 mg", "2 × 20 mg a day"."""
-        regimen = self.in_force
-        if regimen is None:
-            return "your confirmed dose"
-        per = f"{regimen.dose_per_administration_mg.normalize():f} mg"
-        if regimen.administrations_per_day == 2:
-            per += " twice a day"
-        if regimen.interval_days == 2:
-            per += " every other day"
-        return per
-
-    @property
-    def waiting_text(self) -> str:
-        """ "Waiting for Dr Reyes; keep injecting 40 mg"."""
-        return f"Waiting for {self.clinician_names}; keep injecting {self.dose_in_force}"
 
 
 def proposals_for(patient: Patient) -> QuerySet[RegimenProposal]:
@@ -94,3 +72,40 @@ def regimen_in_force(patient: Patient, now: datetime) -> Regimen | None:
         .order_by("-version")
         .first()
     ) or Regimen.objects.current().filter(patient=patient).first()
+
+
+@dataclass(frozen=True)
+class RegimenHistory:
+    """The regimen page: every version, every proposal, the next doses (a fixed number of queries)."""
+
+    versions: list[Regimen]  # newest first
+    current: Regimen | None  # the version without an end
+    proposals: list[RegimenProposal]  # newest first
+    open_proposal: RegimenProposal | None
+    next_doses: list[DoseSlot]
+    notice: ProposalNotice | None
+
+
+def regimen_history(patient: Patient, now: datetime | None = None) -> RegimenHistory:
+    now = now or timezone.now()
+    versions = list(
+        Regimen.objects.filter(patient=patient)
+        .select_related("entered_by", "confirmed_by", "override_by")
+        .order_by("-version")
+    )
+    proposals = list(proposals_for(patient))
+    for row in versions + proposals:
+        row.patient = patient  # their facts need the zone; no query per row
+    next_doses = list(
+        DoseSlot.objects.filter(patient=patient, status=SlotStatus.PENDING, scheduled_at__gte=now)
+        .select_related("regimen")
+        .order_by("scheduled_at")[:NEXT_DOSES_SHOWN]
+    )
+    return RegimenHistory(
+        versions=versions,
+        current=next((v for v in versions if v.ends_on is None), None),
+        proposals=proposals,
+        open_proposal=next((p for p in proposals if p.is_open), None),
+        next_doses=next_doses,
+        notice=proposal_notice(patient, now),
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
 from django.db.models import (
     Count,
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from companion.models import Patient
 
-from .. import rules, schedule, sites, triage
+from .. import rules, schedule, sites
 from ..models import (
     DoseSlot,
     FridgeSyringe,
@@ -32,63 +31,35 @@ from . import proposals
 
 RECENT_INJECTIONS = 5
 LAB_DUE_SOON_DAYS = 7  # AE-LABS: a neutrophil count due within a week shows on Today
-DOSE_STATE_LABELS = {
-    "done": "Done",
-    "early": "Can be logged now",  # before its time: never "Due" (MISS-NODOUBLE)
-    "late": "Late",
-    "missed": "Missed",
-    "not_taken": "Not taken",
-    "upcoming": "Later",
-    "held": "On hold",
-}
-
 
 
 @dataclass(frozen=True)
 class MissedDoseAdvice:
-    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out."""
+    """MISS-TAKE / MISS-SKIP for one late dose: the rule's answer and its cut-off, as facts.
+
+    The words (headline, reason, the cut-off spelled out) are doses/presenters/today.py's.
+    """
 
     action: str  # "take" or "skip"
     rule_id: str
-    headline: str
-    reason: str
-    cut_off: str
+    skip_within_hours: float  # the cut-off used for this dose (shorter when doses are close together)
+    configured_hours: float  # the usual cut-off (MISSED_DOSE_SKIP_WITHIN_HOURS)
+    skip_from: datetime  # from when the missed dose is skipped instead
+    next_at: datetime  # the next dose
 
 
-def missed_dose_advice_for(
-    *, scheduled_at: datetime, next_at: datetime, now: datetime, today: date, zone: zoneinfo.ZoneInfo
-) -> MissedDoseAdvice:
-    """The rule's answer (rules.missed_dose_advice) with its reason and explicit cut-off."""
+def missed_dose_advice_for(*, scheduled_at: datetime, next_at: datetime, now: datetime) -> MissedDoseAdvice:
+    """The rule's answer (rules.missed_dose_advice) with its explicit cut-off (MISS-SKIP)."""
     configured = schedule.skip_within_hours()
     skip_within = rules.default_skip_within(next_at - scheduled_at, configured)
     action = rules.missed_dose_advice(scheduled_at, next_at, now, skip_within)
-    hours = skip_within.total_seconds() / 3600
-    skip_from = schedule.local_when(next_at - skip_within, today, zone)
-    next_text = schedule.local_when(next_at, today, zone)
-    # The cut-off is shown to the user, as MISS-SKIP asks ("define almost time explicitly").
-    cut_off = f"If your next dose is due within {schedule.hours_text(hours)}, skip the missed one."
-    if hours < configured:
-        cut_off += f" (Usually {schedule.hours_text(configured)}; shorter here because your doses are closer together.)"
-    if action == "take":
-        return MissedDoseAdvice(
-            action="take",
-            rule_id="MISS-TAKE",
-            headline="Take it now",
-            reason=(
-                "Take a missed dose as soon as you remember (MISS-TAKE). "
-                f"After {skip_from}, skip it instead and take the next dose at {next_text} (MISS-SKIP)."
-            ),
-            cut_off=cut_off,
-        )
     return MissedDoseAdvice(
-        action="skip",
-        rule_id="MISS-SKIP",
-        headline="Skip this dose",
-        reason=(
-            f"Your next dose is due at {next_text}, so skip the missed one and carry on with your usual "
-            "schedule (MISS-SKIP). Never take a double dose to make up for a missed one (MISS-NODOUBLE)."
-        ),
-        cut_off=cut_off,
+        action=action,
+        rule_id="MISS-TAKE" if action == "take" else "MISS-SKIP",
+        skip_within_hours=skip_within.total_seconds() / 3600,
+        configured_hours=configured,
+        skip_from=next_at - skip_within,
+        next_at=next_at,
     )
 
 
@@ -125,31 +96,12 @@ class SlotView:
     advice: MissedDoseAdvice | None = None
 
     @property
-    def label(self) -> str:
-        return DOSE_STATE_LABELS[self.state]
-
-    @property
     def can_mark_not_taken(self) -> bool:
         return self.state in ("early", "late", "missed")
 
     @property
     def can_log_now(self) -> bool:
         return self.state in ("early", "late")
-
-    @property
-    def when_text(self) -> str:
-        """'Today 08:00', 'Tomorrow 08:00' or 'Wed 2 Dec 08:00' (SCHED-TZ)."""
-        local = self.slot.scheduled_at.astimezone(self.zone)
-        named = {0: "Today", 1: "Tomorrow", -1: "Yesterday"}.get((local.date() - self.today).days)
-        return f"{named or f'{local:%a} {local.day} {local:%b}'} {local:%H:%M}"
-
-    @property
-    def log_from_text(self) -> str:
-        """'06:00', or with its day when that is not the dose's own day ('22:30 today')."""
-        local = self.log_from.astimezone(self.zone)
-        if local.date() == self.slot.scheduled_at.astimezone(self.zone).date():
-            return f"{local:%H:%M}"
-        return schedule.local_when(self.log_from, self.today, self.zone)
 
 
 @dataclass(frozen=True)
@@ -185,12 +137,16 @@ class SupplyStatus:
 
 
 @dataclass(frozen=True)
-class AttentionItem:
-    level: str  # a Bootstrap contextual colour: danger, warning, info
-    title: str
-    text: str
-    rule_id: str = ""
-    fridge_syringe_id: int | None = None
+class TodayAttention:
+    """What needs attention on Today, as records; the titles and words are doses/presenters/today.py's."""
+
+    serious_effects: list[SideEffect]  # AE-SERIOUS: open serious symptoms, newest first (up to 3)
+    open_fridge: list[FridgeSyringe]  # PREP-24H: syringes out of the fridge, oldest first (up to 3)
+    unconfirmed_regimen: bool  # the regimen in force is not confirmed by a clinician yet
+    proposal: proposals.ProposalNotice | None  # a change waiting for the clinician, or just declined
+    labs_due: list[LabTest]  # AE-LABS: not done and due within LAB_DUE_SOON_DAYS (or overdue), up to 2
+    above_prescribed: Injection | None  # AE-OVERDOSE: the last dose above the prescribed one, within a day
+    needs_count: bool  # SUPPLY-BOX: the count was found at zero since the last count
 
 
 @dataclass
@@ -204,7 +160,7 @@ class TodaySummary:
     next_dose: SlotView | None  # the next dose to give (the current one if still open)
     sites: SiteHistory
     supply: SupplyStatus
-    attention: list[AttentionItem]
+    attention: TodayAttention
     recent: list[Injection]
     skip_within_hours: float
 
@@ -224,9 +180,7 @@ def _slot_view(timeline: schedule.Timeline, slot: DoseSlot, now: datetime, today
     zone = timeline.zone
     next_at = span.timing.next_at
     if state in ("late", "missed"):
-        advice = missed_dose_advice_for(
-            scheduled_at=slot.scheduled_at, next_at=next_at, now=now, today=today, zone=zone
-        )
+        advice = missed_dose_advice_for(scheduled_at=slot.scheduled_at, next_at=next_at, now=now)
     return SlotView(
         slot=slot,
         state=state,
@@ -239,73 +193,18 @@ def _slot_view(timeline: schedule.Timeline, slot: DoseSlot, now: datetime, today
     )
 
 
-def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, today: date) -> list[AttentionItem]:
-    zone = patient.zone
-    items: list[AttentionItem] = []
-    serious = SideEffect.objects.filter(patient=patient, is_serious=True, resolved_at__isnull=True).order_by(
-        "-started_on"
-    )[:3]
-    for effect in serious:
-        items.append(
-            AttentionItem(
-                "danger",
-                f"Serious symptom: {effect.description or effect.symptom.replace('_', ' ')}",
-                f"Logged as starting {effect.started_on:%a %d %b}. Call the doctor now if you have not "
-                "already (AE-SERIOUS). Trouble breathing or collapse: call 911.",
-                "AE-SERIOUS",
-            )
-        )
-    for fridge in FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).order_by("taken_out_at")[:3]:
-        if fridge.use_by <= now:
-            items.append(
-                AttentionItem(
-                    "danger",
-                    "Do not use the syringe out of the fridge",
-                    f"It was taken out at {schedule.local_when(fridge.taken_out_at, today, zone)} and has been at room "
-                    "temperature for more than 24 hours (PREP-24H).",
-                    "PREP-24H",
-                    fridge.pk,
-                )
-            )
-        else:
-            items.append(
-                AttentionItem(
-                    "warning",
-                    "A syringe is out of the fridge",
-                    f"Use it by {schedule.local_when(fridge.use_by, today, zone)} (PREP-24H).",
-                    "PREP-24H",
-                    fridge.pk,
-                )
-            )
-    if regimen is not None and not regimen.is_confirmed:
-        items.append(
-            AttentionItem(
-                "info",
-                "Regimen not yet confirmed",
-                "A clinician has not confirmed this regimen yet. Keep following your prescription.",
-            )
-        )
-    items += proposal_attention_items(patient, now)
-    due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
-    for lab in LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]:
-        when = "overdue since" if lab.due_on < today else "due"
-        items.append(
-            AttentionItem(
-                "warning" if lab.due_on < today else "info",
-                f"Blood test {when} {lab.due_on:%a %d %b}",
-                f"Neutrophil count ({lab.label}). Keep your lab appointments (AE-LABS).",
-                "AE-LABS",
-            )
-        )
-    return items
-
-
 OVERDOSE_ADVICE_HOURS = 24  # AE-OVERDOSE: Today repeats the advice for a day after the record
 
 
-def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> list[AttentionItem]:
-    """AE-OVERDOSE: a dose above the prescribed one in the last day; SUPPLY-BOX: count your syringes."""
-    items = []
+def _attention(
+    patient: Patient, regimen: Regimen | None, now: datetime, today: date, needs_count: bool
+) -> TodayAttention:
+    serious = SideEffect.objects.filter(patient=patient, is_serious=True, resolved_at__isnull=True).order_by(
+        "-started_on"
+    )[:3]
+    fridge = FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).order_by("taken_out_at")[:3]
+    due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
+    labs = LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]
     above = (
         Injection.objects.filter(
             patient=patient, above_prescribed=True, taken_at__gte=now - timedelta(hours=OVERDOSE_ADVICE_HOURS)
@@ -313,55 +212,15 @@ def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> lis
         .order_by("-taken_at")
         .first()
     )
-    if above is not None:
-        items.append(
-            AttentionItem(
-                "danger",
-                "More than the prescribed dose was injected",
-                f"{Decimal(above.dose_mg).normalize():f} mg at {schedule.local_when(above.taken_at, patient.local_today(now), patient.zone)} "
-                f"(prescribed {Decimal(above.prescribed_mg or 0).normalize():f} mg). Poison control: "
-                f"{triage.POISON_CONTROL}. Collapse, seizure, trouble breathing or cannot be woken up: call "
-                f"{triage.EMERGENCY_NUMBER}. The care team has been alerted.",
-                "AE-OVERDOSE",
-            )
-        )
-    if needs_count:
-        items.append(
-            AttentionItem(
-                "warning",
-                "Count your syringes",
-                "A dose or a discarded syringe was recorded when your count was already at 0, so the count is "
-                "not right. Count the syringes you have and correct the number on the supply page (SUPPLY-BOX).",
-                "SUPPLY-BOX",
-            )
-        )
-    return items
-
-
-def proposal_attention_items(patient: Patient, now: datetime) -> list[AttentionItem]:
-    """A regimen change waiting for the clinician, or one just declined with its reason (issue 13)."""
-    notice = proposals.proposal_notice(patient, now)
-    if notice is None:
-        return []
-    proposal = notice.proposal
-    if proposal.is_open:
-        return [
-            AttentionItem(
-                "info",
-                "Regimen change waiting for the clinician",
-                f"{notice.waiting_text}. The change to {proposal.daily_dose_mg} mg a day starts only once a "
-                "clinician confirms it.",
-            )
-        ]
-    who = proposal.decided_by.display_name if proposal.decided_by else "The clinician"
-    return [
-        AttentionItem(
-            "warning",
-            "Regimen change declined",
-            f"{who} declined the change to {proposal.daily_dose_mg} mg a day: {proposal.decline_reason} "
-            f"Keep injecting {notice.dose_in_force}.",
-        )
-    ]
+    return TodayAttention(
+        serious_effects=list(serious),
+        open_fridge=list(fridge),
+        unconfirmed_regimen=regimen is not None and not regimen.is_confirmed,
+        proposal=proposals.proposal_notice(patient, now),
+        labs_due=list(labs),
+        above_prescribed=above,
+        needs_count=needs_count,
+    )
 
 
 def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary:
@@ -429,7 +288,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         next_dose=next_dose,
         sites=site_history(patient),
         supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"]), needs_count=needs_count),
-        attention=_attention_items(patient, regimen, now, today) + _log_record_items(patient, now, needs_count),
+        attention=_attention(patient, regimen, now, today, needs_count),
         recent=recent,
         skip_within_hours=schedule.skip_within_hours(),
     )

@@ -73,13 +73,21 @@ class HoldRefused(RecordRefused):
 
 @dataclass(frozen=True)
 class HoldInForce:
-    """What a page or a refusal needs to say about an open hold (or a stop)."""
+    """An open hold (or a stop) in force: the record, its rule and whom to call.
+
+    A refusal's message is built here (refusal_text); a page's words are
+    doses/presenters/holds.py's.
+    """
 
     hold: TreatmentHold | None
     stop: TreatmentStop | None
     rule_id: str
-    advice: str
     call: list[str]  # the clinicians to call, from the care circle
+
+
+def rule_advice(rule_id: str) -> str:
+    """What the person logging is told to do for the rule behind a hold (RULE_ADVICE)."""
+    return RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"])
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +124,7 @@ def hold_rule_id(hold: TreatmentHold) -> str:
 
 
 def hold_in_force(patient: Patient, now: datetime | None = None) -> HoldInForce | None:
-    """The open hold covering `now` (or the stop in force), with its advice; None if treatment runs."""
+    """The open hold covering `now` (or the stop in force), with whom to call; None if treatment runs."""
     now = now or timezone.now()
     hold = open_hold(patient)
     if hold is not None and hold.until is not None and patient.local_today(now) > hold.until:
@@ -128,7 +136,7 @@ def hold_in_force(patient: Patient, now: datetime | None = None) -> HoldInForce 
         rule_id = hold_rule_id(hold)
     else:
         rule_id = REASON_RULES.get(stop.reason, "TX-HOLD")
-    return HoldInForce(hold, stop, rule_id, RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"]), clinician_names(patient))
+    return HoldInForce(hold, stop, rule_id, clinician_names(patient))
 
 
 def refusal_text(held: HoldInForce, zone) -> str:
@@ -145,7 +153,7 @@ def refusal_text(held: HoldInForce, zone) -> str:
         stop = held.stop
         by = f" by {stop.stopped_by.display_name}" if stop.stopped_by else ""
         what = f"Treatment was stopped on {stop.stopped_on:%a %d %b}{by} ({stop.get_reason_display().lower()})"
-    return f"{what}. Do not inject: call {call}. {held.advice}"
+    return f"{what}. Do not inject: call {call}. {rule_advice(held.rule_id)}"
 
 
 def refuse_if_held(
@@ -170,7 +178,7 @@ def refuse_if_held(
             rule_id = hold_rule_id(hold) if hold else "TX-HOLD"
             raise DoseRefused(
                 "The clinician held this dose; do not inject it. Doses start again from the day after the hold "
-                f"ended. {RULE_ADVICE.get(rule_id, RULE_ADVICE['TX-HOLD'])}",
+                f"ended. {rule_advice(rule_id)}",
                 rule_id,
             )
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from companion.access import Capability, patient_for
 
 from ..forms.holds import HoldForm, ResumeForm, StopForm
+from ..presenters import holds as hold_presenters
 from ..selectors import patient_page as patient_page_selectors
 from ..services import holds
 from .dashboard import patient_page_context
@@ -43,8 +44,7 @@ def hold(request, patient_id):
         except holds.HoldRefused as refused:
             _refused(form, refused)
         else:
-            until = f" until {held.until:%a %d %b}" if held.until else ""
-            messages.success(request, f"Treatment is on hold{until}. No reminders; the log refuses doses.")
+            messages.success(request, hold_presenters.hold_started_message(held))
             return redirect("doses:patient", patient_id=patient.pk)
     return _page_again(request, patient, hold_form=form)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,10 +14,12 @@ from django.views.decorators.http import require_POST
 from companion.access import Capability, patient_for
 from companion.models import CareRole
 
-from .. import rules, schedule, sites, triage
+from .. import rules, schedule, triage
 from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
+from ..presenters import holds as hold_presenters
+from ..presenters import log_page as log_presenters
 from ..selectors import log_page
 from ..selectors import today as today_selectors
 from ..services import holds, refusals
@@ -115,16 +116,15 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
     except refusals.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H
         form.add_error(refused.field if refused.field in form.fields else None, str(refused))
         return None
-    messages.success(request, _logged_message(patient, injection, history, now))
+    messages.success(
+        request,
+        log_presenters.logged_message(
+            injection, last_used=history.last_used, today=patient.local_today(now), zone=patient.zone
+        ),
+    )
     if injection.above_prescribed:
         # AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911).
-        messages.warning(
-            request,
-            f"More than the prescribed dose was recorded ({Decimal(injection.dose_mg).normalize():f} mg; prescribed "
-            f"{Decimal(injection.prescribed_mg).normalize():f} mg). Call poison control now: {triage.POISON_CONTROL}. "
-            f"Call {triage.EMERGENCY_NUMBER} if {patient.display_name} collapses, has a seizure, has trouble "
-            "breathing or cannot be woken up. The care team has been alerted (AE-OVERDOSE).",
-        )
+        messages.warning(request, log_presenters.above_prescribed_message(injection, patient_name=patient.display_name))
     return redirect("doses:today", patient_id=patient.pk)
 
 
@@ -163,7 +163,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
             **_log_records_context(patient, form, now, target=target),
-            "held": holds.hold_in_force(patient, now),
+            "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
         },
     )
 
@@ -197,17 +197,6 @@ def _discard_ml(slot: DoseSlot | None):
     return rules.discard_before_injecting_ml(slot.dose_mg)
 
 
-def _logged_message(patient, injection, history, now) -> str:
-    today = patient.local_today(now)
-    last_used = {**history.last_used, injection.site_spot: injection.taken_at}
-    next_spot = sites.suggest_next_spot(last_used, injection.injected_by == InjectedBy.OTHER)
-    taken = schedule.local_when(injection.taken_at, today, patient.zone)
-    return (
-        f"Dose logged: {Decimal(injection.dose_mg).normalize():f} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
-        f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
-    )
-
-
 @login_required
 def not_taken(request, patient_id, slot_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
@@ -222,11 +211,8 @@ def not_taken(request, patient_id, slot_id):
                 form.add_error(None, str(refused))
             else:
                 when = schedule.local_when(slot.scheduled_at, patient.local_today(now), patient.zone)
-                messages.success(
-                    request,
-                    f"Recorded: the dose due {when} was not taken ({dict(form.fields['reason'].choices)[form.cleaned_data['reason']]}). "
-                    "Take the next dose at its usual time; never a double dose (MISS-NODOUBLE).",
-                )
+                reason = dict(form.fields["reason"].choices)[form.cleaned_data["reason"]]
+                messages.success(request, log_presenters.not_taken_message(when=when, reason=reason))
                 return redirect("doses:today", patient_id=patient.pk)
         return render(
             request,
@@ -256,10 +242,7 @@ def discard(request, patient_id):
         by=request.user,
         fridge_syringe_id=form.cleaned_data["fridge_syringe"],
     )
-    text = "The syringe is recorded as discarded. Put it in the sharps container (PREP-ONCE)."
-    if event.shortfall:  # SUPPLY-BOX: the count was already at zero
-        text += " Your syringe count was already at 0: count your syringes and correct the number (SUPPLY-BOX)."
-    messages.success(request, text)
+    messages.success(request, log_presenters.discarded_message(shortfall=bool(event.shortfall)))
     if not form.cleaned_data["back_to_log"]:
         return redirect("doses:today", patient_id=patient.pk)
     messages.info(request, "Take a new syringe from the fridge and go through the checks again.")

@@ -32,6 +32,7 @@ from ..forms.records import (
     VaccinationForm,
 )
 from ..models import FridgeSyringe, OtherMedicine, SideEffect, TreatmentHold
+from ..presenters import records as record_presenters
 from ..selectors import records as record_selectors
 from ..services import holds, refusals
 from ..services import records as record_services
@@ -49,10 +50,7 @@ def _refused(form, error: refusals.RecordRefused) -> None:
 
 
 def _symptom_label(side_effect: SideEffect) -> str:
-    if side_effect.symptom == triage_rules.OTHER:
-        return side_effect.description or "Something else"
-    known = triage_rules.SYMPTOMS.get(side_effect.symptom)
-    return known.label if known else side_effect.symptom
+    return record_presenters.symptom_label(symptom=side_effect.symptom, description=side_effect.description)
 
 
 def _base_context(request, patient, tab: str) -> dict:
@@ -172,7 +170,7 @@ def supply(request, patient_id):
         except refusals.RecordRefused as error:
             _refused(form, error)
         else:
-            messages.success(request, f"Pick-up recorded: {event.boxes} box(es), {event.syringes} syringes.")
+            messages.success(request, record_presenters.pickup_message(boxes=event.boxes, syringes=event.syringes))
             return redirect("doses:supply", patient_id=patient.pk)
     return _supply_page(request, patient, pickup_form=form)
 
@@ -188,8 +186,7 @@ def supply_correct(request, patient_id):
         except refusals.RecordRefused as error:
             _refused(form, error)
         else:
-            change = "no change" if event.syringes == 0 else f"{event.syringes:+d} syringes"
-            messages.success(request, f"Count saved ({change}); the earlier history is kept.")
+            messages.success(request, record_presenters.count_message(change=event.syringes))
             return redirect("doses:supply", patient_id=patient.pk)
     return _supply_page(request, patient, count_form=form)
 
@@ -209,7 +206,7 @@ def fridge(request, patient_id):
                 _refused(form, error)
             else:
                 use_by = timezone.localtime(syringe.use_by)
-                messages.success(request, f"Noted. Use this syringe by {use_by:%a %d %b %H:%M} (PREP-24H).")
+                messages.success(request, record_presenters.fridge_out_message(use_by=use_by))
                 return redirect("doses:fridge", patient_id=patient.pk)
         context = {
             **_base_context(request, patient, "fridge"),
@@ -373,7 +370,9 @@ def baseline(request, patient_id):
         held = holds.hold_in_force(patient)
         if held is not None and held.hold is not None and held.hold.trigger == TreatmentHold.Trigger.CHECKLIST:
             messages.warning(
-                request, f"Treatment is on hold until the doctor has reviewed it: do not inject. {held.advice}"
+                request,
+                "Treatment is on hold until the doctor has reviewed it: do not inject. "
+                + holds.rule_advice(held.rule_id),
             )
         return redirect("doses:baseline", patient_id=patient.pk)
     findings = []

@@ -6,66 +6,25 @@ doses/services; every number shown carries the rule it comes from.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for, role_can
 
 from .. import rules
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
-from ..models import DoseSlot, Regimen, RegimenProposal, SlotStatus
+from ..models import Regimen, RegimenProposal
+from ..presenters import proposals as proposal_presenters
+from ..presenters.regimen import calculator_facts, regimen_facts  # regimen_facts: also views/dashboard.py's
 from ..selectors import proposals as proposal_selectors
 from ..services import regimens as regimen_services
 
-NEXT_DOSES_SHOWN = 6
 PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days")
-
-
-@dataclass(frozen=True)
-class Fact:
-    """One number on screen, with the rule (and its source) it comes from."""
-
-    label: str
-    value: str
-    rule: rules.Rule
-
-
-def _fact(label: str, value: str, rule_id: str) -> Fact:
-    return Fact(label, value, rules.RULES[rule_id])
-
-
-def regimen_facts(regimen: Regimen | RegimenProposal) -> list[Fact]:
-    """The numbers of one regimen version (or a proposed one), each with its rule ID."""
-    facts = []
-    if regimen.dose_basis == Regimen.DoseBasis.FIXED_ADULT:
-        facts.append(_fact("Daily dose", f"{regimen.daily_dose_mg} mg", "DOSE-ADULT"))
-    else:
-        facts.append(_fact("Daily dose", f"{regimen.daily_dose_mg} mg", "DOSE-PED-RANGE"))
-        facts.append(
-            _fact("Worked out from", f"{regimen.mg_per_kg} mg/kg/day × {regimen.weight_kg_basis} kg", "DOSE-PED-RANGE")
-        )
-        if regimen.needs_override:
-            facts.append(_fact("Above the labelled maximum", "8 mg/kg/day", "DOSE-PED-MAX"))
-    if regimen.administrations_per_day == 2:
-        facts.append(_fact("Each injection", f"2 × {regimen.dose_per_administration_mg} mg", "DOSE-PED-STEP"))
-    ml, discard, syringes = rules.syringe_volumes(regimen.dose_per_administration_mg)
-    facts.append(_fact("Volume per injection", f"{ml} mL", "DOSE-SYRINGE"))
-    facts.append(_fact("Discard first", f"{discard} mL", "DOSE-SYRINGE"))
-    if syringes > 1:
-        facts.append(_fact("Syringes per injection", str(syringes), "DOSE-SYRINGE"))
-    if regimen.interval_days == 1:
-        facts.append(_fact("How often", "every day", "SCHED-DAILY"))
-    else:
-        facts.append(_fact("How often", "every other day", "SCHED-RENAL"))
-    facts.append(_fact("Time of day", f"{', '.join(regimen.times_of_day)} ({regimen.patient.time_zone})", "SCHED-TZ"))
-    return facts
 
 
 def _prefill(request) -> dict[str, str]:
@@ -80,23 +39,8 @@ def regimen(request, patient_id):
 
 
 def _regimen_page(request, patient, *, decline_error: str = "", status: int = 200):
-    versions = list(
-        Regimen.objects.filter(patient=patient)
-        .select_related("entered_by", "confirmed_by", "override_by")
-        .order_by("-version")
-    )
-    for version in versions:
-        version.patient = patient  # the facts need the zone; no query per row
-    current = next((v for v in versions if v.ends_on is None), None)
-    next_doses = (
-        DoseSlot.objects.filter(patient=patient, status=SlotStatus.PENDING, scheduled_at__gte=timezone.now())
-        .select_related("regimen")
-        .order_by("scheduled_at")[:NEXT_DOSES_SHOWN]
-    )
-    proposals = list(proposal_selectors.proposals_for(patient))
-    for proposal in proposals:
-        proposal.patient = patient
-    open_proposal = next((p for p in proposals if p.is_open), None)
+    history = proposal_selectors.regimen_history(patient)
+    current, open_proposal = history.current, history.open_proposal
     return render(
         request,
         "doses/regimen.html",
@@ -104,13 +48,13 @@ def _regimen_page(request, patient, *, decline_error: str = "", status: int = 20
             "patient": patient,
             "current": current,
             "current_facts": regimen_facts(current) if current else [],
-            "versions": [(v, regimen_facts(v)) for v in versions],
-            "proposals": [(p, regimen_facts(p)) for p in proposals],
+            "versions": [(v, regimen_facts(v)) for v in history.versions],
+            "proposals": [(p, regimen_facts(p)) for p in history.proposals],
             "open_proposal": open_proposal,
             "open_proposal_facts": regimen_facts(open_proposal) if open_proposal else [],
-            "notice": proposal_selectors.proposal_notice(patient),
+            "notice": proposal_presenters.proposal_notice_text(history.notice),
             "decline_error": decline_error,
-            "next_doses": next_doses,
+            "next_doses": history.next_doses,
             "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
             "can_confirm": role_can(patient.access_role, Capability.CONFIRM),
             "weight_changed": bool(
@@ -284,32 +228,6 @@ def proposal_withdraw(request, patient_id, proposal_id):
     else:
         messages.success(request, "Change withdrawn. The confirmed regimen stays in force.")
     return redirect("doses:regimen", patient_id=patient.pk)
-
-
-def calculator_facts(form: CalculatorForm) -> list[Fact]:
-    dose = form.dose
-    facts = [
-        _fact("Daily dose", f"{dose.mg} mg ({dose.mg_per_kg} mg/kg/day × {dose.weight_kg} kg)", "DOSE-PED-RANGE"),
-        _fact("Where this sits in the range", dose.band, "DOSE-PED-RANGE"),
-    ]
-    administrations = form.administrations
-    per_injection = rules.split_dose_mg(dose.mg, administrations)
-    ml, discard, syringes = rules.syringe_volumes(per_injection)
-    if administrations == 2:
-        facts.append(_fact("Each injection", f"2 × {per_injection} mg", "DOSE-PED-STEP"))
-    facts += [
-        _fact("Volume to inject" + (" (each)" if administrations == 2 else ""), f"{ml} mL", "DOSE-SYRINGE"),
-        _fact(
-            "Discard before injecting" + (" (each)" if administrations == 2 else ""), f"{discard} mL", "DOSE-SYRINGE"
-        ),
-        _fact("That volume holds", f"about {rules.ml_to_mg(ml)} mg", "DOSE-SYRINGE"),
-        _fact("Syringes a day", str(syringes * administrations), "PREP-ONCE"),
-    ]
-    if form.suggestion is not None:
-        interval_rule = "SCHED-RENAL" if form.suggestion.interval_days == 2 else "SCHED-DAILY"
-        every = "every other day" if form.suggestion.interval_days == 2 else "every day"
-        facts.append(_fact("Suggested how often", every, interval_rule))
-    return facts
 
 
 def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:

@@ -7,6 +7,8 @@ from django.utils import timezone
 from companion.access import Capability, can, patient_for
 
 from ..forms.injection import DiscardForm
+from ..presenters import holds as hold_presenters
+from ..presenters import today as today_presenters
 from ..selectors import today as today_selectors
 from ..services import holds
 from ..services import slots as slot_services
@@ -21,15 +23,15 @@ def today(request, patient_id):
     slot_services.materialise_upcoming_slots(patient=patient, now=now)
     # Dates and times on the page are the patient's own local time (SCHED-TZ).
     with timezone.override(patient.zone):
-        summary = today_selectors.today_summary(patient, now)
+        page = today_presenters.today_page(today_selectors.today_summary(patient, now))
         return render(
             request,
             "doses/today.html",
             {
                 "patient": patient,
-                "summary": summary,
+                "page": page,
                 "can_log": can(request.user, patient, Capability.LOG),
                 "discard_form": DiscardForm(),
-                "held": holds.hold_in_force(patient, now),
+                "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
             },
         )

@@ -160,7 +160,7 @@ def test_MISS_NODOUBLE_a_six_year_olds_next_morning_dose_logged_at_22_31_the_eve
     assert Injection.objects.filter(patient=child).count() == 1
     # Today shows one dose today, and tomorrow's as "Tomorrow 08:00, you can log it from 06:00".
     page = client.get(reverse("doses:today", args=[child.pk]))
-    summary = page.context["summary"]
+    summary = page.context["page"]
     assert [v.state for v in summary.slots if v.slot.local_date == DAY] == ["done"]
     assert summary.next_dose.state == "upcoming"
     assert "Tomorrow 08:00, you can log it from 06:00." in page.content.decode()

@@ -41,7 +41,7 @@ def test_MISS_NODOUBLE_within_two_hours_of_its_time_a_dose_can_be_logged_early_b
 ):
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 7, 0))
     page = today_page(client_for, world.alice_user, world.alice)
-    summary = page.context["summary"]
+    summary = page.context["page"]
     assert summary.next_dose.state == "early"
     assert summary.next_dose.slot.local_date == TODAY
     text = page.content.decode()
@@ -53,7 +53,7 @@ def test_MISS_NODOUBLE_within_two_hours_of_its_time_a_dose_can_be_logged_early_b
 def test_MISS_TAKE_a_late_dose_says_take_it_now_with_the_reason_and_the_cut_off(world, client_for, monkeypatch):
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 10, 0))
     page = today_page(client_for, world.alice_user, world.alice)
-    summary = page.context["summary"]
+    summary = page.context["page"]
     assert summary.next_dose.state == "late"
     assert summary.next_dose.advice.action == "take"
     text = page.content.decode()
@@ -68,7 +68,7 @@ def test_MISS_TAKE_a_late_dose_says_take_it_now_with_the_reason_and_the_cut_off(
 def test_MISS_SKIP_after_the_cut_off_the_dose_is_missed_and_the_advice_is_skip(world, client_for, monkeypatch):
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
     page = today_page(client_for, world.alice_user, world.alice)
-    summary = page.context["summary"]
+    summary = page.context["page"]
     missed = next(v for v in summary.slots if v.slot.local_date == TODAY)
     assert missed.state == "missed"
     assert missed.advice.action == "skip"
@@ -88,7 +88,7 @@ def test_MISS_SKIP_the_cut_off_comes_from_the_setting_and_is_shown(world, client
     settings.MISSED_DOSE_SKIP_WITHIN_HOURS = 6
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
     page = today_page(client_for, world.alice_user, world.alice)
-    summary = page.context["summary"]
+    summary = page.context["page"]
     # With a 6-hour cut-off, 21:00 is still before 02:00 tomorrow: take it now.
     assert summary.next_dose.slot.local_date == TODAY
     assert summary.next_dose.advice.action == "take"
@@ -179,7 +179,7 @@ def test_a_patient_with_no_regimen_is_told_to_enter_one(world, client_for):
 
 def test_times_follow_the_patients_zone_not_the_servers(world, client_for, monkeypatch):
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 23, 30))
-    summary = today_page(client_for, world.alice_user, world.alice).context["summary"]
+    summary = today_page(client_for, world.alice_user, world.alice).context["page"]
     # 23:30 in New York is already 04:30 on the 26th in UTC; alice's "today" is still the 25th.
     assert summary.today == TODAY
 
@@ -207,7 +207,7 @@ def test_PREP_24H_discarding_the_expired_fridge_syringe_from_today_closes_it_and
 def test_MISS_SKIP_a_split_dose_has_a_shorter_cut_off_and_the_page_says_why(world, client_for, monkeypatch):
     """Doses 12 hours apart: "almost time" cannot be 12 hours, so the cut-off is half the gap."""
     alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 11, 0), times=("08:00", "20:00"))
-    summary = today_page(client_for, world.alice_user, world.alice).context["summary"]
+    summary = today_page(client_for, world.alice_user, world.alice).context["page"]
     late = summary.next_dose
     assert (late.state, late.advice.action) == ("late", "take")
     assert late.advice.cut_off == (

@@ -213,9 +213,10 @@ def test_PREP_24H_with_a_fresh_syringe_the_dose_is_logged_and_the_old_one_stays_
     stale.refresh_from_db()
     assert stale.closed_at is None
     # Today keeps saying it, with its discard button.
+    from doses.presenters import today as today_presenters
     from doses.selectors import today as today_selectors
 
-    titles = [item.title for item in today_selectors.today_summary(world.alice, now).attention]
+    titles = [item.title for item in today_presenters.today_page(today_selectors.today_summary(world.alice, now)).attention]
     assert "Do not use the syringe out of the fridge" in titles
 
 

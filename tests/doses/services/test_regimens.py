@@ -18,6 +18,7 @@ from companion.forms import PatientForm
 from companion.models import CareRole, Indication, Patient
 from doses import rules
 from doses.models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
+from doses.presenters.proposals import proposal_notice_text
 from doses.selectors.proposals import proposal_notice
 from doses.services import injections as injection_services
 from doses.services import refusals
@@ -475,4 +476,4 @@ def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_toda
         confirmed=True,
     )
     weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3", starts_on=TODAY + timedelta(days=6))
-    assert proposal_notice(sam).waiting_text == "Waiting for Dr Reyes; keep injecting 40 mg"
+    assert proposal_notice_text(proposal_notice(sam)).waiting_text == "Waiting for Dr Reyes; keep injecting 40 mg"

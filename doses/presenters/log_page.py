@@ -1,0 +1,50 @@
+"""The log page's words: what was logged, what to do after a dose above the prescribed one."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from .. import schedule, sites, triage
+from ..models import InjectedBy, Injection
+
+
+def mg_text(value) -> str:
+    """200.00 -> "200", 62.5 -> "62.5"."""
+    return f"{Decimal(value or 0).normalize():f}"
+
+
+def logged_message(injection: Injection, *, last_used: dict, today: date, zone) -> str:
+    """The confirmation after a dose, with the next spot to use (SITE-ROTATE)."""
+    next_spot = sites.suggest_next_spot(
+        {**last_used, injection.site_spot: injection.taken_at}, injection.injected_by == InjectedBy.OTHER
+    )
+    taken = schedule.local_when(injection.taken_at, today, zone)
+    return (
+        f"Dose logged: {mg_text(injection.dose_mg)} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
+        f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
+    )
+
+
+def above_prescribed_message(injection: Injection, *, patient_name: str) -> str:
+    """AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911)."""
+    return (
+        f"More than the prescribed dose was recorded ({mg_text(injection.dose_mg)} mg; prescribed "
+        f"{mg_text(injection.prescribed_mg)} mg). Call poison control now: {triage.POISON_CONTROL}. "
+        f"Call {triage.EMERGENCY_NUMBER} if {patient_name} collapses, has a seizure, has trouble "
+        "breathing or cannot be woken up. The care team has been alerted (AE-OVERDOSE)."
+    )
+
+
+def not_taken_message(*, when: str, reason: str) -> str:
+    return (
+        f"Recorded: the dose due {when} was not taken ({reason}). "
+        "Take the next dose at its usual time; never a double dose (MISS-NODOUBLE)."
+    )
+
+
+def discarded_message(*, shortfall: bool) -> str:
+    text = "The syringe is recorded as discarded. Put it in the sharps container (PREP-ONCE)."
+    if shortfall:  # SUPPLY-BOX: the count was already at zero
+        text += " Your syringe count was already at 0: count your syringes and correct the number (SUPPLY-BOX)."
+    return text

@@ -1,0 +1,28 @@
+"""The records pages' words (doses/presenters/records.py): no database."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from doses import triage
+from doses.presenters import records as present
+
+
+def test_a_symptom_is_named_by_the_list_or_by_the_familys_own_words():
+    known = next(iter(triage.SYMPTOMS.values()))
+    assert present.symptom_label(symptom=known.code, description="") == known.label
+    assert present.symptom_label(symptom=triage.OTHER, description="Itchy ear") == "Itchy ear"
+    assert present.symptom_label(symptom=triage.OTHER, description="") == "Something else"
+    assert present.symptom_label(symptom="retired_code", description="") == "retired_code"
+
+
+def test_SUPPLY_BOX_a_count_says_the_change_with_its_sign():
+    assert present.count_message(change=0) == "Count saved (no change); the earlier history is kept."
+    assert present.count_message(change=-2) == "Count saved (-2 syringes); the earlier history is kept."
+    assert present.pickup_message(boxes=1, syringes=7) == "Pick-up recorded: 1 box(es), 7 syringes."
+
+
+def test_PREP_24H_the_syringe_out_of_the_fridge_gives_its_use_by():
+    use_by = datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert present.fridge_out_message(use_by=use_by) == "Noted. Use this syringe by Thu 26 Nov 09:30 (PREP-24H)."
