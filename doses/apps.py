@@ -6,11 +6,13 @@ class DosesConfig(AppConfig):
     verbose_name = "Regimen, doses and side effects"
 
     def ready(self) -> None:
-        # companion tells us a weight changed through a signal (it imports nothing above it);
-        # doses checks the weight-based dose in force (DOSE-PED-RANGE, DOSE-PED-MAX). Imported
-        # here: services import models, which cannot load before the app registry is ready.
+        # companion tells us about its writes through signals (it imports nothing above it):
+        # a weight changed (DOSE-PED-RANGE, DOSE-PED-MAX), a profile saved (SCHED-TZ, the
+        # panel's summary). doses/receivers.py does doses' part of each. Imported here, not at
+        # the top: the receivers import models, which cannot load before the app registry is ready.
         from companion import signals
 
-        from .services import regimens
+        from . import receivers
 
-        signals.weight_changed.connect(regimens.on_weight_changed, dispatch_uid="doses_weight_changed")
+        signals.weight_changed.connect(receivers.on_weight_changed, dispatch_uid="doses_weight_changed")
+        signals.patient_profile_saved.connect(receivers.on_patient_profile_saved, dispatch_uid="doses_profile_saved")

@@ -489,8 +489,3 @@ def check_dose_at_new_weight(*, patient_id: int, now: datetime | None = None) ->
         summary=f"New weight: {finding.text} Review the regimen (version {in_force.version}).",
         now=now,
     )
-
-
-def on_weight_changed(sender, *, patient_id: int, **kwargs) -> None:
-    """Receiver of companion.signals.weight_changed (connected in doses' AppConfig.ready())."""
-    check_dose_at_new_weight(patient_id=patient_id)
