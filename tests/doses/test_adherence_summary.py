@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from companion.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from companion.models import CareRole, User
 from doses import adherence, rules
+from doses.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from doses.models import (
     DoseSlot,
     Injection,
