@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from companion import signals
+
 
 class DosesConfig(AppConfig):
     name = "doses"
@@ -8,10 +10,8 @@ class DosesConfig(AppConfig):
     def ready(self) -> None:
         # companion tells us about its writes through signals (it imports nothing above it):
         # a weight changed (DOSE-PED-RANGE, DOSE-PED-MAX), a profile saved (SCHED-TZ, the
-        # panel's summary). doses/receivers.py does doses' part of each. Imported here, not at
-        # the top: the receivers import models, which cannot load before the app registry is ready.
-        from companion import signals
-
+        # panel's summary). doses/receivers.py does doses' part of each; it is imported here,
+        # not at the top: it imports models, which cannot load before the app registry is ready.
         from . import receivers
 
         signals.weight_changed.connect(receivers.on_weight_changed, dispatch_uid="doses_weight_changed")

@@ -1,5 +1,8 @@
 from django.apps import AppConfig
 
+from companion import signals
+from doses import signals as doses_signals
+
 
 class RemindersConfig(AppConfig):
     name = "reminders"
@@ -9,11 +12,8 @@ class RemindersConfig(AppConfig):
         # companion asks for account e-mail through signals (it imports nothing above it);
         # reminders turns each into a Delivery (reminders/account_mail.py). doses tells us a care
         # alert was committed (doses/signals.py; doses never imports reminders); notify queues
-        # its deliveries at once. Imported here, not at the top: account_mail and notify import
-        # models, which cannot load before the app registry is ready.
-        from companion import signals
-        from doses import signals as doses_signals
-
+        # its deliveries at once. account_mail and notify are imported here, not at the top:
+        # they import models, which cannot load before the app registry is ready.
         from . import account_mail, notify
 
         signals.password_reset_requested.connect(account_mail.on_password_reset_requested, dispatch_uid="reset")
