@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import access, signals
+from .audit import record
 from .models import CareMembership, CareRole, Invitation, Patient, User, normalise_email
 
 
@@ -223,8 +224,6 @@ def delete_patient(*, patient: Patient, by: User, path: str = "", now=None) -> b
     even a reader racing this transaction sees access end. The audit trail keeps one
     "deleted" event with the id only. Returns True when the signed-in account was deleted.
     """
-    from .audit import record  # audit imports models only; kept local to avoid a cycle at import time
-
     now = now or timezone.now()
     patient = Patient.objects.select_for_update().get(pk=patient.pk)
     if not access.may_delete(by, patient):  # ACCESS-DELETE, asked under the lock
@@ -257,18 +256,14 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     """Save a profile form; if the time zone changed, move the doses still to come.
 
     SCHED-TZ: "the same time every day" is the patient's local clock, also after travel
-    or a move. Returns True when the schedule was moved.
+    or a move. Returns True when the time zone changed (and doses moved the schedule).
     """
-    from doses.services.slots import reschedule_after_time_zone_change
-    from doses.services.summaries import refresh_adherence_summary_on_commit
-
     weight_changed = "weight_kg" in form.changed_data
     patient = form.save()
     if weight_changed:  # DOSE-PED-RANGE / DOSE-PED-MAX: doses checks the dose in force at the new weight
         signals.announce_weight_changed_on_commit(patient.pk)
-    # The panel's summary shows adult/child and the patient's local day: refresh it.
-    refresh_adherence_summary_on_commit(patient.pk)
-    if patient.time_zone == previous_time_zone:
-        return False
-    reschedule_after_time_zone_change(patient=patient)
-    return True
+    time_zone_changed = patient.time_zone != previous_time_zone
+    # companion imports nothing above it: doses hears of the save (doses/receivers.py), moves
+    # the schedule in this transaction and refreshes the panel's summary on commit.
+    signals.patient_profile_saved.send(sender=None, patient=patient, time_zone_changed=time_zone_changed)
+    return time_zone_changed

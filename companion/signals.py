@@ -26,6 +26,11 @@ invitation_issued = Signal()
 # patient_id: a patient whose weight changed; sent after the change commits (doses checks
 # the weight-based dose in force at the new weight: DOSE-PED-RANGE, DOSE-PED-MAX).
 weight_changed = Signal()
+# patient: a profile just saved; time_zone_changed: whether its time zone is new. Sent inside
+# the save's transaction: doses moves the doses still to come to the new local clock in that
+# same transaction (SCHED-TZ) and refreshes the panel's summary once it commits (adult/child,
+# the local day).
+patient_profile_saved = Signal()
 
 
 def announce_weight_changed_on_commit(patient_id: int) -> None:

@@ -1,4 +1,7 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+from companion import signals
 
 
 class DosesConfig(AppConfig):
@@ -6,22 +9,18 @@ class DosesConfig(AppConfig):
     verbose_name = "Regimen, doses and side effects"
 
     def ready(self) -> None:
-        # companion tells us a weight changed through a signal (it imports nothing above it);
-        # doses checks the weight-based dose in force (DOSE-PED-RANGE, DOSE-PED-MAX). Imported
-        # here: services import models, which cannot load before the app registry is ready.
-        from companion import signals
-
-        from .services import regimens
-
-        signals.weight_changed.connect(regimens.on_weight_changed, dispatch_uid="doses_weight_changed")
-
-        # Every write to a patient's record gives the patient page a new fragment-cache key.
-        from django.db.models.signals import post_delete, post_save
-
+        # companion tells us about its writes through signals (it imports nothing above it):
+        # a weight changed (DOSE-PED-RANGE, DOSE-PED-MAX), a profile saved (SCHED-TZ, the
+        # panel's summary). doses/receivers.py does doses' part of each; it is imported here,
+        # not at the top: it imports models, which cannot load before the app registry is ready.
         from companion.models import Patient
 
-        from . import models, record_version
+        from . import models, receivers, record_version
 
+        signals.weight_changed.connect(receivers.on_weight_changed, dispatch_uid="doses_weight_changed")
+        signals.patient_profile_saved.connect(receivers.on_patient_profile_saved, dispatch_uid="doses_profile_saved")
+
+        # Every write to a patient's record gives the patient page a new fragment-cache key.
         for model in (
             Patient,
             models.Regimen,

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
 from django.utils import timezone
 
+from companion.celery import app
 from companion.models import CareMembership, Patient
 from doses import record_version, rules, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
@@ -328,8 +329,8 @@ def publish_send_tasks(ids: list[int], now: datetime | None = None) -> int:
     A broker error stops publishing and is logged, never raised: a web request or a tick
     must not fail because the broker is away (the rows stay queued for the next tick).
     """
-    from companion.celery import app
-
+    # Imported here: tasks.py imports this module (its jobs call it), and publishing needs the
+    # task it defines. This is the one real cycle in reminders (tasks -> dispatch -> tasks).
     from .tasks import send_delivery
 
     if not ids:

@@ -17,6 +17,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from companion.models import CareMembership, Invitation
 from companion.tokens import sign_up_link_kwargs
+from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest
 
 from .dispatch import URGENT_ALERT_KINDS
 from .models import ACCOUNT_KINDS, Kind, NotificationPreference
@@ -86,8 +87,6 @@ def account_message_context(delivery) -> dict:
 
 
 def message_context(delivery) -> dict:
-    from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest
-
     if delivery.kind in ACCOUNT_KINDS:
         return account_message_context(delivery)
     patient = delivery.patient

@@ -21,3 +21,11 @@ def queue_care_alert(alert_id: int) -> int:
     now = timezone.now()
     dispatch.queue_care_alerts(now, CareAlert.objects.filter(pk=alert_id))
     return dispatch.enqueue_ready_deliveries(now, only=Q(kind=Kind.CARE_ALERT, subject_key=f"alert:{alert_id}"))
+
+
+def on_care_alert_raised(sender, *, alert_id: int, **kwargs) -> None:
+    """Receiver of doses.signals.care_alert_raised (connected in reminders' AppConfig.ready()).
+
+    doses sends it once the alert is committed, so the row is there to read.
+    """
+    queue_care_alert(alert_id)

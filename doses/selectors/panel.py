@@ -191,23 +191,19 @@ def panel_rows(
     sort: str = "attention",
     page_number=1,
     *,
-    now: datetime | None = None,
     page_size: int = PANEL_PAGE_SIZE,
 ) -> PanelResult:
     """One page of the clinician's panel, patients needing attention first by default.
 
     The panel is filtered, sorted and paginated in SQL over the patients' summary rows
     (PatientAdherenceSummary, computed by doses/adherence.py and refreshed after every
-    write and by a periodic job), so the cost does not grow with the history. Before
-    ranking, patients who have no summary yet are summarised (they could not be ranked
-    otherwise); after paginating, the page's rows that are no longer current are
-    refreshed, so the page never shows an expired figure. The counts (and whether anyone
-    lacks a summary) come from one aggregate query (`_panel_counts`) and the page from a
-    second. The number of queries does not depend on the number of patients.
+    write and by a periodic job), so the cost does not grow with the history. A read only:
+    the caller first summarises whoever has no current row
+    (services.summaries.refresh_expired_summaries), as the panel view does; a patient
+    still without a row is left out. The counts come from one aggregate query
+    (`_panel_counts`) and the page from a second. The number of queries does not depend
+    on the number of patients.
     """
-    from ..services.summaries import refresh_adherence_summaries  # a write in a selector: to be moved out (issue 14)
-
-    now = now or timezone.now()
     filters = filters or PanelFilters()
     sort = sort if sort in PANEL_SORTS else "attention"
     panel = clinician_patients(clinician)
@@ -225,20 +221,11 @@ def panel_rows(
         )
     base = panel.filter(in_base)
     counts = _panel_counts(panel, in_base, matching)
-    if counts["summarised"] < counts["in_base"]:  # patients without a summary yet: summarise them to rank them
-        missing = list(base.filter(adherence_summary__isnull=True).order_by().values_list("pk", flat=True))
-        refresh_adherence_summaries(patient_ids=missing, now=now)
-        counts = _panel_counts(panel, in_base, matching)
     ranked = base.filter(matching).select_related("adherence_summary")
     paginator = _CountedPaginator(_ordered(ranked, sort), page_size, count=counts["matching"])
     page = paginator.get_page(page_number)
-    patients = list(page.object_list)
-    summaries = {p.pk: _summary_of(p) for p in patients}
-    expired = [pk for pk, summary in summaries.items() if summary is None or not summary.is_current(now)]
-    if expired:
-        refresh_adherence_summaries(patient_ids=expired, now=now)
-        summaries.update(PatientAdherenceSummary.objects.in_bulk(expired))
-    rows = [_row_from_summary(p, summaries[p.pk]) for p in patients if p.pk in summaries]
+    patients = [(p, _summary_of(p)) for p in page.object_list]
+    rows = [_row_from_summary(p, summary) for p, summary in patients if summary is not None]
     for row in rows:
         row.display = panel_row_display(row)
     return PanelResult(
@@ -263,10 +250,10 @@ class _CountedPaginator(Paginator):
 
 def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str, int]:
     """The panel's numbers in one query: everyone in it (`total`), those the search and
-    indication filters keep (`in_base`), how many of these have a summary row
-    (`summarised`), and those the age and flag filters keep as well (`matching`)."""
+    indication filters keep (`in_base`), and those the age and flag filters keep as well
+    (`matching`)."""
 
-    counts = {"total": Count("pk"), "summarised": Count("pk", filter=in_base & Q(adherence_summary__isnull=False))}
+    counts = {"total": Count("pk")}
     if in_base:
         counts["in_base"] = Count("pk", filter=in_base)
     if in_base or matching:
@@ -280,7 +267,7 @@ def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str
 def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:
     try:
         return patient.adherence_summary
-    except PatientAdherenceSummary.DoesNotExist:  # added to the panel since the check above
+    except PatientAdherenceSummary.DoesNotExist:  # not summarised yet (added to the panel since the refresh)
         return None
 
 

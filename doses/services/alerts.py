@@ -1,37 +1,32 @@
-"""Care alerts: one row per alert, handed to reminders/ for delivery once committed."""
+"""Care alerts: one row per alert, announced (doses/signals.py) once committed, so reminders/ delivers it."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from django.db import transaction
-
 from companion.models import Patient
 
-from ..models import (
-    CareAlert,
-)
+from .. import signals
+from ..models import CareAlert, SideEffect
 
 
-def _queue_care_alert_on_commit(alert: CareAlert) -> None:
-    """Hand a new alert to reminders/ for delivery once the row is committed.
+def raise_care_alert(
+    *,
+    patient: Patient,
+    kind: str,
+    rule_id: str,
+    summary: str,
+    now: datetime,
+    side_effect: SideEffect | None = None,
+) -> CareAlert:
+    """Store a care alert and tell the layers above once the transaction commits.
 
-    Imported lazily: until reminders/notify.py exists the alert is only stored, and the
-    dashboard shows it. on_commit so that a delivery task never looks for a row that a
-    rolled-back transaction never wrote.
+    The one way to raise an alert: every service that alerts the care team calls this, so
+    every alert is both on the pages and delivered (care_alert_raised, connected by
+    reminders). A transaction that rolls back leaves no row and announces nothing.
     """
-    try:
-        from reminders.notify import queue_care_alert
-    except ImportError:
-        queue_care_alert = None
-    if queue_care_alert is not None:
-        alert_id = alert.pk
-        transaction.on_commit(lambda: queue_care_alert(alert_id))
-
-
-def _raise_alert(*, patient: Patient, kind: str, rule_id: str, summary: str, now: datetime, side_effect=None):
     alert = CareAlert.objects.create(
         patient=patient, kind=kind, rule_id=rule_id, summary=summary[:200], side_effect=side_effect, created_at=now
     )
-    _queue_care_alert_on_commit(alert)
+    signals.announce_care_alert_on_commit(alert.pk)
     return alert

@@ -34,7 +34,7 @@ from ..models import (
     TreatmentStop,
 )
 from ..selectors.care_team import clinician_names
-from .alerts import _raise_alert
+from .alerts import raise_care_alert
 from .refusals import DoseRefused, RecordRefused
 from .slots import materialise_upcoming_slots
 from .summaries import refresh_adherence_summary_on_commit
@@ -353,7 +353,7 @@ def start_automatic_hold(
             trigger=trigger,
             side_effect=side_effect,
         )
-        _raise_alert(
+        raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.TREATMENT_HOLD,
             rule_id=rule_id,

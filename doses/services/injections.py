@@ -21,7 +21,7 @@ from ..models import (
     SupplyEvent,
 )
 from . import holds, log_records
-from .alerts import _raise_alert
+from .alerts import raise_care_alert
 from .refusals import DoseRefused
 from .summaries import refresh_adherence_summary_on_commit
 
@@ -124,7 +124,7 @@ def record_injection(
     # Today stops counting down. An expired one stays open for the discard flow.
     log_records.close_as_used(fridge, now=now)
     if above:  # AE-OVERDOSE: the care team hears at once (reminders: even in quiet hours)
-        _raise_alert(
+        raise_care_alert(
             patient=locked.patient,
             kind=CareAlert.Kind.OVERDOSE,
             rule_id="AE-OVERDOSE",

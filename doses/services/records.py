@@ -29,7 +29,7 @@ from ..models import (
     Vaccination,
 )
 from . import holds
-from .alerts import _raise_alert
+from .alerts import raise_care_alert
 from .injections import record_discarded_syringe
 from .refusals import RecordRefused
 from .summaries import refresh_adherence_summaries, refresh_adherence_summary_on_commit
@@ -100,7 +100,7 @@ def record_side_effect(
     alert = None
     if result.alert_care_team:
         what = description if known.code == triage_rules.OTHER else known.label
-        alert = _raise_alert(
+        alert = raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.SERIOUS_SYMPTOM,
             rule_id=result.alert_rule_id,
@@ -159,7 +159,7 @@ def flag_persistent_site_reactions(*, today: date | None = None, now: datetime |
             label = triage_rules.SYMPTOMS.get(locked.symptom)
             days = (local_today - locked.started_on).days
             raised.append(
-                _raise_alert(
+                raise_care_alert(
                     patient=side_effect.patient,
                     kind=CareAlert.Kind.PERSISTENT_SITE_REACTION,
                     rule_id="AE-ISR-DURATION",
@@ -356,7 +356,7 @@ def record_medicine(
     )
     alert = None
     if advice.flag_clinician:
-        alert = _raise_alert(
+        alert = raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.INTERACTION,
             rule_id=advice.rule_id,
@@ -408,7 +408,7 @@ def record_vaccination(
     )
     alert = None
     if advice.is_live:
-        alert = _raise_alert(
+        alert = raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.LIVE_VACCINE,
             rule_id="IX-LIVE-VACCINE",

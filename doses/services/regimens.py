@@ -26,7 +26,7 @@ from companion.models import Patient
 from .. import rules
 from ..models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from ..selectors.proposals import regimen_in_force
-from .alerts import _raise_alert
+from .alerts import raise_care_alert
 from .records import schedule_neutrophil_checks
 from .slots import materialise_slots
 from .summaries import refresh_adherence_summary_on_commit
@@ -226,13 +226,14 @@ def create_regimen_version(
         rule_flags=_flags(findings) if rule_flags is None else rule_flags,
     )
     if is_override:
-        # DOSE-PED-MAX: the override is recorded on the version and shown to the care team.
-        CareAlert.objects.create(
+        # DOSE-PED-MAX: the override is recorded on the version and the care team hears of it
+        # (the periodic dispatch job delivered this alert before; now it goes on commit, as all do).
+        raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.DOSE_OVERRIDE,
             rule_id="DOSE-PED-MAX",
             summary=f"{mg_per_kg} mg/kg/day (above the labelled 8 mg/kg/day) prescribed by {confirmer}.",
-            created_at=now,
+            now=now,
         )
     if confirmed:
         # A clinician's own new version replaces every open proposal (it was decided on).
@@ -358,7 +359,7 @@ def save_regimen(
     )
     flagged = sorted({f.rule_id for f in findings if not f.refuses})
     basis_rule = "DOSE-ADULT" if dose_basis == Regimen.DoseBasis.FIXED_ADULT else "DOSE-PED-RANGE"
-    _raise_alert(
+    raise_care_alert(
         patient=patient,
         kind=CareAlert.Kind.REGIMEN_PROPOSAL,
         rule_id=flagged[0] if flagged else basis_rule,
@@ -481,15 +482,10 @@ def check_dose_at_new_weight(*, patient_id: int, now: datetime | None = None) ->
     if not findings:
         return None
     finding = findings[0]
-    return _raise_alert(
+    return raise_care_alert(
         patient=patient,
         kind=CareAlert.Kind.WEIGHT_DOSE,
         rule_id=finding.rule_id,
         summary=f"New weight: {finding.text} Review the regimen (version {in_force.version}).",
         now=now,
     )
-
-
-def on_weight_changed(sender, *, patient_id: int, **kwargs) -> None:
-    """Receiver of companion.signals.weight_changed (connected in doses' AppConfig.ready())."""
-    check_dose_at_new_weight(patient_id=patient_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from companion.models import Patient
@@ -37,6 +38,24 @@ def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None
         PatientAdherenceSummary.objects.bulk_create(
             rows.values(), update_conflicts=True, unique_fields=["patient"], update_fields=fields
         )
+    return len(ids)
+
+
+def refresh_expired_summaries(*, patients: QuerySet[Patient], now: datetime | None = None) -> int:
+    """Summarise the patients in `patients` who have no summary row yet, or whose row has
+    expired (PatientAdherenceSummary.is_current), so that a page reading the rows next
+    (selectors.panel.panel_rows) ranks everyone and never shows an expired figure.
+
+    One query finds them; the refresh is a fixed number of queries per batch
+    (refresh_adherence_summaries). Usually none: every write and the 15-minute job keep the
+    rows current. Returns how many were refreshed.
+    """
+    now = now or timezone.now()
+    stale = Q(adherence_summary__isnull=True) | Q(adherence_summary__valid_until__lte=now)
+    stale |= Q(adherence_summary__refreshed_at__gt=now)  # computed for a later moment than `now`
+    ids = list(patients.filter(stale).order_by().values_list("pk", flat=True))
+    if ids:
+        refresh_adherence_summaries(patient_ids=ids, now=now)
     return len(ids)
 
 

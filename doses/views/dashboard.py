@@ -31,6 +31,7 @@ from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
 from ..selectors.holds import hold_history, holds_overlapping
+from ..services import summaries as summary_services
 from .regimen import regimen_facts
 
 
@@ -45,6 +46,9 @@ def panel(request):
     )
     sort = request.GET.get("sort", "attention")
     sort = sort if sort in panel_selectors.PANEL_SORTS else "attention"
+    # Selectors never write: whoever in the panel has no current summary row is summarised
+    # first (usually nobody: writes and the 15-minute job keep them current), then the page is read.
+    summary_services.refresh_expired_summaries(patients=panel_selectors.clinician_patients(request.user))
     result = panel_selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
     keep = {
         k: v

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from companion.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SIGN_INS
 from companion.models import CareMembership, Invitation, Patient, User
+from doses.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SIGN_INS
 from doses.models import DoseSlot, Injection, LabTest, Regimen, SupplyEvent
 
 pytestmark = pytest.mark.django_db

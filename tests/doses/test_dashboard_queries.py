@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from companion.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from companion.models import CareRole, User
+from doses.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from doses.selectors import panel as panel_selectors
 from tests.conftest import link, make_patient
 

@@ -35,12 +35,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from companion.management.commands.seed_demo import (
+from companion.models import User
+from doses.management.commands.seed_demo import (
     SYNTHETIC_CLINICIAN,
     seed_demo_circle,
     seed_synthetic_patients,
 )
-from companion.models import User
 from doses.selectors import panel as panel_selectors
 from doses.services import summaries as summary_services
 

@@ -1,0 +1,26 @@
+"""What doses tells the layers above it (reminders) that something happened.
+
+doses imports nothing above it, so it cannot queue a delivery itself. It sends one of
+these signals once the write is committed (never for a rolled-back one), and reminders
+connects a receiver in its AppConfig.ready(). With no receiver (reminders not installed)
+the row is only stored, and the pages show it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.dispatch import Signal
+
+# alert_id: a CareAlert just committed (AE-SERIOUS, AE-OVERDOSE, IX-TNF, ...): the care team
+# hears at once (reminders/notify.py); the periodic dispatch job catches any it missed.
+care_alert_raised = Signal()
+
+
+def announce_care_alert_on_commit(alert_id: int) -> None:
+    """Send care_alert_raised once the alert's transaction commits.
+
+    on_commit so that a delivery never looks for a row that a rolled-back transaction never
+    wrote; not robust, as before: a receiver's error propagates (queue_care_alert itself
+    never raises because the broker is away).
+    """
+    transaction.on_commit(lambda: care_alert_raised.send(sender=None, alert_id=alert_id))
