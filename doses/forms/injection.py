@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django import forms
-from django.utils import timezone
 
 from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
@@ -244,11 +243,8 @@ class InjectionForm(forms.Form):
 
     def clean_taken_at(self):
         taken_at = self.cleaned_data["taken_at"]
-        if taken_at > self.now:
-            now_local = timezone.localtime(self.now, self.patient.zone)
-            raise forms.ValidationError(
-                f"The time taken cannot be in the future (it is now {now_local:%H:%M} on {now_local:%a %d %b})."
-            )
+        if refusal := rules.future_moment_refusal(taken_at, self.now, "time taken", self.patient.zone):
+            raise forms.ValidationError(refusal)
         return taken_at
 
     def clean_dose_mg(self):

@@ -31,7 +31,6 @@ from ..models import (
 from . import proposals
 
 RECENT_INJECTIONS = 5
-LAB_DUE_SOON_DAYS = 7  # AE-LABS: a neutrophil count due within a week shows on Today
 DOSE_STATE_LABELS = {
     "done": "Done",
     "early": "Can be logged now",  # before its time: never "Due" (MISS-NODOUBLE)
@@ -286,7 +285,7 @@ def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, t
             )
         )
     items += proposal_attention_items(patient, now)
-    due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
+    due_by = rules.lab_on_today_until(today)  # AE-LABS: LAB_ON_TODAY_WITHIN_DAYS ahead
     for lab in LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]:
         when = "overdue since" if lab.due_on < today else "due"
         items.append(
@@ -300,15 +299,12 @@ def _attention_items(patient: Patient, regimen: Regimen | None, now: datetime, t
     return items
 
 
-OVERDOSE_ADVICE_HOURS = 24  # AE-OVERDOSE: Today repeats the advice for a day after the record
-
-
 def _log_record_items(patient: Patient, now: datetime, needs_count: bool) -> list[AttentionItem]:
     """AE-OVERDOSE: a dose above the prescribed one in the last day; SUPPLY-BOX: count your syringes."""
     items = []
     above = (
         Injection.objects.filter(
-            patient=patient, above_prescribed=True, taken_at__gte=now - timedelta(hours=OVERDOSE_ADVICE_HOURS)
+            patient=patient, above_prescribed=True, taken_at__gte=now - rules.OVERDOSE_ADVICE_SHOWN_FOR
         )
         .order_by("-taken_at")
         .first()

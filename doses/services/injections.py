@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -51,8 +51,8 @@ def record_injection(
     """
 
     now = now or timezone.now()
-    if taken_at > now + timedelta(minutes=1):
-        raise DoseRefused("The time taken cannot be in the future.")
+    if refusal := rules.future_moment_refusal(taken_at, now, "time taken", slot.patient.zone):
+        raise DoseRefused(refusal, field="taken_at")
     if site_spot not in sites.ALL_SPOTS:
         raise DoseRefused("Choose an injection spot on the body map.", "SITE-SELF")
     if not sites.is_allowed(site_spot, injected_by == InjectedBy.OTHER):
