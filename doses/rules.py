@@ -705,6 +705,11 @@ def missed_dose_advice(
     return "skip" if now >= next_scheduled_at - skip_within else "take"
 
 
+# MISS-TAKE / MISS-SKIP: Today keeps a dose that is late, missed or not taken, with its
+# advice, for a day after it was due (after that the next doses speak for themselves).
+MISSED_DOSE_SHOWN_FOR = timedelta(hours=24)
+
+
 # MISS-NODOUBLE / SCHED-DAILY: a dose can be logged from this long before it is due (the
 # app's DOSE_LOG_EARLY_HOURS setting). Before that the moment belongs to no dose, so the
 # window of one dose never opens the moment the previous one closes.

@@ -382,7 +382,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         if v.slot.local_date == today
         or v is current
         # A dose missed or left open in the last day still shows, with its advice.
-        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - timedelta(hours=24))
+        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - rules.MISSED_DOSE_SHOWN_FOR)
     ]
     if current is not None and current.state in ("early", "late"):
         next_dose = current
