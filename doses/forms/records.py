@@ -135,7 +135,7 @@ class PickupForm(RecordForm):
     submit_label = "Record pick-up"
 
     boxes = forms.IntegerField(
-        label="Boxes picked up (7 syringes each)",
+        label=f"Boxes picked up ({rules.SYRINGES_PER_BOX} syringes each)",
         min_value=1,
         max_value=rules.MAX_BOXES_PER_PICKUP,
         initial=1,
