@@ -11,6 +11,7 @@ under its own name, or a `*_DAYS` / `*_HOURS` / `*_MINUTES` number defined outsi
 from __future__ import annotations
 
 import ast
+import re
 from datetime import date
 from pathlib import Path
 
@@ -238,3 +239,34 @@ def test_AE_LABS_a_count_due_in_ten_days_is_due_soon_on_the_labs_page_but_not_on
     assert row.status == "due"  # "Due soon" on the labs page within LAB_DUE_SOON_WITHIN_DAYS
     labs = client_for(world.alice_user).get(reverse("doses:labs", args=[world.alice.pk])).content.decode()
     assert "Due soon" in labs
+
+
+# ---------------------------------------------------------------------------
+# Every rule ID in the code has a test named after it (STYLE.md: test_MISS_NODOUBLE_...)
+# ---------------------------------------------------------------------------
+
+RULE_ID = re.compile(r"\b(?:DOSE|SCHED|MISS|SITE|PREP|SUPPLY|AE|IX|PRE|TRACE|TX|ACCESS)(?:-[A-Z0-9]+)+\b")
+
+
+def rule_ids_in_code() -> set[str]:
+    found = set(rules.RULES)
+    for package in (*PACKAGES, "templates"):
+        for path in (ROOT / package).rglob("*"):
+            if path.suffix in (".py", ".html", ".txt") and "migrations" not in path.parts:
+                found.update(RULE_ID.findall(path.read_text()))
+    return found
+
+
+def test_every_rule_id_in_the_code_has_a_test_named_after_it():
+    names = [
+        node.name
+        for path in (ROOT / "tests").rglob("test_*.py")
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")
+    ]
+    untested = sorted(
+        rule_id
+        for rule_id in rule_ids_in_code()
+        if not any(re.search(rf"(^|_){rule_id.replace('-', '_')}(_|$)", name) for name in names)
+    )
+    assert not untested, f"rule IDs with no test named after them: {untested}"
