@@ -308,13 +308,8 @@ class InjectionForm(forms.Form):
         injected_by = data.get("injected_by")
         if not spot or not injected_by:
             return
-        if not sites.is_allowed(spot, injected_by == InjectedBy.OTHER):
-            # SITE-SELF / SITE-OTHER
-            self.add_error(
-                "site_spot",
-                f"{sites.zone_of(spot).label} is only for when someone else gives the injection (SITE-OTHER). "
-                "When you inject yourself, use the stomach or the front/outer thigh (SITE-SELF).",
-            )
+        if refusal := sites.site_refusal(spot, injected_by == InjectedBy.OTHER):  # SITE-SELF / SITE-OTHER
+            self.add_error("site_spot", refusal)
             return
         warning = sites.rotation_warning(spot, self.history.last_spot)  # SITE-ROTATE
         if warning:
