@@ -249,10 +249,7 @@ class VaccinationForm(RecordForm):
     def clean_given_on(self):
         value = self.cleaned_data.get("given_on")
         if value is not None and value > self.today:
-            raise forms.ValidationError(
-                "Only vaccinations already given can be logged. Before a planned vaccination, check with your "
-                "doctor (IX-LIVE-VACCINE)."
-            )
+            raise forms.ValidationError(medicine_rules.PLANNED_VACCINATION_REFUSAL)
         return value
 
 

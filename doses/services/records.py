@@ -389,11 +389,7 @@ def record_vaccination(
     if len(name) > 120:
         raise RecordRefused("Please keep the name to 120 characters.", "name")
     if given_on > patient.local_today(now):
-        raise RecordRefused(
-            "Only vaccinations already given can be logged. Before a planned vaccination, check with your doctor "
-            "(IX-LIVE-VACCINE).",
-            "given_on",
-        )
+        raise RecordRefused(medicine_rules.PLANNED_VACCINATION_REFUSAL, "given_on")
     advice = medicine_rules.classify_vaccine(name, is_live_answer)
     vaccination = Vaccination.objects.create(
         patient=patient, name=name, is_live=advice.is_live, given_on=given_on, recorded_by=by, recorded_at=now
