@@ -329,6 +329,14 @@ _LIVE_WARNING = (
 )
 
 
+# IX-LIVE-VACCINE: the log holds vaccinations given; one still to come is a question for the
+# doctor first (the form shows this on its field, the service says it again).
+PLANNED_VACCINATION_REFUSAL = (
+    "Only vaccinations already given can be logged. Before a planned vaccination, check with your doctor "
+    "(IX-LIVE-VACCINE)."
+)
+
+
 def classify_vaccine(name: str, is_live_answer: str = "unsure") -> VaccineAdvice:
     """IX-LIVE-VACCINE: is this vaccine live, and what to say about it.
 

@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from . import rules
+from . import triage as triage_rules
 
 
 class RegimenQuerySet(models.QuerySet):
@@ -324,7 +325,11 @@ class SideEffect(models.Model):
 
     def is_persistent_site_reaction(self, today: date) -> bool:
         """AE-ISR-DURATION: a site reaction still open after 2 weeks is flagged."""
-        return self.is_site_reaction and self.resolved_at is None and (today - self.started_on) > timedelta(days=14)
+        return (
+            self.is_site_reaction
+            and self.resolved_at is None
+            and triage_rules.is_persistent_site_reaction(self.started_on, today)
+        )
 
 
 class CareAlert(models.Model):
@@ -398,7 +403,7 @@ class SupplyEvent(models.Model):
 class FridgeSyringe(models.Model):
     """A syringe taken out of the fridge, with the time it must be used by (PREP-24H)."""
 
-    USABLE_FOR = timedelta(hours=24)
+    USABLE_FOR = rules.ROOM_TEMPERATURE_USE_WITHIN  # PREP-24H
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="fridge_syringes")
     taken_out_at = models.DateTimeField()
@@ -414,7 +419,7 @@ class FridgeSyringe(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.use_by and self.taken_out_at:
-            self.use_by = self.taken_out_at + self.USABLE_FOR
+            self.use_by = rules.use_by_after(self.taken_out_at)
         super().save(*args, **kwargs)
 
 

@@ -106,6 +106,31 @@ RULES: dict[str, Rule] = {
 EARLIEST_RECORD_DATE = date(1900, 1, 1)
 LATEST_RECORD_DATE = date(2100, 12, 31)
 
+# A record says what happened, so nothing in it lies in the future. A moment may be up to a
+# minute ahead of the server's clock (a phone's clock runs a little fast); a date is compared
+# with the patient's local today (SCHED-TZ). The form shows this refusal on its field and the
+# service says the same words again under its transaction: one message, written here.
+CLOCK_SLACK = timedelta(minutes=1)
+
+
+def future_date_refusal(day: date | None, today: date, what: str) -> str | None:
+    """The refusal of a date after the patient's local `today` ("The start date cannot be in the future.")."""
+    if day is not None and day > today:
+        return f"The {what} cannot be in the future."
+    return None
+
+
+def future_moment_refusal(
+    moment: datetime | None, now: datetime, what: str, zone: zoneinfo.ZoneInfo | None = None
+) -> str | None:
+    """The refusal of a moment more than CLOCK_SLACK after `now`; with `zone`, it says what time it is now."""
+    if moment is None or moment <= now + CLOCK_SLACK:
+        return None
+    if zone is None:
+        return f"The {what} cannot be in the future."
+    local = now.astimezone(zone)
+    return f"The {what} cannot be in the future (it is now {local:%H:%M} on {local:%a %d %b})."
+
 
 # ---------------------------------------------------------------------------
 # Dose
@@ -680,6 +705,11 @@ def missed_dose_advice(
     return "skip" if now >= next_scheduled_at - skip_within else "take"
 
 
+# MISS-TAKE / MISS-SKIP: Today keeps a dose that is late, missed or not taken, with its
+# advice, for a day after it was due (after that the next doses speak for themselves).
+MISSED_DOSE_SHOWN_FOR = timedelta(hours=24)
+
+
 # MISS-NODOUBLE / SCHED-DAILY: a dose can be logged from this long before it is due (the
 # app's DOSE_LOG_EARLY_HOURS setting). Before that the moment belongs to no dose, so the
 # window of one dose never opens the moment the previous one closes.
@@ -783,6 +813,41 @@ def latest_log_before(next_injection_at: datetime, gap: timedelta) -> datetime:
 # ---------------------------------------------------------------------------
 
 
+# AE-LABS: the sources say "keep lab appointments" and when the counts fall due
+# (neutrophil_check_dates); how far ahead the app points at the next one is its own choice,
+# made here once. Today and the labs page mean different things, so two names:
+LAB_ON_TODAY_WITHIN_DAYS = 7  # Today lists a count not done and due within a week: time to book it
+LAB_DUE_SOON_WITHIN_DAYS = 14  # the labs page marks a count due within two weeks "Due soon" (half a month)
+# (The e-mail reminder's lead time is the LAB_REMINDER_DAYS_BEFORE setting, 3 days by default.)
+# AE-LABS: the form takes counts in 10^9/L; 100 or more is far above any real count: a unit mix-up.
+MAX_NEUTROPHILS_10E9_PER_L = Decimal("100")
+
+LAB_DONE, LAB_OVERDUE, LAB_DUE_SOON, LAB_LATER = "done", "overdue", "due", "later"
+
+
+def lab_state(due_on: date, done_on: date | None, today: date) -> str:
+    """AE-LABS: a scheduled count is done, overdue, due soon (LAB_DUE_SOON_WITHIN_DAYS) or later."""
+    if done_on:
+        return LAB_DONE
+    if due_on < today:
+        return LAB_OVERDUE
+    if due_on <= today + timedelta(days=LAB_DUE_SOON_WITHIN_DAYS):
+        return LAB_DUE_SOON
+    return LAB_LATER
+
+
+def lab_on_today_until(today: date) -> date:
+    """AE-LABS: Today lists every count not done and due on or before this day (overdue included)."""
+    return today + timedelta(days=LAB_ON_TODAY_WITHIN_DAYS)
+
+
+def neutrophil_count_refusal(value: Decimal) -> str | None:
+    """AE-LABS: a neutrophil count that cannot be real (below 0, or 100 x 10^9/L and above)."""
+    if value < 0 or value >= MAX_NEUTROPHILS_10E9_PER_L:
+        return "Enter the neutrophil count in 10⁹ cells per litre, as on the lab report (usually between 1 and 10)."
+    return None
+
+
 def neutrophil_check_dates(first_dose_on: date) -> list[tuple[date, str]]:
     """AE-LABS (label): before starting, monthly for 3 months, then quarterly up to 1 year."""
 
@@ -813,6 +878,10 @@ def rule_ids_in(texts: Iterable[str]) -> set[str]:
 # ---------------------------------------------------------------------------
 
 SYRINGES_PER_BOX = 7  # SUPPLY-BOX: seven syringes a box, one per day of the week (MedlinePlus)
+# SUPPLY-BOX plausibility (input limits of the app, not of the sources): 20 boxes is 140
+# syringes, months of supply, at one pick-up; nobody keeps 1000 syringes at home.
+MAX_BOXES_PER_PICKUP = 20
+MAX_SYRINGES_ON_HAND = 1000
 
 
 def syringes_per_dose(dose_mg) -> int:
@@ -966,6 +1035,22 @@ def check_recorded_dose(dose_mg, prescribed_mg, *, confirmed_above_prescribed: b
             "injected, tick the box below to record it as it happened (AE-OVERDOSE); otherwise correct the number."
         )
     return True
+
+
+# PREP-24H (MedlinePlus): a syringe out of the fridge is used within 24 hours, counted in
+# elapsed hours (add it in UTC, so a DST change does not move the limit).
+ROOM_TEMPERATURE_USE_WITHIN = timedelta(hours=24)
+# PREP-24H plausibility: a syringe "taken out" more than a week ago is a typing slip; its
+# 24 hours are long over anyway.
+FRIDGE_BACKDATE_LIMIT = timedelta(days=7)
+# AE-OVERDOSE: Today repeats the overdose advice (poison control, 911) for a day after a dose
+# above the prescribed one was recorded.
+OVERDOSE_ADVICE_SHOWN_FOR = timedelta(hours=24)
+
+
+def use_by_after(taken_out_at: datetime) -> datetime:
+    """PREP-24H: when a syringe taken out of the fridge at `taken_out_at` must be used by (in UTC)."""
+    return _utc(taken_out_at) + ROOM_TEMPERATURE_USE_WITHIN
 
 
 def is_past_use_by(use_by: datetime, moment: datetime) -> bool:

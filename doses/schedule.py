@@ -593,17 +593,22 @@ def _hold_what_open_holds_cover(slots: list[DoseSlot]) -> None:
             slot.status = SlotStatus.HELD
 
 
+def horizon(today: date) -> date:
+    """The last local day whose doses exist ahead of `today` (SCHEDULE_HORIZON_DAYS): the
+    materialisers, a regimen change, a time-zone move and the calendar feed all stop here."""
+    return today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+
+
 def upcoming_plan(regimen: Regimen, now: datetime | None = None) -> Plan:
-    """From yesterday (so a late dose still shows) to SCHEDULE_HORIZON_DAYS ahead."""
+    """From yesterday (so a late dose still shows) to the horizon."""
     today = regimen.patient.local_today(now)
-    return Plan(regimen, today - timedelta(days=1), today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS))
+    return Plan(regimen, today - timedelta(days=1), horizon(today))
 
 
 def extend_all(now: datetime) -> int:
     """The beat job: every current regimen's doses from each patient's today to the horizon."""
-    horizon = timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
     plans = []
     for regimen in Regimen.objects.current().select_related("patient"):
         today = regimen.patient.local_today(now)
-        plans.append(Plan(regimen, today, today + horizon))
+        plans.append(Plan(regimen, today, horizon(today)))
     return materialise(plans, patients=Regimen.objects.current().values("patient_id"), read_stored=False)

@@ -71,6 +71,23 @@ def is_allowed(spot: str, injected_by_someone_else: bool) -> bool:
     return zone.self_injection or injected_by_someone_else
 
 
+def site_refusal(spot: str, injected_by_someone_else: bool) -> str | None:
+    """SITE-SELF / SITE-OTHER: why this spot may not be used, in words; None when it may.
+
+    The log form shows it on the body map and the service says it again under its lock.
+    """
+    try:
+        zone = zone_of(spot)
+    except ValueError:
+        return "Choose an injection spot on the body map."
+    if zone.self_injection or injected_by_someone_else:
+        return None
+    return (
+        f"{zone.label} is only for when someone else gives the injection (SITE-OTHER). "
+        "When you inject yourself, use the stomach or the front/outer thigh (SITE-SELF)."
+    )
+
+
 def suggest_next_spot(last_used: Mapping[str, datetime], injected_by_someone_else: bool) -> str:
     """SITE-ROTATE: the least recently used allowed spot (never used first, in map order).
 

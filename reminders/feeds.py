@@ -101,7 +101,7 @@ class ScheduleFeed:
         regimen, _index, at = item
         regimen.patient = self.patient
         today = self.patient.local_today(self.now)
-        horizon = today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+        horizon = schedule.horizon(today)
         excluded = []
         for hold in self._holds():
             span = hold.held_span(today=today, zone=self.patient.zone)

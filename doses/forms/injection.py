@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django import forms
-from django.utils import timezone
 
 from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
@@ -244,11 +243,8 @@ class InjectionForm(forms.Form):
 
     def clean_taken_at(self):
         taken_at = self.cleaned_data["taken_at"]
-        if taken_at > self.now:
-            now_local = timezone.localtime(self.now, self.patient.zone)
-            raise forms.ValidationError(
-                f"The time taken cannot be in the future (it is now {now_local:%H:%M} on {now_local:%a %d %b})."
-            )
+        if refusal := rules.future_moment_refusal(taken_at, self.now, "time taken", self.patient.zone):
+            raise forms.ValidationError(refusal)
         return taken_at
 
     def clean_dose_mg(self):
@@ -312,13 +308,8 @@ class InjectionForm(forms.Form):
         injected_by = data.get("injected_by")
         if not spot or not injected_by:
             return
-        if not sites.is_allowed(spot, injected_by == InjectedBy.OTHER):
-            # SITE-SELF / SITE-OTHER
-            self.add_error(
-                "site_spot",
-                f"{sites.zone_of(spot).label} is only for when someone else gives the injection (SITE-OTHER). "
-                "When you inject yourself, use the stomach or the front/outer thigh (SITE-SELF).",
-            )
+        if refusal := sites.site_refusal(spot, injected_by == InjectedBy.OTHER):  # SITE-SELF / SITE-OTHER
+            self.add_error("site_spot", refusal)
             return
         warning = sites.rotation_warning(spot, self.history.last_spot)  # SITE-ROTATE
         if warning:

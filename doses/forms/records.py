@@ -1,13 +1,15 @@
 """Forms for side effects, supply, fridge, medicines, vaccines, the checklist and labs.
 
-Forms only check the shape of the input; the rules live in doses/triage.py and
-doses/medicines.py and the writes in doses/services, whose RecordRefused errors the
-views put back on the form (so the person keeps what they typed).
+Forms only check the shape of the input; the rules live in doses/rules.py, doses/triage.py
+and doses/medicines.py (a form asks them, so its refusal is the service's, word for word)
+and the writes in doses/services, whose RecordRefused errors the views put back on the
+form (so the person keeps what they typed).
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
+from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -19,9 +21,10 @@ from companion.form_fields import RecordDateField, RecordDateTimeField
 from companion.models import Patient
 
 from .. import medicines as medicine_rules
+from .. import rules
 from .. import triage as triage_rules
 from ..models import Injection, LabTest, MedicineCategory, Severity
-from ..services.records import FRIDGE_OUTCOMES, MAX_BOXES_PER_PICKUP, MAX_SYRINGES_ON_HAND
+from ..services.records import FRIDGE_OUTCOMES
 
 
 class RecordForm(forms.Form):
@@ -38,8 +41,8 @@ class RecordForm(forms.Form):
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
 
     def past_or_today(self, value: date | None, what: str) -> date | None:
-        if value is not None and value > self.today:
-            raise forms.ValidationError(f"The {what} cannot be in the future.")
+        if refusal := rules.future_date_refusal(value, self.today, what):
+            raise forms.ValidationError(refusal)
         return value
 
 
@@ -132,9 +135,9 @@ class PickupForm(RecordForm):
     submit_label = "Record pick-up"
 
     boxes = forms.IntegerField(
-        label="Boxes picked up (7 syringes each)",
+        label=f"Boxes picked up ({rules.SYRINGES_PER_BOX} syringes each)",
         min_value=1,
-        max_value=MAX_BOXES_PER_PICKUP,
+        max_value=rules.MAX_BOXES_PER_PICKUP,
         initial=1,
         error_messages={
             "min_value": "Enter the number of boxes picked up: at least 1.",
@@ -158,7 +161,7 @@ class SupplyCountForm(RecordForm):
     actual_count = forms.IntegerField(
         label="Syringes you have now (count them)",
         min_value=0,
-        max_value=MAX_SYRINGES_ON_HAND,
+        max_value=rules.MAX_SYRINGES_ON_HAND,
         error_messages={
             "min_value": "The number of syringes cannot be negative.",
             "max_value": "That is more syringes than we expect anyone to keep; please check the number.",
@@ -179,8 +182,8 @@ class FridgeOutForm(RecordForm):
 
     def clean_taken_out_at(self):
         value = self.cleaned_data.get("taken_out_at")
-        if value is not None and value > timezone.now() + timedelta(minutes=1):
-            raise forms.ValidationError("The time it was taken out cannot be in the future.")
+        if refusal := rules.future_moment_refusal(value, timezone.now(), "time it was taken out"):
+            raise forms.ValidationError(refusal)
         return value
 
 
@@ -246,10 +249,7 @@ class VaccinationForm(RecordForm):
     def clean_given_on(self):
         value = self.cleaned_data.get("given_on")
         if value is not None and value > self.today:
-            raise forms.ValidationError(
-                "Only vaccinations already given can be logged. Before a planned vaccination, check with your "
-                "doctor (IX-LIVE-VACCINE)."
-            )
+            raise forms.ValidationError(medicine_rules.PLANNED_VACCINATION_REFUSAL)
         return value
 
 
@@ -353,7 +353,8 @@ class LabResultForm(RecordForm):
         max_digits=5,
         decimal_places=2,
         min_value=0,
-        max_value=99.99,
+        # AE-LABS: below rules.MAX_NEUTROPHILS_10E9_PER_L, at the form's two decimals.
+        max_value=rules.MAX_NEUTROPHILS_10E9_PER_L - Decimal("0.01"),
         error_messages={
             "min_value": "A neutrophil count cannot be negative.",
             "max_value": "Enter the count in 10⁹ cells per litre (usually between 1 and 10); check the units.",

@@ -21,6 +21,7 @@ from django.utils import timezone
 from companion.models import Patient
 
 from .. import rules
+from .. import triage as triage_rules
 from ..models import (
     BaselineChecklist,
     FridgeSyringe,
@@ -45,14 +46,12 @@ def side_effects_for_page(patient: Patient) -> tuple[list[SideEffect], list[Side
     return [r for r in rows if r.resolved_at is None], [r for r in rows if r.resolved_at is not None]
 
 
-RECENT_INJECTIONS_DAYS = 14  # AE-ISR-DURATION: a site reaction is linked to a recent injection
-
-
 def recent_injections(patient: Patient, now: datetime | None = None) -> QuerySet[Injection]:
+    """The injections a site reaction starting now may come from (AE-ISR-DURATION: they last 1-2 weeks)."""
     now = now or timezone.now()
-    return Injection.objects.filter(
-        patient=patient, taken_at__gte=now - timedelta(days=RECENT_INJECTIONS_DAYS)
-    ).order_by("-taken_at")
+    return Injection.objects.filter(patient=patient, taken_at__gte=now - triage_rules.ISR_USUAL_DURATION).order_by(
+        "-taken_at"
+    )
 
 
 @dataclass(frozen=True)
@@ -143,23 +142,10 @@ def needs_baseline_checklist(patient: Patient) -> bool:
 @dataclass(frozen=True)
 class LabRow:
     test: LabTest
-    status: str  # "done", "overdue", "due" (within 14 days) or "later"
-
-
-LAB_DUE_SOON_DAYS = 14
+    status: str  # rules.lab_state: "done", "overdue", "due" (LAB_DUE_SOON_WITHIN_DAYS) or "later"
 
 
 def lab_tests_for_page(patient: Patient, today: date) -> list[LabRow]:
     """AE-LABS: the scheduled neutrophil counts with their state, in due-date order."""
-    rows = []
-    for test in LabTest.objects.filter(patient=patient).select_related("recorded_by").order_by("due_on", "label"):
-        if test.done_on:
-            status = "done"
-        elif test.due_on < today:
-            status = "overdue"
-        elif test.due_on <= today + timedelta(days=LAB_DUE_SOON_DAYS):
-            status = "due"
-        else:
-            status = "later"
-        rows.append(LabRow(test, status))
-    return rows
+    tests = LabTest.objects.filter(patient=patient).select_related("recorded_by").order_by("due_on", "label")
+    return [LabRow(test, rules.lab_state(test.due_on, test.done_on, today)) for test in tests]

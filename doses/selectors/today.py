@@ -30,7 +30,6 @@ from ..models import (
 from . import proposals
 
 RECENT_INJECTIONS = 5
-LAB_DUE_SOON_DAYS = 7  # AE-LABS: a neutrophil count due within a week shows on Today
 
 
 @dataclass(frozen=True)
@@ -144,7 +143,7 @@ class TodayAttention:
     open_fridge: list[FridgeSyringe]  # PREP-24H: syringes out of the fridge, oldest first (up to 3)
     unconfirmed_regimen: bool  # the regimen in force is not confirmed by a clinician yet
     proposal: proposals.ProposalNotice | None  # a change waiting for the clinician, or just declined
-    labs_due: list[LabTest]  # AE-LABS: not done and due within LAB_DUE_SOON_DAYS (or overdue), up to 2
+    labs_due: list[LabTest]  # AE-LABS: not done and due within rules.LAB_ON_TODAY_WITHIN_DAYS (or overdue), up to 2
     above_prescribed: Injection | None  # AE-OVERDOSE: the last dose above the prescribed one, within a day
     needs_count: bool  # SUPPLY-BOX: the count was found at zero since the last count
 
@@ -193,7 +192,6 @@ def _slot_view(timeline: schedule.Timeline, slot: DoseSlot, now: datetime, today
     )
 
 
-OVERDOSE_ADVICE_HOURS = 24  # AE-OVERDOSE: Today repeats the advice for a day after the record
 
 
 def _attention(
@@ -203,11 +201,11 @@ def _attention(
         "-started_on"
     )[:3]
     fridge = FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).order_by("taken_out_at")[:3]
-    due_by = today + timedelta(days=LAB_DUE_SOON_DAYS)
+    due_by = rules.lab_on_today_until(today)  # AE-LABS: LAB_ON_TODAY_WITHIN_DAYS ahead
     labs = LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]
     above = (
         Injection.objects.filter(
-            patient=patient, above_prescribed=True, taken_at__gte=now - timedelta(hours=OVERDOSE_ADVICE_HOURS)
+            patient=patient, above_prescribed=True, taken_at__gte=now - rules.OVERDOSE_ADVICE_SHOWN_FOR
         )
         .order_by("-taken_at")
         .first()
@@ -245,7 +243,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         if v.slot.local_date == today
         or v is current
         # A dose missed or left open in the last day still shows, with its advice.
-        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - timedelta(hours=24))
+        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - rules.MISSED_DOSE_SHOWN_FOR)
     ]
     if current is not None and current.state in ("early", "late"):
         next_dose = current

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -51,16 +51,10 @@ def record_injection(
     """
 
     now = now or timezone.now()
-    if taken_at > now + timedelta(minutes=1):
-        raise DoseRefused("The time taken cannot be in the future.")
-    if site_spot not in sites.ALL_SPOTS:
-        raise DoseRefused("Choose an injection spot on the body map.", "SITE-SELF")
-    if not sites.is_allowed(site_spot, injected_by == InjectedBy.OTHER):
-        raise DoseRefused(
-            "That site is only for when someone else gives the injection: use the stomach or thighs "
-            "when injecting yourself (SITE-SELF, SITE-OTHER).",
-            "SITE-SELF",
-        )
+    if refusal := rules.future_moment_refusal(taken_at, now, "time taken", slot.patient.zone):
+        raise DoseRefused(refusal, field="taken_at")
+    if refusal := sites.site_refusal(site_spot, injected_by == InjectedBy.OTHER):  # SITE-SELF / SITE-OTHER
+        raise DoseRefused(refusal, "SITE-SELF", field="site_spot")
     # MISS-NODOUBLE spacing looks at the patient's other injections, and the supply count
     # (SUPPLY-BOX) must not go below zero: the patient row is locked first (as a regimen change
     # does), then the slot, so two doses logged at once are checked one after the other.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -78,8 +78,8 @@ def record_side_effect(
             "description",
         )
     today = patient.local_today(now)
-    if started_on > today:
-        raise RecordRefused("The start date cannot be in the future.", "started_on")
+    if refusal := rules.future_date_refusal(started_on, today, "start date"):
+        raise RecordRefused(refusal, "started_on")
     if started_on < patient.date_of_birth:
         raise RecordRefused("The start date cannot be before the patient was born; please check it.", "started_on")
     if injection is not None and injection.patient_id != patient.pk:
@@ -120,8 +120,8 @@ def resolve_side_effect(*, side_effect: SideEffect, by, resolved_at: datetime | 
     """Record when a symptom ended. Once only: a second resolve changes nothing."""
     now = now or timezone.now()
     resolved_at = resolved_at or now
-    if resolved_at > now + timedelta(minutes=1):
-        raise RecordRefused("The time it ended cannot be in the future.", "resolved_at")
+    if refusal := rules.future_moment_refusal(resolved_at, now, "time it ended"):
+        raise RecordRefused(refusal, "resolved_at")
     zone = side_effect.patient.zone
     if resolved_at.astimezone(zone).date() < side_effect.started_on:
         raise RecordRefused("It cannot end before the day it started.", "resolved_at")
@@ -171,21 +171,17 @@ def flag_persistent_site_reactions(*, today: date | None = None, now: datetime |
     return raised
 
 
-MAX_BOXES_PER_PICKUP = 20  # plausibility: 20 boxes is 140 syringes, months of supply
-MAX_SYRINGES_ON_HAND = 1000
-
-
 @transaction.atomic
 def record_pickup(*, patient: Patient, boxes: int, on: date, by, now: datetime | None = None) -> SupplyEvent:
     """SUPPLY-BOX: a pharmacy pick-up of whole boxes, 7 syringes each (the refill history)."""
     now = now or timezone.now()
     if not isinstance(boxes, int) or boxes < 1:
         raise RecordRefused("Enter the number of boxes picked up: at least 1.", "boxes")
-    if boxes > MAX_BOXES_PER_PICKUP:
+    if boxes > rules.MAX_BOXES_PER_PICKUP:
         raise RecordRefused(f"{boxes} boxes is more than we expect at once; please check the number.", "boxes")
     today = patient.local_today(now)
-    if on > today:
-        raise RecordRefused("The pick-up date cannot be in the future.", "on")
+    if refusal := rules.future_date_refusal(on, today, "pick-up date"):
+        raise RecordRefused(refusal, "on")
     # Today's pick-up is stamped now; an earlier day at local noon, so it sorts on its own day.
     occurred_at = now if on == today else rules.local_slot(on, time(12, 0), patient.zone)
     refresh_adherence_summary_on_commit(patient.pk)
@@ -216,7 +212,7 @@ def correct_supply_count(
     now = now or timezone.now()
     if not isinstance(actual_count, int) or actual_count < 0:
         raise RecordRefused("The number of syringes cannot be negative.", "actual_count")
-    if actual_count > MAX_SYRINGES_ON_HAND:
+    if actual_count > rules.MAX_SYRINGES_ON_HAND:
         raise RecordRefused(
             "That is more syringes than we expect anyone to keep; please check the number.", "actual_count"
         )
@@ -233,24 +229,20 @@ def correct_supply_count(
     )
 
 
-FRIDGE_BACKDATE_LIMIT = timedelta(days=7)
-
-
 def take_syringe_out_of_fridge(
     *, patient: Patient, by, taken_out_at: datetime | None = None, now: datetime | None = None
 ) -> FridgeSyringe:
     """PREP-WARM / PREP-24H: note a syringe taken out to warm up; it must be used within 24 hours."""
     now = now or timezone.now()
     taken_out_at = taken_out_at or now
-    if taken_out_at > now + timedelta(minutes=1):
-        raise RecordRefused("The time it was taken out cannot be in the future.", "taken_out_at")
-    if taken_out_at < now - FRIDGE_BACKDATE_LIMIT:
+    if refusal := rules.future_moment_refusal(taken_out_at, now, "time it was taken out"):
+        raise RecordRefused(refusal, "taken_out_at")
+    if taken_out_at < now - rules.FRIDGE_BACKDATE_LIMIT:
         raise RecordRefused("That is more than a week ago; enter a more recent time.", "taken_out_at")
     return FridgeSyringe.objects.create(
         patient=patient,
         taken_out_at=taken_out_at,
-        # PREP-24H counts elapsed hours: add them in UTC, so a DST change does not move the limit.
-        use_by=taken_out_at.astimezone(UTC) + FridgeSyringe.USABLE_FOR,
+        use_by=rules.use_by_after(taken_out_at),  # PREP-24H, in elapsed hours
         recorded_by=by,
     )
 
@@ -341,8 +333,8 @@ def record_medicine(
         raise RecordRefused("Anakinra (Kineret) is the medicine this app already tracks; no need to add it.", "name")
     if category and category not in MedicineCategory.values:
         raise RecordRefused("Choose a kind of medicine from the list.", "category")
-    if started_on is not None and started_on > patient.local_today(now):
-        raise RecordRefused("The start date cannot be in the future.", "started_on")
+    if refusal := rules.future_date_refusal(started_on, patient.local_today(now), "start date"):
+        raise RecordRefused(refusal, "started_on")
     if OtherMedicine.objects.filter(patient=patient, name__iexact=name, stopped_on__isnull=True).exists():
         raise RecordRefused(f"{name} is already on the list.", "name")
     advice = medicine_rules.classify_medicine(name, category)
@@ -370,8 +362,8 @@ def record_medicine(
 def stop_medicine(*, medicine: OtherMedicine, stopped_on: date, by) -> OtherMedicine:
     if medicine.started_on and stopped_on < medicine.started_on:
         raise RecordRefused("It cannot stop before it started.", "stopped_on")
-    if stopped_on > medicine.patient.local_today():
-        raise RecordRefused("The stop date cannot be in the future.", "stopped_on")
+    if refusal := rules.future_date_refusal(stopped_on, medicine.patient.local_today(), "stop date"):
+        raise RecordRefused(refusal, "stopped_on")
     OtherMedicine.objects.filter(pk=medicine.pk, stopped_on__isnull=True).update(stopped_on=stopped_on)
     medicine.refresh_from_db()
     refresh_adherence_summary_on_commit(medicine.patient_id)
@@ -397,11 +389,7 @@ def record_vaccination(
     if len(name) > 120:
         raise RecordRefused("Please keep the name to 120 characters.", "name")
     if given_on > patient.local_today(now):
-        raise RecordRefused(
-            "Only vaccinations already given can be logged. Before a planned vaccination, check with your doctor "
-            "(IX-LIVE-VACCINE).",
-            "given_on",
-        )
+        raise RecordRefused(medicine_rules.PLANNED_VACCINATION_REFUSAL, "given_on")
     advice = medicine_rules.classify_vaccine(name, is_live_answer)
     vaccination = Vaccination.objects.create(
         patient=patient, name=name, is_live=advice.is_live, given_on=given_on, recorded_by=by, recorded_at=now
@@ -462,23 +450,17 @@ def save_baseline_checklist(
     return checklist, medicine_rules.baseline_findings(is_child=is_child, **answers)
 
 
-MAX_NEUTROPHILS = Decimal("100")  # 10^9/L; far above any real count, catches a unit mix-up
-
-
 @transaction.atomic
 def record_lab_result(
     *, lab_test: LabTest, done_on: date, neutrophils_10e9_per_l: Decimal, by, now: datetime | None = None
 ) -> LabTest:
     """AE-LABS: enter the neutrophil count of a scheduled test."""
     now = now or timezone.now()
-    if done_on > lab_test.patient.local_today(now):
-        raise RecordRefused("The test date cannot be in the future.", "done_on")
+    if refusal := rules.future_date_refusal(done_on, lab_test.patient.local_today(now), "test date"):
+        raise RecordRefused(refusal, "done_on")
     value = Decimal(neutrophils_10e9_per_l)
-    if value < 0 or value >= MAX_NEUTROPHILS:
-        raise RecordRefused(
-            "Enter the neutrophil count in 10⁹ cells per litre, as on the lab report (usually between 1 and 10).",
-            "neutrophils_10e9_per_l",
-        )
+    if refusal := rules.neutrophil_count_refusal(value):
+        raise RecordRefused(refusal, "neutrophils_10e9_per_l")
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
     refresh_adherence_summary_on_commit(lab_test.patient_id)

@@ -16,14 +16,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
 from companion.models import Patient
 
-from .. import rules
+from .. import rules, schedule
 from ..models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from ..selectors.proposals import regimen_in_force
 from .alerts import raise_care_alert
@@ -242,7 +241,7 @@ def create_regimen_version(
         )
     if current is None:
         schedule_neutrophil_checks(patient=patient, first_dose_on=starts_on)
-    horizon = patient.local_today(now) + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+    horizon = schedule.horizon(patient.local_today(now))
     materialise_slots(regimen=regimen, from_day=starts_on, to_day=horizon)
     refresh_adherence_summary_on_commit(patient.pk)
     return regimen

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -44,7 +43,7 @@ def reschedule_after_time_zone_change(*, patient: Patient, now: datetime | None 
             .first()
         )
         today = patient.local_today(now)
-        horizon = today + timedelta(days=settings.SCHEDULE_HORIZON_DAYS)
+        horizon = schedule.horizon(today)
         in_force = list(Regimen.objects.filter(patient=patient).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today)))
         for regimen in in_force:
             regimen.patient = patient

@@ -369,7 +369,9 @@ def test_resume_without_a_hold_and_stop_without_a_regimen_are_refused(world, dai
 def test_not_taken_cannot_be_recorded_for_a_held_dose(world, daily):
     holds.hold_treatment(patient=world.alice, by=world.carol, reason=HoldReason.SURGERY, now=at(10, 7))
     with pytest.raises(refusals.DoseRefused):
-        injection_services.record_not_taken(slot=slot_on(world, 10), reason="forgot", by=world.alice_user, now=at(10, 12))
+        injection_services.record_not_taken(
+            slot=slot_on(world, 10), reason="forgot", by=world.alice_user, now=at(10, 12)
+        )
 
 
 # --- the pull job ------------------------------------------------------------------------------
@@ -453,3 +455,21 @@ def test_AE_ALLERGY_contraindication_answered_before_any_regimen_holds_the_first
     assert dispatch.mark_missed_doses(at(9, 23)) == []
     with pytest.raises(refusals.DoseRefused, match="AE-ALLERGY|hold"):
         take(world, 7)
+
+
+@pytest.mark.parametrize(
+    "reason,rule_id,advice",
+    [
+        (HoldReason.LOW_NEUTROPHILS, "AE-NEUTROPENIA", "low neutrophil count (AE-NEUTROPENIA)"),
+        (HoldReason.OTHER, "TX-HOLD", "The clinician has paused anakinra."),
+    ],
+)
+def test_AE_NEUTROPENIA_and_TX_HOLD_a_clinicians_hold_cites_its_rule_and_refuses_a_dose(
+    world, daily, reason, rule_id, advice
+):
+    hold = holds.hold_treatment(patient=world.alice, by=world.carol, reason=reason, now=at(9, 7))
+    assert hold.rule_id == rule_id
+    held = holds.hold_in_force(world.alice, now=at(9, 8))
+    assert (held.rule_id, advice in held.advice) == (rule_id, True)
+    with pytest.raises(refusals.DoseRefused, match="Do not inject"):
+        take(world, 9)
