@@ -165,5 +165,5 @@ class Command(BaseCommand):
                 f"(slowest: {label}, {ratio:.2f}x)."
             )
         self.stdout.write(
-            "Query counts do not depend on the number of patients or days (tests/doses/test_dashboard_queries.py)."
+            "Query counts do not depend on the number of patients or days (tests/doses/views/test_dashboard_queries.py)."
         )
