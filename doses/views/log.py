@@ -16,7 +16,6 @@ from companion.access import Capability, patient_for
 from companion.models import CareRole
 
 from .. import rules, schedule, selectors, services, sites, triage
-from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..selectors import log_page
@@ -139,7 +138,6 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
         selected=form["site_spot"].value(),
         someone_else=form["injected_by"].value() == InjectedBy.OTHER,
     )
-    site_spot = form["site_spot"]
     return render(
         request,
         "doses/log.html",
@@ -147,7 +145,6 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "patient": patient,
             "form": form,
             "body_map": body_map,
-            "body_map_html": body_map_html(body_map, field_name=site_spot.html_name, has_errors=bool(site_spot.errors)),
             "target": target,
             "target_window": schedule.window_for_slot(target) if target else None,
             "target_taken": target is not None and target.status == SlotStatus.TAKEN,
