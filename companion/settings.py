@@ -6,7 +6,9 @@ a message naming the variable (django-environ raises ImproperlyConfigured).
 
 from pathlib import Path
 
+import django
 import environ
+import jinja2
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -86,6 +88,16 @@ TEMPLATES = [
                 "companion.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Only for hot partials that a view renders itself (the log page's body map and radio
+        # options), asked for with using="jinja2": the pages themselves stay Django templates.
+        # Django's own widget templates for Jinja2 come second, for the radio inputs.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2", Path(django.__file__).parent / "forms" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True},
     },
 ]
 

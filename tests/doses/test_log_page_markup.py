@@ -1,6 +1,6 @@
-"""The log page's markup, now all in templates (templates/doses/_choice_options.html and
-_body_map.html): every radio has its label, `required`, the answer kept after an error, the
-aria attributes that tie an error to its inputs, one id per element, and hostile values escaped."""
+"""The log page's markup, all in templates (log.html, and the hot partials in templates/jinja2/doses/
+rendered by Django's Jinja2 backend): every radio has its label, `required`, the answer kept after an
+error, the aria attributes that tie an error to its inputs, one id per element, hostile values escaped."""
 
 from __future__ import annotations
 
