@@ -9,6 +9,9 @@ it, which renews its expiry (SESSION_COOKIE_AGE from now) and the cookie's. An i
 therefore expires SESSION_COOKIE_AGE after the last activity, at most TOUCH_EVERY_S earlier.
 A session that changes for another reason (sign-in, messages) is saved at once, as always,
 and carries the new time in the same write; a signed-out (emptied) session is left alone.
+Signing in records the time too (user_logged_in, connected in companion/apps.py), so a session
+started by any route, the sign-in page or a test client's force_login, is not rewritten by the
+request that follows.
 """
 
 from __future__ import annotations
@@ -42,3 +45,10 @@ class RenewActiveSessionMiddleware:
         if stale or session.modified:
             session[LAST_WRITE_KEY] = now
         return response
+
+
+def note_sign_in(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the session is about to be written under its new key; that write counts."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[LAST_WRITE_KEY] = int(timezone.now().timestamp())
