@@ -1,62 +1,54 @@
-"""Database sessions whose row is rewritten at most once a minute when nothing changed.
+"""Sessions end after inactivity; an unchanged session row is rewritten at most once a minute.
 
-Sessions end after inactivity: SESSION_SAVE_EVERY_REQUEST makes Django save the session on
-every response, which pushes its expiry forward. With the stock database backend that is an
-UPDATE (in its own transaction) on every request, even when nothing in the session changed.
-Here the middleware's end-of-request save is skipped while the stored expiry is less than
-REFRESH_AFTER_S behind the new one. The cookie is still renewed on every response, and an
-idle session still expires SESSION_COOKIE_AGE after the last activity (at most
-REFRESH_AFTER_S earlier). A changed session (sign-in, sign-out, messages, a new expiry) is
-written at once, and an explicit `session.save()` always writes, as before.
+SESSION_SAVE_EVERY_REQUEST would make Django's session middleware save the session on every
+response to push its expiry forward: with the database backend an UPDATE (in its own
+transaction) on every request, even when nothing in the session changed. Instead this
+middleware keeps the time of the session's last write under LAST_WRITE_KEY and sets it again
+once it is TOUCH_EVERY_S old. The session is then modified, so Django's own middleware saves
+it, which renews its expiry (SESSION_COOKIE_AGE from now) and the cookie's. An idle session
+therefore expires SESSION_COOKIE_AGE after the last activity, at most TOUCH_EVERY_S earlier.
+A session that changes for another reason (sign-in, messages) is saved at once, as always,
+and carries the new time in the same write; a signed-out (emptied) session is left alone.
+Signing in records the time too (user_logged_in, connected in companion/apps.py), so a session
+started by any route, the sign-in page or a test client's force_login, is not rewritten by the
+request that follows.
 """
 
 from __future__ import annotations
 
-from datetime import timedelta
+from django.utils import timezone
 
-from django.contrib.sessions.backends import db
-from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
-
-REFRESH_AFTER_S = 60
+LAST_WRITE_KEY = "last_write"
+TOUCH_EVERY_S = 60
 
 
-class SessionStore(db.SessionStore):
-    _stored_expiry = None  # the expire_date of the row as read or last written
-    skip_unchanged_write = False  # set by the middleware around its end-of-request save only
+class RenewActiveSessionMiddleware:
+    """After django.contrib.sessions' middleware: its response phase runs just before that one saves."""
 
-    def _validate_session_key(self, key):
-        # A cookie with a NUL (sent as "\000") would reach the database, and PostgreSQL refuses
-        # NUL in text: such a key is no session (signed out), like one that is too short.
-        return super()._validate_session_key(key) and "\x00" not in key
+    def __init__(self, get_response):
+        self.get_response = get_response
 
-    def _get_session_from_db(self):
-        stored = super()._get_session_from_db()
-        self._stored_expiry = stored.expire_date if stored is not None else None
-        return stored
-
-    def save(self, must_create=False):
-        if (
-            self.skip_unchanged_write
-            and not must_create
-            and not self.modified
-            and self.session_key is not None
-            and self._stored_expiry is not None
-            and self.get_expiry_date() - self._stored_expiry < timedelta(seconds=REFRESH_AFTER_S)
-        ):
-            return
-        super().save(must_create=must_create)
-        self._stored_expiry = self.get_expiry_date()
-
-
-class SessionMiddleware(DjangoSessionMiddleware):
-    """Django's session middleware; its per-request save skips an unchanged, recently written row."""
-
-    def process_response(self, request, response):
+    def __call__(self, request):
+        response = self.get_response(request)
         session = getattr(request, "session", None)
-        if not isinstance(session, SessionStore):
-            return super().process_response(request, response)
-        session.skip_unchanged_write = True
-        try:
-            return super().process_response(request, response)
-        finally:
-            session.skip_unchanged_write = False
+        # No key: no session was sent or it was just flushed (sign-out); nothing to renew.
+        if session is None or session.session_key is None:
+            return response
+        # Loading is one SELECT, which the authentication middleware has nearly always done.
+        # A cookie for a session that has expired or never existed loads as empty: touching
+        # it would store a new session for an anonymous visitor.
+        if not any(key != LAST_WRITE_KEY for key in session.keys()):
+            return response
+        now = int(timezone.now().timestamp())
+        last_write = session.get(LAST_WRITE_KEY)
+        stale = not isinstance(last_write, int) or not 0 <= now - last_write < TOUCH_EVERY_S
+        if stale or session.modified:
+            session[LAST_WRITE_KEY] = now
+        return response
+
+
+def note_sign_in(sender, request, user, **kwargs) -> None:
+    """user_logged_in: the session is about to be written under its new key; that write counts."""
+    session = getattr(request, "session", None)
+    if session is not None:
+        session[LAST_WRITE_KEY] = int(timezone.now().timestamp())

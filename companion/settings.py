@@ -6,7 +6,9 @@ a message naming the variable (django-environ raises ImproperlyConfigured).
 
 from pathlib import Path
 
+import django
 import environ
+import jinja2
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -46,8 +48,11 @@ MIDDLEWARE = [
     # Every response from here on may carry health data: no-store, private (companion/headers.py).
     "companion.headers.PrivateResponseMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
-    # Django's, but an unchanged session row is rewritten at most once a minute (companion/sessions.py).
-    "companion.sessions.SessionMiddleware",
+    # A cookie holding a NUL is as if not sent: a NUL session cookie is no session (companion/null_characters.py).
+    "companion.null_characters.IgnoreNullCookiesMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    # An unchanged session is saved (its expiry renewed) at most once a minute (companion/sessions.py).
+    "companion.sessions.RenewActiveSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -83,6 +88,16 @@ TEMPLATES = [
                 "companion.context_processors.navigation",
             ],
         },
+    },
+    {
+        # Only for hot partials that a view renders itself (the log page's body map and radio
+        # options), asked for with using="jinja2": the pages themselves stay Django templates.
+        # Django's own widget templates for Jinja2 come second, for the radio inputs.
+        "NAME": "jinja2",
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates" / "jinja2", Path(django.__file__).parent / "forms" / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True},
     },
 ]
 
@@ -134,10 +149,12 @@ LOGOUT_REDIRECT_URL = "login"
 
 # Sessions end after inactivity (health data on shared family phones).
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
-SESSION_SAVE_EVERY_REQUEST = True
-# Database sessions; the middleware rewrites an unchanged row at most once a minute
-# (companion/sessions.py): one UPDATE fewer on almost every request.
-SESSION_ENGINE = "companion.sessions"
+# Sessions end SESSION_COOKIE_AGE after the last activity: not by saving on every request
+# (an UPDATE each time) but by RenewActiveSessionMiddleware, which marks an unchanged
+# session modified at most once a minute so that Django's middleware saves it and renews
+# the expiry and the cookie (companion/sessions.py).
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 

@@ -7,15 +7,16 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
 from companion.models import CareRole
 
 from .. import rules, schedule, triage
-from ..body_map_html import body_map_html
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..presenters import holds as hold_presenters
@@ -143,7 +144,6 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
         selected=form["site_spot"].value(),
         someone_else=form["injected_by"].value() == InjectedBy.OTHER,
     )
-    site_spot = form["site_spot"]
     return render(
         request,
         "doses/log.html",
@@ -151,7 +151,13 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "patient": patient,
             "form": form,
             "body_map": body_map,
-            "body_map_html": body_map_html(body_map, field_name=site_spot.html_name, has_errors=bool(site_spot.errors)),
+            # Hot partials through Django's Jinja2 backend (templates/jinja2/doses/).
+            "body_map_html": _jinja2_partial("doses/_body_map.html", body_map=body_map, field=form["site_spot"]),
+            "injected_by_options": _choice_options(form["injected_by"], css="choice-option"),
+            "prep_rows": [
+                (check, field, _choice_options(field, css="choice-option prep-answer", value_class="prep-answer-"))
+                for check, field in form.prep_fields
+            ],
             "target": target,
             "target_window": schedule.window_for_slot(target) if target else None,
             "target_taken": target is not None and target.status == SlotStatus.TAKEN,
@@ -166,6 +172,17 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
         },
     )
+
+
+def _jinja2_partial(name: str, **context) -> SafeString:
+    """A hot partial of the log page (32 body-map spots drawn and listed, twenty radio options),
+    rendered by Django's Jinja2 backend: the same markup as a Django template for a fraction of the
+    time. Jinja2 autoescapes every value; its backend returns a plain str, marked safe here."""
+    return mark_safe(render_to_string(name, context, using="jinja2"))
+
+
+def _choice_options(field, *, css: str, value_class: str = "") -> SafeString:
+    return _jinja2_partial("doses/_choice_options.html", field=field, css=css, value_class=value_class)
 
 
 def target_taken(slot: DoseSlot | None) -> bool:

@@ -289,6 +289,7 @@ def test_a_session_cookie_with_a_nul_character_is_no_session(world, client):
     cookie = f'{django_settings.SESSION_COOKIE_NAME}="\\000abcdefghijklmnop"'
     response = client.get(reverse("patients"), HTTP_COOKIE=cookie)
     assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert int(response.cookies[django_settings.SESSION_COOKIE_NAME]["max-age"]) == 0  # the browser forgets it
     assert client.get(reverse("login"), HTTP_COOKIE=cookie).status_code == 200
 
 
