@@ -34,8 +34,7 @@ from doses.services import regimens as regimen_services
 from doses.services import summaries as summary_services
 from reminders import tasks
 from tests.conftest import link, make_patient, start_adult_regimen
-
-from .dashboard_history import build_history
+from tests.doses.dashboard_history import build_history
 
 
 def live_measures(patient, now) -> dict:

@@ -17,8 +17,7 @@ from doses.selectors import panel as panel_selectors
 from doses.selectors import patient_page as patient_page_selectors
 from doses.services import summaries as summary_services
 from tests.conftest import link, make_patient, make_user, start_adult_regimen
-
-from .dashboard_history import build_history
+from tests.doses.dashboard_history import build_history
 
 PATIENT_PAGES = ["doses:patient", "doses:report", "doses:export_csv", "doses:export_fhir"]
 MAY_VIEW = {"patient", "caregiver", "clinician"}

@@ -14,8 +14,7 @@ from companion.models import CareRole, User
 from doses.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from doses.selectors import panel as panel_selectors
 from tests.conftest import link, make_patient
-
-from .dashboard_history import build_history
+from tests.doses.dashboard_history import build_history
 
 PANEL_QUERIES = [
     {"sort": "attention"},

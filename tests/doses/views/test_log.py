@@ -12,8 +12,7 @@ from django.urls import reverse
 
 from doses.models import DoseSlot, FridgeSyringe, InjectedBy, Injection, SlotStatus, SupplyEvent
 from doses.services import records as record_services
-
-from .log_helpers import alice_in_new_york, local_input, log_data, slot_at
+from tests.doses.log_helpers import alice_in_new_york, local_input, log_data, slot_at
 
 pytestmark = pytest.mark.django_db
 

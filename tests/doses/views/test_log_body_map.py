@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 from doses import sites
 from doses.models import Injection
-
-from .log_helpers import alice_in_new_york, log_data, slot_at
+from tests.doses.log_helpers import alice_in_new_york, log_data, slot_at
 
 pytestmark = pytest.mark.django_db
 
@@ -178,8 +177,7 @@ def test_SITE_OTHER_back_zones_are_explained_for_self_injection(world, client_fo
 
 def test_SITE_OTHER_when_the_suggestions_differ_each_is_marked_for_its_case(world, client_for, monkeypatch):
     from doses.models import DoseSlot
-
-    from .log_helpers import fill_history
+    from tests.doses.log_helpers import fill_history
 
     now = alice_in_new_york(world, monkeypatch, days_before=len(SELF_SPOTS) + 1)
     past = list(DoseSlot.objects.filter(patient=world.alice, scheduled_at__lt=now - timedelta(hours=12)))

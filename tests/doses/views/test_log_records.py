@@ -17,8 +17,7 @@ from django.urls import reverse
 from doses.models import CareAlert, FridgeSyringe, Injection, SlotStatus, SupplyEvent
 from doses.services import injections as injection_services
 from doses.services import records as record_services
-
-from .log_helpers import alice_in_new_york, log_data, slot_at
+from tests.doses.log_helpers import alice_in_new_york, log_data, slot_at
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 from doses import schedule
 from doses.models import DoseSlot, FridgeSyringe, NotTakenReason, SideEffect, SupplyEvent
 from doses.services import injections as injection_services
-
-from .log_helpers import alice_in_new_york, log_data, slot_at
+from tests.doses.log_helpers import alice_in_new_york, log_data, slot_at
 
 pytestmark = pytest.mark.django_db
 

@@ -11,8 +11,7 @@ from django.urls import reverse
 
 from doses.models import DoseSlot, SideEffect, SupplyEvent
 from tests.conftest import start_adult_regimen
-
-from .log_helpers import fill_history, freeze
+from tests.doses.log_helpers import fill_history, freeze
 
 pytestmark = pytest.mark.django_db
 
