@@ -265,7 +265,10 @@ else:
         "store_processed": False,
     }
     CELERY_RESULT_BACKEND = None
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every process on the machine (web, worker, beat, several gunicorn workers): the
+    # patient page's fragments are keyed on a record version that the worker's jobs bump too,
+    # and a per-process memory cache would keep showing one process the version before them.
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

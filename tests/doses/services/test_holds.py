@@ -470,6 +470,6 @@ def test_AE_NEUTROPENIA_and_TX_HOLD_a_clinicians_hold_cites_its_rule_and_refuses
     hold = holds.hold_treatment(patient=world.alice, by=world.carol, reason=reason, now=at(9, 7))
     assert hold.rule_id == rule_id
     held = holds.hold_in_force(world.alice, now=at(9, 8))
-    assert (held.rule_id, advice in held.advice) == (rule_id, True)
+    assert (held.rule_id, advice in holds.rule_advice(held.rule_id)) == (rule_id, True)
     with pytest.raises(refusals.DoseRefused, match="Do not inject"):
         take(world, 9)

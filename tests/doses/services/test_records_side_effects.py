@@ -37,18 +37,22 @@ def test_AE_SERIOUS_serious_symptom_is_stored_as_serious_with_an_alert(world):
 
 
 def test_AE_SERIOUS_the_alert_is_handed_to_reminders_after_commit(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+    with django_capture_on_commit_callbacks() as callbacks:
         recorded = log(world, "fever")
-    assert len(callbacks) == 1
-    # The care team's e-mail is queued for the alert (reminders/notify.py delivers it).
+    # Nothing is queued before the commit (a rolled-back write would leave no e-mail behind)...
+    assert not Delivery.objects.filter(subject_key=f"alert:{recorded.alert.pk}").exists()
+    for callback in callbacks:
+        callback()
+    # ...and on commit the care team's e-mail is queued for the alert (reminders/notify.py).
     assert Delivery.objects.filter(subject_key=f"alert:{recorded.alert.pk}").exists()
 
 
 def test_AE_COMMON_common_symptom_raises_no_alert(world, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks() as callbacks:
+    with django_capture_on_commit_callbacks(execute=True):
         recorded = log(world, "nausea")
     assert recorded.alert is None and not recorded.side_effect.is_serious
-    assert callbacks == []
+    assert not CareAlert.objects.filter(patient=world.alice).exists()
+    assert not Delivery.objects.filter(subject_key__startswith="alert:").exists()
 
 
 def test_AE_OVERDOSE_overdose_alert_cites_the_overdose_rule(world):

@@ -240,3 +240,26 @@ def test_a_dose_coming_due_today_is_counted_in_the_weekly_chart_without_a_write(
     before_due = PatientPage(world.alice, date_range, now=slot.scheduled_at - timedelta(minutes=1)).cache_key
     after_due = PatientPage(world.alice, date_range, now=slot.scheduled_at + timedelta(minutes=1)).cache_key
     assert before_due != after_due
+
+
+def test_a_write_in_another_process_gives_this_process_a_new_record_version(world, tmp_path):
+    """The worker's jobs (marking doses missed, materialising slots) run in another process
+    than the web's: the version they bump must be the one the web reads, with Redis and
+    without it (the file cache under var/; a per-process memory cache would show the web
+    its old fragments until the patient's next day)."""
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    pk = world.alice.pk
+    before = record_version.current(pk)
+    bump = (
+        "import django; django.setup(); from doses import record_version; "
+        f"record_version.record_changed([{pk}])"
+    )
+    # The other process needs no database of its own here: an empty SQLite file will do.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "companion.settings", "DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"}
+    subprocess.run([sys.executable, "-c", bump], check=True, cwd=settings.BASE_DIR, env=env, timeout=60)
+    assert record_version.current(pk) != before
