@@ -91,13 +91,19 @@ TEMPLATES = [
     },
     {
         # Only for hot partials that a view renders itself (the log page's body map and radio
-        # options), asked for with using="jinja2": the pages themselves stay Django templates.
+        # options, the panel's rows, the patient page's calendar), asked for with using="jinja2":
+        # the pages themselves stay Django templates.
         # Django's own widget templates for Jinja2 come second, for the radio inputs.
         "NAME": "jinja2",
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [BASE_DIR / "templates" / "jinja2", Path(django.__file__).parent / "forms" / "jinja2"],
         "APP_DIRS": False,
-        "OPTIONS": {"undefined": jinja2.StrictUndefined, "trim_blocks": True, "lstrip_blocks": True},
+        "OPTIONS": {
+            "environment": "companion.jinja2.environment",
+            "undefined": jinja2.StrictUndefined,
+            "trim_blocks": True,
+            "lstrip_blocks": True,
+        },
     },
 ]
 

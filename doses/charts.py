@@ -1,7 +1,7 @@
 """Geometry for the dashboard's server-rendered SVG charts (no JavaScript, no CDN).
 
 Pure presentation data: takes the selectors' rows and returns coordinates, numbers and
-the words of each title, so the templates (templates/doses/dashboard/_calendar.html,
+the words of each title, so the templates (templates/jinja2/doses/dashboard/_calendar.html,
 _weekly.html, _body_map.html) only draw. Every day state has its own shape *and*
 letter, never colour alone (a `<symbol>` per state, drawn with `<use>`), and every
 chart has a text alternative in the template.

@@ -16,8 +16,10 @@ from urllib.parse import urlencode
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
 from companion.access import Capability, patient_for, role_can
@@ -60,6 +62,10 @@ def panel(request):
         "doses/dashboard/panel.html",
         {
             "result": result,
+            # The rows are a hot partial (25 a page), drawn by Django's Jinja2 backend.
+            "panel_rows_html": mark_safe(
+                render_to_string("doses/dashboard/_panel_rows.html", {"rows": result.rows}, using="jinja2")
+            ),
             "filters": filters,
             "sort": sort,
             "sort_label": panel_selectors.PANEL_SORTS[sort],
@@ -136,6 +142,19 @@ class PatientPage:
     @cached_property
     def calendar(self) -> dict:
         return charts.calendar(self.records.weeks)
+
+    @cached_property
+    def calendar_html(self) -> SafeString:
+        """The calendar and its table, asked for only inside the page's cached fragment. A hot
+        partial (365 cells and rows for a year), so Django's Jinja2 backend draws it
+        (templates/jinja2/doses/dashboard/_calendar.html); Jinja2 escapes every value."""
+        context = {
+            "o": self,
+            "zone": self.patient.zone,
+            "range_from": panel_selectors.date_text(self.range.start),
+            "range_to": panel_selectors.date_text(self.range.end),
+        }
+        return mark_safe(render_to_string("doses/dashboard/_calendar.html", context, using="jinja2"))
 
     @cached_property
     def bars(self) -> dict:
