@@ -328,6 +328,13 @@ LAB_REMINDER_DAYS_BEFORE = env.int("LAB_REMINDER_DAYS_BEFORE", default=3)
 FRIDGE_REMINDER_BEFORE_MINUTES = env.int("FRIDGE_REMINDER_BEFORE_MINUTES", default=120)
 # A worker's claim on a delivery lasts this long; after that (the worker died) it may be re-sent.
 DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=300)
+# The 08:00 peak (issue 18): deliveries are sent in batches of this many per task, over one
+# mail-server connection (1: one task per message, the pipeline before batches); the minute
+# tick fans out in this many shards by patient id so that every worker shares the peak (1: one task).
+REMINDER_SEND_BATCH_SIZE = env.int("REMINDER_SEND_BATCH_SIZE", default=100)
+REMINDER_TICK_SHARDS = env.int("REMINDER_TICK_SHARDS", default=4)
+if REMINDER_SEND_BATCH_SIZE < 1 or REMINDER_TICK_SHARDS < 1:
+    raise environ.ImproperlyConfigured("REMINDER_SEND_BATCH_SIZE and REMINDER_TICK_SHARDS must be 1 or more.")
 # A temporary mail failure is retried with capped exponential backoff (30 s, 60 s, ... up to
 # this cap) for as long as the message matters (reminders/relevance.py): an injection reminder
 # until its dose window closes, a care-team alert CARE_ALERT_RETRY_FOR_HOURS, fridge reminders

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Mod
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from companion.celery import app
@@ -119,22 +121,47 @@ def catch_up() -> timedelta:
     return timedelta(minutes=settings.REMINDER_CATCH_UP_MINUTES)
 
 
-def slots_due_for_reminder(now: datetime) -> QuerySet[DoseSlot]:
+@dataclass(frozen=True)
+class Shard:
+    """Part `index` of `count` of the patients, by patient id: one worker's share of the minute
+    tick at the 08:00 peak (tasks.dispatch_due_reminders fans out one task per shard)."""
+
+    index: int
+    count: int
+
+    def patients(self, field: str = "patient_id") -> Q:
+        return Exact(Mod(F(field), self.count), self.index)
+
+    def deliveries(self) -> Q:
+        # Account e-mail has no patient: the first shard hands it over.
+        mine = self.patients()
+        return (mine | Q(patient_id__isnull=True)) if self.index == 0 else mine
+
+
+EVERYONE = None  # no shard: the whole tick in one task
+
+
+def _in(slots: QuerySet[DoseSlot], shard: Shard | None) -> QuerySet[DoseSlot]:
+    return slots if shard is None else slots.filter(shard.patients())
+
+
+def slots_due_for_reminder(now: datetime, shard: Shard | None = EVERYONE) -> QuerySet[DoseSlot]:
     """Pending slots whose time has come (SCHED-DAILY), within the catch-up span so a
     worker that was down sends what it missed, but not reminders from days ago."""
-    return DoseSlot.objects.filter(
+    slots = DoseSlot.objects.filter(
         status=SlotStatus.PENDING, scheduled_at__lte=now, scheduled_at__gt=now - catch_up()
     ).exclude(covering_hold())  # on hold: no injection reminder, even before the pull job runs
+    return _in(slots, shard)
 
 
-def slots_due_for_escalation(now: datetime) -> QuerySet[DoseSlot]:
+def slots_due_for_escalation(now: datetime, shard: Shard | None = EVERYONE) -> QuerySet[DoseSlot]:
     """Pending slots ESCALATE_AFTER_MINUTES past their time whose window is still open
     (doses.schedule): the caregivers hear of it. After the cut-off the missed-dose note takes over."""
     late = now - timedelta(minutes=settings.ESCALATE_AFTER_MINUTES)
     candidates = DoseSlot.objects.filter(
         status=SlotStatus.PENDING, scheduled_at__lte=late, scheduled_at__gt=late - catch_up()
     ).exclude(covering_hold())  # on hold: no escalation
-    return DoseSlot.objects.filter(pk__in=schedule.slots_still_open(candidates, now))
+    return DoseSlot.objects.filter(pk__in=schedule.slots_still_open(_in(candidates, shard), now))
 
 
 def queue_slot_deliveries(kind: str, slots: QuerySet[DoseSlot], now: datetime) -> int:
@@ -142,12 +169,12 @@ def queue_slot_deliveries(kind: str, slots: QuerySet[DoseSlot], now: datetime) -
     return create_deliveries(kind, due, slots.values("patient_id"), now)
 
 
-def queue_injection_reminders(now: datetime) -> int:
-    return queue_slot_deliveries(Kind.INJECTION_REMINDER, slots_due_for_reminder(now), now)
+def queue_injection_reminders(now: datetime, shard: Shard | None = EVERYONE) -> int:
+    return queue_slot_deliveries(Kind.INJECTION_REMINDER, slots_due_for_reminder(now, shard), now)
 
 
-def queue_escalations(now: datetime) -> int:
-    return queue_slot_deliveries(Kind.ESCALATION, slots_due_for_escalation(now), now)
+def queue_escalations(now: datetime, shard: Shard | None = EVERYONE) -> int:
+    return queue_slot_deliveries(Kind.ESCALATION, slots_due_for_escalation(now, shard), now)
 
 
 # ---------------------------------------------------------------------------
@@ -321,38 +348,49 @@ def enqueue_ready_deliveries(now: datetime | None = None, limit: int = 50_000, o
 
 
 def publish_send_tasks(ids: list[int], now: datetime | None = None) -> int:
-    """Publish send_delivery for each id over one broker connection; returns how many went.
+    """Publish the send tasks for `ids` over one broker connection; returns how many ids went.
 
-    In eager mode the task runs here, inside the tick, so it runs at the tick's `now`; a
-    worker uses its own clock.
+    One send_deliveries task per REMINDER_SEND_BATCH_SIZE ids (sending.deliver_batch: one
+    claim, one mail-server connection per batch); with a batch size of 1, one send_delivery
+    task per id, as before batches. In eager mode the task runs here, inside the tick, so it
+    runs at the tick's `now`; a worker uses its own clock.
 
     A broker error stops publishing and is logged, never raised: a web request or a tick
     must not fail because the broker is away (the rows stay queued for the next tick).
     """
     # Imported here: tasks.py imports this module (its jobs call it), and publishing needs the
-    # task it defines. This is the one real cycle in reminders (tasks -> dispatch -> tasks).
-    from .tasks import send_delivery
+    # tasks it defines. This is the one real cycle in reminders (tasks -> dispatch -> tasks).
+    from .tasks import send_deliveries, send_delivery
 
     if not ids:
         return 0
+    size = max(1, settings.REMINDER_SEND_BATCH_SIZE)
+    batches = [ids[start : start + size] for start in range(0, len(ids), size)]
+
+    def publish(batch, **options):
+        if size == 1:
+            send_delivery.apply_async((batch[0],), **options)
+        else:
+            send_deliveries.apply_async((batch,), **options)
+
     published = 0
     try:
         if app.conf.task_always_eager:  # tests and development without a broker
-            for pk in ids:
-                send_delivery.apply_async((pk,), {"now": now} if now else None)
-                published += 1
+            for batch in batches:
+                publish(batch, kwargs={"now": now} if now else None)
+                published += len(batch)
             return published
         with app.connection_for_write() as connection:
             # One quick attempt: a request must not hang for seconds on a broker that is away.
             connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
             producer = connection.Producer()
             # kombu pipelines the Redis LPUSHes of a batch: one round trip per 1000 messages.
-            for start in range(0, len(ids), 1000):
-                chunk = ids[start : start + 1000]
+            for start in range(0, len(batches), 1000):
+                chunk = batches[start : start + 1000]
                 with producer.batch(max_size=len(chunk) * 2):
-                    for pk in chunk:
-                        send_delivery.apply_async((pk,), producer=producer, retry=False)
-                published += len(chunk)
+                    for batch in chunk:
+                        publish(batch, producer=producer, retry=False)
+                published += sum(len(batch) for batch in chunk)
     except Exception as exc:  # the broker is the edge of our world: any failure here means "not queued"
         logger.warning(
             "Broker unavailable, %d of %d deliveries left for the next tick: %s", len(ids) - published, len(ids), exc

@@ -10,34 +10,22 @@ import re
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.db import IntegrityError
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from companion.models import CareMembership, Invitation
+from companion.models import Invitation
 from companion.tokens import sign_up_link_kwargs
-from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest
+from doses.models import CareAlert
 
 from .dispatch import URGENT_ALERT_KINDS
-from .models import ACCOUNT_KINDS, Kind, NotificationPreference
+from .models import ACCOUNT_KINDS, Kind
+from .subjects import Facts, ensure_preferences, facts_for
 
 
 def first_name(name: str) -> str:
     parts = (name or "").split()
     return parts[0] if parts else "there"
-
-
-def preference_for(patient_id: int, user_id: int) -> NotificationPreference | None:
-    """The member's preference row, created on first use (it carries the unsubscribe token)."""
-    membership = CareMembership.objects.active().filter(patient_id=patient_id, user_id=user_id).first()
-    if membership is None:
-        return None
-    try:
-        preference, _ = NotificationPreference.objects.get_or_create(membership=membership)
-    except IntegrityError:  # another worker created it a moment ago
-        preference = NotificationPreference.objects.get(membership=membership)
-    return preference
 
 
 def absolute(path: str) -> str:
@@ -86,13 +74,21 @@ def account_message_context(delivery) -> dict:
     return context
 
 
-def message_context(delivery) -> dict:
+def message_context(delivery, facts: Facts | None = None) -> dict:
+    """What the templates of `delivery` are given. `facts` (subjects.facts_for, with
+    subjects.ensure_preferences run) are read here when not given; with them, no query."""
     if delivery.kind in ACCOUNT_KINDS:
         return account_message_context(delivery)
+    if facts is None:
+        facts = facts_for([delivery])[delivery.pk]
+        ensure_preferences([facts])
+    return care_message_context(delivery, facts)
+
+
+def care_message_context(delivery, facts: Facts) -> dict:
     patient = delivery.patient
     recipient = delivery.recipient
-    preference = preference_for(patient.pk, recipient.pk)
-    token = preference.unsubscribe_token if preference else ""
+    token = facts.preference.unsubscribe_token if facts.preference else ""
     is_self = patient.account_id == recipient.pk
     context = {
         "kind": delivery.kind,
@@ -104,19 +100,14 @@ def message_context(delivery) -> dict:
         "unsubscribe_url": absolute(reverse("reminders:unsubscribe", args=[token])) + f"?kind={delivery.kind}",
     }
     zone = patient.zone
-    object_id = delivery.object_id
     if delivery.kind in (Kind.INJECTION_REMINDER, Kind.ESCALATION, Kind.MISSED_NOTE):
-        slot = DoseSlot.objects.filter(pk=object_id).only("scheduled_at").first()
-        if slot is not None:
-            context["slot_time"] = slot.scheduled_at.astimezone(zone)
+        if facts.slot_time is not None:
+            context["slot_time"] = facts.slot_time.astimezone(zone)
     elif delivery.kind == Kind.CARE_ALERT:
-        alert = CareAlert.objects.filter(pk=object_id).only("kind").first()
-        context["is_serious"] = alert is not None and alert.kind in URGENT_ALERT_KINDS
-        context["is_hold"] = alert is not None and alert.kind == CareAlert.Kind.TREATMENT_HOLD
+        context["is_serious"] = facts.alert_kind in URGENT_ALERT_KINDS
+        context["is_hold"] = facts.alert_kind == CareAlert.Kind.TREATMENT_HOLD
     elif delivery.kind == Kind.LAB:
-        lab = LabTest.objects.filter(pk=object_id).only("due_on").first()
-        context["due_on"] = lab.due_on if lab else None
+        context["due_on"] = facts.lab_due_on
     elif delivery.kind == Kind.FRIDGE:
-        syringe = FridgeSyringe.objects.filter(pk=object_id).only("use_by").first()
-        context["use_by"] = syringe.use_by.astimezone(zone) if syringe else None
+        context["use_by"] = facts.syringe_use_by.astimezone(zone) if facts.syringe_use_by else None
     return context

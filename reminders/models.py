@@ -178,6 +178,9 @@ class Delivery(models.Model):
     enqueued_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to the broker.")
     enqueue_batch = models.CharField(max_length=32, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(
+        max_length=32, blank=True, help_text="Who holds the claim: only that sender may record the outcome."
+    )
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -17,10 +17,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from doses.models import DoseSlot, FridgeSyringe
-from doses.schedule import window_for_slot
-
-from .models import Delivery, Kind
+from .models import ACCOUNT_KINDS, Delivery, Kind
+from .subjects import Facts, facts_for
 
 # Kinds about one dose: once the dose window closes (MISS-SKIP) the reminder is moot; the
 # missed-dose note takes over. Ending them is "not needed", not a failure.
@@ -41,15 +39,18 @@ def retry_for() -> timedelta:
     return timedelta(hours=settings.DELIVERY_RETRY_FOR_HOURS)
 
 
-def still_matters_until(delivery: Delivery) -> Relevance:
-    """Until when `delivery` is worth sending. Reads its subject; never needs delivery.patient."""
+def still_matters_until(delivery: Delivery, facts: Facts | None = None) -> Relevance:
+    """Until when `delivery` is worth sending, from the facts of its subject (subjects.facts_for;
+    read here when not given). Never needs delivery.patient."""
+    if facts is None and delivery.kind not in ACCOUNT_KINDS:
+        facts = facts_for([delivery])[delivery.pk]
     created = delivery.created_at
     if delivery.kind in SLOT_KINDS:
-        slot = DoseSlot.objects.filter(pk=delivery.object_id).select_related("regimen__patient").first()
-        if slot is not None:
+        if facts is not None and facts.window_closes_at is not None:
             # MISS-SKIP: the window doses computes for the slot (never a second copy of the rule).
-            closes_at = window_for_slot(slot).closes_at
-            return Relevance(closes_at, Delivery.Status.CANCELLED, "Not needed any more: the dose window closed")
+            return Relevance(
+                facts.window_closes_at, Delivery.Status.CANCELLED, "Not needed any more: the dose window closed"
+            )
     elif delivery.kind == Kind.CARE_ALERT:
         # A care-team alert (AE-SERIOUS, IX-TNF) asks someone to act; it is also on the panel
         # and the patient page, so after a few days the e-mail would only be late news. Three
@@ -57,11 +58,10 @@ def still_matters_until(delivery: Delivery) -> Relevance:
         until = created + timedelta(hours=settings.CARE_ALERT_RETRY_FOR_HOURS)
         return Relevance(until, Delivery.Status.FAILED, "Could not be sent while the alert was recent")
     elif delivery.kind == Kind.FRIDGE:
-        syringe = FridgeSyringe.objects.filter(pk=delivery.object_id).only("use_by").first()
-        if syringe is not None:
+        if facts is not None and facts.syringe_use_by is not None:
             # PREP-24H: past the syringe's 24 hours the reminder can no longer save it.
             return Relevance(
-                syringe.use_by, Delivery.Status.FAILED, "Could not be sent before the syringe's 24 hours ended"
+                facts.syringe_use_by, Delivery.Status.FAILED, "Could not be sent before the syringe's 24 hours ended"
             )
     return Relevance(created + retry_for(), Delivery.Status.FAILED, "Could not be sent within a day")
 

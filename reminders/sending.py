@@ -14,20 +14,27 @@ by the next message that goes, so the person sees on Today that e-mail is not re
 
 from __future__ import annotations
 
+import logging
+import time
+import uuid
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from companion.models import CareMembership, User
-from doses.models import DoseSlot, FridgeSyringe, LabTest, SlotStatus
+from companion.models import User
 
 from . import account_mail
-from .models import ACCOUNT_KINDS, Delivery, Kind, NotificationPreference, wants
+from .messages import message_context
+from .models import ACCOUNT_KINDS, Delivery, Kind, wants
 from .relevance import Relevance, retry_delay, still_matters_until
+from .subjects import Facts, ensure_preferences, facts_for
 from .transports import Transport, TransportError, transport_for
+
+logger = logging.getLogger(__name__)
 
 
 class RetryLater(Exception):
@@ -43,54 +50,73 @@ class RetryLater(Exception):
         self.attempts = attempts
 
 
-def claim(delivery_id: int, now: datetime, *, retry_of: int | None = None) -> Delivery | None:
+def _claimable(now: datetime) -> Q:
     lease = now - timedelta(seconds=settings.DELIVERY_LEASE_SECONDS)
-    claimable = Q(status=Delivery.Status.QUEUED) | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease)
-    not_deferred = Q(not_before__isnull=True) | Q(not_before__lte=now)
+    return Q(status=Delivery.Status.QUEUED) | Q(status=Delivery.Status.SENDING, claimed_at__lt=lease)
+
+
+def _not_deferred(now: datetime) -> Q:
+    return Q(not_before__isnull=True) | Q(not_before__lte=now)
+
+
+def claim(delivery_id: int, now: datetime, *, retry_of: int | None = None) -> Delivery | None:
+    not_deferred = _not_deferred(now)
     if retry_of is not None:
         # The retry scheduled by attempt `retry_of` may go early; any other message (a tick's,
         # a duplicate) waits for not_before, so a failure never multiplies the messages.
         not_deferred |= Q(attempts=retry_of, status=Delivery.Status.QUEUED)
-    won = Delivery.objects.filter(claimable, not_deferred, pk=delivery_id).update(
-        status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1
+    won = Delivery.objects.filter(_claimable(now), not_deferred, pk=delivery_id).update(
+        status=Delivery.Status.SENDING, claimed_at=now, claim_token=uuid.uuid4().hex, attempts=F("attempts") + 1
     )
     if won != 1:
         return None
     return Delivery.objects.select_related("patient", "recipient").get(pk=delivery_id)
 
 
-def reason_not_needed(delivery: Delivery) -> str:
-    """Why a queued message should not go any more (empty: it should)."""
+def claim_batch(delivery_ids: list[int], now: datetime) -> list[Delivery]:
+    """Claim every claimable delivery of `delivery_ids` in one conditional UPDATE, stamped with
+    a token of this batch; then read back exactly the rows this UPDATE won (a row another
+    worker claimed a moment earlier carries its token, not ours). Two queries per batch."""
+    token = uuid.uuid4().hex
+    Delivery.objects.filter(_claimable(now), _not_deferred(now), pk__in=delivery_ids).update(
+        status=Delivery.Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
+    )
+    return list(
+        Delivery.objects.filter(pk__in=delivery_ids, claim_token=token, status=Delivery.Status.SENDING)
+        .select_related("patient", "recipient")
+        .order_by("pk")
+    )
+
+
+def reason_not_needed(delivery: Delivery, facts: Facts | None = None) -> str:
+    """Why a queued message should not go any more (empty: it should). `facts`: subjects.facts_for."""
     if delivery.kind in ACCOUNT_KINDS:  # no care circle to check: the account or invitation decides
         return account_mail.reason_not_needed(delivery)
-    membership = (
-        CareMembership.objects.active()
-        .filter(patient_id=delivery.patient_id, user_id=delivery.recipient_id, receives_reminders=True)
-        .first()
-    )
-    if membership is None:
+    if facts is None:
+        facts = facts_for([delivery])[delivery.pk]
+    if facts.role is None or not facts.receives_reminders:
         return "The recipient is no longer in the care circle or has reminders off."
-    preference = NotificationPreference.objects.filter(membership=membership).first()
-    if not wants(delivery.kind, membership.role, preference):
+    if not wants(delivery.kind, facts.role, facts.preference):
         return "The recipient switched this kind of message off."
-    object_id = delivery.object_id
     if delivery.kind in (Kind.INJECTION_REMINDER, Kind.ESCALATION):
-        if not DoseSlot.objects.filter(pk=object_id, status=SlotStatus.PENDING).exists():
+        if not facts.slot_pending:
             return "The dose was logged (or is no longer due)."
     elif delivery.kind == Kind.LAB:
-        if not LabTest.objects.filter(pk=object_id, done_on__isnull=True).exists():
+        if not facts.lab_open:
             return "The blood test was done."
     elif delivery.kind == Kind.FRIDGE:
-        if not FridgeSyringe.objects.filter(pk=object_id, closed_at__isnull=True).exists():
+        if not facts.syringe_open:
             return "The syringe was used, discarded or put back."
     return ""
 
 
+def _held(delivery: Delivery) -> QuerySet[Delivery]:
+    # Only the holder of the claim (the same token) may record the outcome.
+    return Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, claim_token=delivery.claim_token)
+
+
 def _finish(delivery: Delivery, **fields) -> None:
-    # Only the holder of the claim (same claimed_at) may record the outcome.
-    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, claimed_at=delivery.claimed_at).update(
-        **fields
-    )
+    _held(delivery).update(**fields)
 
 
 def _note_unreachable(delivery: Delivery, now: datetime) -> None:
@@ -121,11 +147,12 @@ def deliver(
     if delivery is None:
         return "not claimed"
     try:
-        reason = reason_not_needed(delivery)
+        facts = facts_for([delivery]).get(delivery.pk)  # None for account e-mail
+        reason = reason_not_needed(delivery, facts)
         if reason:
             _finish(delivery, status=Delivery.Status.CANCELLED, last_error=reason)
             return "cancelled"
-        relevance = still_matters_until(delivery)
+        relevance = still_matters_until(delivery, facts)
         if now >= relevance.until:
             # Waited too long (an outage, a broker away, quiet hours): end it visibly, keeping the last error.
             _finish(delivery, status=relevance.then, last_error=_ended(relevance, delivery.last_error))
@@ -133,27 +160,13 @@ def deliver(
         transport = transport or transport_for(delivery.channel)
         transport.send(delivery)
     except TransportError as exc:
-        _note_unreachable(delivery, now)
-        error = str(exc)[:1500]
-        if exc.retryable:
-            retry_at = now + retry_delay(delivery.attempts)
-            if retry_at < relevance.until:
-                # Release the claim until the next attempt. enqueued_at = when the retry message is
-                # due, so the tick re-sends it a lease later if that message is lost.
-                _finish(
-                    delivery, status=Delivery.Status.QUEUED, last_error=error, not_before=retry_at, enqueued_at=retry_at
-                )
-                raise RetryLater(str(exc), retry_at=retry_at, attempts=delivery.attempts) from exc
-            _finish(delivery, status=relevance.then, last_error=_ended(relevance, error))
-            return str(relevance.then)
-        # Permanent (5xx, refused recipient): no retry could help.
-        _finish(delivery, status=Delivery.Status.FAILED, last_error=error)
-        return "failed"
+        outcome, retry_at = _after_transport_error(delivery, exc, relevance, now)
+        if retry_at is not None:
+            raise RetryLater(str(exc), retry_at=retry_at, attempts=delivery.attempts) from exc
+        return outcome
     except DatabaseError:
         # The database is away: release the claim; the task retries (or the next tick re-sends).
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING, claimed_at=delivery.claimed_at).update(
-            status=Delivery.Status.QUEUED, enqueued_at=now
-        )
+        _held(delivery).update(status=Delivery.Status.QUEUED, enqueued_at=now)
         raise
     except Exception as exc:
         # A bug (a template, a missing row): fail visibly on the status page, never loop.
@@ -164,7 +177,139 @@ def deliver(
     return "sent"
 
 
+def _after_transport_error(
+    delivery: Delivery, exc: TransportError, relevance: Relevance, now: datetime, *, retry_by_tick: bool = False
+) -> tuple[str, datetime | None]:
+    """Record a failed attempt: released until its next attempt while the message still matters
+    (returns "retry" and that moment), else ended visibly. `retry_by_tick`: no retry message will
+    be published (a batch), so the row is ready for the minute tick as soon as its next attempt is due."""
+    _note_unreachable(delivery, now)
+    error = str(exc)[:1500]
+    if exc.retryable:
+        retry_at = now + retry_delay(delivery.attempts)
+        if retry_at < relevance.until:
+            # Release the claim until the next attempt. enqueued_at = when the retry message is
+            # due, so the tick re-sends it a lease later if that message is lost.
+            _finish(
+                delivery,
+                status=Delivery.Status.QUEUED,
+                last_error=error,
+                not_before=retry_at,
+                enqueued_at=None if retry_by_tick else retry_at,
+            )
+            return "retry", retry_at
+        _finish(delivery, status=relevance.then, last_error=_ended(relevance, error))
+        return str(relevance.then), None
+    # Permanent (5xx, refused recipient): no retry could help.
+    _finish(delivery, status=Delivery.Status.FAILED, last_error=error)
+    return "failed", None
+
+
 def _ended(relevance: Relevance, last_error: str) -> str:
     until = relevance.until.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
     ended = f"{relevance.reason} ({until})."
     return f"{ended} Last error: {last_error}"[:2000] if last_error else ended
+
+
+# ---------------------------------------------------------------------------
+# A batch: the 08:00 peak (issue 18)
+# ---------------------------------------------------------------------------
+
+
+def deliver_batch(
+    delivery_ids: list[int], *, now: datetime | None = None, transport: Transport | None = None
+) -> dict[str, int]:
+    """Send a batch of deliveries: the same claim, checks, retries and outcomes as `deliver`,
+    for many messages at once. Returns how many ended each way ("sent", "cancelled", ...).
+
+    One UPDATE claims the batch; the facts every check and message need are read in a fixed
+    number of queries (subjects.facts_for); the messages go over one connection to the mail
+    server. Each message is marked sent the moment the server accepted it: a batch marked only
+    at its end would, after a worker died in the middle of it, be sent again from its first
+    message. A failure of one message is recorded for that message alone. If the batch takes
+    more than half the lease, the rest is released for the next tick rather than risk a second
+    worker taking it over while this one still sends.
+    """
+    now = now or timezone.now()
+    started = time.monotonic()
+    outcomes: dict[str, int] = defaultdict(int)
+    deliveries = claim_batch(delivery_ids, now)
+    outcomes["not claimed"] = len(set(delivery_ids)) - len(deliveries)
+    if not deliveries:
+        return dict(outcomes)
+    try:
+        facts = facts_for(deliveries)
+        to_send: list[tuple[Delivery, Relevance]] = []
+        cancelled: dict[str, list[int]] = defaultdict(list)
+        for delivery in deliveries:
+            fact = facts.get(delivery.pk)
+            reason = reason_not_needed(delivery, fact)
+            if reason:
+                cancelled[reason].append(delivery.pk)
+                continue
+            relevance = still_matters_until(delivery, fact)
+            if now >= relevance.until:
+                _finish(delivery, status=relevance.then, last_error=_ended(relevance, delivery.last_error))
+                outcomes[str(relevance.then)] += 1
+                continue
+            to_send.append((delivery, relevance))
+        token = deliveries[0].claim_token
+        for reason, ids in cancelled.items():
+            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token).update(
+                status=Delivery.Status.CANCELLED, last_error=reason
+            )
+            outcomes["cancelled"] += len(ids)
+        ensure_preferences(facts[d.pk] for d, _ in to_send if d.pk in facts)
+        contexts = {d.pk: message_context(d, facts.get(d.pk)) for d, _ in to_send}
+    except DatabaseError:
+        _release([d.pk for d in deliveries], deliveries[0].claim_token, now)
+        raise
+    reached: set[int] = set()
+    pending = {d.pk: (d, relevance) for d, relevance in to_send}
+    half_lease = settings.DELIVERY_LEASE_SECONDS / 2
+    try:
+        for delivery, error in _send_each([d for d, _ in to_send], contexts, transport):
+            _, relevance = pending.pop(delivery.pk)
+            if error is None:
+                _finish(delivery, status=Delivery.Status.SENT, sent_at=now, last_error="")
+                outcomes["sent"] += 1
+                if delivery.recipient_id is not None:
+                    reached.add(delivery.recipient_id)
+            elif isinstance(error, TransportError):
+                outcome, _ = _after_transport_error(delivery, error, relevance, now, retry_by_tick=True)
+                outcomes[outcome] += 1
+            else:
+                # A bug (a template, a missing row): this message fails visibly, the others go on.
+                logger.error("Delivery %s failed", delivery.pk, exc_info=error)
+                _finish(
+                    delivery,
+                    status=Delivery.Status.FAILED,
+                    last_error=f"{error.__class__.__name__}: {error}"[:2000],
+                )
+                outcomes["failed"] += 1
+            if pending and time.monotonic() - started > half_lease:
+                break
+    finally:
+        if pending:  # not attempted (half the lease gone, or an error above): back to the tick
+            _release(list(pending), deliveries[0].claim_token, now)
+            outcomes["released"] += len(pending)
+    if reached:
+        User.objects.filter(pk__in=reached, email_unreachable_since__isnull=False).update(email_unreachable_since=None)
+    return dict(outcomes)
+
+
+def _send_each(deliveries: list[Delivery], contexts: dict[int, dict], transport: Transport | None):
+    """(delivery, error or None) for each message, as each is sent: one transport batch per channel."""
+    by_channel: dict[str, list[Delivery]] = defaultdict(list)
+    for delivery in deliveries:
+        by_channel[delivery.channel].append(delivery)
+    for channel, batch in by_channel.items():
+        sender = transport or transport_for(channel)
+        yield from sender.send_batch([(d, contexts[d.pk]) for d in batch])
+
+
+def _release(ids: list[int], token: str, now: datetime) -> None:
+    """Give claimed rows back: queued, ready for the next tick (not a failed attempt)."""
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token).update(
+        status=Delivery.Status.QUEUED, enqueued_at=None, attempts=F("attempts") - 1
+    )

@@ -11,12 +11,15 @@ the claim makes the redelivery harmless.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from celery import shared_task
+from django.conf import settings
 from django.db import DatabaseError
 from django.utils import timezone
 
+from companion.celery import app
 from doses.models import DoseSlot
 from doses.services.holds import apply_open_holds
 from doses.services.records import flag_persistent_site_reactions
@@ -28,6 +31,8 @@ from .relevance import retry_delay
 # In eager mode (tests, development without a broker) a retry runs at once, inside the
 # caller: a few, then the row waits for the tick instead of spinning through an outage.
 EAGER_RETRIES = 3
+
+logger = logging.getLogger(__name__)
 
 
 def backoff(retries: int) -> int:
@@ -55,8 +60,43 @@ def extend_dose_schedules() -> str:
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
 def dispatch_due_reminders() -> str:
-    """The minute tick: injection reminders, escalations, and anything else ready to go."""
-    return _tick("dispatch_due_reminders", dispatch.queue_injection_reminders, dispatch.queue_escalations)
+    """The minute tick: injection reminders, escalations, and anything else ready to go.
+
+    With REMINDER_TICK_SHARDS > 1 it fans out one dispatch_due_reminders_shard task per part of
+    the patients (by patient id), so that at the 08:00 peak every worker finds, creates and
+    hands over its share. Each shard is idempotent and a fixed number of queries.
+    """
+    count = settings.REMINDER_TICK_SHARDS
+    if count <= 1:
+        return _tick("dispatch_due_reminders", dispatch.queue_injection_reminders, dispatch.queue_escalations)
+    now = timezone.now()
+    inline = 0
+    for index in range(count):
+        arguments = (index, count, now.isoformat())
+        if app.conf.task_always_eager:
+            dispatch_due_reminders_shard(*arguments)
+            continue
+        try:
+            dispatch_due_reminders_shard.apply_async(arguments, retry=False)
+        except Exception as exc:  # the broker is away: this worker does the shard itself
+            logger.warning("Could not publish tick shard %d of %d, running it here: %s", index, count, exc)
+            dispatch_due_reminders_shard(*arguments)
+            inline += 1
+    summary = f"shards={count}" + (f", run here={inline}" if inline else "")
+    dispatch.record_run("dispatch_due_reminders", now, summary)
+    return summary
+
+
+@shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
+def dispatch_due_reminders_shard(index: int, count: int, at: str) -> str:
+    """One shard of the minute tick, at the tick's moment `at`: its patients' reminders and
+    escalations, and its ready deliveries handed to the broker in send batches."""
+    now = datetime.fromisoformat(at)
+    shard = dispatch.Shard(index, count)
+    reminders = dispatch.queue_injection_reminders(now, shard)
+    escalations = dispatch.queue_escalations(now, shard)
+    queued = dispatch.enqueue_ready_deliveries(now, only=shard.deliveries())
+    return f"shard={index}/{count}, reminders={reminders}, escalations={escalations}, enqueued={queued}"
 
 
 @shared_task(acks_late=True, ignore_result=True, autoretry_for=(DatabaseError,), retry_backoff=True, max_retries=3)
@@ -111,6 +151,18 @@ def refresh_adherence_summaries_task() -> str:
     count = refresh_adherence_summaries(now=now)
     dispatch.record_run("refresh_adherence_summaries", now, f"patients={count}")
     return str(count)
+
+
+@shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)
+def send_deliveries(self, delivery_ids: list[int], now: datetime | None = None) -> str:
+    """Send a batch (sending.deliver_batch). A message that fails is released with its next
+    attempt on the row, for the minute tick; the database away retries the whole task (the
+    rows already sent are not claimable again)."""
+    try:
+        outcomes = sending.deliver_batch(delivery_ids, now=now)
+    except DatabaseError as exc:
+        raise self.retry(exc=exc, countdown=backoff(self.request.retries)) from exc
+    return ", ".join(f"{outcome}={n}" for outcome, n in sorted(outcomes.items()) if n)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)

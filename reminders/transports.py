@@ -6,10 +6,11 @@ A transport sends one Delivery and raises TransportError saying whether a retry 
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -27,6 +28,18 @@ class Transport:
 
     def send(self, delivery) -> None:  # pragma: no cover - interface
         raise NotImplementedError
+
+    def send_batch(self, items: list[tuple[object, dict]]) -> Iterator[tuple[object, Exception | None]]:
+        """Send each (delivery, message context) in turn, yielding (delivery, None) once it is
+        accepted or (delivery, the error) if not, so the caller records each outcome as it
+        happens. This default sends one by one; a transport with connections overrides it."""
+        for delivery, _context in items:
+            try:
+                self.send(delivery)
+            except Exception as exc:  # reported to the caller, who decides per message
+                yield delivery, exc
+            else:
+                yield delivery, None
 
 
 def message_id_for(delivery) -> str:
@@ -53,8 +66,8 @@ class EmailTransport(Transport):
 
     name = "email"
 
-    def render(self, delivery) -> EmailMultiAlternatives:
-        context = message_context(delivery)
+    def render(self, delivery, context: dict | None = None) -> EmailMultiAlternatives:
+        context = message_context(delivery) if context is None else context
         base = f"reminders/email/{delivery.kind}"
         # SCHED-TZ: times in the message are the patient's wall-clock times (account e-mail
         # about no patient: UTC, and its templates show no times).
@@ -78,18 +91,72 @@ class EmailTransport(Transport):
         message = self.render(delivery)
         try:
             message.send(fail_silently=False)
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise TransportError(f"Recipient refused: {exc.recipients}", retryable=False) from exc
-        except (smtplib.SMTPConnectError, smtplib.SMTPServerDisconnected) as exc:
-            raise TransportError(f"Mail server unreachable: {exc}", retryable=True) from exc
-        except smtplib.SMTPResponseException as exc:
-            # 4xx is "try again later"; 5xx is permanent.
-            retryable = 400 <= exc.smtp_code < 500
-            raise TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", retryable=retryable) from exc
-        except smtplib.SMTPException as exc:  # (a subclass of OSError, so before it)
-            raise TransportError(f"SMTP error: {exc}", retryable=False) from exc
-        except OSError as exc:  # refused, reset, timed out, DNS: the network, not the message
-            raise TransportError(f"Mail server unreachable: {exc}", retryable=True) from exc
+        except Exception as exc:
+            error = transport_error(exc)
+            if error is exc:  # not about sending: the caller fails the delivery visibly
+                raise
+            raise error from exc
+
+    def send_batch(self, items):
+        """One connection to the mail server for the whole batch (Django's get_connection and
+        send_messages), one SMTP transaction per message on it. A message the server refuses
+        does not stop the others; after any error the connection is opened afresh, and if it
+        cannot be opened the rest of the batch gets that error without waiting on it again."""
+        connection = get_connection(fail_silently=False)
+        opened = False
+        unreachable: TransportError | None = None
+        try:
+            for delivery, context in items:
+                if unreachable is not None:
+                    yield delivery, unreachable
+                    continue
+                try:
+                    message = self.render(delivery, context)
+                except Exception as exc:  # a template or data bug: this message only
+                    yield delivery, exc
+                    continue
+                try:
+                    if not opened:
+                        try:
+                            connection.open()
+                        except Exception as exc:
+                            unreachable = transport_error(exc)
+                            yield delivery, unreachable
+                            continue
+                        opened = True
+                    message.connection = connection
+                    if not connection.send_messages([message]):
+                        raise TransportError("The mail backend did not send the message.", retryable=True)
+                except Exception as exc:
+                    error = exc if isinstance(exc, TransportError) else transport_error(exc)
+                    connection.close()  # a fresh connection for the next message (closing never raises)
+                    opened = False
+                    yield delivery, error
+                else:
+                    yield delivery, None
+        finally:
+            if opened:
+                connection.close()
+
+
+def transport_error(exc: Exception) -> Exception:
+    """What an exception from sending an e-mail means: a TransportError that says whether a
+    retry could help, or the exception itself when it is not about sending (a bug)."""
+    if isinstance(exc, TransportError):
+        return exc
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return TransportError(f"Recipient refused: {exc.recipients}", retryable=False)
+    if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
+        return TransportError(f"Mail server unreachable: {exc}", retryable=True)
+    if isinstance(exc, smtplib.SMTPResponseException):
+        # 4xx is "try again later"; 5xx is permanent.
+        retryable = 400 <= exc.smtp_code < 500
+        return TransportError(f"SMTP {exc.smtp_code}: {exc.smtp_error!r}", retryable=retryable)
+    if isinstance(exc, smtplib.SMTPException):  # (a subclass of OSError, so before it)
+        return TransportError(f"SMTP error: {exc}", retryable=False)
+    if isinstance(exc, OSError):  # refused, reset, timed out, DNS: the network, not the message
+        return TransportError(f"Mail server unreachable: {exc}", retryable=True)
+    return exc
 
 
 TRANSPORTS: dict[str, Transport] = {"email": EmailTransport()}
