@@ -1,4 +1,8 @@
-"""Sending one delivery: claim it, check it is still needed, send, record the outcome.
+"""Sending deliveries: claim them, check each is still needed, send, record each outcome.
+
+`deliver_batch` does it for a batch (the 08:00 peak: one claim, a fixed number of reads, one
+mail-server connection); `deliver` for one message. Both ask the same checks of the same facts
+(reminders/subjects.py) and record failures the same way (_after_transport_error).
 
 The claim is a conditional UPDATE (queued -> sending, or a sending row whose lease ran
 out because its worker died), so a duplicate message, a retry racing the original or a

@@ -1,10 +1,12 @@
 """Celery tasks: thin wrappers that call plain functions in reminders/.
 
 Each periodic task does one tick for "now", records that it ran (the status page's last
-beat tick), and hands ready deliveries to the broker. send_delivery takes an id, claims
-the row before sending (reminders/sending.py) and retries temporary failures at the moment
-sending.deliver wrote on the row (not_before); if that retry message is lost, the minute tick
-re-sends the row from the database.
+beat tick), and hands ready deliveries to the broker. send_deliveries takes a batch of ids
+(REMINDER_SEND_BATCH_SIZE), claims them in one statement before sending over one mail-server
+connection (sending.deliver_batch); a message of the batch that fails temporarily waits on its
+row (not_before) for the minute tick. send_delivery takes one id (a batch size of 1, and the
+retries it schedules itself) and retries at the moment sending.deliver wrote on the row; if
+that retry message is lost, the minute tick re-sends the row from the database.
 All tasks are acks_late (settings), so a worker killed mid-task has its message redelivered;
 the claim makes the redelivery harmless.
 """

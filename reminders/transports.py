@@ -145,7 +145,10 @@ def transport_error(exc: Exception) -> Exception:
     if isinstance(exc, TransportError):
         return exc
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return TransportError(f"Recipient refused: {exc.recipients}", retryable=False)
+        # 450/451/452 to RCPT ("mailbox busy", greylisting) is "try again later"; 5xx is permanent.
+        codes = [reply[0] for reply in exc.recipients.values() if isinstance(reply, tuple) and reply]
+        retryable = bool(codes) and all(400 <= code < 500 for code in codes)
+        return TransportError(f"Recipient refused: {exc.recipients}", retryable=retryable)
     if isinstance(exc, smtplib.SMTPConnectError | smtplib.SMTPServerDisconnected):
         return TransportError(f"Mail server unreachable: {exc}", retryable=True)
     if isinstance(exc, smtplib.SMTPResponseException):

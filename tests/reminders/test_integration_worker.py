@@ -33,6 +33,7 @@ from doses import sites
 from doses.models import CareAlert, DoseSlot, Injection, SlotStatus
 from doses.services import records as record_services
 from reminders import dispatch
+from reminders.management.commands.benchmark_dispatch import create_due_patients
 from reminders.models import Delivery, Kind
 from tests.conftest import start_adult_regimen
 
@@ -91,9 +92,16 @@ class Mailbox:
         self.hold = threading.Event()
         self.held = threading.Event()
         self.release = threading.Event()
+        self.hold_after = 0  # hold only once this many messages were accepted
+        self.connections = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):
+        self.connections += 1
+        session.host_name = hostname
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if self.hold.is_set():
+        if self.hold.is_set() and len(self.messages) >= self.hold_after:
             self.held.set()
             while not self.release.is_set():
                 await asyncio.sleep(0.05)
@@ -198,8 +206,8 @@ def worker(test_database_url, worker_redis_url, smtp, tmp_path):
     }
     started: list[Worker] = []
 
-    def make() -> Worker:
-        w = Worker(env, tmp_path / "worker.log")
+    def make(**extra_env: str) -> Worker:
+        w = Worker({**env, **extra_env}, tmp_path / "worker.log")
         started.append(w)
         return w
 
@@ -283,6 +291,41 @@ def test_a_worker_killed_in_the_middle_of_sending_loses_nothing_and_duplicates_n
     assert len(smtp.to("alice@example.org")) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
+
+
+def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_duplicates_nothing(world, worker, beat, smtp):
+    """Issue 18: five reminders in one batch over one connection; the worker dies while the mail
+    server holds the third. The two accepted are already marked sent; the other three go once,
+    after the lease, from the next worker."""
+    minute = timezone.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+    patient_ids = create_due_patients(5, minute, prefix="killed")
+    smtp.hold_after = 2
+    smtp.hold.set()
+    first = worker(REMINDER_TICK_SHARDS="1", REMINDER_SEND_BATCH_SIZE="10").start()
+    beat()
+    wait_for(smtp.held.is_set, 30, "the worker to be in the middle of the batch", first)
+    first.kill()
+    smtp.release.set()
+    smtp.hold.clear()
+    mine = Delivery.objects.filter(patient_id__in=patient_ids)
+    assert len(smtp.messages) == 2
+    assert smtp.connections == 1  # one batch, one connection to the mail server
+    accepted = sorted(int(message["X-Companion-Delivery"]) for _, message in smtp.messages)
+    assert sorted(mine.filter(status=Delivery.Status.SENT).values_list("pk", flat=True)) == accepted
+    assert mine.filter(status=Delivery.Status.SENDING).count() == 3  # claimed by the dead worker
+
+    time.sleep(LEASE_SECONDS + 0.5)  # the dead worker's claim runs out
+    second = worker(REMINDER_TICK_SHARDS="2", REMINDER_SEND_BATCH_SIZE="10").start()
+    beat()
+    wait_for(lambda: len(smtp.messages) >= 5, 30, "the rest of the batch after the restart", second)
+    beat()  # the redelivered original task and another tick get their chance to send twice
+    time.sleep(6)
+    received = sorted(int(message["X-Companion-Delivery"]) for _, message in smtp.messages)
+    assert received == sorted(mine.values_list("pk", flat=True))  # each exactly once
+    assert set(mine.values_list("status", flat=True)) == {Delivery.Status.SENT}
+    attempts = dict(mine.values_list("pk", "attempts"))
+    assert sorted(attempts[pk] for pk in accepted) == [1, 1]
+    assert sorted(attempts.values()) == [1, 1, 2, 2, 2]
 
 
 @pytest.fixture
