@@ -28,14 +28,9 @@ from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, S
 from doses.services.holds import covering_hold
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
+from .subjects import preference_of, with_preferences
 
 logger = logging.getLogger(__name__)
-
-_PREF_FIELDS = [
-    f.name
-    for f in NotificationPreference._meta.get_fields()
-    if getattr(f, "concrete", False) and f.name not in ("membership", "updated_at")
-]
 
 
 @dataclass(frozen=True)
@@ -62,19 +57,16 @@ class Recipient:
 
 def recipients_for(kind: str, patient_ids: QuerySet | Iterable[int]) -> dict[int, list[Recipient]]:
     """Active, opted-in members of each patient's circle who receive `kind`. One query."""
-    rows = (
+    rows = with_preferences(
         CareMembership.objects.active()
         .filter(receives_reminders=True, role__in=KIND_ROLES[kind], patient_id__in=patient_ids)
-        .values("patient_id", "user_id", "role", "patient__time_zone", "user__is_active", "user__email")
-        .annotate(**{f"pref_{name}": F(f"notification_preference__{name}") for name in _PREF_FIELDS})
+        .values("id", "patient_id", "user_id", "role", "patient__time_zone", "user__is_active", "user__email")
     )
     found: dict[int, list[Recipient]] = defaultdict(list)
     for row in rows:
         if not row["user__is_active"] or not row["user__email"]:
             continue
-        preference = None
-        if row["pref_id"] is not None:
-            preference = NotificationPreference(**{name: row[f"pref_{name}"] for name in _PREF_FIELDS})
+        preference = preference_of(row)
         if not wants(kind, row["role"], preference):
             continue
         zone = (preference.time_zone if preference else "") or row["patient__time_zone"]

@@ -30,6 +30,20 @@ _PREF_FIELDS = [
     if getattr(f, "concrete", False) and f.name not in ("membership", "updated_at")
 ]
 
+
+def with_preferences(memberships):
+    """`memberships` (a values() queryset of CareMembership) with each member's preference
+    fields joined in, for preference_of: one query for members and preferences alike."""
+    return memberships.annotate(**{f"pref_{name}": F(f"notification_preference__{name}") for name in _PREF_FIELDS})
+
+
+def preference_of(row: dict) -> NotificationPreference | None:
+    """The preference of a with_preferences row (None: the member has none, so the defaults)."""
+    if row["pref_id"] is None:
+        return None
+    return NotificationPreference(membership_id=row.get("id"), **{name: row[f"pref_{name}"] for name in _PREF_FIELDS})
+
+
 # Kinds about one dose slot: their message names its time.
 _SLOT_SUBJECT_KINDS = frozenset({Kind.INJECTION_REMINDER, Kind.ESCALATION, Kind.MISSED_NOTE})
 
@@ -105,20 +119,15 @@ def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
 def _read_memberships(care: list[Delivery], facts: dict[int, Facts]) -> None:
     patients = {d.patient_id for d in care}
     users = {d.recipient_id for d in care}
-    rows = (
+    rows = with_preferences(
         CareMembership.objects.active()
         .filter(patient_id__in=patients, user_id__in=users)
         .values("id", "patient_id", "user_id", "role", "receives_reminders")
-        .annotate(**{f"pref_{name}": F(f"notification_preference__{name}") for name in _PREF_FIELDS})
     )
     found = {}
     for row in rows:
-        preference = None
-        if row["pref_id"] is not None:
-            preference = NotificationPreference(
-                membership_id=row["id"], **{name: row[f"pref_{name}"] for name in _PREF_FIELDS}
-            )
-        found[(row["patient_id"], row["user_id"])] = (row["id"], row["role"], row["receives_reminders"], preference)
+        member = (row["id"], row["role"], row["receives_reminders"], preference_of(row))
+        found[(row["patient_id"], row["user_id"])] = member
     for delivery in care:
         member = found.get((delivery.patient_id, delivery.recipient_id))
         if member is not None:
