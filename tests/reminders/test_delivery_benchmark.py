@@ -15,6 +15,8 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from reminders.management.commands.benchmark_delivery import BASELINE, broker_url_for, new_mode, run_once
 from reminders.models import Delivery, Kind
@@ -56,3 +58,16 @@ def test_1000_due_reminders_reach_the_mail_server_once_each_through_the_real_wor
     # Each sent on its first attempt: nothing was claimed twice or retried.
     assert set(deliveries.values_list("status", "attempts")) == {(Delivery.Status.SENT, 1)}
     assert result.ok
+
+
+def test_without_redis_the_benchmark_refuses_with_a_message(on_postgres, settings):
+    settings.REDIS_URL = ""
+    with pytest.raises(CommandError, match="needs Redis: set REDIS_URL"):
+        call_command("benchmark_delivery", "--patients", "10")
+    assert not Delivery.objects.exists()
+
+
+def test_the_benchmark_refuses_a_broker_database_that_is_redis_urls_own(on_postgres, settings):
+    settings.REDIS_URL = "redis://127.0.0.1:6379/8"  # the benchmark flushes its broker's database
+    with pytest.raises(CommandError, match="REDIS_URL's own database"):
+        call_command("benchmark_delivery", "--broker-db", "8")
