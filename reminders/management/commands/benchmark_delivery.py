@@ -317,10 +317,11 @@ def patients_filter(patient_ids: list[int]) -> Q:
 
 
 def wait_until_delivered(
-    *, mailbox: Mailbox, expected: int, mine: Q, sender: Celery, timeout: float, out: TextIO
+    *, mailbox: Mailbox, expected: int, mine: Q, sender: Celery, worker: Worker, timeout: float, out: TextIO
 ) -> tuple[bool, float]:
     """Send the tick as beat does (and again at beat's interval); wait until the server has
-    `expected` messages and the rows are SENT. Returns (finished, seconds)."""
+    `expected` messages and the rows are SENT. Returns (finished, seconds); not finished when
+    the timeout passes or the worker ends."""
     beat_every = float(settings.CELERY_BEAT_SCHEDULE["dispatch-due-reminders"]["schedule"])
     started = time.monotonic()
     sender.send_task(TICK)
@@ -332,7 +333,7 @@ def wait_until_delivered(
         if mailbox.distinct >= expected:
             if Delivery.objects.filter(mine, status=Delivery.Status.SENT).count() >= expected:
                 return True, time.monotonic() - started
-        if now - started > timeout:
+        if now - started > timeout or worker.process.poll() is not None:
             return False, now - started
         if now >= next_tick:
             sender.send_task(TICK)
@@ -374,7 +375,13 @@ def run_once(
                 meter = CpuMeter({"worker": worker.pids, "postgres": lambda: postgres_pids(database)}).start()
                 own_cpu = time.process_time()
                 finished, seconds = wait_until_delivered(
-                    mailbox=mailbox, expected=patients, mine=mine, sender=sender, timeout=timeout, out=out
+                    mailbox=mailbox,
+                    expected=patients,
+                    mine=mine,
+                    sender=sender,
+                    worker=worker,
+                    timeout=timeout,
+                    out=out,
                 )
                 cpu = meter.stop()
                 cpu["benchmark"] = time.process_time() - own_cpu
@@ -405,7 +412,9 @@ def run_once(
         )
     finally:
         if not keep:
+            deleting = time.monotonic()
             delete_due_patients(patient_ids, prefix=prefix)
+            out.write(f"  benchmark rows deleted in {time.monotonic() - deleting:.1f} s\n")
         broker.flushdb()
         broker.close()
         sender.close()
