@@ -18,10 +18,14 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from reminders.management.commands.benchmark_delivery import BASELINE, broker_url_for, new_mode, run_once
+from reminders.management.commands.benchmark_delivery import (
+    BASELINE,
+    broker_url_for,
+    new_mode,
+    run_once,
+    worker_environment,
+)
 from reminders.models import Delivery, Kind
-
-pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True), pytest.mark.timeout(240)]
 
 PATIENTS = 1000
 BROKER_DB = 8
@@ -33,6 +37,9 @@ def eager_celery():
     yield
 
 
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)  # the worker is another process: it sees committed rows only
+@pytest.mark.timeout(240)
 @pytest.mark.parametrize("mode", [BASELINE, new_mode()], ids=["baseline", "new"])
 def test_1000_due_reminders_reach_the_mail_server_once_each_through_the_real_worker(mode, on_postgres, redis_url):
     out = io.StringIO()
@@ -60,6 +67,8 @@ def test_1000_due_reminders_reach_the_mail_server_once_each_through_the_real_wor
     assert result.ok
 
 
+@pytest.mark.services
+@pytest.mark.django_db
 def test_without_redis_the_benchmark_refuses_with_a_message(on_postgres, settings):
     settings.REDIS_URL = ""
     with pytest.raises(CommandError, match="needs Redis: set REDIS_URL"):
@@ -67,7 +76,25 @@ def test_without_redis_the_benchmark_refuses_with_a_message(on_postgres, setting
     assert not Delivery.objects.exists()
 
 
+@pytest.mark.services
+@pytest.mark.django_db
 def test_the_benchmark_refuses_a_broker_database_that_is_redis_urls_own(on_postgres, settings):
     settings.REDIS_URL = "redis://127.0.0.1:6379/8"  # the benchmark flushes its broker's database
     with pytest.raises(CommandError, match="REDIS_URL's own database"):
         call_command("benchmark_delivery", "--broker-db", "8")
+
+
+def test_baseline_is_todays_pipeline_and_new_is_the_defaults_unless_chosen(monkeypatch):
+    # Set in the benchmark's own environment: never passed on, each mode decides.
+    monkeypatch.setenv("REMINDER_SEND_BATCH_SIZE", "7")
+    monkeypatch.setenv("REMINDER_TICK_SHARDS", "3")
+
+    def mode_settings(mode):
+        env = worker_environment(mode, broker_url="redis://127.0.0.1:6379/8", smtp_port=2525)
+        assert (env["REDIS_URL"], env["EMAIL_PORT"]) == ("redis://127.0.0.1:6379/8", "2525")
+        return env.get("REMINDER_SEND_BATCH_SIZE"), env.get("REMINDER_TICK_SHARDS")
+
+    assert mode_settings(BASELINE) == ("1", "1")
+    assert mode_settings(new_mode()) == (None, None)
+    assert mode_settings(new_mode(batch_size=100, shards=4)) == ("100", "4")
+    assert mode_settings(new_mode(shards=4)) == (None, "4")
