@@ -340,30 +340,6 @@ def _verify(outcomes: list[dict], started_at: str) -> tuple[list[str], dict]:
     return problems, figures
 
 
-def _process_stat(pid) -> tuple[str, float] | None:
-    """(command name, CPU seconds used so far: user + system) of a live process, from /proc."""
-    try:
-        head, tail = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)
-    except OSError:  # ended meanwhile
-        return None
-    fields = tail.split()
-    return head.split("(", 1)[1], (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _cpu_seconds_of_tree(pid: int) -> float:
-    """CPU time used so far by gunicorn and its workers."""
-    pids = [pid]
-    for task in Path(f"/proc/{pid}/task").glob("*/children"):
-        pids += [int(child) for child in task.read_text().split()]
-    return sum(stat[1] for stat in map(_process_stat, pids) if stat)
-
-
-def _cpu_seconds_of_postgres() -> float:
-    """CPU time used so far by every live PostgreSQL process on this machine (approximate: all databases)."""
-    stats = (_process_stat(path.name) for path in Path("/proc").iterdir() if path.name.isdigit())
-    return sum(stat[1] for stat in stats if stat and stat[0] == "postgres")
-
-
 def _read_stats(prefix: Path) -> list[dict]:
     with open(f"{prefix}_stats.csv") as f:
         return list(csv.DictReader(f))
@@ -410,14 +386,18 @@ def _warm_up(port: int, plan: dict, rounds: int = 3) -> None:
 
 def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, work: Path, gunicorn_pid: int) -> dict:
     """One locust run of `duration` seconds at one pacing; returns its figures."""
+    # Imported here like the orchestrator's other app imports: locust imports this file without
+    # the app's packages, and ROOT is on sys.path only once main() has run.
+    from companion.cpu_time import cpu_seconds_of_postgres, cpu_seconds_of_tree
+
     outcomes_path, stats_prefix = work / f"outcomes-{pace}.json", work / f"locust-{pace}"
     locust_env = {k: v for k, v in env.items() if k not in ("DJANGO_SETTINGS_MODULE",)} | {
         "LOADTEST_PLAN": str(work / "plan.json"),
         "LOADTEST_OUTCOMES": str(outcomes_path),
         "LOADTEST_PACE": pace,
     }
-    server_cpu_before = _cpu_seconds_of_tree(gunicorn_pid)
-    postgres_cpu_before = _cpu_seconds_of_postgres()
+    server_cpu_before = cpu_seconds_of_tree(gunicorn_pid)
+    postgres_cpu_before = cpu_seconds_of_postgres()
     locust_cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"Running locust, {pace} pacing: {USERS} users, {duration} s, against http://{HOST}:{port}")
     subprocess.run(
@@ -452,8 +432,8 @@ def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, w
         "pace": pace,
         "rows": _read_stats(stats_prefix),
         "outcomes": json.loads(outcomes_path.read_text()) if outcomes_path.exists() else [],
-        "server_cpu_s": _cpu_seconds_of_tree(gunicorn_pid) - server_cpu_before,
-        "postgres_cpu_s": _cpu_seconds_of_postgres() - postgres_cpu_before,
+        "server_cpu_s": cpu_seconds_of_tree(gunicorn_pid) - server_cpu_before,
+        "postgres_cpu_s": cpu_seconds_of_postgres() - postgres_cpu_before,
         "locust_cpu_s": (locust_cpu.ru_utime + locust_cpu.ru_stime)
         - (locust_cpu_before.ru_utime + locust_cpu_before.ru_stime),
         "duration": duration,

@@ -81,6 +81,22 @@ def create_due_patients(count: int, slot_at: datetime, *, prefix: str = "bench")
     return [p.pk for p in patients]
 
 
+def delete_due_patients(patient_ids: list[int], *, prefix: str, chunk: int = 5000) -> None:
+    """Delete what create_due_patients made (their deliveries too), a chunk of patients per transaction.
+
+    The record's post_delete signals make Django load each row it deletes, so chunks keep the
+    memory of a 100,000-patient benchmark bounded.
+    """
+    for start in range(0, len(patient_ids), chunk):
+        ids = patient_ids[start : start + chunk]
+        with transaction.atomic():
+            accounts = list(Patient.objects.filter(pk__in=ids).values_list("account_id", flat=True))
+            Delivery.objects.filter(patient_id__in=ids).delete()
+            Patient.objects.filter(pk__in=ids).delete()
+            User.objects.filter(pk__in=accounts, email__endswith=EMAIL_DOMAIN).delete()
+    User.objects.filter(email__startswith=f"{prefix}-", email__endswith=EMAIL_DOMAIN).delete()
+
+
 class Command(BaseCommand):
     help = "Time one dispatch tick for N patients with a slot due in the same minute."
 
@@ -137,10 +153,7 @@ class Command(BaseCommand):
             )
         )
         if not keep:
-            with transaction.atomic():
-                Delivery.objects.filter(patient_id__in=patient_ids).delete()
-                Patient.objects.filter(pk__in=patient_ids).delete()
-                User.objects.filter(email__startswith=f"{prefix}-", email__endswith=EMAIL_DOMAIN).delete()
+            delete_due_patients(patient_ids, prefix=prefix)
             self.stdout.write("Benchmark rows deleted.")
         if purge and not no_publish:
             from companion.celery import app
