@@ -216,6 +216,56 @@ def eager_celery():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
+@dataclass
+class MemoryBroker:
+    """What was published to the in-memory broker, and a worker to run it (memory_broker)."""
+
+    app: object
+
+    def _queue(self, connection):
+        return connection.SimpleQueue(self.app.conf.task_default_queue)
+
+    def published(self) -> list[dict]:
+        """Take every waiting message off the queue: [{"task", "args", "eta"}, ...]."""
+        messages = []
+        with self.app.connection_for_write() as connection:
+            queue = self._queue(connection)
+            while queue.qsize():
+                message = queue.get(timeout=1)
+                args, kwargs, _ = message.payload
+                messages.append({"task": message.headers["task"], "args": args, "kwargs": kwargs, "eta": message.headers.get("eta")})
+                message.ack()
+            queue.close()
+        return messages
+
+    def run(self, messages: list[dict]) -> list:
+        """Run the messages as a worker would (in this process, in order)."""
+        return [self.app.tasks[m["task"]](*m["args"], **m["kwargs"]) for m in messages]
+
+
+@pytest.fixture
+def memory_broker():
+    """Tasks are really published, to kombu's in-memory broker (no server, nothing left behind),
+    and wait there until the test runs them: a countdown and coalescing can be seen."""
+    from companion.celery import app
+
+    def use(url):
+        app.conf.broker_url = url
+        app._pool = None  # the connection and producer pools were made for the previous URL
+        app.amqp._producer_pool = None
+
+    old = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    use("memory://")
+    broker = MemoryBroker(app)
+    broker.published()  # empty: the memory transport's queues live as long as the process
+    yield broker
+    use("memory://")  # a test may have pointed it elsewhere (a broker that is away)
+    broker.published()
+    use(old[0])
+    app.conf.task_always_eager = old[1]
+
+
 @pytest.fixture
 def worker_after_commit(eager_celery, django_capture_on_commit_callbacks):
     """`with worker_after_commit(): client.post(...)`: the request commits, then its queued
