@@ -141,19 +141,23 @@ def schedule_summary_refresh(patient_id: int) -> bool:
 
 
 def refresh_stale_summaries(*, patient_id: int | None = None, now: datetime | None = None, limit: int = SUMMARY_BATCH) -> int:
-    """The worker's refresh (doses.tasks.refresh_adherence_summary): `patient_id` and every
-    other patient whose row is marked stale, in batches (one task at the 08:00 peak refreshes
-    many). Idempotent: a second run finds nothing stale and refreshes only `patient_id`.
+    """The worker's refresh (doses.tasks.refresh_adherence_summary): every patient whose row is
+    marked stale, in batches (at the 08:00 peak the first task due refreshes everyone marked
+    by then, and the tasks after it find their patient done), and `patient_id` if it has no
+    row yet. Idempotent: a second run finds nothing to do. Returns how many were refreshed.
     """
     if patient_id is not None:
         cache.delete(_SCHEDULED_KEY.format(patient_id))  # a write from now on schedules the next refresh
-    ids = set(
-        PatientAdherenceSummary.objects.filter(stale_since__isnull=False)
+    # One query: the stale rows, and this patient's row whatever its state (to see it exists).
+    wanted = Q(stale_since__isnull=False) if patient_id is None else Q(stale_since__isnull=False) | Q(patient_id=patient_id)
+    rows = dict(
+        PatientAdherenceSummary.objects.filter(wanted)
         .order_by("stale_since")
-        .values_list("patient_id", flat=True)[:limit]
+        .values_list("patient_id", "stale_since")[: limit + 1]
     )
-    if patient_id is not None:
-        ids.add(patient_id)
+    ids = {pk for pk, stale_since in rows.items() if stale_since is not None}
+    if patient_id is not None and patient_id not in rows:
+        ids.add(patient_id)  # never summarised (or deleted meanwhile: refresh_adherence_summaries skips it)
     if not ids:
         return 0
     return refresh_adherence_summaries(patient_ids=ids, now=now)
