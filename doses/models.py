@@ -630,11 +630,13 @@ class PatientAdherenceSummary(models.Model):
 
     Every measure here is computed by the pure functions in doses/adherence.py
     (doses/selectors: compute_adherence_summaries); nothing re-implements one in SQL.
-    Rows are refreshed after every write that changes an input (services.
-    refresh_adherence_summaries_on_commit) and by a periodic job, because the 30/90-day
-    windows move with time and the patient's local day changes. A row is *current* from
-    `refreshed_at` until `valid_until` (at most SUMMARY_MAX_AGE, never past the patient's
-    local midnight); the panel refreshes the rows it shows that are not.
+    A write that changes an input marks the row stale (`stale_since`) and the worker
+    refreshes it seconds after the commit (services.summaries.refresh_adherence_summary_on_commit,
+    doses/tasks.py); a periodic job refreshes every row, because the 30/90-day windows move
+    with time and the patient's local day changes. A row is *current* from `refreshed_at`
+    until `valid_until` (at most SUMMARY_MAX_AGE, never past the patient's local midnight)
+    while no write is waiting; the panel refreshes the rows it shows that have expired, or
+    that the worker has left stale too long, and says "updating" on the others.
     """
 
     patient = models.OneToOneField(

@@ -216,6 +216,27 @@ def eager_celery():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
+def _use_broker(app, url: str) -> None:
+    app.conf.broker_url = url
+    app._pool = None  # the connection and producer pools were made for the previous URL
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_published_to_memory():
+    """Tasks a test publishes (a delivery, a panel summary's refresh after every write) go to
+    kombu's in-memory broker, not to Redis or the filesystem broker under var/, where a worker
+    started later (`make run`) would run thousands of them against the development database.
+    eager_celery runs them in-process instead; memory_broker lets a test look at them; the
+    integration test points the app at its own Redis."""
+    from companion.celery import app
+
+    old = app.conf.broker_url
+    _use_broker(app, "memory://")
+    yield
+    _use_broker(app, old)
+
+
 @dataclass
 class MemoryBroker:
     """What was published to the in-memory broker, and a worker to run it (memory_broker)."""
@@ -249,20 +270,15 @@ def memory_broker():
     and wait there until the test runs them: a countdown and coalescing can be seen."""
     from companion.celery import app
 
-    def use(url):
-        app.conf.broker_url = url
-        app._pool = None  # the connection and producer pools were made for the previous URL
-        app.amqp._producer_pool = None
-
     old = app.conf.broker_url, app.conf.task_always_eager
     app.conf.task_always_eager = False
-    use("memory://")
+    _use_broker(app, "memory://")
     broker = MemoryBroker(app)
     broker.published()  # empty: the memory transport's queues live as long as the process
     yield broker
-    use("memory://")  # a test may have pointed it elsewhere (a broker that is away)
+    _use_broker(app, "memory://")  # a test may have pointed it elsewhere (a broker that is away)
     broker.published()
-    use(old[0])
+    _use_broker(app, old[0])
     app.conf.task_always_eager = old[1]
 
 

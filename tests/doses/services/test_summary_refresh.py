@@ -20,7 +20,7 @@ from doses.models import DoseSlot, PatientAdherenceSummary, SlotStatus
 from doses.services import injections as injection_services
 from doses.services import records as record_services
 from doses.services import summaries as summary_services
-from tests.conftest import link, make_patient
+from tests.conftest import _use_broker, link, make_patient
 from tests.doses.dashboard_history import build_history
 from tests.doses.log_helpers import freeze
 
@@ -152,9 +152,7 @@ def test_a_dose_is_logged_when_the_broker_is_away_and_the_panel_refreshes_the_ro
 ):
     now = freeze(monkeypatch, timezone.now())
     slot = _history(world, now)
-    memory_broker.app.conf.broker_url = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    memory_broker.app._pool = None
-    memory_broker.app.amqp._producer_pool = None
+    _use_broker(memory_broker.app, "redis://127.0.0.1:1/0")  # nothing listens on port 1
     with caplog.at_level(logging.WARNING, logger="doses.services.summaries"):
         with django_capture_on_commit_callbacks(execute=True):
             injection = _log(slot, world)  # no exception: the dose is recorded
