@@ -1,4 +1,5 @@
-"""The one Celery app. Tasks live in reminders/tasks.py; the schedule in settings."""
+"""The one Celery app. Tasks live in reminders/tasks.py and doses/tasks.py (the panel summary's
+refresh after a write), found by autodiscover_tasks(); the schedule in settings."""
 
 import os
 

@@ -15,7 +15,12 @@ class DosesConfig(AppConfig):
         # not at the top: it imports models, which cannot load before the app registry is ready.
         from companion.models import Patient
 
-        from . import models, receivers, record_version
+        from . import (
+            models,
+            receivers,
+            record_version,
+            tasks,  # noqa: F401 - registers doses.tasks.refresh_adherence_summary (published by name)
+        )
 
         signals.weight_changed.connect(receivers.on_weight_changed, dispatch_uid="doses_weight_changed")
         signals.patient_profile_saved.connect(receivers.on_patient_profile_saved, dispatch_uid="doses_profile_saved")

@@ -630,11 +630,13 @@ class PatientAdherenceSummary(models.Model):
 
     Every measure here is computed by the pure functions in doses/adherence.py
     (doses/selectors: compute_adherence_summaries); nothing re-implements one in SQL.
-    Rows are refreshed after every write that changes an input (services.
-    refresh_adherence_summaries_on_commit) and by a periodic job, because the 30/90-day
-    windows move with time and the patient's local day changes. A row is *current* from
-    `refreshed_at` until `valid_until` (at most SUMMARY_MAX_AGE, never past the patient's
-    local midnight); the panel refreshes the rows it shows that are not.
+    A write that changes an input marks the row stale (`stale_since`) and the worker
+    refreshes it seconds after the commit (services.summaries.refresh_adherence_summary_on_commit,
+    doses/tasks.py); a periodic job refreshes every row, because the 30/90-day windows move
+    with time and the patient's local day changes. A row is *current* from `refreshed_at`
+    until `valid_until` (at most SUMMARY_MAX_AGE, never past the patient's local midnight)
+    while no write is waiting; the panel refreshes the rows it shows that have expired, or
+    that the worker has left stale too long, and says "updating" on the others.
     """
 
     patient = models.OneToOneField(
@@ -664,6 +666,12 @@ class PatientAdherenceSummary(models.Model):
     # adherence.attention_flags codes, space-separated with a space at each end, so a
     # flag filter is `attention_reasons__contains=" serious "` on any database.
     attention_reasons = models.CharField(max_length=200, blank=True)
+    # Set by a write that changes a measure (services.summaries.refresh_adherence_summary_on_commit),
+    # in the write's transaction; cleared by the worker's refresh that read the data after it.
+    # While set, the panel says "updating" beside the row's figures instead of showing them as current.
+    stale_since = models.DateTimeField(
+        null=True, blank=True, help_text="The last write not yet in these figures (None: up to date)."
+    )
 
     SUMMARY_MAX_AGE = timedelta(minutes=20)  # the periodic refresh runs every 15 minutes
 
@@ -686,5 +694,5 @@ class PatientAdherenceSummary(models.Model):
         return bool(self.interaction_names)
 
     def is_current(self, now: datetime) -> bool:
-        """Computed for a moment at or before `now`, and not yet expired."""
-        return self.refreshed_at <= now < self.valid_until
+        """Computed for a moment at or before `now`, not yet expired, and no write since."""
+        return self.stale_since is None and self.refreshed_at <= now < self.valid_until

@@ -412,6 +412,8 @@ def timeline(
         .select_related("injection", *related)
         .order_by("scheduled_at")
     )
+    for slot in slots:
+        slot.patient = patient  # the caller's instance: slot.patient reads no row again
     return Timeline(patient, regimens, slots)
 
 

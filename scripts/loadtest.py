@@ -18,8 +18,16 @@ What it does, in order:
 4. Checks the database: every dose locust saw logged is there exactly once, no slot has two
    injections, and nothing was logged that locust did not see succeed.
 5. Prints, per phase, requests per second, p50/p95/p99 per page, errors, and where the CPU
-   went (gunicorn, PostgreSQL, locust), with a calibration figure for the machine's speed
-   that day. Exit status 1 on any error, lost or doubled dose.
+   went (gunicorn, the Celery worker, PostgreSQL, locust), with a calibration figure for the
+   machine's speed that day. Exit status 1 on any error, lost or doubled dose.
+6. Then, in the same run and on the same server, the CPU per request of logging a dose beside
+   the bare page's ("My people", the cheapest signed-in page): CPU_REQUESTS of each, one at a
+   time from this script, so the CPU that gunicorn, the worker (the panel summaries a dose
+   hands it) and PostgreSQL used in each block is that block's.
+
+A Celery worker runs beside gunicorn (`celery -A companion worker --pool solo`), on the
+broker the settings give (Redis when REDIS_URL is set, else the filesystem broker): logging a
+dose leaves the panel summary to it (doses/tasks.py), so its CPU is counted, not hidden.
 
 This same file is the locustfile: locust (in .venv-load) imports it for the user classes;
 the app's venv runs it as the orchestrator. Neither needs the other's packages.
@@ -50,6 +58,7 @@ FAMILIES = 40
 CLINICIANS = USERS - FAMILIES
 SHARED_PER_FAMILY = 20  # each family account is caregiver of 20 profiles, each shared with the next family
 PATIENTS_PER_CLINICIAN = 100
+CPU_REQUESTS = 60  # per block of the CPU comparison (bare page, dose logged); one patient per dose
 
 # --------------------------------------------------------------------------------------
 # The locust side (imported by locust; needs only locust).
@@ -212,7 +221,7 @@ def _seed(plan_path: Path) -> dict:
     import django
 
     django.setup()
-    from datetime import timedelta
+    from datetime import date, timedelta
     from decimal import Decimal
 
     from django.conf import settings
@@ -253,7 +262,7 @@ def _seed(plan_path: Path) -> dict:
     families, clinicians = users[:FAMILIES], users[FAMILIES:]
     block = SHARED_PER_FAMILY // 2  # 40 own profiles + 40 blocks of 10 shared ones = 440 patients
     patients = Patient.objects.bulk_create(
-        Patient(display_name=f"Load Patient {i}", date_of_birth="1980-01-01", time_zone="UTC", indication="RA")
+        Patient(display_name=f"Load Patient {i}", date_of_birth=date(1980, 1, 1), time_zone="UTC", indication="RA")
         for i in range(FAMILIES + FAMILIES * block)
     )
     own, shared = patients[:FAMILIES], patients[FAMILIES:]
@@ -283,9 +292,18 @@ def _seed(plan_path: Path) -> dict:
         plan_clinicians.append(
             {"email": user.email, "session": session_for(user), "patients": [{"id": p.pk} for p in panel]}
         )
+    # The CPU comparison's account (not a locust user): caregiver of its own patients, one dose each.
+    cpu_user = User.objects.create(email="cpu@load.test", full_name="CPU Family", password=hashed)
+    cpu_patients = Patient.objects.bulk_create(
+        Patient(display_name=f"CPU Patient {i}", date_of_birth=date(1980, 1, 1), time_zone="UTC", indication="RA")
+        for i in range(CPU_REQUESTS)
+    )
+    memberships += [CareMembership(patient=p, user=cpu_user, role=CareRole.CAREGIVER) for p in cpu_patients]
+    # ... and on a clinician's panel, so their summaries are the panel's like everyone's.
+    memberships += [CareMembership(patient=p, user=clinicians[0], role=CareRole.CLINICIAN) for p in cpu_patients]
     CareMembership.objects.bulk_create(memberships)
     prescriber = clinicians[0]
-    for patient in patients:
+    for patient in patients + cpu_patients:
         regimen_services.create_regimen_version(
             patient=patient,
             entered_by=prescriber,
@@ -298,9 +316,13 @@ def _seed(plan_path: Path) -> dict:
             confirmed=True,
             now=now,
         )
+    from doses.services import summaries as summary_services
+
+    summary_services.refresh_adherence_summaries(now=now)  # the panel's rows, as the 15-minute job keeps them
     plan = {
         "families": plan_families,
         "clinicians": plan_clinicians,
+        "cpu": {"session": session_for(cpu_user), "patients": [p.pk for p in cpu_patients]},
         "prep_keys": [check.key for check in rules.PREP_CHECKS],
         "started_at": now.isoformat(),
     }
@@ -308,7 +330,7 @@ def _seed(plan_path: Path) -> dict:
     return plan
 
 
-def _verify(outcomes: list[dict], started_at: str) -> tuple[list[str], dict]:
+def _verify(outcomes: list[dict], started_at: str, *, not_locust: set[int] = frozenset()) -> tuple[list[str], dict]:
     """Every dose locust saw logged is in the database exactly once; nothing else was logged."""
     from collections import Counter
     from datetime import datetime
@@ -320,7 +342,12 @@ def _verify(outcomes: list[dict], started_at: str) -> tuple[list[str], dict]:
     since = datetime.fromisoformat(started_at)
     problems = []
     seen = Counter(o["patient"] for o in outcomes if o["logged"])
-    stored = Counter(Injection.objects.filter(logged_at__gte=since).values_list("patient_id", flat=True).iterator())
+    stored = Counter(
+        Injection.objects.filter(logged_at__gte=since)
+        .exclude(patient_id__in=not_locust)  # the CPU comparison's doses, checked by their status codes
+        .values_list("patient_id", flat=True)
+        .iterator()
+    )
     doubled_slots = Injection.objects.values("slot").annotate(n=Count("id")).filter(n__gt=1).count()
     if doubled_slots:
         problems.append(f"{doubled_slots} slot(s) with more than one injection")
@@ -384,7 +411,127 @@ def _warm_up(port: int, plan: dict, rounds: int = 3) -> None:
         list(pool.map(fetch, pages * rounds * 4))
 
 
-def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, work: Path, gunicorn_pid: int) -> dict:
+def _cpu_per_request(port: int, plan: dict, *, gunicorn_pid: int, worker_pid: int | None, settle_s: float) -> dict:
+    """The CPU of one request, for the bare page and for logging a dose, measured in turn.
+
+    CPU_REQUESTS of each, one at a time (nothing else is running: locust has stopped), so the
+    CPU gunicorn used during a block is that block's; the CPU per request is the block's over
+    its count. After the doses, the worker is given `settle_s` to run the summary refreshes
+    they published (a few seconds' countdown), and its CPU is counted beside them.
+    """
+    from http.cookies import SimpleCookie
+    from urllib.parse import urlencode
+    from urllib.request import HTTPRedirectHandler, Request, build_opener
+
+    class _NoRedirect(HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None  # a logged dose answers 302: counted as such, not followed
+
+    from companion.cpu_time import cpu_seconds_of_postgres, cpu_seconds_of_tree
+
+    cpu = plan["cpu"]
+    opener = build_opener(_NoRedirect)
+    base = f"http://{HOST}:{port}"
+    cookies = {"sessionid": cpu["session"]}
+
+    def fetch(path, data=None):
+        body = urlencode(data).encode() if data is not None else None
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        if data is not None:
+            headers["Referer"] = f"{base}{path}"
+        try:
+            with opener.open(Request(f"{base}{path}", data=body, headers=headers), timeout=30) as response:
+                for header in response.headers.get_all("Set-Cookie") or []:
+                    cookies.update({k: m.value for k, m in SimpleCookie(header).items() if k == "csrftoken"})
+                return response.status, response.read().decode()
+        except Exception as exc:  # urllib raises on 3xx when redirects are not followed
+            code = getattr(exc, "code", None)
+            if code is None:
+                raise
+            return code, ""
+
+    patients = cpu["patients"]
+    status, page = fetch(f"/patients/{patients[0]}/log/")  # the CSRF cookie and token for every POST
+    token = CSRF_RE.search(page).group(1)
+    assert "csrftoken" in cookies, "the log form set no CSRF cookie"
+    for _ in range(3):
+        fetch("/people/")  # warm: the bare page's template compiled in whichever worker serves it
+
+    def block(requests) -> dict:
+        server, worker, postgres = cpu_seconds_of_tree(gunicorn_pid), _worker_cpu(worker_pid), cpu_seconds_of_postgres()
+        started = time.monotonic()
+        statuses = [fetch(*request)[0] for request in requests]
+        wall = time.monotonic() - started
+        server = cpu_seconds_of_tree(gunicorn_pid) - server
+        postgres_now = cpu_seconds_of_postgres() - postgres
+        return {"statuses": statuses, "server": server, "postgres": postgres_now, "worker_before": worker, "wall": wall, "postgres_before": postgres}
+
+    bare = block([("/people/",)] * len(patients))
+    dose_body = {
+        "csrfmiddlewaretoken": token,
+        "taken_at": time.strftime("%Y-%m-%dT%H:%M", time.gmtime(time.time() - 60)),
+        "dose_mg": "100",
+        "injected_by": "other",
+        "site_spot": "abdomen-left-1",
+        "notes": "",
+        **{f"prep_{key}": "yes" for key in plan["prep_keys"]},
+    }
+    doses = block([(f"/patients/{pid}/log/", dose_body) for pid in patients])
+    time.sleep(settle_s)  # the refreshes' countdown, then the worker's run
+    doses["worker"] = _worker_cpu(worker_pid) - doses["worker_before"]
+    doses["postgres_with_worker"] = cpu_seconds_of_postgres() - doses["postgres_before"]
+    bare["worker"] = 0.0
+    return {"bare": bare, "dose": doses, "count": len(patients)}
+
+
+def _worker_cpu(pid: int | None) -> float:
+    from companion.cpu_time import cpu_seconds_of_tree
+
+    return cpu_seconds_of_tree(pid) if pid else 0.0
+
+
+def _wait_until_idle(pid: int | None, *, quiet_s: float = 2.0, limit_s: float = 90.0) -> None:
+    """Until the worker has booted (Django imported, connected): its CPU still for `quiet_s`,
+    so its start-up is not counted in the first phase."""
+    if not pid:
+        return
+    deadline, last, still_since = time.monotonic() + limit_s, -1.0, time.monotonic()
+    while time.monotonic() < deadline:
+        used = _worker_cpu(pid)
+        if used != last:
+            last, still_since = used, time.monotonic()
+        elif used > 0 and time.monotonic() - still_since >= quiet_s:
+            return
+        time.sleep(0.25)
+
+
+def _report_cpu(cpu: dict) -> list[str]:
+    """Print the CPU comparison; return its problems (a dose not logged, a bare page not 200)."""
+    n = cpu["count"]
+    bare, dose = cpu["bare"], cpu["dose"]
+    print()
+    print(f"CPU PER REQUEST (same run, same server; {n} requests each, one at a time)")
+    print(f"{'request':<26}{'gunicorn ms':>12}{'worker ms':>11}{'PostgreSQL ms':>15}{'wall ms':>9}{'x bare':>8}")
+    for name, figures in (("bare page (My people)", bare), ("log dose (POST)", dose)):
+        per = 1000 * figures["server"] / n
+        print(
+            f"{name:<26}{per:>12.1f}{1000 * figures['worker'] / n:>11.1f}"
+            f"{1000 * figures.get('postgres_with_worker', figures['postgres']) / n:>15.1f}"
+            f"{1000 * figures['wall'] / n:>9.1f}{per / max(1000 * bare['server'] / n, 0.001):>8.1f}"
+        )
+    print(
+        "(gunicorn: the request; worker: the panel summary refreshes those doses handed it, run after their "
+        "countdown; PostgreSQL: all databases, worker included; /proc counts CPU in 10 ms ticks)"
+    )
+    problems = []
+    if any(code != 200 for code in bare["statuses"]):
+        problems.append(f"bare page answered {sorted(set(bare['statuses']))}")
+    if any(code != 302 for code in dose["statuses"]):
+        problems.append(f"CPU block: {sum(code != 302 for code in dose['statuses'])} dose(s) not logged ({sorted(set(dose['statuses']))})")
+    return problems
+
+
+def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, work: Path, gunicorn_pid: int, worker_pid: int | None = None) -> dict:
     """One locust run of `duration` seconds at one pacing; returns its figures."""
     # Imported here like the orchestrator's other app imports: locust imports this file without
     # the app's packages, and ROOT is on sys.path only once main() has run.
@@ -397,6 +544,7 @@ def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, w
         "LOADTEST_PACE": pace,
     }
     server_cpu_before = cpu_seconds_of_tree(gunicorn_pid)
+    worker_cpu_before = _worker_cpu(worker_pid)
     postgres_cpu_before = cpu_seconds_of_postgres()
     locust_cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
     print(f"Running locust, {pace} pacing: {USERS} users, {duration} s, against http://{HOST}:{port}")
@@ -433,6 +581,7 @@ def _run_phase(pace: str, *, locust: str, port: int, duration: int, env: dict, w
         "rows": _read_stats(stats_prefix),
         "outcomes": json.loads(outcomes_path.read_text()) if outcomes_path.exists() else [],
         "server_cpu_s": cpu_seconds_of_tree(gunicorn_pid) - server_cpu_before,
+        "worker_cpu_s": _worker_cpu(worker_pid) - worker_cpu_before,
         "postgres_cpu_s": cpu_seconds_of_postgres() - postgres_cpu_before,
         "locust_cpu_s": (locust_cpu.ru_utime + locust_cpu.ru_stime)
         - (locust_cpu_before.ru_utime + locust_cpu_before.ru_stime),
@@ -469,6 +618,7 @@ def _report_phase(phase: dict) -> tuple[int, bool | None]:
         cores = os.cpu_count() or 1
         print(
             f"CPU: gunicorn {phase['server_cpu_s']:.1f} s = {1000 * phase['server_cpu_s'] / total_requests:.0f} ms per request; "
+            f"Celery worker {phase['worker_cpu_s']:.1f} s; "
             f"PostgreSQL {phase['postgres_cpu_s']:.1f} s (all databases); locust {phase['locust_cpu_s']:.1f} s; "
             f"of {cores * phase['duration']} CPU-seconds on {cores} cores"
         )
@@ -491,6 +641,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=DURATION_S, help="seconds per phase, at most 60")
     parser.add_argument(
         "--paces", default="daily,stress", help="comma-separated phases, in order: daily, stress (default both)"
+    )
+    parser.add_argument(
+        "--no-worker", action="store_true", help="no Celery worker: the panel summaries wait for the panel's own check"
     )
     args = parser.parse_args()
     duration = max(5, min(args.duration, DURATION_S))
@@ -542,7 +695,29 @@ def main() -> int:
         env=env,
         start_new_session=True,
     )
+    worker = None
+    if not args.no_worker:
+        worker = subprocess.Popen(
+            [
+                str(Path(sys.executable).with_name("celery")),
+                "-A",
+                "companion",
+                "worker",
+                "--pool",
+                "solo",  # one process: its CPU is the refreshes' (no beat: the periodic jobs are not measured)
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            start_new_session=True,
+            stdout=subprocess.DEVNULL,
+        )
     phases = []
+    cpu = None
     try:
         for _ in range(100):
             try:
@@ -551,6 +726,7 @@ def main() -> int:
             except OSError:
                 time.sleep(0.1)
         _warm_up(port, plan)
+        _wait_until_idle(worker.pid if worker else None)
         for pace in paces:
             phases.append(
                 _run_phase(
@@ -561,11 +737,25 @@ def main() -> int:
                     env=env,
                     work=work,
                     gunicorn_pid=gunicorn.pid,
+                    worker_pid=worker.pid if worker else None,
                 )
             )
+        from doses.services.summaries import COALESCE_SECONDS
+
+        time.sleep(COALESCE_SECONDS + 2)  # the phases' last refreshes, before the CPU blocks
+        cpu = _cpu_per_request(
+            port,
+            plan,
+            gunicorn_pid=gunicorn.pid,
+            worker_pid=worker.pid if worker else None,
+            settle_s=COALESCE_SECONDS + 5,
+        )
     finally:
         os.killpg(gunicorn.pid, signal.SIGTERM)
         gunicorn.wait(timeout=30)
+        if worker is not None:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(timeout=30)
 
     errors = 0
     goal_met = None
@@ -574,7 +764,9 @@ def main() -> int:
         errors += phase_errors
         goal_met = met if met is not None else goal_met
     outcomes = [o for phase in phases for o in phase["outcomes"]]
-    problems, figures = _verify(outcomes, plan["started_at"])
+    problems, figures = _verify(outcomes, plan["started_at"], not_locust=set(plan["cpu"]["patients"]))
+    if cpu is not None:
+        problems += _report_cpu(cpu)
     print()
     print(
         f"All phases: doses logged (seen by locust) {figures['doses_logged']}; in the database {figures['doses_in_database']}; "

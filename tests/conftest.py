@@ -216,6 +216,72 @@ def eager_celery():
     celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = old
 
 
+def _use_broker(app, url: str) -> None:
+    app.conf.broker_url = url
+    app._pool = None  # the connection and producer pools were made for the previous URL
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(autouse=True, scope="session")
+def tasks_published_to_memory():
+    """Tasks a test publishes (a delivery, a panel summary's refresh after every write) go to
+    kombu's in-memory broker, not to Redis or the filesystem broker under var/, where a worker
+    started later (`make run`) would run thousands of them against the development database.
+    eager_celery runs them in-process instead; memory_broker lets a test look at them; the
+    integration test points the app at its own Redis."""
+    from companion.celery import app
+
+    old = app.conf.broker_url
+    _use_broker(app, "memory://")
+    yield
+    _use_broker(app, old)
+
+
+@dataclass
+class MemoryBroker:
+    """What was published to the in-memory broker, and a worker to run it (memory_broker)."""
+
+    app: object
+
+    def _queue(self, connection):
+        return connection.SimpleQueue(self.app.conf.task_default_queue)
+
+    def published(self) -> list[dict]:
+        """Take every waiting message off the queue: [{"task", "args", "eta"}, ...]."""
+        messages = []
+        with self.app.connection_for_write() as connection:
+            queue = self._queue(connection)
+            while queue.qsize():
+                message = queue.get(timeout=1)
+                args, kwargs, _ = message.payload
+                messages.append({"task": message.headers["task"], "args": args, "kwargs": kwargs, "eta": message.headers.get("eta")})
+                message.ack()
+            queue.close()
+        return messages
+
+    def run(self, messages: list[dict]) -> list:
+        """Run the messages as a worker would (in this process, in order)."""
+        return [self.app.tasks[m["task"]](*m["args"], **m["kwargs"]) for m in messages]
+
+
+@pytest.fixture
+def memory_broker():
+    """Tasks are really published, to kombu's in-memory broker (no server, nothing left behind),
+    and wait there until the test runs them: a countdown and coalescing can be seen."""
+    from companion.celery import app
+
+    old = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    _use_broker(app, "memory://")
+    broker = MemoryBroker(app)
+    broker.published()  # empty: the memory transport's queues live as long as the process
+    yield broker
+    _use_broker(app, "memory://")  # a test may have pointed it elsewhere (a broker that is away)
+    broker.published()
+    _use_broker(app, old[0])
+    app.conf.task_always_eager = old[1]
+
+
 @pytest.fixture
 def worker_after_commit(eager_celery, django_capture_on_commit_callbacks):
     """`with worker_after_commit(): client.post(...)`: the request commits, then its queued

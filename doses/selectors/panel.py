@@ -89,6 +89,9 @@ class PanelRow:
     flags: list[str] = field(default_factory=list)
     score: int = 0
     as_of: datetime | None = None  # when the measures were computed (the summary's refreshed_at)
+    # A write since then is not in these figures yet: the worker refreshes the row within
+    # seconds (services.summaries); the panel says "updating" beside them meanwhile.
+    updating: bool = False
     display: PanelRowDisplay | None = None  # the panel's table cells, worked out once (panel_rows)
 
     @property
@@ -290,6 +293,7 @@ def _row_from_summary(patient: Patient, summary: PatientAdherenceSummary) -> Pan
         flags=summary.flags,
         score=summary.attention_score,
         as_of=summary.refreshed_at,
+        updating=summary.stale_since is not None,
     )
 
 

@@ -156,6 +156,21 @@ def refusal_text(held: HoldInForce, zone) -> str:
     return f"{what}. Do not inject: call {call}. {rule_advice(held.rule_id)}"
 
 
+def _may_be_held(patient: Patient) -> bool:
+    """One query for the usual answer (no open hold, a current regimen: treatment runs); only
+    otherwise does hold_in_force read the hold or the stop and whom to call."""
+    found = (
+        Patient.objects.filter(pk=patient.pk)
+        .annotate(
+            open_hold=Exists(TreatmentHold.objects.open().filter(patient=OuterRef("pk"))),
+            running=Exists(Regimen.objects.current().filter(patient=OuterRef("pk"))),
+        )
+        .values_list("open_hold", "running")
+        .first()
+    )
+    return found is None or found[0] or not found[1]
+
+
 def refuse_if_held(
     patient: Patient, taken_at: datetime, slot: DoseSlot | None = None, *, now: datetime | None = None
 ) -> None:
@@ -163,14 +178,14 @@ def refuse_if_held(
 
     A dose given before the hold started (logged late) is what really happened and is kept.
     A slot still HELD after the hold ended (the resume day: doses from the next day) is
-    refused too.
+    refused too: `slot` is read under its row lock by the caller, so its status is current.
     """
-    held = hold_in_force(patient, now=max(taken_at, now or timezone.now()))
+    held = hold_in_force(patient, now=max(taken_at, now or timezone.now())) if _may_be_held(patient) else None
     if held is not None:
         started = held.hold.starts_at if held.hold is not None else held.stop.stopped_at
         if taken_at >= started:
             raise DoseRefused(refusal_text(held, patient.zone), held.rule_id)
-    if slot is not None and DoseSlot.objects.filter(pk=slot.pk, status=SlotStatus.HELD).exists():
+    if slot is not None and slot.status == SlotStatus.HELD:
         hold = (
             TreatmentHold.objects.filter(patient=patient, starts_on__lte=slot.local_date).order_by("-starts_at").first()
         )

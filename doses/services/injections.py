@@ -59,10 +59,11 @@ def record_injection(
     # (SUPPLY-BOX) must not go below zero: the patient row is locked first (as a regimen change
     # does), then the slot, so two doses logged at once are checked one after the other.
     log_records.lock_patient_supply(slot.patient_id)
-    # AE-ALLERGY / AE-INFECTION: no dose while treatment is on hold or stopped (checked under
-    # the patient lock a hold also takes, so a hold started at this moment is seen).
-    holds.refuse_if_held(slot.patient, taken_at, slot, now=now)
     locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen", "patient").get(pk=slot.pk)
+    # AE-ALLERGY / AE-INFECTION: no dose while treatment is on hold or stopped (checked under
+    # the patient lock a hold also takes, so a hold started at this moment is seen; the
+    # slot's HELD status as read under its own lock).
+    holds.refuse_if_held(locked.patient, taken_at, locked, now=now)
     if locked.status == SlotStatus.TAKEN:
         raise DoseRefused(
             "This dose is already logged. Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
@@ -82,22 +83,23 @@ def record_injection(
     except log_records.LogRefused as refused:
         raise DoseRefused(str(refused), refused.rule_id, field=refused.field) from None
     try:
-        with transaction.atomic():
-            injection = Injection.objects.create(
-                slot=locked,
-                patient_id=locked.patient_id,
-                taken_at=taken_at,
-                dose_mg=dose,
-                site_spot=site_spot,
-                injected_by=injected_by,
-                prep_checks=prep_checks or {},
-                notes=notes,
-                logged_by=by,
-                logged_at=now,
-                above_prescribed=above,
-                prescribed_mg=locked.dose_mg,
-            )
-    except IntegrityError as exc:  # a concurrent transaction won the race
+        # No savepoint of its own: nothing runs after a refused insert but the raise, and the
+        # raise leaves this function's atomic block, which rolls back to its savepoint.
+        injection = Injection.objects.create(
+            slot=locked,
+            patient_id=locked.patient_id,
+            taken_at=taken_at,
+            dose_mg=dose,
+            site_spot=site_spot,
+            injected_by=injected_by,
+            prep_checks=prep_checks or {},
+            notes=notes,
+            logged_by=by,
+            logged_at=now,
+            above_prescribed=above,
+            prescribed_mg=locked.dose_mg,
+        )
+    except IntegrityError as exc:  # the one-to-one refused a second injection for the slot
         raise DoseRefused("This dose is already logged (MISS-NODOUBLE).", "MISS-NODOUBLE") from exc
     locked.status = SlotStatus.TAKEN
     locked.not_taken_reason = ""
@@ -113,6 +115,7 @@ def record_injection(
         occurred_at=taken_at,
         by=by,
         injection=injection,
+        patient_locked=True,  # above, before the slot
     )
     # PREP-24H: the syringe warming up (within its 24 hours) is the one just used; close it so
     # Today stops counting down. An expired one stays open for the discard flow.

@@ -122,12 +122,15 @@ def take_syringes(
     by,
     injection: Injection | None = None,
     note: str = "",
+    patient_locked: bool = False,
 ) -> SupplyEvent:
     """SUPPLY-BOX: take `needed` syringes from the count for a dose or a discard, never below zero.
 
-    The patient row is locked first, so two writes at once see each other's result.
+    The patient row is locked first (unless the caller already holds the lock in this
+    transaction: `patient_locked`), so two writes at once see each other's result.
     """
-    lock_patient_supply(patient_id)
+    if not patient_locked:
+        lock_patient_supply(patient_id)
     taken, shortfall = rules.syringes_taken(needed, syringes_on_hand_locked(patient_id))
     return SupplyEvent.objects.create(
         patient_id=patient_id,

@@ -55,7 +55,10 @@ def _default_time(slot: DoseSlot | None, now):
 def log_injection(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.LOG)
     now = timezone.now()
-    slot_services.materialise_upcoming_slots(patient=patient, now=now)
+    if request.method != "POST":
+        # A posted form was served by this page's GET (or Today's), which made the doses up to
+        # the horizon; the hourly job does too. A dose logged reads none of it again.
+        slot_services.materialise_upcoming_slots(patient=patient, now=now)
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)
@@ -65,9 +68,10 @@ def log_injection(request, patient_id):
         taken_at = _default_time(hint, now)
         # The dose the default time counts for; a tapped dose whose window has not opened
         # yet cannot be logged now (MISS-NODOUBLE), and the page says so. A posted form
-        # (whose initial values are not shown) finds it only if the page is shown again.
-        decision = schedule.timeline(patient, taken_at).decide(taken_at, now=now)
-        target = decision.slot if request.method != "POST" else None
+        # (whose initial values are not shown) looks for it only if the page is shown again:
+        # a dose logged reads no timeline but the form's and the service's.
+        decision = None if request.method == "POST" else schedule.timeline(patient, taken_at).decide(taken_at, now=now)
+        target = decision.slot if decision is not None else None
         initial = {
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
@@ -89,6 +93,7 @@ def log_injection(request, patient_id):
                 response = _record_dose(request, patient, form, history, now)
                 if response is not None:
                     return response
+            decision = schedule.timeline(patient, taken_at).decide(taken_at, now=now)
         if form.is_bound:
             if form.slot is None or hint is not None:
                 target = decision.slot

@@ -49,7 +49,7 @@ def test_saving_the_profile_without_a_zone_change_keeps_the_schedule(world, alic
 
 
 def test_a_corrected_date_of_birth_reaches_the_panel_summary(
-    world, alice_on_regimen, client_for, django_capture_on_commit_callbacks
+    world, alice_on_regimen, client_for, eager_celery, django_capture_on_commit_callbacks
 ):
     from doses.models import PatientAdherenceSummary
     from doses.services.summaries import refresh_adherence_summaries
@@ -57,7 +57,7 @@ def test_a_corrected_date_of_birth_reaches_the_panel_summary(
     refresh_adherence_summaries(patient_ids=[world.alice.pk])
     assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is False
     child_birthday = f"{timezone.now().year - 9}-01-15"
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, then the worker's refresh (eager)
         client_for(world.alice_user).post(
             reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice, date_of_birth=child_birthday)
         )

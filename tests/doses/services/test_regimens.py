@@ -362,8 +362,8 @@ def test_a_start_date_in_the_past_is_refused_by_the_service(sam):
     assert refused.value.field == "starts_on"
 
 
-def test_the_panel_summary_flags_an_open_proposal_first(sam, django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
+def test_the_panel_summary_flags_an_open_proposal_first(sam, eager_celery, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # the commit, then the worker's refresh (eager)
         weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="2.5")
     summary = sam.__class__.objects.get(pk=sam.pk).adherence_summary
     assert summary.flags[0] == "proposal" and summary.attention_score >= 200
