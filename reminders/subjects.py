@@ -83,37 +83,36 @@ def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
     slot_deliveries = [d for kind in _SLOT_SUBJECT_KINDS for d in by_kind.get(kind, ())]
     if slot_deliveries:
         _read_slots(slot_deliveries, facts)
-    if by_kind.get(Kind.CARE_ALERT):
-        kinds = dict(
-            CareAlert.objects.filter(pk__in={d.object_id for d in by_kind[Kind.CARE_ALERT]}).values_list("pk", "kind")
-        )
-        for delivery in by_kind[Kind.CARE_ALERT]:
-            facts[delivery.pk].alert_kind = kinds.get(delivery.object_id)
-    if by_kind.get(Kind.LAB):
-        labs = {
-            pk: (done_on, due_on)
-            for pk, done_on, due_on in LabTest.objects.filter(
-                pk__in={d.object_id for d in by_kind[Kind.LAB]}
-            ).values_list("pk", "done_on", "due_on")
-        }
-        for delivery in by_kind[Kind.LAB]:
-            if delivery.object_id in labs:
-                done_on, due_on = labs[delivery.object_id]
-                facts[delivery.pk].lab_open = done_on is None
-                facts[delivery.pk].lab_due_on = due_on
-    if by_kind.get(Kind.FRIDGE):
-        syringes = {
-            pk: (closed_at, use_by)
-            for pk, closed_at, use_by in FridgeSyringe.objects.filter(
-                pk__in={d.object_id for d in by_kind[Kind.FRIDGE]}
-            ).values_list("pk", "closed_at", "use_by")
-        }
-        for delivery in by_kind[Kind.FRIDGE]:
-            if delivery.object_id in syringes:
-                closed_at, use_by = syringes[delivery.object_id]
-                facts[delivery.pk].syringe_open = closed_at is None
-                facts[delivery.pk].syringe_use_by = use_by
+    for kind, (model, fields, apply) in _SUBJECT_READERS.items():
+        if by_kind.get(kind):
+            rows = {
+                row[0]: row[1:]
+                for row in model.objects.filter(pk__in={d.object_id for d in by_kind[kind]}).values_list("pk", *fields)
+            }
+            for delivery in by_kind[kind]:
+                if delivery.object_id in rows:
+                    apply(facts[delivery.pk], *rows[delivery.object_id])
     return facts
+
+
+def _alert(fact: Facts, kind: str) -> None:
+    fact.alert_kind = kind
+
+
+def _lab(fact: Facts, done_on: date | None, due_on: date) -> None:
+    fact.lab_open, fact.lab_due_on = done_on is None, due_on
+
+
+def _syringe(fact: Facts, closed_at: datetime | None, use_by: datetime) -> None:
+    fact.syringe_open, fact.syringe_use_by = closed_at is None, use_by
+
+
+# The subject of each kind (besides dose slots): its model, the fields read, and what they tell.
+_SUBJECT_READERS = {
+    Kind.CARE_ALERT: (CareAlert, ("kind",), _alert),
+    Kind.LAB: (LabTest, ("done_on", "due_on"), _lab),
+    Kind.FRIDGE: (FridgeSyringe, ("closed_at", "use_by"), _syringe),
+}
 
 
 def _read_memberships(care: list[Delivery], facts: dict[int, Facts]) -> None:

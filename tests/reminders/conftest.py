@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 from datetime import UTC, date, datetime
 from email import message_from_bytes, policy
 from email.message import Message
@@ -76,6 +77,11 @@ def free_port() -> int:
 def loopback_smtp(settings):
     """Django sends through SMTP to a LoopbackSMTP (started); the test stops and starts it."""
     server = LoopbackSMTP()
+    yield from serve_mail_with(server, settings)
+
+
+def serve_mail_with(server: LoopbackSMTP, settings):
+    """Start `server` and send Django's e-mail to it over SMTP until the test ends."""
     server.start()
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
@@ -84,3 +90,28 @@ def loopback_smtp(settings):
     settings.EMAIL_TIMEOUT = 5
     yield server
     server.stop()
+
+
+def at_once(work, workers: int = 2) -> list[Exception]:
+    """Run `work` in `workers` threads released together (each with its own database
+    connection, as two workers have); returns the errors they raised."""
+    from django.db import connection
+
+    barrier = threading.Barrier(workers)
+    errors: list[Exception] = []
+
+    def worker():
+        try:
+            barrier.wait()
+            work()
+        except Exception as exc:  # surfaced to the test
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors

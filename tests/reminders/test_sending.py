@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import re
 import smtplib
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from doses.models import DoseSlot, SlotStatus
 from reminders import dispatch, sending, tasks
 from reminders.models import ACCOUNT_KINDS, Delivery, Kind
 from reminders.transports import EmailTransport, TransportError
 
-from .conftest import SLOT_AT
+from .conftest import SLOT_AT, at_once
 
 NOW = SLOT_AT + timedelta(seconds=30)
 
@@ -205,28 +203,15 @@ def test_two_workers_at_once_send_one_message_per_slot_and_recipient(on_postgres
     monkeypatch.setattr("django.utils.timezone.now", lambda: NOW)
 
     prefs(world, world.bob, caregiver_copy=True)
-    barrier = threading.Barrier(2)
-    errors = []
 
     def worker():
-        try:
-            barrier.wait()
-            now = NOW
-            dispatch.queue_injection_reminders(now)
-            dispatch.enqueue_ready_deliveries(now)
-            for pk in Delivery.objects.values_list("pk", flat=True):
-                sending.deliver(pk, now=now)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
+        now = NOW
+        dispatch.queue_injection_reminders(now)
+        dispatch.enqueue_ready_deliveries(now)
+        for pk in Delivery.objects.values_list("pk", flat=True):
+            sending.deliver(pk, now=now)
 
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(worker) == []
     assert sent_to() == ["alice@example.org", "bob@example.org"]
     assert Delivery.objects.filter(status=Delivery.Status.SENT).count() == 2
 

@@ -6,7 +6,6 @@ Real SMTP on loopback (aiosmtpd), the test database, the eager worker.
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 import pytest
@@ -18,7 +17,7 @@ from reminders import dispatch, sending, tasks
 from reminders.management.commands.benchmark_dispatch import create_due_patients
 from reminders.models import Delivery, Kind
 
-from .conftest import LoopbackSMTP
+from .conftest import LoopbackSMTP, at_once, serve_mail_with
 
 
 @pytest.fixture
@@ -45,15 +44,7 @@ def smtp(settings):
         def delivery_ids(self) -> list[int]:
             return sorted(int(message["X-Companion-Delivery"]) for _, message in self.messages)
 
-    server = Server()
-    server.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = server.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_TIMEOUT = 5
-    yield server
-    server.stop()
+    yield from serve_mail_with(Server(), settings)
 
 
 @pytest.fixture
@@ -196,24 +187,7 @@ def test_with_a_batch_size_of_one_each_message_is_its_own_task_as_before(db, smt
 @pytest.mark.django_db(transaction=True)
 def test_two_workers_sending_the_same_batch_at_once_send_each_message_once(on_postgres, smtp, now):
     ids = due(20, now)
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def worker():
-        try:
-            barrier.wait()
-            sending.deliver_batch(ids, now=now)
-        except Exception as exc:  # surfaced below
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=worker) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == []
+    assert at_once(lambda: sending.deliver_batch(ids, now=now)) == []
     assert smtp.delivery_ids() == ids
     assert statuses(ids) == {Delivery.Status.SENT: 20}
 
