@@ -85,11 +85,7 @@ def claim_batch(delivery_ids: list[int], now: datetime) -> list[Delivery]:
     Delivery.objects.filter(_claimable(now), _not_deferred(now), pk__in=delivery_ids).update(
         status=Delivery.Status.SENDING, claimed_at=now, claim_token=token, attempts=F("attempts") + 1
     )
-    return list(
-        Delivery.objects.filter(pk__in=delivery_ids, claim_token=token, status=Delivery.Status.SENDING)
-        .select_related("patient", "recipient")
-        .order_by("pk")
-    )
+    return list(_held_by_batch(delivery_ids, token).select_related("patient", "recipient").order_by("pk"))
 
 
 def reason_not_needed(delivery: Delivery, facts: Facts | None = None) -> str:
@@ -131,11 +127,18 @@ def _note_unreachable(delivery: Delivery, now: datetime) -> None:
         )
 
 
-def _note_reached(delivery: Delivery) -> None:
-    if delivery.recipient_id is not None:
-        User.objects.filter(pk=delivery.recipient_id, email_unreachable_since__isnull=False).update(
+def _note_reached(recipient_ids: set[int | None]) -> None:
+    """A message reached these people: e-mail works for them again (one UPDATE)."""
+    recipient_ids = recipient_ids - {None}
+    if recipient_ids:
+        User.objects.filter(pk__in=recipient_ids, email_unreachable_since__isnull=False).update(
             email_unreachable_since=None
         )
+
+
+def _fail_visibly(delivery: Delivery, exc: Exception) -> None:
+    # A bug (a template, a missing row): the delivery fails on the status page, never loops.
+    _finish(delivery, status=Delivery.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
 
 
 def deliver(
@@ -173,11 +176,10 @@ def deliver(
         _held(delivery).update(status=Delivery.Status.QUEUED, enqueued_at=now)
         raise
     except Exception as exc:
-        # A bug (a template, a missing row): fail visibly on the status page, never loop.
-        _finish(delivery, status=Delivery.Status.FAILED, last_error=f"{exc.__class__.__name__}: {exc}"[:2000])
+        _fail_visibly(delivery, exc)
         raise
     _finish(delivery, status=Delivery.Status.SENT, sent_at=now, last_error="")
-    _note_reached(delivery)
+    _note_reached({delivery.recipient_id})
     return "sent"
 
 
@@ -241,6 +243,7 @@ def deliver_batch(
     outcomes["not claimed"] = len(set(delivery_ids)) - len(deliveries)
     if not deliveries:
         return dict(outcomes)
+    token = deliveries[0].claim_token
     try:
         facts = facts_for(deliveries)
         to_send: list[tuple[Delivery, Relevance]] = []
@@ -257,18 +260,15 @@ def deliver_batch(
                 outcomes[str(relevance.then)] += 1
                 continue
             to_send.append((delivery, relevance))
-        token = deliveries[0].claim_token
         for reason, ids in cancelled.items():
-            Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token).update(
-                status=Delivery.Status.CANCELLED, last_error=reason
-            )
+            _held_by_batch(ids, token).update(status=Delivery.Status.CANCELLED, last_error=reason)
             outcomes["cancelled"] += len(ids)
         ensure_preferences(facts[d.pk] for d, _ in to_send if d.pk in facts)
         contexts = {d.pk: message_context(d, facts.get(d.pk)) for d, _ in to_send}
     except DatabaseError:
-        _release([d.pk for d in deliveries], deliveries[0].claim_token, now)
+        _release([d.pk for d in deliveries], token)
         raise
-    reached: set[int] = set()
+    reached: set[int | None] = set()
     pending = {d.pk: (d, relevance) for d, relevance in to_send}
     half_lease = settings.DELIVERY_LEASE_SECONDS / 2
     try:
@@ -277,28 +277,22 @@ def deliver_batch(
             if error is None:
                 _finish(delivery, status=Delivery.Status.SENT, sent_at=now, last_error="")
                 outcomes["sent"] += 1
-                if delivery.recipient_id is not None:
-                    reached.add(delivery.recipient_id)
+                reached.add(delivery.recipient_id)
             elif isinstance(error, TransportError):
                 outcome, _ = _after_transport_error(delivery, error, relevance, now, retry_by_tick=True)
                 outcomes[outcome] += 1
             else:
-                # A bug (a template, a missing row): this message fails visibly, the others go on.
+                # A bug in this one message: it fails visibly, the others go on.
                 logger.error("Delivery %s failed", delivery.pk, exc_info=error)
-                _finish(
-                    delivery,
-                    status=Delivery.Status.FAILED,
-                    last_error=f"{error.__class__.__name__}: {error}"[:2000],
-                )
+                _fail_visibly(delivery, error)
                 outcomes["failed"] += 1
             if pending and time.monotonic() - started > half_lease:
                 break
     finally:
         if pending:  # not attempted (half the lease gone, or an error above): back to the tick
-            _release(list(pending), deliveries[0].claim_token, now)
+            _release(list(pending), token)
             outcomes["released"] += len(pending)
-    if reached:
-        User.objects.filter(pk__in=reached, email_unreachable_since__isnull=False).update(email_unreachable_since=None)
+    _note_reached(reached)
     return dict(outcomes)
 
 
@@ -312,8 +306,11 @@ def _send_each(deliveries: list[Delivery], contexts: dict[int, dict], transport:
         yield from sender.send_batch([(d, contexts[d.pk]) for d in batch])
 
 
-def _release(ids: list[int], token: str, now: datetime) -> None:
+def _held_by_batch(ids: list[int], token: str) -> QuerySet[Delivery]:
+    # The batch's rows it still holds (a row a takeover claimed carries another token).
+    return Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token)
+
+
+def _release(ids: list[int], token: str) -> None:
     """Give claimed rows back: queued, ready for the next tick (not a failed attempt)."""
-    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING, claim_token=token).update(
-        status=Delivery.Status.QUEUED, enqueued_at=None, attempts=F("attempts") - 1
-    )
+    _held_by_batch(ids, token).update(status=Delivery.Status.QUEUED, enqueued_at=None, attempts=F("attempts") - 1)
