@@ -6,10 +6,12 @@ doses/services; every number shown carries the rule it comes from.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
@@ -179,55 +181,97 @@ def _back(request, patient) -> str:
     return reverse("doses:regimen", args=[patient.pk])
 
 
+def _regimen_page_url(request, patient) -> str:
+    return reverse("doses:regimen", args=[patient.pk])
+
+
+def _proposal_action(
+    request,
+    patient_id: int,
+    proposal_id: int,
+    *,
+    capability: Capability,
+    decide: Callable[[RegimenProposal], object],
+    done_message: Callable[[object], str],
+    refused: Callable[[object, object, regimen_services.RegimenRefused], HttpResponse | None] | None = None,
+    back: Callable[[object, object], str] = _back,
+) -> HttpResponse:
+    """Confirm, decline or withdraw a proposal: the one shape of the three actions.
+
+    The patient with `capability` (a 404 otherwise), the proposal of that patient, one
+    service call (`decide`). A proposal no longer open is an error message; a refusal by
+    the rules goes to `refused` (a message, or a page of its own); then back to the page.
+    """
+    patient = patient_for(request.user, patient_id, capability)
+    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
+    try:
+        done = decide(proposal)
+    except regimen_services.ProposalNotOpen as not_open:
+        messages.error(request, str(not_open))
+    except regimen_services.RegimenRefused as refusal:
+        if refused is None:
+            raise
+        page = refused(request, patient, refusal)
+        if page is not None:
+            return page
+    else:
+        messages.success(request, done_message(done))
+    return redirect(back(request, patient))
+
+
+def _cannot_confirm(request, patient, refusal) -> None:
+    # The rules changed their answer since the proposal was made (e.g. a birthday).
+    messages.error(request, f"This change cannot be confirmed: {refusal}")
+
+
+def _decline_page_again(request, patient, refusal) -> HttpResponse:
+    return _regimen_page(request, patient, decline_error=str(refusal), status=400)
+
+
 @login_required
 @require_POST
 def proposal_confirm(request, patient_id, proposal_id):
-    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
-    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
-    try:
-        created = regimen_services.confirm_proposal(proposal=proposal, clinician=request.user)
-    except regimen_services.ProposalNotOpen as refused:
-        messages.error(request, str(refused))
-    except regimen_services.RegimenRefused as refused:  # the rules changed their answer since (e.g. a birthday)
-        messages.error(request, f"This change cannot be confirmed: {refused}")
-    else:
-        messages.success(
-            request,
-            f"Change confirmed: regimen version {created.version} starts on {created.starts_on:%a %d %b %Y}.",
-        )
-    return redirect(_back(request, patient))
+    return _proposal_action(
+        request,
+        patient_id,
+        proposal_id,
+        capability=Capability.CONFIRM,
+        decide=lambda proposal: regimen_services.confirm_proposal(proposal=proposal, clinician=request.user),
+        done_message=lambda created: (
+            f"Change confirmed: regimen version {created.version} starts on {created.starts_on:%a %d %b %Y}."
+        ),
+        refused=_cannot_confirm,
+    )
 
 
 @login_required
 @require_POST
 def proposal_decline(request, patient_id, proposal_id):
-    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
-    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
-    try:
-        regimen_services.decline_proposal(
+    return _proposal_action(
+        request,
+        patient_id,
+        proposal_id,
+        capability=Capability.CONFIRM,
+        decide=lambda proposal: regimen_services.decline_proposal(
             proposal=proposal, clinician=request.user, reason=request.POST.get("decline_reason", "")
-        )
-    except regimen_services.ProposalNotOpen as refused:
-        messages.error(request, str(refused))
-    except regimen_services.RegimenRefused as refused:
-        return _regimen_page(request, patient, decline_error=str(refused), status=400)
-    else:
-        messages.success(request, "Change declined. The family sees your reason; the confirmed regimen stays.")
-    return redirect(_back(request, patient))
+        ),
+        done_message=lambda _declined: "Change declined. The family sees your reason; the confirmed regimen stays.",
+        refused=_decline_page_again,
+    )
 
 
 @login_required
 @require_POST
 def proposal_withdraw(request, patient_id, proposal_id):
-    patient = patient_for(request.user, patient_id, Capability.PRESCRIBE)
-    proposal = get_object_or_404(RegimenProposal, pk=proposal_id, patient=patient)
-    try:
-        regimen_services.withdraw_proposal(proposal=proposal, by=request.user)
-    except regimen_services.ProposalNotOpen as refused:
-        messages.error(request, str(refused))
-    else:
-        messages.success(request, "Change withdrawn. The confirmed regimen stays in force.")
-    return redirect("doses:regimen", patient_id=patient.pk)
+    return _proposal_action(
+        request,
+        patient_id,
+        proposal_id,
+        capability=Capability.PRESCRIBE,
+        decide=lambda proposal: regimen_services.withdraw_proposal(proposal=proposal, by=request.user),
+        done_message=lambda _withdrawn: "Change withdrawn. The confirmed regimen stays in force.",
+        back=_regimen_page_url,
+    )
 
 
 def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
