@@ -11,6 +11,7 @@ import os
 import re
 import shutil
 import socket
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -220,6 +221,39 @@ def _use_broker(app, url: str) -> None:
     app.conf.broker_url = url
     app._pool = None  # the connection and producer pools were made for the previous URL
     app.amqp._producer_pool = None
+
+
+def _close_broker_pools(app) -> None:
+    """Close the connection and producer pools of the app's current broker URL and forget them.
+
+    kombu keeps one pool of each per URL for the whole process (kombu.pools.connections and
+    .producers) and hands the same one out again for that URL: a pool closed and kept there
+    answers every later publish with "Acquire on closed pool". Dropped, the next use makes a new one.
+    """
+    from kombu import pools
+    from kombu.utils.collections import eqhash
+
+    key = eqhash(app.connection_for_write())
+    for group in (pools.producers, pools.connections):
+        pool = dict.pop(group, key, None)
+        if pool is not None:
+            pool.force_close_all()
+    _use_broker(app, app.conf.broker_url)
+
+
+@contextmanager
+def broker_unreachable(app, url: str = "redis://127.0.0.1:1/0"):
+    """The app publishes to `url`, where nothing listens (port 1), as if the broker were down;
+    afterwards the broker it had, with working pools: only the dead URL's pools are closed."""
+    old = app.conf.broker_url, app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    _use_broker(app, url)
+    try:
+        yield
+    finally:
+        _close_broker_pools(app)
+        _use_broker(app, old[0])
+        app.conf.task_always_eager = old[1]
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -35,7 +35,7 @@ from doses.services import records as record_services
 from reminders import dispatch
 from reminders.management.commands.benchmark_dispatch import create_due_patients
 from reminders.models import Delivery, Kind
-from tests.conftest import start_adult_regimen
+from tests.conftest import broker_unreachable, start_adult_regimen
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True), pytest.mark.timeout(120)]
 
@@ -330,22 +330,12 @@ def test_a_worker_killed_in_the_middle_of_a_batch_loses_nothing_and_duplicates_n
 
 @pytest.fixture
 def broker_away():
-    """Point this (web) process's Celery app at a closed port, as if Redis were down."""
+    """Point this (web) process's Celery app at a closed port, as if Redis were down; then back
+    to the broker it had, whose pools stay open for the tests after this one."""
     from companion.celery import app
 
-    def reset_pools():
-        if app._pool is not None:
-            app._pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
-
-    old = app.conf.broker_url, app.conf.task_always_eager
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/9"
-    app.conf.task_always_eager = False
-    reset_pools()
-    yield
-    app.conf.broker_url, app.conf.task_always_eager = old
-    reset_pools()
+    with broker_unreachable(app, f"redis://127.0.0.1:{free_port()}/9"):
+        yield
 
 
 def test_with_the_broker_away_logging_works_and_reminders_catch_up_when_it_is_back(

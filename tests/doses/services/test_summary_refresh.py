@@ -20,7 +20,7 @@ from doses.models import DoseSlot, PatientAdherenceSummary, SlotStatus
 from doses.services import injections as injection_services
 from doses.services import records as record_services
 from doses.services import summaries as summary_services
-from tests.conftest import _use_broker, link, make_patient
+from tests.conftest import _use_broker, broker_unreachable, link, make_patient
 from tests.doses.dashboard_history import build_history
 from tests.doses.log_helpers import freeze
 
@@ -166,6 +166,26 @@ def test_a_dose_is_logged_when_the_broker_is_away_and_the_panel_refreshes_the_ro
     row, page = _panel_row(carol, world.alice)
     assert not row.updating and UPDATING not in page  # the panel refreshed it itself
     assert row.missed_run == 0 and row.last_dose_at == slot.scheduled_at
+
+
+def test_after_the_broker_was_away_and_back_a_write_publishes_its_refresh_again(world, memory_broker, caplog):
+    # The order bug: the integration test's broker_away closed the pool the tests share (kombu
+    # keeps one per broker URL for the process), and every later write logged "not queued".
+    for patient in (world.alice, world.zoe):
+        cache.delete(f"doses:summary-refresh-scheduled:{patient.pk}")
+    assert summary_services.schedule_summary_refresh(world.alice.pk)  # the shared pool is in use
+    with caplog.at_level(logging.WARNING, logger="doses.services.summaries"):
+        with broker_unreachable(memory_broker.app):
+            assert not summary_services.schedule_summary_refresh(world.zoe.pk)
+        assert "not queued" in caplog.text
+        caplog.clear()
+        assert summary_services.schedule_summary_refresh(world.zoe.pk)  # the broker is back
+    assert "not queued" not in caplog.text
+    published = memory_broker.published()
+    assert [(m["task"], m["args"]) for m in published] == [
+        (summary_services.REFRESH_TASK, [world.alice.pk]),
+        (summary_services.REFRESH_TASK, [world.zoe.pk]),
+    ]
 
 
 def test_the_panel_query_count_is_the_same_with_rows_updating(world, client_for, memory_broker):
