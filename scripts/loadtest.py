@@ -307,12 +307,14 @@ def _seed(plan_path: Path) -> dict:
         regimen_services.create_regimen_version(
             patient=patient,
             entered_by=prescriber,
-            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-            daily_dose_mg=Decimal("100"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=[due],
-            starts_on=patient.local_today(now) - timedelta(days=3),
+            entry=regimen_services.RegimenEntry(
+                dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+                daily_dose_mg=Decimal("100"),
+                interval_days=1,
+                administrations_per_day=1,
+                times_of_day=[due],
+                starts_on=patient.local_today(now) - timedelta(days=3),
+            ),
             confirmed=True,
             now=now,
         )

@@ -105,6 +105,14 @@ def link(patient: Patient, user: User, role: str) -> CareMembership:
     return CareMembership.objects.create(patient=patient, user=user, role=role)
 
 
+def with_entry(arguments: dict) -> dict:
+    """A regimen write's keyword arguments with the regimen's own values gathered into its
+    RegimenEntry (dose_basis ... weight_kg_basis), for helpers that build them as one dict."""
+    fields = regimen_services.RegimenEntry.__dataclass_fields__
+    entry = regimen_services.RegimenEntry(**{name: value for name, value in arguments.items() if name in fields})
+    return {name: value for name, value in arguments.items() if name not in fields} | {"entry": entry}
+
+
 def start_adult_regimen(
     patient: Patient,
     by: User,
@@ -127,14 +135,16 @@ def start_adult_regimen(
     return regimen_services.create_regimen_version(
         patient=patient,
         entered_by=by,
-        dose_basis=Regimen.DoseBasis.FIXED_ADULT if fixed else Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=Decimal("100"),
-        mg_per_kg=None if fixed else Decimal("2"),
-        weight_kg_basis=None if fixed else Decimal("50"),
-        interval_days=interval_days,
-        administrations_per_day=len(times),
-        times_of_day=list(times),
-        starts_on=starts_on,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.FIXED_ADULT if fixed else Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=Decimal("100"),
+            mg_per_kg=None if fixed else Decimal("2"),
+            weight_kg_basis=None if fixed else Decimal("50"),
+            interval_days=interval_days,
+            administrations_per_day=len(times),
+            times_of_day=list(times),
+            starts_on=starts_on,
+        ),
         confirmed=confirmed,
         now=now,
     )

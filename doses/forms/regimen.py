@@ -19,6 +19,7 @@ from companion.models import CareRole, Patient
 from doses.rules import catalogue, dose_timing, dosing
 
 from ..models import Regimen
+from ..services.regimens import RegimenEntry
 
 INTERVAL_CHOICES = [
     (1, "Every day (SCHED-DAILY)"),
@@ -171,21 +172,23 @@ class RegimenForm(forms.Form):
     def regimen_arguments(self) -> dict:
         """Keyword arguments for services.save_regimen, from a valid form: parsed values only.
 
-        The daily dose of a weight-based regimen is left to the service (dosing.weight_based_daily_mg).
+        The regimen itself is one RegimenEntry; the daily dose of a weight-based regimen is
+        left to the service (dosing.weight_based_daily_mg).
         """
         data = self.cleaned_data
         weight_based = data["dose_basis"] == Regimen.DoseBasis.WEIGHT_BASED
-        administrations = data["administrations_per_day"]
         times = [t for t in (data.get("time_1"), data.get("time_2")) if t is not None]
         reason = data.get("change_reason", "").strip() or "First regimen entered."
         return {
-            "dose_basis": data["dose_basis"],
-            "mg_per_kg": data.get("mg_per_kg") if weight_based else None,
-            "weight_kg_basis": data.get("weight_kg") if weight_based else None,
-            "interval_days": data["interval_days"],
-            "administrations_per_day": administrations,
-            "times_of_day": [t.strftime("%H:%M") for t in times],
-            "starts_on": data["starts_on"],
+            "entry": RegimenEntry(
+                dose_basis=data["dose_basis"],
+                mg_per_kg=data.get("mg_per_kg") if weight_based else None,
+                weight_kg_basis=data.get("weight_kg") if weight_based else None,
+                interval_days=data["interval_days"],
+                administrations_per_day=data["administrations_per_day"],
+                times_of_day=tuple(t.strftime("%H:%M") for t in times),
+                starts_on=data["starts_on"],
+            ),
             "change_reason": reason,
             "override_reason": data.get("override_reason", "").strip(),
             "flags_seen": [f for f in data.get("flags_seen", "").split(",") if f],

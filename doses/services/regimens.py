@@ -11,6 +11,7 @@ regimen_review.regimen_findings, here, before anything is written.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -64,29 +65,59 @@ def _previous(regimen: Regimen | None) -> regimen_review.PreviousRegimen | None:
     return regimen_review.PreviousRegimen(regimen.dose_basis, regimen.daily_dose_mg, regimen.mg_per_kg)
 
 
-def _daily_mg(dose_basis: str, daily_dose_mg, mg_per_kg, weight_kg_basis) -> Decimal | None:
+@dataclass(frozen=True)
+class RegimenEntry:
+    """What a regimen says: the eight values every regimen check and write reads, once.
+
+    The regimen form parses one (RegimenForm.regimen_arguments), a proposal gives its own back
+    (`of`), commands and tests build one. `daily_dose_mg` may be left to the rules
+    (weight-based: mg/kg x kg; fixed adult: 100 mg), and a weight-based dose keeps its mg/kg
+    and weight. `times_of_day` are local clock times ("08:00"), kept as a tuple.
+    """
+
+    dose_basis: str
+    interval_days: int
+    administrations_per_day: int
+    times_of_day: tuple[str, ...]
+    starts_on: date
+    daily_dose_mg: Decimal | None = None
+    mg_per_kg: Decimal | None = None
+    weight_kg_basis: Decimal | None = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "times_of_day", tuple(self.times_of_day))
+
+    @classmethod
+    def of(cls, entered: Regimen | RegimenProposal) -> RegimenEntry:
+        """The entry a stored version or proposal holds."""
+        return cls(**{name: getattr(entered, name) for name in cls.__dataclass_fields__})
+
+    def replace(self, **changes) -> RegimenEntry:
+        return dataclasses.replace(self, **changes)
+
+    def model_fields(self) -> dict:
+        """The eight as keyword arguments of Regimen or RegimenProposal (times as a JSON list)."""
+        fields = {name: getattr(self, name) for name in self.__dataclass_fields__}
+        fields["times_of_day"] = list(self.times_of_day)
+        return fields
+
+
+def _with_daily_dose(entry: RegimenEntry) -> RegimenEntry:
     """The daily dose the rules give, when the caller left it to them (the form only parses)."""
-    if daily_dose_mg is not None:
-        return Decimal(daily_dose_mg)
-    if dose_basis == Regimen.DoseBasis.FIXED_ADULT:
-        return dosing.ADULT_DOSE_MG
-    if mg_per_kg is None or weight_kg_basis is None:
-        return None
-    return dosing.weight_based_daily_mg(weight_kg_basis, mg_per_kg)
+    if entry.daily_dose_mg is not None:
+        return entry.replace(daily_dose_mg=Decimal(entry.daily_dose_mg))
+    if entry.dose_basis == Regimen.DoseBasis.FIXED_ADULT:
+        return entry.replace(daily_dose_mg=dosing.ADULT_DOSE_MG)
+    if entry.mg_per_kg is None or entry.weight_kg_basis is None:
+        return entry
+    return entry.replace(daily_dose_mg=dosing.weight_based_daily_mg(entry.weight_kg_basis, entry.mg_per_kg))
 
 
 def regimen_checks(
     *,
     patient: Patient,
     by_clinician: bool,
-    dose_basis: str,
-    interval_days: int,
-    administrations_per_day: int,
-    times_of_day: list[str],
-    starts_on: date,
-    daily_dose_mg: Decimal | None = None,
-    mg_per_kg: Decimal | None = None,
-    weight_kg_basis: Decimal | None = None,
+    entry: RegimenEntry,
     override_reason: str = "",
     previous: Regimen | None = None,
     check_start: bool = False,
@@ -99,7 +130,7 @@ def regimen_checks(
     saving, and the writes below call it again.
     """
     found = []
-    if check_start and starts_on < patient.local_today(now):
+    if check_start and entry.starts_on < patient.local_today(now):
         found.append(
             regimen_review.RegimenFinding(
                 "SCHED-TZ",
@@ -109,14 +140,14 @@ def regimen_checks(
             )
         )
     return found + regimen_review.regimen_findings(
-        dose_basis=dose_basis,
-        daily_dose_mg=daily_dose_mg,
-        mg_per_kg=mg_per_kg,
-        weight_kg=weight_kg_basis,
-        interval_days=interval_days,
-        administrations_per_day=administrations_per_day,
-        times_of_day=times_of_day,
-        age_years=patient.age_on(starts_on),
+        dose_basis=entry.dose_basis,
+        daily_dose_mg=entry.daily_dose_mg,
+        mg_per_kg=entry.mg_per_kg,
+        weight_kg=entry.weight_kg_basis,
+        interval_days=entry.interval_days,
+        administrations_per_day=entry.administrations_per_day,
+        times_of_day=list(entry.times_of_day),
+        age_years=patient.age_on(entry.starts_on),
         indication=patient.indication,
         by_clinician=by_clinician,
         override_reason=override_reason,
@@ -140,15 +171,8 @@ def create_regimen_version(
     *,
     patient: Patient,
     entered_by,
-    dose_basis: str,
-    interval_days: int,
-    administrations_per_day: int,
-    times_of_day: list[str],
-    starts_on: date,
+    entry: RegimenEntry,
     confirmed: bool,
-    daily_dose_mg: Decimal | None = None,
-    mg_per_kg: Decimal | None = None,
-    weight_kg_basis: Decimal | None = None,
     change_reason: str = "",
     override_reason: str = "",
     confirmed_by=None,
@@ -168,21 +192,15 @@ def create_regimen_version(
     A confirmed version replaces the open proposals.
     """
     now = now or timezone.now()
-    daily_dose_mg = _daily_mg(dose_basis, daily_dose_mg, mg_per_kg, weight_kg_basis)
+    entry = _with_daily_dose(entry)
+    starts_on = entry.starts_on
     # Lock the patient row: two edits at once queue up instead of both becoming "current".
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     current = Regimen.objects.current().filter(patient=patient).first()
     findings = regimen_checks(
         patient=patient,
         by_clinician=confirmed,
-        dose_basis=dose_basis,
-        daily_dose_mg=daily_dose_mg,
-        mg_per_kg=mg_per_kg,
-        weight_kg_basis=weight_kg_basis,
-        interval_days=interval_days,
-        administrations_per_day=administrations_per_day,
-        times_of_day=times_of_day,
-        starts_on=starts_on,
+        entry=entry,
         override_reason=override_reason,
         previous=current,
     )
@@ -202,18 +220,12 @@ def create_regimen_version(
             regimen__in=overlapping, status=SlotStatus.PENDING, scheduled_at__gte=start_utc
         ).delete()
     confirmer = (confirmed_by or entered_by) if confirmed else None
+    mg_per_kg = entry.mg_per_kg
     is_override = confirmed and mg_per_kg is not None and Decimal(mg_per_kg) > dosing.PED_LABEL_MAX_MG_PER_KG
     regimen = Regimen.objects.create(
         patient=patient,
         version=version,
-        dose_basis=dose_basis,
-        daily_dose_mg=daily_dose_mg,
-        mg_per_kg=mg_per_kg,
-        weight_kg_basis=weight_kg_basis,
-        interval_days=interval_days,
-        administrations_per_day=administrations_per_day,
-        times_of_day=sorted(times_of_day),
-        starts_on=starts_on,
+        **entry.replace(times_of_day=sorted(entry.times_of_day)).model_fields(),
         status=Regimen.Status.CONFIRMED if confirmed else Regimen.Status.AWAITING_CONFIRMATION,
         entered_by=entered_by,
         entered_at=now,
@@ -282,14 +294,7 @@ def save_regimen(
     patient: Patient,
     entered_by,
     can_confirm: bool,
-    dose_basis: str,
-    interval_days: int,
-    administrations_per_day: int,
-    times_of_day: list[str],
-    starts_on: date,
-    daily_dose_mg: Decimal | None = None,
-    mg_per_kg: Decimal | None = None,
-    weight_kg_basis: Decimal | None = None,
+    entry: RegimenEntry,
     change_reason: str = "",
     override_reason: str = "",
     flags_seen: Iterable[str] = (),
@@ -307,25 +312,17 @@ def save_regimen(
     now = now or timezone.now()
     Patient.objects.select_for_update().filter(pk=patient.pk).first()
     current = Regimen.objects.current().filter(patient=patient).first()
-    daily_dose_mg = _daily_mg(dose_basis, daily_dose_mg, mg_per_kg, weight_kg_basis)
-    arguments = {
-        "dose_basis": dose_basis,
-        "daily_dose_mg": daily_dose_mg,
-        "mg_per_kg": mg_per_kg if dose_basis == Regimen.DoseBasis.WEIGHT_BASED else None,
-        "weight_kg_basis": weight_kg_basis if dose_basis == Regimen.DoseBasis.WEIGHT_BASED else None,
-        "interval_days": interval_days,
-        "administrations_per_day": administrations_per_day,
-        "times_of_day": list(times_of_day),
-        "starts_on": starts_on,
-    }
+    entry = _with_daily_dose(entry)
+    if entry.dose_basis != Regimen.DoseBasis.WEIGHT_BASED:
+        entry = entry.replace(mg_per_kg=None, weight_kg_basis=None)  # a fixed dose follows no weight
     findings = regimen_checks(
         patient=patient,
         by_clinician=can_confirm,
+        entry=entry,
         override_reason=override_reason,
         previous=current,
         check_start=True,
         now=now,
-        **arguments,
     )
     _refuse(findings)
     unseen = {f.rule_id for f in findings if not f.refuses} - set(flags_seen)
@@ -336,12 +333,12 @@ def save_regimen(
         regimen = create_regimen_version(
             patient=patient,
             entered_by=entered_by,
+            entry=entry,
             confirmed=can_confirm,
             change_reason=change_reason,
             override_reason=override_reason,
             rule_flags=_flags(findings),
             now=now,
-            **arguments,
         )
         return RegimenSaved(regimen, None, findings)
     # Only the newest change waits for the clinician: an older open one is replaced.
@@ -355,10 +352,10 @@ def save_regimen(
         rule_flags=_flags(findings),
         proposed_by=entered_by,
         proposed_at=now,
-        **arguments,
+        **entry.model_fields(),
     )
     flagged = sorted({f.rule_id for f in findings if not f.refuses})
-    basis_rule = "DOSE-ADULT" if dose_basis == Regimen.DoseBasis.FIXED_ADULT else "DOSE-PED-RANGE"
+    basis_rule = "DOSE-ADULT" if entry.dose_basis == Regimen.DoseBasis.FIXED_ADULT else "DOSE-PED-RANGE"
     raise_care_alert(
         patient=patient,
         kind=CareAlert.Kind.REGIMEN_PROPOSAL,
@@ -405,14 +402,7 @@ def confirm_proposal(*, proposal: RegimenProposal, clinician, now: datetime | No
         entered_by=locked.proposed_by,
         confirmed=True,
         confirmed_by=clinician,
-        dose_basis=locked.dose_basis,
-        daily_dose_mg=locked.daily_dose_mg,
-        mg_per_kg=locked.mg_per_kg,
-        weight_kg_basis=locked.weight_kg_basis,
-        interval_days=locked.interval_days,
-        administrations_per_day=locked.administrations_per_day,
-        times_of_day=list(locked.times_of_day),
-        starts_on=starts_on,
+        entry=RegimenEntry.of(locked).replace(starts_on=starts_on),
         change_reason=locked.change_reason,
         rule_flags=locked.rule_flags,
         now=now,

@@ -133,14 +133,16 @@ def people(world, alice_on_regimen):
     regimen_services.create_regimen_version(
         patient=child,
         entered_by=parent,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=Decimal("40"),
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=child.local_today() - timedelta(days=2),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=Decimal("40"),
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=child.local_today() - timedelta(days=2),
+        ),
         confirmed=False,
     )
     token, token_hash = Invitation.new_token()

@@ -35,14 +35,16 @@ def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_export
     entered = regimen_services.create_regimen_version(
         patient=aaron,
         entered_by=parent,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=Decimal("40"),
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["23:30"],
-        starts_on=aaron.local_today(),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=Decimal("40"),
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["23:30"],
+            starts_on=aaron.local_today(),
+        ),
         confirmed=False,
     )
 

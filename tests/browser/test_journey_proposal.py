@@ -36,13 +36,15 @@ def test_a_parents_change_waits_for_the_clinician_who_declines_it_with_a_reason(
     regimen_services.create_regimen_version(
         patient=sam,
         entered_by=reyes,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=sam.local_today() - timedelta(days=2),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=sam.local_today() - timedelta(days=2),
+        ),
         confirmed=True,
     )
 

@@ -116,15 +116,17 @@ def test_MISS_SKIP_the_batch_cut_off_is_the_one_window_for_slot_gives(world, dai
     regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
-        # 100 mg a day split in two is weight-based: the fixed adult dose is never split (DOSE-ADULT).
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=daily.daily_dose_mg,
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("50"),
-        interval_days=2,
-        administrations_per_day=2,
-        times_of_day=["07:00", "19:00"],
-        starts_on=date(2026, 3, 12),
+        entry=regimen_services.RegimenEntry(
+            # 100 mg a day split in two is weight-based: the fixed adult dose is never split (DOSE-ADULT).
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=daily.daily_dose_mg,
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("50"),
+            interval_days=2,
+            administrations_per_day=2,
+            times_of_day=["07:00", "19:00"],
+            starts_on=date(2026, 3, 12),
+        ),
         confirmed=True,
         now=datetime(2026, 3, 10, 7, 0, tzinfo=UTC),
     )
@@ -309,12 +311,14 @@ def test_MISS_NODOUBLE_extending_schedules_adds_no_slot_on_a_day_that_already_ha
     moved = regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
-        dose_basis=daily.dose_basis,
-        daily_dose_mg=daily.daily_dose_mg,
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["20:00"],
-        starts_on=date(2026, 3, 10),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=daily.dose_basis,
+            daily_dose_mg=daily.daily_dose_mg,
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["20:00"],
+            starts_on=date(2026, 3, 10),
+        ),
         confirmed=True,
         now=SLOT_AT + timedelta(hours=1),
     )

@@ -24,15 +24,17 @@ def new_version(patient, by, *, starts_on, times, interval_days=1) -> Regimen:
     return regimen_services.create_regimen_version(
         patient=patient,
         entered_by=by,
-        # A split dose is weight-based (2 mg/kg x 50 kg = 100 mg): the fixed adult dose is never split (DOSE-ADULT).
-        dose_basis=Regimen.DoseBasis.FIXED_ADULT if len(times) == 1 else Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=Decimal("100"),
-        mg_per_kg=None if len(times) == 1 else Decimal("2"),
-        weight_kg_basis=None if len(times) == 1 else Decimal("50"),
-        interval_days=interval_days,
-        administrations_per_day=len(times),
-        times_of_day=times,
-        starts_on=starts_on,
+        entry=regimen_services.RegimenEntry(
+            # A split dose is weight-based (2 mg/kg x 50 kg = 100 mg): the fixed adult dose is never split (DOSE-ADULT).
+            dose_basis=Regimen.DoseBasis.FIXED_ADULT if len(times) == 1 else Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=Decimal("100"),
+            mg_per_kg=None if len(times) == 1 else Decimal("2"),
+            weight_kg_basis=None if len(times) == 1 else Decimal("50"),
+            interval_days=interval_days,
+            administrations_per_day=len(times),
+            times_of_day=times,
+            starts_on=starts_on,
+        ),
         confirmed=True,
         now=datetime.combine(START, datetime.min.time(), tzinfo=UTC),
     )

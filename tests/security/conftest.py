@@ -118,11 +118,13 @@ class Records:
                     patient=patient,
                     entered_by=patient.account,
                     can_confirm=False,
-                    dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-                    interval_days=1,
-                    administrations_per_day=1,
-                    times_of_day=["09:00"],
-                    starts_on=patient.local_today() + timedelta(days=1),
+                    entry=regimen_services.RegimenEntry(
+                        dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+                        interval_days=1,
+                        administrations_per_day=1,
+                        times_of_day=["09:00"],
+                        starts_on=patient.local_today() + timedelta(days=1),
+                    ),
                     change_reason="Later in the morning",
                 ).proposal
             ),

@@ -14,7 +14,7 @@ from doses.models import DoseSlot, Regimen, SlotStatus
 from doses.rules import catalogue
 from doses.services import regimens as regimen_services
 from doses.services import slots as slot_services
-from tests.conftest import start_adult_regimen
+from tests.conftest import start_adult_regimen, with_entry
 
 
 def weight_based(patient, by, **changes) -> Regimen:
@@ -32,7 +32,7 @@ def weight_based(patient, by, **changes) -> Regimen:
         "confirmed": True,
     }
     arguments.update(changes)
-    return regimen_services.create_regimen_version(**arguments)
+    return regimen_services.create_regimen_version(**with_entry(arguments))
 
 
 def slots_per_day(patient) -> dict:
@@ -64,12 +64,14 @@ def test_DOSE_PED_RANGE_service_refuses_what_the_rules_refuse_and_writes_nothing
         regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
-            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-            daily_dose_mg=Decimal("200"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=world.alice.local_today(),
+            entry=regimen_services.RegimenEntry(
+                dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+                daily_dose_mg=Decimal("200"),
+                interval_days=1,
+                administrations_per_day=1,
+                times_of_day=["08:00"],
+                starts_on=world.alice.local_today(),
+            ),
             confirmed=True,
         )
     assert not Regimen.objects.exists() and not DoseSlot.objects.exists()

@@ -26,7 +26,7 @@ from doses.services import regimens as regimen_services
 from reminders import dispatch
 from reminders.feeds import ScheduleFeed
 from reminders.models import Delivery, Kind
-from tests.conftest import link, make_patient, make_user
+from tests.conftest import link, make_patient, make_user, with_entry
 from tests.doses.log_helpers import freeze
 
 NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 07:00 in London: today's 08:00 dose is still to come
@@ -53,13 +53,15 @@ def sam(world, now):
     child.confirmed = regimen_services.create_regimen_version(  # started three days ago (the form allows today on)
         patient=child,
         entered_by=reyes,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20.0"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=date(2026, 11, 22),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20.0"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=date(2026, 11, 22),
+        ),
         confirmed=True,
     )
     return child
@@ -80,7 +82,7 @@ def weight_based(patient, by, *, can_confirm: bool, mg_per_kg="2", weight="20.0"
         "change_reason": "As prescribed.",
     }
     arguments.update(changes)
-    return regimen_services.save_regimen(**arguments)
+    return regimen_services.save_regimen(**with_entry(arguments))
 
 
 def fixed(patient, by, *, can_confirm: bool, **changes):
@@ -95,7 +97,7 @@ def fixed(patient, by, *, can_confirm: bool, **changes):
         "starts_on": patient.local_today(),
     }
     arguments.update(changes)
-    return regimen_services.save_regimen(**arguments)
+    return regimen_services.save_regimen(**with_entry(arguments))
 
 
 def slot_on(patient, day: date) -> DoseSlot:
@@ -276,11 +278,13 @@ def test_DOSE_ADULT_low_level_create_refuses_a_split_fixed_dose_too(world, now):
         regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
-            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-            interval_days=1,
-            administrations_per_day=2,
-            times_of_day=["08:00", "20:00"],
-            starts_on=TODAY,
+            entry=regimen_services.RegimenEntry(
+                dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+                interval_days=1,
+                administrations_per_day=2,
+                times_of_day=["08:00", "20:00"],
+                starts_on=TODAY,
+            ),
             confirmed=True,
         )
 
@@ -421,13 +425,15 @@ def test_DOSE_PED_MAX_a_recorded_override_covers_the_dose_up_to_its_mg_per_kg(
     regimen_services.create_regimen_version(
         patient=child,
         entered_by=world.carol,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("9"),
-        weight_kg_basis=Decimal("10.0"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=TODAY,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("9"),
+            weight_kg_basis=Decimal("10.0"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=TODAY,
+        ),
         confirmed=True,
         override_reason="DIRA flare despite 8 mg/kg.",
     )
@@ -466,13 +472,15 @@ def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_toda
     regimen_services.create_regimen_version(
         patient=sam,
         entered_by=sam.reyes,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("2.5"),
-        weight_kg_basis=Decimal("20.0"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=TODAY + timedelta(days=5),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("2.5"),
+            weight_kg_basis=Decimal("20.0"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=TODAY + timedelta(days=5),
+        ),
         confirmed=True,
     )
     weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3", starts_on=TODAY + timedelta(days=6))

@@ -137,12 +137,14 @@ def history_every_other_day(world, now):
     regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
-        dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-        daily_dose_mg=Decimal("100"),
-        interval_days=2,  # SCHED-RENAL
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=world.alice.local_today(now) - timedelta(days=30),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+            daily_dose_mg=Decimal("100"),
+            interval_days=2,  # SCHED-RENAL
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=world.alice.local_today(now) - timedelta(days=30),
+        ),
         confirmed=True,
         now=now,
     )
@@ -160,12 +162,14 @@ def history_regimen_change(world, now):
     regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.alice_user,
-        dose_basis=Regimen.DoseBasis.FIXED_ADULT,
-        daily_dose_mg=Decimal("100"),
-        interval_days=2,
-        administrations_per_day=1,
-        times_of_day=["20:00"],
-        starts_on=world.alice.local_today(now) - timedelta(days=10),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.FIXED_ADULT,
+            daily_dose_mg=Decimal("100"),
+            interval_days=2,
+            administrations_per_day=1,
+            times_of_day=["20:00"],
+            starts_on=world.alice.local_today(now) - timedelta(days=10),
+        ),
         confirmed=False,
         change_reason="Kidney function",
         now=now,
@@ -181,14 +185,16 @@ def history_child(world, now):
     regimen_services.create_regimen_version(
         patient=child,
         entered_by=world.carol,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        daily_dose_mg=dose.mg,
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20.0"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["07:30"],
-        starts_on=child.local_today(now) - timedelta(days=20),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=dose.mg,
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20.0"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["07:30"],
+            starts_on=child.local_today(now) - timedelta(days=20),
+        ),
         confirmed=True,
         now=now,
     )

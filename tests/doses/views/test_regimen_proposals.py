@@ -42,13 +42,15 @@ def sam(world, monkeypatch):
     child.confirmed = regimen_services.create_regimen_version(
         patient=child,
         entered_by=reyes,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("2"),
-        weight_kg_basis=Decimal("20.0"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=TODAY - timedelta(days=3),
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("2"),
+            weight_kg_basis=Decimal("20.0"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=TODAY - timedelta(days=3),
+        ),
         confirmed=True,
     )
     return child
@@ -237,13 +239,15 @@ def test_DOSE_PED_MAX_the_regimen_page_shows_the_volume_rounded_down(world, clie
     regimen_services.create_regimen_version(
         patient=baby,
         entered_by=world.carol,
-        dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-        mg_per_kg=Decimal("8"),
-        weight_kg_basis=Decimal("2.9"),
-        interval_days=1,
-        administrations_per_day=1,
-        times_of_day=["08:00"],
-        starts_on=TODAY,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            mg_per_kg=Decimal("8"),
+            weight_kg_basis=Decimal("2.9"),
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=["08:00"],
+            starts_on=TODAY,
+        ),
         confirmed=True,
     )
     body = client_for(world.carol).get(reverse("doses:regimen", args=[baby.pk])).content.decode()
