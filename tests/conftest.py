@@ -105,6 +105,39 @@ def link(patient: Patient, user: User, role: str) -> CareMembership:
     return CareMembership.objects.create(patient=patient, user=user, role=role)
 
 
+def start_weight_based_regimen(
+    patient: Patient,
+    by: User,
+    *,
+    starts_on: date,
+    mg_per_kg: str = "2",
+    weight_kg: str = "20.0",
+    times=("08:00",),
+    daily_dose_mg: Decimal | None = None,
+    confirmed: bool = True,
+    **write,
+) -> Regimen:
+    """A weight-based regimen (DOSE-PED-START, DOSE-PED-RANGE): mg/kg/day at a weight, every day,
+    one injection a time; the daily dose is the rules' (mg/kg x kg) unless given. `write`: the
+    rest of create_regimen_version's keywords (override_reason, now, ...)."""
+    return regimen_services.create_regimen_version(
+        patient=patient,
+        entered_by=by,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
+            daily_dose_mg=daily_dose_mg,
+            mg_per_kg=Decimal(mg_per_kg),
+            weight_kg_basis=Decimal(weight_kg),
+            interval_days=1,
+            administrations_per_day=len(times),
+            times_of_day=list(times),
+            starts_on=starts_on,
+        ),
+        confirmed=confirmed,
+        **write,
+    )
+
+
 def with_entry(arguments: dict) -> dict:
     """A regimen write's keyword arguments with the regimen's own values gathered into its
     RegimenEntry (dose_basis ... weight_kg_basis), for helpers that build them as one dict."""

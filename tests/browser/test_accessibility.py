@@ -22,7 +22,7 @@ from companion.models import CareMembership, CareRole, Invitation
 from companion.tokens import sign_up_link_kwargs
 from reminders.models import NotificationPreference
 from tests.browser.conftest import axe_violations, describe_violations, page_exists, screenshot
-from tests.conftest import link, make_patient, make_user
+from tests.conftest import link, make_patient, make_user, start_weight_based_regimen
 
 # (user, URL name, patient the URL is about or None, extra kwargs). Values in capitals are
 # filled in from the `people` fixture: INVITATION, SLOT (a pending dose), SIDE_EFFECT.
@@ -118,9 +118,7 @@ def people(world, alice_on_regimen):
 
     from django.utils import timezone
 
-    from doses.models import Regimen
     from doses.services import records as record_services
-    from doses.services import regimens as regimen_services
 
     parent = make_user("pat@example.org", "Pat Parent")
     child = make_patient(
@@ -130,19 +128,12 @@ def people(world, alice_on_regimen):
         weight_measured_on=date.today(),
     )
     link(child, parent, CareRole.PARENT)
-    regimen_services.create_regimen_version(
-        patient=child,
-        entered_by=parent,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            daily_dose_mg=Decimal("40"),
-            mg_per_kg=Decimal("2"),
-            weight_kg_basis=Decimal("20"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=child.local_today() - timedelta(days=2),
-        ),
+    start_weight_based_regimen(
+        child,
+        parent,
+        weight_kg="20",
+        daily_dose_mg=Decimal("40"),
+        starts_on=child.local_today() - timedelta(days=2),
         confirmed=False,
     )
     token, token_hash = Invitation.new_token()

@@ -11,10 +11,8 @@ from pathlib import Path
 from playwright.sync_api import expect
 
 from companion.models import CareRole
-from doses.models import Regimen
-from doses.services import regimens as regimen_services
 from tests.browser.conftest import assert_accessible, screenshot, sign_in, waiting_for
-from tests.conftest import PASSWORD, link, make_patient, make_user
+from tests.conftest import PASSWORD, link, make_patient, make_user, start_weight_based_regimen
 
 pytestmark = waiting_for("doses:panel", "doses:regimen_confirm", "doses:patient", "doses:export_fhir")
 
@@ -32,19 +30,13 @@ def test_clinician_confirms_a_regimen_sorts_the_panel_opens_a_patient_and_export
     )
     link(aaron, parent, CareRole.PARENT)
     link(aaron, world.carol, CareRole.CLINICIAN)
-    entered = regimen_services.create_regimen_version(
-        patient=aaron,
-        entered_by=parent,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            daily_dose_mg=Decimal("40"),
-            mg_per_kg=Decimal("2"),
-            weight_kg_basis=Decimal("20"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["23:30"],
-            starts_on=aaron.local_today(),
-        ),
+    entered = start_weight_based_regimen(
+        aaron,
+        parent,
+        weight_kg="20",
+        times=("23:30",),
+        daily_dose_mg=Decimal("40"),
+        starts_on=aaron.local_today(),
         confirmed=False,
     )
 

@@ -12,10 +12,9 @@ from decimal import Decimal
 from playwright.sync_api import expect
 
 from companion.models import CareRole, Indication
-from doses.models import DoseSlot, Regimen, RegimenProposal
-from doses.services import regimens as regimen_services
+from doses.models import DoseSlot, RegimenProposal
 from tests.browser.conftest import assert_accessible, field, screenshot, sign_in, waiting_for
-from tests.conftest import PASSWORD, link, make_patient, make_user
+from tests.conftest import PASSWORD, link, make_patient, make_user, start_weight_based_regimen
 
 pytestmark = waiting_for("doses:regimen_new", "doses:proposal_decline", "doses:patient", "doses:panel")
 
@@ -33,20 +32,7 @@ def test_a_parents_change_waits_for_the_clinician_who_declines_it_with_a_reason(
     sam.save()
     link(sam, parent, CareRole.PARENT)
     link(sam, reyes, CareRole.CLINICIAN)
-    regimen_services.create_regimen_version(
-        patient=sam,
-        entered_by=reyes,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("2"),
-            weight_kg_basis=Decimal("20"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=sam.local_today() - timedelta(days=2),
-        ),
-        confirmed=True,
-    )
+    start_weight_based_regimen(sam, reyes, weight_kg="20", starts_on=sam.local_today() - timedelta(days=2))
 
     # 1. The parent changes the dose to 4 mg/kg: the check is shown before anything is saved.
     page = desktop

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
-from decimal import Decimal
-
 import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from companion.models import CareRole
 from doses import signals
-from doses.models import CareAlert, Regimen
-from doses.services import regimens as regimen_services
+from doses.models import CareAlert
 from doses.services.alerts import raise_care_alert
 from reminders.models import Delivery, Kind
-from tests.conftest import link, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -67,25 +61,8 @@ def test_the_signal_carries_the_alert_id_once_committed(world, django_capture_on
     assert heard == [alert.pk]
 
 
-def test_DOSE_PED_MAX_the_override_alert_goes_to_the_care_team_on_commit(world, django_capture_on_commit_callbacks):
-    child = make_patient("Dira Child", dob=date(2025, 1, 1), weight_kg=Decimal("10.0"))
-    link(child, world.carol, CareRole.CLINICIAN)
-    with django_capture_on_commit_callbacks(execute=True):
-        regimen_services.create_regimen_version(
-            patient=child,
-            entered_by=world.carol,
-            entry=regimen_services.RegimenEntry(
-                dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-                mg_per_kg=Decimal("9"),
-                weight_kg_basis=Decimal("10.0"),
-                interval_days=1,
-                administrations_per_day=1,
-                times_of_day=["08:00"],
-                starts_on=child.local_today(),
-            ),
-            confirmed=True,
-            override_reason="DIRA flare despite 8 mg/kg.",
-        )
+def test_DOSE_PED_MAX_the_override_alert_goes_to_the_care_team_on_commit(world, dira):
+    child = dira  # the 9 mg/kg override, prescribed by Dr Carol inside an on_commit capture
     [alert] = CareAlert.objects.filter(patient=child, kind=CareAlert.Kind.DOSE_OVERRIDE)
     assert alert.rule_id == "DOSE-PED-MAX"
     assert deliveries_for(alert).filter(recipient=world.carol).exists()

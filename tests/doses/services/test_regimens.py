@@ -7,7 +7,7 @@ check_dose_at_new_weight; the rules in doses/rules/regimen_review.py: regimen_fi
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -26,45 +26,15 @@ from doses.services import regimens as regimen_services
 from reminders import dispatch
 from reminders.feeds import ScheduleFeed
 from reminders.models import Delivery, Kind
-from tests.conftest import link, make_patient, make_user, with_entry
+from tests.conftest import link, make_patient, make_user, start_weight_based_regimen, with_entry
+from tests.doses.conftest import PROPOSAL_NOW as NOW
+from tests.doses.conftest import PROPOSAL_TODAY
 from tests.doses.log_helpers import freeze
-
-NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 07:00 in London: today's 08:00 dose is still to come
 
 
 @pytest.fixture
 def now(monkeypatch):
     return freeze(monkeypatch, NOW)
-
-
-@pytest.fixture
-def sam(world, now):
-    """A 5-year-old with CAPS, 20 kg, on a confirmed 40 mg (2 mg/kg) a day from Dr Reyes; pat is the parent."""
-    pat = make_user("pat@example.org", "Pat Parent")
-    reyes = make_user("reyes@example.org", "Dr Reyes")
-    child = make_patient(
-        "Sam Child", dob=date(2021, 3, 1), weight_kg=Decimal("20.0"), weight_measured_on=date(2026, 11, 1)
-    )
-    child.indication = Indication.NOMID_CAPS
-    child.save()
-    link(child, pat, CareRole.PARENT)
-    link(child, reyes, CareRole.CLINICIAN)
-    child.parent, child.reyes = pat, reyes
-    child.confirmed = regimen_services.create_regimen_version(  # started three days ago (the form allows today on)
-        patient=child,
-        entered_by=reyes,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("2"),
-            weight_kg_basis=Decimal("20.0"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=date(2026, 11, 22),
-        ),
-        confirmed=True,
-    )
-    return child
 
 
 def weight_based(patient, by, *, can_confirm: bool, mg_per_kg="2", weight="20.0", **changes):
@@ -104,7 +74,7 @@ def slot_on(patient, day: date) -> DoseSlot:
     return DoseSlot.objects.select_related("regimen").get(patient=patient, local_date=day)
 
 
-TODAY = date(2026, 11, 25)
+TODAY = PROPOSAL_TODAY
 TOMORROW = TODAY + timedelta(days=1)
 
 
@@ -419,24 +389,9 @@ def test_a_weight_change_that_keeps_the_dose_within_the_range_alerts_nobody(sam,
 
 
 def test_DOSE_PED_MAX_a_recorded_override_covers_the_dose_up_to_its_mg_per_kg(
-    world, now, django_capture_on_commit_callbacks
+    world, now, dira, django_capture_on_commit_callbacks
 ):
-    child = make_patient("Dira Child", dob=date(2025, 1, 1), weight_kg=Decimal("10.0"))
-    regimen_services.create_regimen_version(
-        patient=child,
-        entered_by=world.carol,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("9"),
-            weight_kg_basis=Decimal("10.0"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=TODAY,
-        ),
-        confirmed=True,
-        override_reason="DIRA flare despite 8 mg/kg.",
-    )
+    child = dira
     change_weight(child, "10.1", django_capture_on_commit_callbacks)  # 8.91 mg/kg: covered by the 9 mg/kg override
     assert weight_alerts(child) == []
     change_weight(child, "9.5", django_capture_on_commit_callbacks)  # 9.47 mg/kg: more than the override
@@ -469,19 +424,6 @@ def test_the_pure_rules_name_the_same_values_as_the_models():
 
 def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_today(sam):
 
-    regimen_services.create_regimen_version(
-        patient=sam,
-        entered_by=sam.reyes,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("2.5"),
-            weight_kg_basis=Decimal("20.0"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=TODAY + timedelta(days=5),
-        ),
-        confirmed=True,
-    )
+    start_weight_based_regimen(sam, sam.reyes, mg_per_kg="2.5", starts_on=TODAY + timedelta(days=5))
     weight_based(sam, sam.parent, can_confirm=False, mg_per_kg="3", starts_on=TODAY + timedelta(days=6))
     assert proposal_notice_text(proposal_notice(sam)).waiting_text == "Waiting for Dr Reyes; keep injecting 40 mg"

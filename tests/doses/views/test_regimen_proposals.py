@@ -6,54 +6,27 @@ patient page and the panel (doses/views/dashboard.py), Today (doses/selectors to
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 
-from companion.models import AuditEvent, CareRole, Indication
+from companion.models import AuditEvent, CareRole
 from doses.models import DoseSlot, Regimen, RegimenProposal
 from doses.services import records as record_services
-from doses.services import regimens as regimen_services
 from doses.services import summaries as summary_services
-from tests.conftest import link, make_patient, make_user
+from tests.conftest import link, make_patient, make_user, start_weight_based_regimen
+from tests.doses.conftest import PROPOSAL_NOW as NOW
+from tests.doses.conftest import PROPOSAL_TODAY as TODAY
 from tests.doses.log_helpers import freeze
-
-NOW = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
-TODAY = date(2026, 11, 25)
 
 
 @pytest.fixture
-def sam(world, monkeypatch):
-    """A 5-year-old with CAPS on a confirmed 40 mg (2 mg/kg x 20 kg) from Dr Reyes; pat the parent, bob a caregiver."""
-    freeze(monkeypatch, NOW)
-    pat = make_user("pat@example.org", "Pat Parent")
-    reyes = make_user("reyes@example.org", "Dr Reyes")
-    child = make_patient(
-        "Sam Child", dob=date(2021, 3, 1), weight_kg=Decimal("20.0"), weight_measured_on=date(2026, 11, 1)
-    )
-    child.indication = Indication.NOMID_CAPS
-    child.save()
-    link(child, pat, CareRole.PARENT)
-    link(child, reyes, CareRole.CLINICIAN)
-    link(child, world.bob, CareRole.CAREGIVER)
-    child.parent, child.reyes = pat, reyes
-    child.confirmed = regimen_services.create_regimen_version(
-        patient=child,
-        entered_by=reyes,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("2"),
-            weight_kg_basis=Decimal("20.0"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=TODAY - timedelta(days=3),
-        ),
-        confirmed=True,
-    )
-    return child
+def sam(sam, world):
+    """tests/doses/conftest.py's Sam (Dr Reyes, pat the parent, the clock at NOW), bob a caregiver too."""
+    link(sam, world.bob, CareRole.CAREGIVER)
+    return sam
 
 
 def form_data(patient, **changes) -> dict:
@@ -236,20 +209,7 @@ def test_DOSE_PED_MAX_the_regimen_page_shows_the_volume_rounded_down(world, clie
     freeze(monkeypatch, NOW)
     baby = make_patient("Baby Dira", dob=date(2026, 9, 1), weight_kg=Decimal("2.9"))
     link(baby, world.carol, CareRole.CLINICIAN)
-    regimen_services.create_regimen_version(
-        patient=baby,
-        entered_by=world.carol,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED,
-            mg_per_kg=Decimal("8"),
-            weight_kg_basis=Decimal("2.9"),
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=["08:00"],
-            starts_on=TODAY,
-        ),
-        confirmed=True,
-    )
+    start_weight_based_regimen(baby, world.carol, mg_per_kg="8", weight_kg="2.9", starts_on=TODAY)
     body = client_for(world.carol).get(reverse("doses:regimen", args=[baby.pk])).content.decode()
     assert "0.15 mL" in body and "0.16 mL" not in body
     calculator = client_for(world.carol).get(
