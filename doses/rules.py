@@ -862,7 +862,9 @@ def neutrophil_check_dates(first_dose_on: date) -> list[tuple[date, str]]:
                 continue
         raise AssertionError("unreachable")
 
-    checks = [(first_dose_on, "Before starting")]
+    # AE-LABS: the count before starting is due the day before the first dose at the latest,
+    # so its result is known before the dose (AE-NEUTROPENIA), not on the day itself.
+    checks = [(first_dose_on - timedelta(days=1), "Before starting")]
     checks += [(months_later(m), f"Month {m}") for m in (1, 2, 3)]
     checks += [(months_later(m), f"Month {m}") for m in (6, 9, 12)]
     return checks
