@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from .. import kidney as kidney_rules
-from .. import neutrophils as neutrophil_rules
+from doses.rules import kidney_function as kidney_rules
+from doses.rules import lab_checks as neutrophil_rules
+
 from ..models import KidneyFunction
 
 

@@ -8,9 +8,9 @@ from decimal import Decimal
 from django.db.models import OuterRef, Subquery
 
 from companion.models import Patient
+from doses.rules import kidney_function as kidney_rules
+from doses.rules import lab_checks as neutrophil_rules
 
-from .. import kidney as kidney_rules
-from .. import neutrophils as neutrophil_rules
 from ..models import KidneyFunction, LabTest, Regimen
 
 

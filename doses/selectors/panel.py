@@ -23,10 +23,10 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient
+from doses.rules import kidney_function as kidney_rules
+from doses.rules import lab_checks as neutrophil_rules
 
 from .. import adherence, charts
-from .. import kidney as kidney_rules
-from .. import neutrophils as neutrophil_rules
 from ..adherence import Ratio
 from ..models import (
     DoseSlot,

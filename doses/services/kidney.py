@@ -15,9 +15,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import kidney_function as kidney_rules
+from doses.rules import record_limits
 
-from .. import kidney as kidney_rules
-from .. import rules
 from ..models import CareAlert, KidneyFunction
 from ..selectors import kidney as kidney_selectors
 from .alerts import raise_care_alert
@@ -61,7 +61,7 @@ def record_kidney_function(
         raise RecordRefused("Choose what the result is.", "kind", "SCHED-RENAL")
     if measured_on is None:
         raise RecordRefused("Say when the blood was taken.", "measured_on", "SCHED-RENAL")
-    if refusal := rules.future_date_refusal(measured_on, patient.local_today(now), "test date"):
+    if refusal := record_limits.future_date_refusal(measured_on, patient.local_today(now), "test date"):
         raise RecordRefused(refusal, "measured_on", "SCHED-RENAL")
     if measured_on < patient.date_of_birth:
         raise RecordRefused("The test date is before the date of birth.", "measured_on", "SCHED-RENAL")

@@ -17,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from companion.access import Capability, can, patient_for
 from companion.models import CareRole
+from doses.rules import lab_checks as neutrophil_rules
 
 from .. import medicines as medicine_rules
-from .. import neutrophils as neutrophil_rules
 from .. import triage as triage_rules
 from ..forms.kidney import KidneyFunctionForm
 from ..forms.records import (

@@ -16,7 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from . import rules
+from .catalogue import DoseRuleError
+from .dose_timing import dosing_interval_days
 
 # SCHED-RENAL: creatinine is reported in mg/dL (US) or µmol/L (SI). 1 mg/dL = 88.42 µmol/L
 # (the molar mass of creatinine, 113.12 g/mol).
@@ -52,7 +53,7 @@ CHILD_NEEDS_CLEARANCE = (
 )
 
 
-class KidneyValueRefused(rules.DoseRuleError):
+class KidneyValueRefused(DoseRuleError):
     """A kidney value that cannot be real; `field` names the input it is about."""
 
     def __init__(self, message: str, field: str):
@@ -191,10 +192,10 @@ def cockcroft_gault(*, age_years: int, weight_kg, female: bool, creatinine_mg_dl
 
 def suggested_interval_days(clearance_ml_min, *, end_stage: bool = False) -> int:
     """SCHED-RENAL: every other day (2) with end-stage renal disease / dialysis or a clearance
-    below 30 mL/min (rules.dosing_interval_days); otherwise every day. A suggestion only."""
+    below 30 mL/min (dose_timing.dosing_interval_days); otherwise every day. A suggestion only."""
     if end_stage:
         return 2
-    return rules.dosing_interval_days(clearance_ml_min)
+    return dosing_interval_days(clearance_ml_min)
 
 
 def every_other_day_to_consider(clearance_ml_min, *, end_stage: bool, interval_days: int | None) -> bool:
