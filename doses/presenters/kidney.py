@@ -61,11 +61,16 @@ def kidney_facts(measurement: KidneyFunction) -> KidneyFacts:
         headline = f"Creatinine clearance {measurement.clearance_ml_min} mL/min"
     formula = inputs = ""
     if measurement.is_estimated and measurement.clearance_ml_min is not None:
-        female = " × 0.85 (female)" if measurement.sex == KidneyFunction.Sex.FEMALE else " (male)"
+        female = (
+            f" × {kidney_rules.COCKCROFT_GAULT_FEMALE_FACTOR} (female)"
+            if measurement.sex == KidneyFunction.Sex.FEMALE
+            else " (male)"
+        )
         formula = kidney_rules.FORMULA_TEXT
         inputs = (
-            f"(140 − {measurement.age_years} years) × {_plain(measurement.weight_kg)} kg ÷ "
-            f"(72 × {measurement.creatinine_mg_dl:.2f} mg/dL){female} = {measurement.clearance_ml_min} mL/min"
+            f"({kidney_rules.COCKCROFT_GAULT_AGE_FROM} − {measurement.age_years} years) × "
+            f"{_plain(measurement.weight_kg)} kg ÷ ({kidney_rules.COCKCROFT_GAULT_DIVISOR} × "
+            f"{measurement.creatinine_mg_dl:.2f} mg/dL){female} = {measurement.clearance_ml_min} mL/min"
         )
     typed = ""
     if measurement.creatinine_value is not None:
@@ -89,9 +94,11 @@ def renal_change_reason(headline: str, source: str) -> str:
 
 def low_neutrophils_message(count) -> str:
     """AE-NEUTROPENIA: what the person who entered a low count is told."""
+    threshold = _plain(neutrophil_rules.NEUTROPENIA_BELOW_10E9_PER_L)
     return (
-        f"A neutrophil count of {Decimal(count):.2f} ×10⁹/L is below 1.5 ×10⁹/L (AE-NEUTROPENIA): the clinician "
-        "has been alerted. Before the first dose, treatment does not start until the clinician has reviewed it."
+        f"A neutrophil count of {Decimal(count):.2f} ×10⁹/L is below {threshold} ×10⁹/L (AE-NEUTROPENIA): the "
+        "clinician has been alerted. Before the first dose, treatment does not start until the clinician has "
+        "reviewed it."
     )
 
 
@@ -137,7 +144,7 @@ def neutrophil_chart(points: list[neutrophil_rules.TrendPoint]) -> TrendChart | 
                 "day": _day(point.done_on),
                 "value": f"{point.count:.2f}",
                 "title": f"{point.label}, {_day(point.done_on)}: {point.count:.2f} ×10⁹/L"
-                + (" (below 1.5)" if point.below_threshold else ""),
+                + (f" (below {_plain(threshold)})" if point.below_threshold else ""),
             }
         )
     return TrendChart(

@@ -146,3 +146,16 @@ def test_AE_NEUTROPENIA_entering_a_low_baseline_says_the_clinician_was_alerted(w
     )
     page = response.content.decode()
     assert "is below 1.5 ×10⁹/L (AE-NEUTROPENIA): the clinician has been alerted" in page
+
+
+def test_AE_NEUTROPENIA_the_automatic_hold_says_it_came_from_the_neutrophil_count(world, client_for):
+    start_adult_regimen(world.alice, world.carol, starts_on=world.alice.local_today() + timedelta(days=4))
+    lab = LabTest.objects.get(patient=world.alice, label="Before starting")
+    record_services.record_lab_result(
+        lab_test=lab, done_on=world.alice.local_today(), neutrophils_10e9_per_l=Decimal("1.0"), by=world.bob
+    )
+    clinician_page = client_for(world.carol).get(reverse("doses:patient", args=[world.alice.pk])).content.decode()
+    assert "Started automatically after a neutrophil count below 1.5 ×10⁹/L before the first dose" in clinician_page
+    assert "E. coli" not in clinician_page
+    today = client_for(world.alice_user).get(reverse("doses:today", args=[world.alice.pk])).content.decode()
+    assert "after a neutrophil count below 1.5 ×10⁹/L, before the first dose" in today
