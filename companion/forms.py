@@ -94,8 +94,9 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
             "weight_measured_on",
             "time_zone",
             "indication",
-            "creatinine_clearance_ml_min",
         ]
+        # SCHED-RENAL: kidney function is a dated result with its unit and source, recorded by a
+        # clinician on the blood tests page (doses/services/kidney.py), not a number typed here.
         field_classes = {"date_of_birth": RecordDateField, "weight_measured_on": RecordDateField}
         widgets = {
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),

@@ -303,6 +303,8 @@ ATTENTION_POINTS = {
     # proposals, above every other flag together.
     "hold_review": 150,
     "on_hold": 5,  # treatment on hold (shown, not urgent)
+    "neutropenia": 60,  # AE-NEUTROPENIA: the latest neutrophil count is below 1.5 x 10^9/L
+    "renal": 30,  # SCHED-RENAL: CrCl < 30 mL/min or ESRD on a daily regimen: every other day to consider
 }
 MISSED_RUN_FLAG_AT = 2
 
@@ -317,6 +319,8 @@ FLAG_LABELS = {
     "lab_overdue": "Lab test overdue",
     "hold_review": "Treatment held automatically: review",
     "on_hold": "Treatment on hold",
+    "neutropenia": "Neutrophils below 1.5 ×10⁹/L",
+    "renal": "Kidney function: every other day to consider",
 }
 
 
@@ -332,8 +336,13 @@ def attention_flags(
     today: date,
     hold: str = "",
     open_proposal: bool = False,
+    renal_every_other_day: bool = False,
+    neutropenic: bool = False,
 ) -> list[str]:
-    """`hold`: "hold_review" (an automatic hold pending review), "on_hold", or ""."""
+    """`hold`: "hold_review" (an automatic hold pending review), "on_hold", or "".
+
+    `renal_every_other_day`: kidney.every_other_day_to_consider (SCHED-RENAL); `neutropenic`:
+    neutrophils.is_neutropenic of the latest count (AE-NEUTROPENIA)."""
     flags = []
     if hold in ("hold_review", "on_hold"):
         flags.append(hold)
@@ -353,6 +362,10 @@ def attention_flags(
         flags.append("awaiting")
     if next_lab_due is not None and next_lab_due < today:
         flags.append("lab_overdue")
+    if neutropenic:
+        flags.append("neutropenia")
+    if renal_every_other_day:
+        flags.append("renal")
     return flags
 
 

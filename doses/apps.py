@@ -35,6 +35,7 @@ class DosesConfig(AppConfig):
             models.SupplyEvent,
             models.OtherMedicine,
             models.LabTest,
+            models.KidneyFunction,
             models.TreatmentHold,
             models.TreatmentStop,
         ):

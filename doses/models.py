@@ -15,6 +15,7 @@ from django.db import models
 from django.utils import timezone
 
 from doses.rules import dose_timing, dosing, recorded_doses, regimen_review
+from doses.rules import kidney_function as kidney_rules
 
 from . import triage as triage_rules
 
@@ -346,6 +347,8 @@ class CareAlert(models.Model):
         TREATMENT_HOLD = "treatment_hold", "Treatment on hold"
         REGIMEN_PROPOSAL = "regimen_proposal", "Regimen change waiting for confirmation"
         WEIGHT_DOSE = "weight_dose", "New weight moves the dose out of range"
+        RENAL_INTERVAL = "renal_interval", "Kidney function: every other day to consider"  # SCHED-RENAL
+        LOW_NEUTROPHILS = "low_neutrophils", "Neutrophil count below 1.5 x 10^9/L"  # AE-NEUTROPENIA
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="alerts")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -515,6 +518,7 @@ class TreatmentHold(models.Model):
         CLINICIAN = "clinician", "Clinician"
         SIDE_EFFECT = "side_effect", "Side effect logged"
         CHECKLIST = "checklist", "Before-you-start answer"
+        LAB_RESULT = "lab_result", "Blood test result"  # AE-NEUTROPENIA
 
     class Outcome(models.TextChoices):
         RESUMED = "resumed", "Resumed"
@@ -697,3 +701,58 @@ class PatientAdherenceSummary(models.Model):
     def is_current(self, now: datetime) -> bool:
         """Computed for a moment at or before `now`, not yet expired, and no write since."""
         return self.stale_since is None and self.refreshed_at <= now < self.valid_until
+
+
+class KidneyFunction(models.Model):
+    """A kidney function result (SCHED-RENAL), one row per result, never edited.
+
+    A serum creatinine (kept as typed, and in mg/dL) with the clearance estimated from it by
+    Cockcroft-Gault (adults) and the inputs the estimate used; or a creatinine clearance the
+    clinician entered (measured, or a child's); or end-stage renal disease / dialysis.
+    The latest by date is the patient's current kidney function (selectors/kidney.py).
+    """
+
+    class Kind(models.TextChoices):
+        CREATININE = "creatinine", "Serum creatinine (clearance estimated by Cockcroft-Gault)"
+        CLEARANCE = "clearance", "Creatinine clearance entered by the clinician"
+        END_STAGE = "esrd", "End-stage renal disease / dialysis"
+
+    class Unit(models.TextChoices):
+        MG_DL = kidney_rules.MG_DL, "mg/dL"
+        UMOL_L = kidney_rules.UMOL_L, "µmol/L"
+
+    class Sex(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+
+    patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="kidney_functions")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    measured_on = models.DateField(help_text="The day of the blood test (or of the diagnosis).")
+    creatinine_value = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    creatinine_unit = models.CharField(max_length=8, choices=Unit.choices, blank=True)
+    creatinine_mg_dl = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    clearance_ml_min = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    # The Cockcroft-Gault inputs, as used on the day (the profile's weight may change later).
+    age_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    sex = models.CharField(max_length=8, choices=Sex.choices, blank=True)
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-measured_on", "-recorded_at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-measured_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.patient}: kidney function ({self.get_kind_display()}) on {self.measured_on}"
+
+    @property
+    def is_end_stage(self) -> bool:
+        return self.kind == self.Kind.END_STAGE
+
+    @property
+    def is_estimated(self) -> bool:
+        return self.kind == self.Kind.CREATININE

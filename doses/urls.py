@@ -41,6 +41,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/vaccinations/", records.vaccinations, name="vaccinations"),
     path("patients/<int:patient_id>/before-you-start/", records.baseline, name="baseline"),
     path("patients/<int:patient_id>/labs/", records.labs, name="labs"),
+    path("patients/<int:patient_id>/labs/kidney/", records.kidney_result, name="kidney_result"),
     # --- regimen and calculator (views/regimen.py) ---
     path("patients/<int:patient_id>/regimen/", regimen.regimen, name="regimen"),
     path("patients/<int:patient_id>/regimen/new/", regimen.regimen_new, name="regimen_new"),

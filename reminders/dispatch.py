@@ -211,7 +211,15 @@ def mark_missed_doses(now: datetime) -> list[int]:
 # AE-SERIOUS: a serious symptom reaches the care team at once, even in quiet hours;
 # AE-OVERDOSE: so does a dose recorded above the prescribed one; and so does a treatment hold
 # a rule started (AE-ALLERGY, AE-INFECTION), pending a clinician's review.
-URGENT_ALERT_KINDS = frozenset({CareAlert.Kind.SERIOUS_SYMPTOM, CareAlert.Kind.OVERDOSE, CareAlert.Kind.TREATMENT_HOLD})
+# AE-NEUTROPENIA: a count below 1.5 x 10^9/L goes to the clinician at once, quiet hours or not.
+URGENT_ALERT_KINDS = frozenset(
+    {
+        CareAlert.Kind.SERIOUS_SYMPTOM,
+        CareAlert.Kind.OVERDOSE,
+        CareAlert.Kind.TREATMENT_HOLD,
+        CareAlert.Kind.LOW_NEUTROPHILS,
+    }
+)
 
 
 def care_alert_due(alert_id: int, patient_id: int, alert_kind: str) -> Due:

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from companion.models import Invitation
+from companion.models import CareRole, Invitation
 from companion.tokens import sign_up_link_kwargs
 from doses.models import CareAlert
 
@@ -108,6 +108,7 @@ def care_message_context(delivery, facts: Facts) -> dict:
         context["is_hold"] = facts.alert_kind == CareAlert.Kind.TREATMENT_HOLD
     elif delivery.kind == Kind.LAB:
         context["due_on"] = facts.lab_due_on
+        context["to_clinician"] = facts.role == CareRole.CLINICIAN  # AE-LABS: the clinician orders the test
     elif delivery.kind == Kind.FRIDGE:
         context["use_by"] = facts.syringe_use_by.astimezone(zone) if facts.syringe_use_by else None
     return context

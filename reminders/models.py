@@ -40,7 +40,7 @@ KIND_ROLES: dict[str, frozenset[str]] = {
     Kind.MISSED_NOTE: frozenset({CareRole.PARENT, CareRole.CAREGIVER}),
     Kind.CARE_ALERT: frozenset({CareRole.SELF, CareRole.PARENT, CareRole.CAREGIVER, CareRole.CLINICIAN}),
     Kind.REFILL: frozenset({CareRole.SELF, CareRole.PARENT}),
-    Kind.LAB: frozenset({CareRole.SELF, CareRole.PARENT}),
+    Kind.LAB: frozenset({CareRole.SELF, CareRole.PARENT, CareRole.CLINICIAN}),  # AE-LABS: the clinician orders it
     Kind.FRIDGE: frozenset({CareRole.SELF, CareRole.PARENT, CareRole.CAREGIVER}),
 }
 

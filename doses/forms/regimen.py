@@ -16,7 +16,8 @@ from django import forms
 
 from companion.form_fields import RecordDateField
 from companion.models import CareRole, Patient
-from doses.rules import catalogue, dose_timing, dosing
+from doses.rules import catalogue, dosing
+from doses.rules import kidney_function as kidney_rules
 
 from ..models import Regimen
 from ..services.regimens import RegimenEntry
@@ -64,21 +65,33 @@ class IntervalSuggestion:
 
     interval_days: int
     clearance: Decimal | None
+    end_stage: bool = False
+    source: str = ""  # where the number comes from ("estimated from serum creatinine on 3 Mar 2026")
 
     @property
     def text(self) -> str:
+        source = f" ({self.source})" if self.source else ""
+        if self.end_stage:
+            return (
+                f"End-stage renal disease / dialysis{source}: every other day is suggested (SCHED-RENAL). "
+                "The prescriber decides."
+            )
         if self.clearance is None:
             return "Creatinine clearance not known: every day is suggested (SCHED-DAILY)."
         if self.interval_days == 2:
             return (
-                f"Creatinine clearance {self.clearance} mL/min is below 30 mL/min: every other day is suggested "
-                "(SCHED-RENAL). The prescriber decides."
+                f"Creatinine clearance {self.clearance} mL/min{source} is below 30 mL/min: every other day is "
+                "suggested (SCHED-RENAL). The prescriber decides."
             )
-        return f"Creatinine clearance {self.clearance} mL/min is 30 or more: every day is suggested (SCHED-DAILY)."
+        return (
+            f"Creatinine clearance {self.clearance} mL/min{source} is 30 or more: every day is suggested (SCHED-DAILY)."
+        )
 
 
-def suggest_interval(clearance) -> IntervalSuggestion:
-    return IntervalSuggestion(dose_timing.dosing_interval_days(clearance), clearance)
+def suggest_interval(clearance, *, end_stage: bool = False, source: str = "") -> IntervalSuggestion:
+    return IntervalSuggestion(
+        kidney_rules.suggested_interval_days(clearance, end_stage=end_stage), clearance, end_stage, source
+    )
 
 
 class RegimenForm(forms.Form):

@@ -64,6 +64,11 @@ RULES: dict[str, Rule] = {
             "Neutrophil count before starting, monthly for 3 months, then quarterly to 1 year.",
             "DermNet, MedlinePlus, label",
         ),
+        Rule(
+            "AE-NEUTROPENIA",
+            "Not started with neutrophils below 1.5 x 10^9/L; a low count in treatment goes to the clinician.",
+            "EU SmPC",
+        ),
         Rule("AE-REPORT", "Serious side effects can be reported to FDA MedWatch (1-800-332-1088).", "MedlinePlus"),
         Rule(
             "AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"

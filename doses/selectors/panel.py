@@ -23,12 +23,15 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from companion.models import CareRole, Indication, Patient
+from doses.rules import kidney_function as kidney_rules
+from doses.rules import lab_checks as neutrophil_rules
 
 from .. import adherence, charts
 from ..adherence import Ratio
 from ..models import (
     DoseSlot,
     Injection,
+    KidneyFunction,
     LabTest,
     MedicineCategory,
     OtherMedicine,
@@ -39,6 +42,7 @@ from ..models import (
     SupplyEvent,
     TreatmentHold,
 )
+from .kidney import latest_kidney_by_patient, latest_neutrophils_by_patient
 
 PANEL_PAGE_SIZE = 25
 PDC_DAYS = 90  # the panel's PDC window: the last 90 local days, today included
@@ -387,6 +391,8 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
     last_dose = _per_patient(Injection.objects.filter(patient_id__in=ids), Max("taken_at"))
     on_hand = _per_patient(SupplyEvent.objects.filter(patient_id__in=ids), Sum("syringes"))
     next_lab = _per_patient(LabTest.objects.filter(patient_id__in=ids, done_on__isnull=True), Min("due_on"))
+    kidney = latest_kidney_by_patient(ids)  # SCHED-RENAL
+    neutrophils = latest_neutrophils_by_patient(ids)  # AE-NEUTROPENIA
     holds: dict[int, list[TreatmentHold]] = defaultdict(list)
     for hold in TreatmentHold.objects.filter(patient_id__in=ids).order_by("starts_at"):
         holds[hold.patient_id].append(hold)
@@ -423,6 +429,13 @@ def compute_adherence_summaries(patients: list[Patient], now: datetime) -> dict[
             today=today,
             hold="" if open_hold is None else ("hold_review" if open_hold.pending_review else "on_hold"),
             open_proposal=pk in with_open_proposal,
+            renal_every_other_day=pk in kidney
+            and kidney_rules.every_other_day_to_consider(
+                kidney[pk][1],
+                end_stage=kidney[pk][0] == KidneyFunction.Kind.END_STAGE,
+                interval_days=current.interval_days if current else None,
+            ),
+            neutropenic=neutrophil_rules.is_neutropenic(neutrophils.get(pk)),
         )
         summaries[pk] = PatientAdherenceSummary(
             patient=patient,

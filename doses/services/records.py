@@ -19,6 +19,7 @@ from ..models import (
     BaselineChecklist,
     CareAlert,
     FridgeSyringe,
+    HoldReason,
     Injection,
     LabTest,
     MedicineCategory,
@@ -26,6 +27,7 @@ from ..models import (
     Severity,
     SideEffect,
     SupplyEvent,
+    TreatmentHold,
     Vaccination,
 )
 from . import holds
@@ -463,8 +465,44 @@ def record_lab_result(
         raise RecordRefused(refusal, "neutrophils_10e9_per_l")
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
+    _act_on_neutrophil_count(lab_test, now)
     refresh_adherence_summary_on_commit(lab_test.patient_id)
     return lab_test
+
+
+def _act_on_neutrophil_count(lab_test: LabTest, now: datetime) -> None:
+    """AE-NEUTROPENIA (EU SmPC): below 1.5 x 10^9/L before the first dose, treatment does not
+    start (an automatic hold pending the clinician's review, which alerts); during treatment
+    the clinician is alerted at once. Treatment has started once a dose has been logged."""
+    patient = lab_test.patient
+    count = lab_test.neutrophils_10e9_per_l
+    started = Injection.objects.filter(patient=patient).exists()
+    action = lab_checks.neutrophil_action(count, treatment_started=started)
+    if action is None:
+        return
+    when = f"{lab_test.label}, {lab_test.done_on:%d %b %Y}"
+    if action == lab_checks.HOLD_START:
+        held = holds.start_automatic_hold(
+            patient=patient,
+            rule_id="AE-NEUTROPENIA",
+            reason=HoldReason.LOW_NEUTROPHILS,
+            trigger=TreatmentHold.Trigger.LAB_RESULT,
+            summary=f"neutrophil count {count} x10^9/L ({when}) is below 1.5: treatment must not be started.",
+            now=now,
+        )
+        if held is not None:
+            return  # the hold raised its own alert
+    raise_care_alert(
+        patient=patient,
+        kind=CareAlert.Kind.LOW_NEUTROPHILS,
+        rule_id="AE-NEUTROPENIA",
+        summary=(
+            f"Neutrophil count {count} x10^9/L ({when}) is below 1.5"
+            + (" during treatment" if started else " before the first dose")
+            + ": review now (AE-NEUTROPENIA)."
+        ),
+        now=now,
+    )
 
 
 def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None:

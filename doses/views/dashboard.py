@@ -34,6 +34,7 @@ from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
 from ..selectors.holds import hold_history, holds_overlapping
 from ..services import summaries as summary_services
+from .kidney import KidneySection
 from .regimen import regimen_facts
 
 
@@ -209,6 +210,7 @@ def patient_page_context(patient, date_range, *, now=None) -> dict:
         "range_from": panel_selectors.date_text(date_range.start),
         "range_to": panel_selectors.date_text(date_range.end),
         "pdc_days": panel_selectors.PDC_DAYS,
+        "kidney": KidneySection(patient),  # SCHED-RENAL, AE-LABS: read only inside its cached fragment
     }
 
 

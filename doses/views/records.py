@@ -17,9 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from companion.access import Capability, can, patient_for
 from companion.models import CareRole
+from doses.rules import lab_checks as neutrophil_rules
 
 from .. import medicines as medicine_rules
 from .. import triage as triage_rules
+from ..forms.kidney import KidneyFunctionForm
 from ..forms.records import (
     BaselineChecklistForm,
     FridgeCloseForm,
@@ -32,10 +34,13 @@ from ..forms.records import (
     VaccinationForm,
 )
 from ..models import FridgeSyringe, OtherMedicine, SideEffect, TreatmentHold
+from ..presenters import kidney as kidney_presenters
 from ..presenters import records as record_presenters
 from ..selectors import records as record_selectors
 from ..services import holds, refusals
+from ..services import kidney as kidney_services
 from ..services import records as record_services
+from .kidney import KidneySection
 
 READ_OR_WRITE = require_http_methods(["GET", "POST"])
 
@@ -415,10 +420,40 @@ def labs(request, patient_id):
             _refused(form, error)
         else:
             messages.success(request, f"Result saved for {test.label}.")
+            if neutrophil_rules.is_neutropenic(test.neutrophils_10e9_per_l):
+                # AE-NEUTROPENIA: the service held the start or alerted the care team; say so.
+                messages.warning(request, kidney_presenters.low_neutrophils_message(test.neutrophils_10e9_per_l))
             return redirect("doses:labs", patient_id=patient.pk)
+    return labs_page(request, patient, form=form)
+
+
+def labs_page(request, patient, *, form=None, kidney_form=None):
+    """AE-LABS and SCHED-RENAL: the blood tests page, with the neutrophil trend and kidney function."""
+    form = form or LabResultForm(patient=patient, action=reverse("doses:labs", args=[patient.pk]))
     context = {
         **_base_context(request, patient, "labs"),
         "form": form,
         "rows": record_selectors.lab_tests_for_page(patient, patient.local_today()),
+        "k": KidneySection(patient, form=kidney_form),
     }
     return render(request, "doses/records/labs.html", context)
+
+
+@login_required
+@require_POST
+def kidney_result(request, patient_id):
+    """SCHED-RENAL: a clinician records a kidney function result (Capability.CONFIRM)."""
+    patient = patient_for(request.user, patient_id, Capability.CONFIRM)
+    form = KidneyFunctionForm(request.POST, patient=patient, action=reverse("doses:kidney_result", args=[patient.pk]))
+    if form.is_valid():
+        try:
+            recorded = kidney_services.record_kidney_function(patient=patient, by=request.user, **form.cleaned_data)
+        except refusals.RecordRefused as error:
+            _refused(form, error)
+        else:
+            facts = kidney_presenters.kidney_facts(recorded.measurement)
+            messages.success(request, f"Kidney function saved: {facts.headline} ({facts.source}).")
+            if recorded.alert is not None:
+                messages.warning(request, recorded.alert.summary)
+            return redirect(reverse("doses:labs", args=[patient.pk]) + "#kidney")
+    return labs_page(request, patient, kidney_form=form)

@@ -25,8 +25,10 @@ from ..presenters import proposals as proposal_presenters
 from ..presenters.regimen import calculator_facts, regimen_facts  # regimen_facts: also views/dashboard.py's
 from ..selectors import proposals as proposal_selectors
 from ..services import regimens as regimen_services
+from .kidney import KidneySection
 
-PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days")
+# change_reason: the kidney section's "Propose every other day" link says why (SCHED-RENAL).
+PREFILL_KEYS = ("dose_basis", "weight_kg", "mg_per_kg", "administrations_per_day", "interval_days", "change_reason")
 
 
 def _prefill(request) -> dict[str, str]:
@@ -59,6 +61,7 @@ def _regimen_page(request, patient, *, decline_error: str = "", status: int = 20
             "next_doses": history.next_doses,
             "can_prescribe": role_can(patient.access_role, Capability.PRESCRIBE),
             "can_confirm": role_can(patient.access_role, Capability.CONFIRM),
+            "kidney": KidneySection(patient),  # SCHED-RENAL: every other day to consider, with its link
             "weight_changed": bool(
                 current
                 and current.weight_kg_basis is not None
@@ -74,8 +77,11 @@ def _regimen_page(request, patient, *, decline_error: str = "", status: int = 20
 def regimen_new(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.PRESCRIBE)
     current = Regimen.objects.current().filter(patient=patient).first()
+    kidney = KidneySection(patient)  # SCHED-RENAL: the latest kidney result, and where it comes from
     try:
-        suggestion = suggest_interval(patient.creatinine_clearance_ml_min)
+        suggestion = suggest_interval(
+            kidney.status.clearance_ml_min, end_stage=kidney.status.end_stage, source=kidney.source
+        )
     except catalogue.DoseRuleError:
         suggestion = None
     form = RegimenForm(
@@ -298,7 +304,8 @@ def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
 def calculator(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
     data = request.GET if request.GET else None
-    initial = {"weight_kg": patient.weight_kg, "creatinine_clearance_ml_min": patient.creatinine_clearance_ml_min}
+    clearance = KidneySection(patient).status.clearance_ml_min  # SCHED-RENAL: the latest kidney result
+    initial = {"weight_kg": patient.weight_kg, "creatinine_clearance_ml_min": clearance}
     form = CalculatorForm(data, initial={k: v for k, v in initial.items() if v is not None})
     return render(request, "doses/calculator.html", _calculator_context(request, form, patient))
 

@@ -74,6 +74,7 @@ PAGES = [
     ("clinician", "doses:patient", "alice", {}),
     ("clinician", "doses:regimen", "child", {}),  # awaiting confirmation: the confirm button shows
     ("clinician", "doses:report", "alice", {}),
+    ("clinician", "doses:labs", "alice", {}),  # the kidney function form (SCHED-RENAL)
     ("staff", "reminders:status", None, {}),
     ("clinician", "two_factor", None, {}),
     ("patient", "password_change_done", None, {}),
@@ -103,6 +104,7 @@ NOT_PAGES = {
     "doses:treatment_hold": "POST only",
     "doses:treatment_resume": "POST only",
     "doses:treatment_stop": "POST only",
+    "doses:kidney_result": "POST only (the labs page shows its form)",
     "doses:export_csv": "a download",
     "doses:export_fhir": "a download (test_journey_clinician.py)",
     "reminders:feed": "an iCalendar feed",

@@ -6,11 +6,11 @@ from django.urls import reverse
 
 from companion.models import CareMembership, Invitation, Patient, User
 from doses.management.commands.seed_demo import DEMO_PASSWORD, DEMO_SIGN_INS
-from doses.models import DoseSlot, Injection, LabTest, Regimen, SupplyEvent
+from doses.models import DoseSlot, Injection, KidneyFunction, LabTest, Regimen, SupplyEvent
 
 pytestmark = pytest.mark.django_db
 
-MODELS = [User, Patient, CareMembership, Invitation, Regimen, DoseSlot, Injection, SupplyEvent, LabTest]
+MODELS = [User, Patient, CareMembership, Invitation, Regimen, DoseSlot, Injection, SupplyEvent, LabTest, KidneyFunction]
 
 
 def counts():
@@ -23,6 +23,7 @@ def test_seed_demo_twice_leaves_the_same_rows():
     call_command("seed_demo")
     assert counts() == first
     assert first["Patient"] == 2 and first["Regimen"] == 2 and first["Injection"] > 0
+    assert first["KidneyFunction"] == 1  # SCHED-RENAL: alice's serum creatinine, with its estimate
 
 
 def test_demo_sign_ins_work(client):

@@ -7,12 +7,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+from django.core import mail
 
 from companion.models import CareMembership
 from doses import schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
 from doses.services import regimens as regimen_services
-from reminders import dispatch
+from reminders import dispatch, sending
 from reminders.models import Delivery, Kind, NotificationPreference
 
 from .conftest import SLOT_AT
@@ -215,8 +216,9 @@ def test_AE_LABS_lab_reminder_from_three_days_before_it_is_due(world, daily, set
     dispatch.queue_lab_reminders(datetime(2026, 3, 10, 9, 0, tzinfo=UTC))
     assert not Delivery.objects.exists()
     dispatch.queue_lab_reminders(datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
-    assert recipients(Kind.LAB) == {"alice@example.org"}
-    assert Delivery.objects.get().subject_key == f"lab:{lab.pk}"
+    # AE-LABS: the clinician (carol) orders the test, so the reminder reaches her too; not the caregiver.
+    assert recipients(Kind.LAB) == {"alice@example.org", "carol@example.org"}
+    assert set(Delivery.objects.values_list("subject_key", flat=True)) == {f"lab:{lab.pk}"}
 
 
 def test_AE_LABS_a_lab_already_done_gets_no_reminder(world, daily):
@@ -326,3 +328,17 @@ def test_MISS_NODOUBLE_extending_schedules_adds_no_slot_on_a_day_that_already_ha
     dispatch.extend_dose_schedules(SLOT_AT + timedelta(hours=2))
     assert not DoseSlot.objects.filter(regimen=moved, local_date=date(2026, 3, 10)).exists()
     assert DoseSlot.objects.filter(regimen=moved, local_date=date(2026, 3, 11)).exists()
+
+
+def test_AE_LABS_the_clinicians_lab_reminder_asks_her_to_order_the_count(world, daily):
+    LabTest.objects.filter(patient=world.alice).delete()
+    LabTest.objects.create(patient=world.alice, label="Month 1", due_on=date(2026, 3, 14))
+    tick = datetime(2026, 3, 11, 9, 0, tzinfo=UTC)
+    dispatch.queue_lab_reminders(tick)
+    for delivery in Delivery.objects.filter(kind=Kind.LAB):
+        sending.deliver(delivery.pk, now=tick)
+    by_address = {message.to[0]: message for message in mail.outbox}
+    assert by_address["carol@example.org"].subject == "A neutrophil count is due for Alice"
+    assert "Please make sure it is ordered" in by_address["carol@example.org"].body
+    assert by_address["alice@example.org"].subject == "A blood test is coming up"
+    assert "Please keep the appointment" in by_address["alice@example.org"].body

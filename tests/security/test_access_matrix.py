@@ -344,6 +344,20 @@ ROUTES: dict[str, Route] = {
         post=LOGGED,
         data=lambda w, r: {"lab_test": "", "done_on": today(w), "neutrophils_10e9_per_l": "3.1"},
     ),
+    # SCHED-RENAL: kidney function results are a clinician's (Capability.CONFIRM).
+    "doses:kidney_result": Route(
+        kwargs=alice,
+        get=POST_ONLY,
+        post=CONFIRMERS | {"clinician": MOVED},
+        data=lambda w, r: {
+            "kind": "creatinine",
+            "measured_on": today(w),
+            "creatinine_value": "1.1",
+            "creatinine_unit": "mg_dl",
+            "sex": "female",
+            "weight_kg": "70",
+        },
+    ),
     # --- doses: regimen and calculator ---
     "doses:regimen": Route(kwargs=alice, get=VIEWERS),
     "doses:regimen_new": Route(

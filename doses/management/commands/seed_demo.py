@@ -17,8 +17,18 @@ from django.utils import timezone
 
 from companion.models import CareMembership, CareRole, Indication, Patient, User
 from doses import sites
-from doses.models import DoseSlot, InjectedBy, Injection, NotTakenReason, Regimen, SlotStatus, SupplyEvent
+from doses.models import (
+    DoseSlot,
+    InjectedBy,
+    Injection,
+    KidneyFunction,
+    NotTakenReason,
+    Regimen,
+    SlotStatus,
+    SupplyEvent,
+)
 from doses.rules import dose_timing, dosing
+from doses.services import kidney as kidney_services
 from doses.services import regimens as regimen_services
 from doses.services import summaries as summary_services
 
@@ -135,6 +145,19 @@ def seed_demo_circle(now: datetime | None = None) -> str:
                 starts_on=alice.local_today(now) + timedelta(days=1),
             ),
             change_reason="Mornings are a rush before work; evenings suit me better.",
+            now=now,
+        )
+    if not alice.kidney_functions.exists():
+        # SCHED-RENAL: a serum creatinine from her last clinic visit, in µmol/L as UK labs report it;
+        # the clearance is estimated from it (Cockcroft-Gault) and shown with its inputs.
+        kidney_services.record_kidney_function(
+            patient=alice,
+            kind=KidneyFunction.Kind.CREATININE,
+            measured_on=alice.local_today(now) - timedelta(days=14),
+            creatinine_value=Decimal("72"),
+            creatinine_unit=KidneyFunction.Unit.UMOL_L,
+            sex=KidneyFunction.Sex.FEMALE,
+            by=carol,
             now=now,
         )
     # Bulk history rows bypass the services' hooks: summarise both for the clinician panel.

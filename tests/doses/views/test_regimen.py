@@ -459,7 +459,10 @@ def test_SCHED_RENAL_regimen_form_suggests_every_other_day_from_the_profile_clea
     world.alice.save()
     response = client_for(world.carol).get(new_url(world.alice))
     assert response.context["form"].initial["interval_days"] == 2
-    assert "25.0 mL/min is below 30 mL/min: every other day is suggested" in response.content.decode()
+    page = response.content.decode()
+    # SCHED-RENAL: a clearance typed on the profile before results were recorded says so.
+    assert "Creatinine clearance 25.0 mL/min (typed on the profile before results were recorded" in page
+    assert "is below 30 mL/min: every other day is suggested" in page
 
 
 # --- performance ---------------------------------------------------------------------------

@@ -145,7 +145,8 @@ def test_attention_lists_serious_symptom_unconfirmed_regimen_lab_and_fridge(worl
     assert "Call the doctor now" in page
     assert "Old rash" not in page
     assert "Regimen not yet confirmed" in page
-    assert "Blood test overdue since Sun 22 Nov" in page  # AE-LABS: "before starting", 3 days ago
+    # AE-LABS: "before starting" is due the day before the first dose (3 days ago), so 4 days ago.
+    assert "Blood test overdue since Sat 21 Nov" in page
     assert "A syringe is out of the fridge" in page
     assert "Use it by 08:00 tomorrow (PREP-24H)" in page
 
