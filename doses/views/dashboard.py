@@ -28,6 +28,7 @@ from companion.models import Indication
 from .. import charts, fhir, record_version, rules, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..selectors import adherence_abc
 from ..selectors import exports as export_selectors
 from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
@@ -138,6 +139,11 @@ class PatientPage:
     @cached_property
     def records(self) -> patient_page_selectors.PatientRecords:
         return patient_page_selectors.patient_records(self.patient, self.range, now=self.now)
+
+    @cached_property
+    def abc(self) -> adherence_abc.AbcMeasures:
+        """Timing adherence, drug holidays, persistence, initiation (asked for inside a cached fragment)."""
+        return adherence_abc.abc_measures(self.records, now=self.now)
 
     @cached_property
     def calendar(self) -> dict:
