@@ -28,9 +28,8 @@ from companion.models import Indication
 from .. import charts, fhir, record_version, rules, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
-from ..selectors import adherence_abc
+from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
-from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
 from ..selectors.holds import hold_history, holds_overlapping
