@@ -4,7 +4,7 @@ Django's DateField and DateTimeField accept any date from year 1 to 9999. At eit
 turning the local time into UTC (0001-01-01T00:00 east of UTC, 9999-12-31T23:59 west of
 it) or a dose window of hours around it overflows Python's datetime: an OverflowError, a
 500. These fields refuse such a date with a message before any clean_<field>() or service
-sees it. The bounds are doses.rules.EARLIEST_RECORD_DATE and LATEST_RECORD_DATE (pure).
+sees it. The bounds are doses.rules.record_limits.EARLIEST_RECORD_DATE and LATEST_RECORD_DATE (pure).
 
 A form that refuses future dates in its own words ("The pick-up date cannot be in the
 future.") passes latest=None: its own check answers for 2999, and comparing dates cannot
@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from django import forms
 
-from doses.rules import EARLIEST_RECORD_DATE, LATEST_RECORD_DATE
+from doses.rules.record_limits import EARLIEST_RECORD_DATE, LATEST_RECORD_DATE
 
 OUT_OF_RANGE = (
     f"Enter a date between {EARLIEST_RECORD_DATE.year} and {LATEST_RECORD_DATE.year}; %(value)s is outside that."

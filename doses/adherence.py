@@ -29,7 +29,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import NamedTuple
 
-from . import rules
+from doses.rules import syringe_supply
 
 # Status codes of doses/models.py SlotStatus, repeated as plain strings so this module
 # needs no Django import.
@@ -191,11 +191,11 @@ class RegimenPeriod:
 def syringes_per_day(*, dose_per_administration_mg, administrations_per_day: int, interval_days: int) -> Fraction:
     """Syringes used per calendar day at a regimen.
 
-    PREP-ONCE / DOSE-SYRINGE: each administration uses whole syringes (rules.syringes_per_dose);
+    PREP-ONCE / DOSE-SYRINGE: each administration uses whole syringes (syringe_supply.syringes_per_dose);
     DOSE-PED-STEP: a split dose uses a syringe per administration; SCHED-RENAL: every
     other day halves it (0.5 syringes a day for 100 mg every other day).
     """
-    per_dose_day = rules.syringes_per_dose(Decimal(dose_per_administration_mg)) * administrations_per_day
+    per_dose_day = syringe_supply.syringes_per_dose(Decimal(dose_per_administration_mg)) * administrations_per_day
     return Fraction(per_dose_day, interval_days)
 
 
@@ -283,7 +283,7 @@ def days_of_supply_left(
     syringes_on_hand: int, *, dose_per_administration_mg, administrations_per_day: int, interval_days: int
 ) -> int:
     """SUPPLY-BOX: whole days the syringes on hand (the ledger's sum) last at the current regimen."""
-    return rules.days_of_supply(
+    return syringe_supply.days_of_supply(
         max(0, syringes_on_hand),
         dose_mg=dose_per_administration_mg,
         administrations_per_day=administrations_per_day,

@@ -28,8 +28,9 @@ from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from companion.models import Patient
+from doses.rules import syringe_supply
 
-from . import rules, sites
+from . import sites
 from .models import NotTakenReason, Regimen, SlotStatus, TreatmentHold, TreatmentStop
 from .selectors import exports as export_selectors
 from .selectors import patient_page as patient_page_selectors
@@ -183,7 +184,7 @@ def medication_administration(slot, patient_ref: str, request_ref: str, patient:
             effectiveDateTime=_local(injection.taken_at, patient),
             note=[{"text": f"Scheduled {_local(slot.scheduled_at, patient)}; {injection.get_injected_by_display()}."}]
             + _above_prescribed_note(injection)
-            + ([] if injection.batch_number else [{"text": f"Batch: {rules.BATCH_NOT_RECORDED} (TRACE-BATCH)."}]),
+            + ([] if injection.batch_number else [{"text": f"Batch: {syringe_supply.BATCH_NOT_RECORDED} (TRACE-BATCH)."}]),
             dosage={
                 "site": {
                     "coding": [{"system": f"{LOCAL_SYSTEM}/injection-spot", "code": injection.site_spot}],

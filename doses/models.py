@@ -1,6 +1,6 @@
 """Regimen, scheduled doses, injections, side effects, supply, medicines, vaccines, labs.
 
-The rules themselves live in doses/rules.py; models only hold facts about their own
+The rules themselves live in the package doses/rules/; models only hold facts about their own
 state and call the rules for anything a rule decides.
 """
 
@@ -14,7 +14,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from . import rules
+from doses.rules import dose_timing, dosing, recorded_doses, regimen_review
+
 from . import triage as triage_rules
 
 
@@ -65,7 +66,7 @@ class Regimen(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
     )
     rule_flags = models.JSONField(
-        default=list, blank=True, help_text="Rule checks flagged when it was entered (rules.regimen_findings)."
+        default=list, blank=True, help_text="Rule checks flagged when it was entered (regimen_review.regimen_findings)."
     )
 
     objects = RegimenQuerySet.as_manager()
@@ -97,11 +98,11 @@ class Regimen(models.Model):
 
     @property
     def dose_per_administration_mg(self) -> Decimal:
-        return rules.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
+        return regimen_review.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
 
     @property
     def needs_override(self) -> bool:
-        return self.mg_per_kg is not None and self.mg_per_kg > rules.PED_LABEL_MAX_MG_PER_KG
+        return self.mg_per_kg is not None and self.mg_per_kg > dosing.PED_LABEL_MAX_MG_PER_KG
 
     def describe(self) -> str:
         every = "every day" if self.interval_days == 1 else "every other day"
@@ -111,7 +112,7 @@ class Regimen(models.Model):
 
     def slot_datetimes(self, from_day: date, to_day: date) -> list[datetime]:
         """The scheduled doses of this version between two local days (SCHED-TZ)."""
-        return rules.dose_slots(
+        return dose_timing.dose_slots(
             starts_on=self.starts_on,
             interval_days=self.interval_days,
             times_of_day=self.times,
@@ -186,11 +187,11 @@ class RegimenProposal(models.Model):
 
     @property
     def dose_per_administration_mg(self) -> Decimal:
-        return rules.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
+        return regimen_review.split_dose_mg(self.daily_dose_mg, self.administrations_per_day)
 
     @property
     def needs_override(self) -> bool:
-        return self.mg_per_kg is not None and self.mg_per_kg > rules.PED_LABEL_MAX_MG_PER_KG
+        return self.mg_per_kg is not None and self.mg_per_kg > dosing.PED_LABEL_MAX_MG_PER_KG
 
     describe = Regimen.describe
 
@@ -415,7 +416,7 @@ class SupplyEvent(models.Model):
 class FridgeSyringe(models.Model):
     """A syringe taken out of the fridge, with the time it must be used by (PREP-24H)."""
 
-    USABLE_FOR = rules.ROOM_TEMPERATURE_USE_WITHIN  # PREP-24H
+    USABLE_FOR = recorded_doses.ROOM_TEMPERATURE_USE_WITHIN  # PREP-24H
 
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="fridge_syringes")
     taken_out_at = models.DateTimeField()
@@ -431,7 +432,7 @@ class FridgeSyringe(models.Model):
 
     def save(self, *args, **kwargs):
         if not self.use_by and self.taken_out_at:
-            self.use_by = rules.use_by_after(self.taken_out_at)
+            self.use_by = recorded_doses.use_by_after(self.taken_out_at)
         super().save(*args, **kwargs)
 
 

@@ -4,14 +4,14 @@ Everything that asks "when can this dose be logged, when is it missed, which dos
 moment count for" asks this module: Today (selectors), the log form and view, the services
 (record_injection, record_not_taken), the missed-dose and escalation jobs and the
 relevance of a reminder (reminders/), and the calendar feed. The rules themselves are the
-pure functions of doses/rules.py; this module feeds them the right neighbours.
+pure functions of doses/rules/dose_timing.py; this module feeds them the right neighbours.
 
-- A dose's *window* (rules.dose_window, MISS-NODOUBLE / MISS-SKIP) comes from the scheduled
+- A dose's *window* (dose_timing.dose_window, MISS-NODOUBLE / MISS-SKIP) comes from the scheduled
   times of the regimen versions in force around it (the rules, not only stored rows), plus
   the slot itself: it opens DOSE_LOG_EARLY_HOURS before the dose (never before the previous
   dose's cut-off) and closes at its MISS-SKIP cut-off. Between windows lie moments that
   count for no dose.
-- *Spacing* (rules.minimum_gap, MISS-NODOUBLE): never two injections closer than the skip
+- *Spacing* (dose_timing.minimum_gap, MISS-NODOUBLE): never two injections closer than the skip
   span, whichever way round they are logged.
 - *Materialising* (`materialise`): the one function every materialiser calls, and
   `new_slot`, the one place a DoseSlot object is built.
@@ -34,8 +34,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import dose_timing
 
-from . import record_version, rules
+from . import record_version
 from .models import DoseSlot, Injection, Regimen, SlotStatus, TreatmentHold
 
 # A slot's neighbours come from the scheduled times this many local days either side of it:
@@ -81,7 +82,7 @@ class Timing:
     scheduled_at: datetime
     previous_at: datetime | None  # the scheduled dose before it, from the rules
     next_at: datetime  # the scheduled dose after it (MISS-SKIP counts back from here)
-    window: rules.DoseWindow
+    window: dose_timing.DoseWindow
 
     @property
     def opens_at(self) -> datetime:
@@ -132,7 +133,7 @@ class RuleTimes:
             following = times[after]
         else:
             following = at + timedelta(days=self.interval_of.get(regimen_id, 1))
-        window = rules.dose_window(
+        window = dose_timing.dose_window(
             at,
             following,
             previous,
@@ -144,7 +145,7 @@ class RuleTimes:
 
 def first_dose_at(regimen: Regimen, at: time, zone: zoneinfo.ZoneInfo) -> datetime:
     """The first dose of a version at local clock time `at` (SCHED-TZ): where its series starts."""
-    return rules.local_slot(regimen.starts_on, at, zone)
+    return dose_timing.local_slot(regimen.starts_on, at, zone)
 
 
 def log_early_text() -> str:
@@ -169,13 +170,13 @@ class LogSpan:
 
     slot: DoseSlot
     timing: Timing
-    log_from: datetime  # rules.earliest_log_at: window opening, or the minimum gap after the last injection
+    log_from: datetime  # dose_timing.earliest_log_at: window opening, or the minimum gap after the last injection
     log_until: datetime  # exclusive: the window's close, or the minimum gap before a later injection
     previous_injection: Injection | None
     next_injection: Injection | None
 
     @property
-    def window(self) -> rules.DoseWindow:
+    def window(self) -> dose_timing.DoseWindow:
         return self.timing.window
 
     def allows(self, moment: datetime) -> bool:
@@ -232,7 +233,7 @@ class Timeline:
             found = self._timings[key] = self.rule_times.timing(slot.scheduled_at, slot.regimen_id)
         return found
 
-    def window(self, slot: DoseSlot) -> rules.DoseWindow:
+    def window(self, slot: DoseSlot) -> dose_timing.DoseWindow:
         return self.timing(slot).window
 
     def _neighbour_injection(self, slot: DoseSlot, step: int) -> tuple[DoseSlot, Injection] | None:
@@ -258,12 +259,12 @@ class Timeline:
         after = self._neighbour_injection(slot, +1)
         log_from = timing.opens_at
         if before is not None:
-            gap = rules.minimum_gap(before[0].scheduled_at, slot.scheduled_at, hours)
-            log_from = rules.earliest_log_at(timing.window, before[1].taken_at, gap)
+            gap = dose_timing.minimum_gap(before[0].scheduled_at, slot.scheduled_at, hours)
+            log_from = dose_timing.earliest_log_at(timing.window, before[1].taken_at, gap)
         log_until = timing.closes_at
         if after is not None:
-            gap = rules.minimum_gap(slot.scheduled_at, after[0].scheduled_at, hours)
-            log_until = min(log_until, rules.latest_log_before(after[1].taken_at, gap))
+            gap = dose_timing.minimum_gap(slot.scheduled_at, after[0].scheduled_at, hours)
+            log_until = min(log_until, dose_timing.latest_log_before(after[1].taken_at, gap))
         return LogSpan(slot, timing, log_from, log_until, before[1] if before else None, after[1] if after else None)
 
     def slot_for_time(self, moment: datetime) -> DoseSlot | None:
@@ -421,7 +422,7 @@ def timeline_of(slot: DoseSlot) -> Timeline:
     return timeline(slot.patient, slot.scheduled_at)
 
 
-def window_for_slot(slot: DoseSlot) -> rules.DoseWindow:
+def window_for_slot(slot: DoseSlot) -> dose_timing.DoseWindow:
     """MISS-NODOUBLE / MISS-SKIP: the window of one slot (one query: the versions around it)."""
     regimens = Regimen.objects.filter(
         _versions_overlapping(slot.local_date, slot.local_date), patient_id=slot.patient_id
@@ -448,7 +449,7 @@ def decide_injection(*, slot: DoseSlot, taken_at: datetime, now: datetime | None
 # ---------------------------------------------------------------------------
 
 
-def windows_of(rows: Iterable[tuple[int, int, datetime, int]]) -> dict[int, rules.DoseWindow]:
+def windows_of(rows: Iterable[tuple[int, int, datetime, int]]) -> dict[int, dose_timing.DoseWindow]:
     """The window of every slot in `rows` (slot id, patient id, scheduled_at, regimen id).
 
     One query for all the patients' regimen versions; the rule times are computed in

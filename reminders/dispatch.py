@@ -23,8 +23,9 @@ from django.utils import timezone
 
 from companion.celery import app
 from companion.models import CareMembership, Patient
-from doses import record_version, rules, schedule
+from doses import record_version, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
+from doses.rules import regimen_review, syringe_supply
 from doses.services.holds import covering_hold
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
@@ -247,9 +248,9 @@ def patients_low_on_supply(now: datetime) -> list[tuple[int, int, int]]:
     )
     low = []
     for patient_id, on_hand, last_pickup, daily_mg, per_day, interval in rows:
-        days = rules.days_of_supply(
+        days = syringe_supply.days_of_supply(
             on_hand,
-            dose_mg=rules.split_dose_mg(daily_mg, per_day),
+            dose_mg=regimen_review.split_dose_mg(daily_mg, per_day),
             administrations_per_day=per_day,
             interval_days=interval,
         )

@@ -18,8 +18,9 @@ from django.utils import timezone
 from icalendar import Alarm, Calendar, Event, vRecur
 
 from companion.models import Patient
-from doses import rules, schedule
+from doses import schedule
 from doses.models import LabTest, Regimen, TreatmentHold
+from doses.rules import dose_timing
 
 
 class ScheduleFeed:
@@ -90,7 +91,7 @@ class ScheduleFeed:
         regimen, _index, _at = item
         if regimen.ends_on is None:
             return None
-        midnight = rules.local_slot(regimen.ends_on, time(0, 0), self.patient.zone)
+        midnight = dose_timing.local_slot(regimen.ends_on, time(0, 0), self.patient.zone)
         return (midnight - timedelta(seconds=1)).astimezone(UTC)
 
     def item_exdates(self, item) -> list[datetime]:

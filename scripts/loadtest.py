@@ -232,8 +232,8 @@ def _seed(plan_path: Path) -> dict:
     from django.utils import timezone
 
     from companion.models import CareMembership, CareRole, Patient, User
-    from doses import rules
     from doses.models import Regimen
+    from doses.rules import preparation
     from doses.services import regimens as regimen_services
 
     call_command("migrate", verbosity=0)
@@ -323,7 +323,7 @@ def _seed(plan_path: Path) -> dict:
         "families": plan_families,
         "clinicians": plan_clinicians,
         "cpu": {"session": session_for(cpu_user), "patients": [p.pk for p in cpu_patients]},
-        "prep_keys": [check.key for check in rules.PREP_CHECKS],
+        "prep_keys": [check.key for check in preparation.PREP_CHECKS],
         "started_at": now.isoformat(),
     }
     plan_path.write_text(json.dumps(plan))

@@ -13,8 +13,9 @@ from django import forms
 
 from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
+from doses.rules import catalogue, preparation, record_limits, recorded_doses
 
-from .. import rules, schedule, sites
+from .. import schedule, sites
 from ..models import DoseSlot, InjectedBy, NotTakenReason, SlotStatus
 from ..schedule import local_when
 from ..selectors.today import SiteHistory
@@ -240,12 +241,12 @@ class InjectionForm(forms.Form):
         self.now = now
         self.history = history
         self.slot: DoseSlot | None = None
-        self.discard_checks: list[rules.PrepCheck] = []
+        self.discard_checks: list[preparation.PrepCheck] = []
         self.rotation_warning: str | None = None
         self.above_prescribed = False  # AE-OVERDOSE: the dose typed is above the slot's
         self.prescribed_mg = None
         self.fields["injected_by"].choices = injected_by_choices(patient, logged_by_patient)
-        for check in rules.PREP_CHECKS:
+        for check in preparation.PREP_CHECKS:
             self.fields[f"prep_{check.key}"] = forms.ChoiceField(
                 label=check.question,
                 choices=YES_NO,
@@ -255,15 +256,15 @@ class InjectionForm(forms.Form):
 
     @property
     def prep_fields(self):
-        return [(check, self[f"prep_{check.key}"]) for check in rules.PREP_CHECKS]
+        return [(check, self[f"prep_{check.key}"]) for check in preparation.PREP_CHECKS]
 
     def prep_answers(self) -> dict[str, bool]:
         data = getattr(self, "cleaned_data", {})
-        return {c.key: data.get(f"prep_{c.key}") == "yes" for c in rules.PREP_CHECKS if data.get(f"prep_{c.key}")}
+        return {c.key: data.get(f"prep_{c.key}") == "yes" for c in preparation.PREP_CHECKS if data.get(f"prep_{c.key}")}
 
     def clean_taken_at(self):
         taken_at = self.cleaned_data["taken_at"]
-        if refusal := rules.future_moment_refusal(taken_at, self.now, "time taken", self.patient.zone):
+        if refusal := record_limits.future_moment_refusal(taken_at, self.now, "time taken", self.patient.zone):
             raise forms.ValidationError(refusal)
         return taken_at
 
@@ -325,10 +326,10 @@ class InjectionForm(forms.Form):
         self.prescribed_mg = slot.dose_mg
         self.above_prescribed = dose > slot.dose_mg
         try:  # AE-OVERDOSE: what was really injected is recorded, above the prescription once confirmed
-            rules.check_recorded_dose(
+            recorded_doses.check_recorded_dose(
                 dose, slot.dose_mg, confirmed_above_prescribed=bool(data.get("confirm_above_prescribed"))
             )
-        except rules.DoseRuleError as refused:
+        except catalogue.DoseRuleError as refused:
             self.add_error("dose_mg", str(refused))
 
     def _clean_site(self, data) -> None:
@@ -348,7 +349,7 @@ class InjectionForm(forms.Form):
                 )
 
     def _clean_prep(self, data) -> None:
-        for check in rules.PREP_CHECKS:
+        for check in preparation.PREP_CHECKS:
             if data.get(f"prep_{check.key}") == "no":
                 self.add_error(f"prep_{check.key}", check.if_no)
                 if check.discard:
@@ -364,7 +365,7 @@ class NotTakenForm(forms.Form):
     )
 
 
-DISCARD_REASONS = [(c.key, c.if_no) for c in rules.PREP_CHECKS if c.discard] + [
+DISCARD_REASONS = [(c.key, c.if_no) for c in preparation.PREP_CHECKS if c.discard] + [
     ("damaged", "The syringe was dropped, damaged or the needle touched something."),
 ]
 

@@ -1,6 +1,6 @@
 """Forms for side effects, supply, fridge, medicines, vaccines, the checklist and labs.
 
-Forms only check the shape of the input; the rules live in doses/rules.py, doses/triage.py
+Forms only check the shape of the input; the rules live in doses/rules/, doses/triage.py
 and doses/medicines.py (a form asks them, so its refusal is the service's, word for word)
 and the writes in doses/services, whose RecordRefused errors the views put back on the
 form (so the person keeps what they typed).
@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from companion.form_fields import RecordDateField, RecordDateTimeField
 from companion.models import Patient
+from doses.rules import lab_checks, record_limits, syringe_supply
 
 from .. import medicines as medicine_rules
-from .. import rules
 from .. import triage as triage_rules
 from ..models import Injection, LabTest, MedicineCategory, Severity
 from ..services.records import FRIDGE_OUTCOMES
@@ -41,7 +41,7 @@ class RecordForm(forms.Form):
         self.helper.add_input(Submit("submit", self.submit_label, css_class="btn-lg"))
 
     def past_or_today(self, value: date | None, what: str) -> date | None:
-        if refusal := rules.future_date_refusal(value, self.today, what):
+        if refusal := record_limits.future_date_refusal(value, self.today, what):
             raise forms.ValidationError(refusal)
         return value
 
@@ -135,9 +135,9 @@ class PickupForm(RecordForm):
     submit_label = "Record pick-up"
 
     boxes = forms.IntegerField(
-        label=f"Boxes picked up ({rules.SYRINGES_PER_BOX} syringes each)",
+        label=f"Boxes picked up ({syringe_supply.SYRINGES_PER_BOX} syringes each)",
         min_value=1,
-        max_value=rules.MAX_BOXES_PER_PICKUP,
+        max_value=syringe_supply.MAX_BOXES_PER_PICKUP,
         initial=1,
         error_messages={
             "min_value": "Enter the number of boxes picked up: at least 1.",
@@ -169,8 +169,8 @@ class PickupForm(RecordForm):
         return self.past_or_today(self.cleaned_data.get("on"), "pick-up date")
 
     def clean_batch_number(self):
-        batch_number = rules.clean_batch_number(self.cleaned_data.get("batch_number", ""))
-        if refusal := rules.batch_number_refusal(batch_number):  # TRACE-BATCH
+        batch_number = syringe_supply.clean_batch_number(self.cleaned_data.get("batch_number", ""))
+        if refusal := syringe_supply.batch_number_refusal(batch_number):  # TRACE-BATCH
             raise forms.ValidationError(refusal)
         return batch_number
 
@@ -181,7 +181,7 @@ class SupplyCountForm(RecordForm):
     actual_count = forms.IntegerField(
         label="Syringes you have now (count them)",
         min_value=0,
-        max_value=rules.MAX_SYRINGES_ON_HAND,
+        max_value=syringe_supply.MAX_SYRINGES_ON_HAND,
         error_messages={
             "min_value": "The number of syringes cannot be negative.",
             "max_value": "That is more syringes than we expect anyone to keep; please check the number.",
@@ -202,7 +202,7 @@ class FridgeOutForm(RecordForm):
 
     def clean_taken_out_at(self):
         value = self.cleaned_data.get("taken_out_at")
-        if refusal := rules.future_moment_refusal(value, timezone.now(), "time it was taken out"):
+        if refusal := record_limits.future_moment_refusal(value, timezone.now(), "time it was taken out"):
             raise forms.ValidationError(refusal)
         return value
 
@@ -373,8 +373,8 @@ class LabResultForm(RecordForm):
         max_digits=5,
         decimal_places=2,
         min_value=0,
-        # AE-LABS: below rules.MAX_NEUTROPHILS_10E9_PER_L, at the form's two decimals.
-        max_value=rules.MAX_NEUTROPHILS_10E9_PER_L - Decimal("0.01"),
+        # AE-LABS: below lab_checks.MAX_NEUTROPHILS_10E9_PER_L, at the form's two decimals.
+        max_value=lab_checks.MAX_NEUTROPHILS_10E9_PER_L - Decimal("0.01"),
         error_messages={
             "min_value": "A neutrophil count cannot be negative.",
             "max_value": "Enter the count in 10⁹ cells per litre (usually between 1 and 10); check the units.",

@@ -1,6 +1,6 @@
 """The regimen form and the paediatric dose calculator form.
 
-Both only gather numbers and ask doses/rules.py for the answer: no rule is
+Both only gather numbers and ask doses/rules/ for the answer: no rule is
 re-implemented here. A refusal from the rules becomes a form error on the field it
 concerns, so the page keeps what was typed and nothing is saved.
 """
@@ -16,8 +16,8 @@ from django import forms
 
 from companion.form_fields import RecordDateField
 from companion.models import CareRole, Patient
+from doses.rules import catalogue, dose_timing, dosing
 
-from .. import rules
 from ..models import Regimen
 
 INTERVAL_CHOICES = [
@@ -77,7 +77,7 @@ class IntervalSuggestion:
 
 
 def suggest_interval(clearance) -> IntervalSuggestion:
-    return IntervalSuggestion(rules.dosing_interval_days(clearance), clearance)
+    return IntervalSuggestion(dose_timing.dosing_interval_days(clearance), clearance)
 
 
 class RegimenForm(forms.Form):
@@ -171,7 +171,7 @@ class RegimenForm(forms.Form):
     def regimen_arguments(self) -> dict:
         """Keyword arguments for services.save_regimen, from a valid form: parsed values only.
 
-        The daily dose of a weight-based regimen is left to the service (rules.weight_based_daily_mg).
+        The daily dose of a weight-based regimen is left to the service (dosing.weight_based_daily_mg).
         """
         data = self.cleaned_data
         weight_based = data["dose_basis"] == Regimen.DoseBasis.WEIGHT_BASED
@@ -212,7 +212,7 @@ class CalculatorForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["weight_kg"].required = True
         self.fields["mg_per_kg"].required = True
-        self.dose: rules.PaediatricDose | None = None
+        self.dose: dosing.PaediatricDose | None = None
         self.suggestion: IntervalSuggestion | None = None
         self.helper = FormHelper()
         self.helper.form_method = "get"
@@ -223,8 +223,8 @@ class CalculatorForm(forms.Form):
         weight, per_kg = cleaned.get("weight_kg"), cleaned.get("mg_per_kg")
         if weight is not None and per_kg is not None:
             try:
-                self.dose = rules.paediatric_dose(weight, per_kg)
-            except rules.DoseRuleError as refused:
+                self.dose = dosing.paediatric_dose(weight, per_kg)
+            except catalogue.DoseRuleError as refused:
                 message = str(refused)
                 if "0.01 mL" in message:
                     self.add_error(None, message)
@@ -233,7 +233,7 @@ class CalculatorForm(forms.Form):
         if "creatinine_clearance_ml_min" not in self.errors:
             try:
                 self.suggestion = suggest_interval(cleaned.get("creatinine_clearance_ml_min"))
-            except rules.DoseRuleError as refused:
+            except catalogue.DoseRuleError as refused:
                 self.add_error("creatinine_clearance_ml_min", str(refused))
         return cleaned
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .. import rules
+from doses.rules import catalogue, dosing, regimen_review
+
 from ..models import Regimen, RegimenProposal
 
 if TYPE_CHECKING:  # the calculator's form is only read here (its parsed dose)
@@ -18,11 +19,11 @@ class Fact:
 
     label: str
     value: str
-    rule: rules.Rule
+    rule: catalogue.Rule
 
 
 def _fact(label: str, value: str, rule_id: str) -> Fact:
-    return Fact(label, value, rules.RULES[rule_id])
+    return Fact(label, value, catalogue.RULES[rule_id])
 
 
 def regimen_facts(regimen: Regimen | RegimenProposal) -> list[Fact]:
@@ -39,7 +40,7 @@ def regimen_facts(regimen: Regimen | RegimenProposal) -> list[Fact]:
             facts.append(_fact("Above the labelled maximum", "8 mg/kg/day", "DOSE-PED-MAX"))
     if regimen.administrations_per_day == 2:
         facts.append(_fact("Each injection", f"2 × {regimen.dose_per_administration_mg} mg", "DOSE-PED-STEP"))
-    ml, discard, syringes = rules.syringe_volumes(regimen.dose_per_administration_mg)
+    ml, discard, syringes = dosing.syringe_volumes(regimen.dose_per_administration_mg)
     facts.append(_fact("Volume per injection", f"{ml} mL", "DOSE-SYRINGE"))
     facts.append(_fact("Discard first", f"{discard} mL", "DOSE-SYRINGE"))
     if syringes > 1:
@@ -60,8 +61,8 @@ def calculator_facts(form: CalculatorForm) -> list[Fact]:
         _fact("Where this sits in the range", dose.band, "DOSE-PED-RANGE"),
     ]
     administrations = form.administrations
-    per_injection = rules.split_dose_mg(dose.mg, administrations)
-    ml, discard, syringes = rules.syringe_volumes(per_injection)
+    per_injection = regimen_review.split_dose_mg(dose.mg, administrations)
+    ml, discard, syringes = dosing.syringe_volumes(per_injection)
     if administrations == 2:
         facts.append(_fact("Each injection", f"2 × {per_injection} mg", "DOSE-PED-STEP"))
     facts += [
@@ -69,7 +70,7 @@ def calculator_facts(form: CalculatorForm) -> list[Fact]:
         _fact(
             "Discard before injecting" + (" (each)" if administrations == 2 else ""), f"{discard} mL", "DOSE-SYRINGE"
         ),
-        _fact("That volume holds", f"about {rules.ml_to_mg(ml)} mg", "DOSE-SYRINGE"),
+        _fact("That volume holds", f"about {dosing.ml_to_mg(ml)} mg", "DOSE-SYRINGE"),
         _fact("Syringes a day", str(syringes * administrations), "PREP-ONCE"),
     ]
     if form.suggestion is not None:

@@ -16,7 +16,7 @@ from ..models import FridgeSyringe, Injection, SupplyEvent
 def expired_fridge_syringes(patient: Patient, moment: datetime) -> list[FridgeSyringe]:
     """PREP-24H: open syringes taken out at or before `moment` and out 24 hours or more by then.
 
-    The same test services.log_records.syringe_for_dose refuses a dose with (rules.is_past_use_by).
+    The same test services.log_records.syringe_for_dose refuses a dose with (recorded_doses.is_past_use_by).
     """
     return list(
         FridgeSyringe.objects.filter(

@@ -12,8 +12,9 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import record_limits
 
-from .. import adherence, rules, sites
+from .. import adherence, sites
 from ..models import (
     DoseSlot,
     LabTest,
@@ -65,9 +66,9 @@ def parse_date_range(start: str | None, end: str | None, *, today: date) -> Date
             raise BadDateRange(f"The {name} date “{value[:20]}” is not a date. Use the form YYYY-MM-DD.")
         # Checked before any arithmetic: 90 days before 0001-01-01 is an OverflowError. A date
         # after today is refused below ("in the future"); comparing dates cannot overflow.
-        if day < rules.EARLIEST_RECORD_DATE:
+        if day < record_limits.EARLIEST_RECORD_DATE:
             raise BadDateRange(
-                f"The {name} date ({day}) is before {rules.EARLIEST_RECORD_DATE.year}: no record starts that early."
+                f"The {name} date ({day}) is before {record_limits.EARLIEST_RECORD_DATE.year}: no record starts that early."
             )
         return day
 

@@ -19,8 +19,8 @@ from django.db.models import (
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import lab_checks, recorded_doses, syringe_supply
 
-from .. import rules
 from .. import triage as triage_rules
 from ..models import (
     BaselineChecklist,
@@ -75,7 +75,7 @@ def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySumma
         last_counted=Max("occurred_at", filter=counted),
         last_short=Max("occurred_at", filter=Q(shortfall__gt=0)),
     )
-    needs_count = rules.count_needed(
+    needs_count = recorded_doses.count_needed(
         total=ledger["total"] or 0,
         counted=bool(ledger["n"]),
         last_counted_at=ledger["last_counted"],
@@ -89,13 +89,13 @@ def supply_summary(patient: Patient, now: datetime | None = None) -> SupplySumma
     )
     if regimen is None:
         return SupplySummary(on_hand, None, None, None, None, last_pickup, needs_count)
-    days = rules.days_of_supply(
+    days = syringe_supply.days_of_supply(
         on_hand,
         dose_mg=regimen.dose_per_administration_mg,
         administrations_per_day=regimen.administrations_per_day,
         interval_days=regimen.interval_days,
     )
-    per_dose = rules.syringes_per_dose(regimen.dose_per_administration_mg)
+    per_dose = syringe_supply.syringes_per_dose(regimen.dose_per_administration_mg)
     today = patient.local_today(now)
     return SupplySummary(on_hand, days, today + timedelta(days=days), per_dose, regimen, last_pickup, needs_count)
 
@@ -142,10 +142,10 @@ def needs_baseline_checklist(patient: Patient) -> bool:
 @dataclass(frozen=True)
 class LabRow:
     test: LabTest
-    status: str  # rules.lab_state: "done", "overdue", "due" (LAB_DUE_SOON_WITHIN_DAYS) or "later"
+    status: str  # lab_checks.lab_state: "done", "overdue", "due" (LAB_DUE_SOON_WITHIN_DAYS) or "later"
 
 
 def lab_tests_for_page(patient: Patient, today: date) -> list[LabRow]:
     """AE-LABS: the scheduled neutrophil counts with their state, in due-date order."""
     tests = LabTest.objects.filter(patient=patient).select_related("recorded_by").order_by("due_on", "label")
-    return [LabRow(test, rules.lab_state(test.due_on, test.done_on, today)) for test in tests]
+    return [LabRow(test, lab_checks.lab_state(test.due_on, test.done_on, today)) for test in tests]

@@ -15,8 +15,9 @@ from django.db.models import (
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import dose_timing, lab_checks, recorded_doses, syringe_supply
 
-from .. import rules, schedule, sites
+from .. import schedule, sites
 from ..models import (
     DoseSlot,
     FridgeSyringe,
@@ -48,10 +49,10 @@ class MissedDoseAdvice:
 
 
 def missed_dose_advice_for(*, scheduled_at: datetime, next_at: datetime, now: datetime) -> MissedDoseAdvice:
-    """The rule's answer (rules.missed_dose_advice) with its explicit cut-off (MISS-SKIP)."""
+    """The rule's answer (dose_timing.missed_dose_advice) with its explicit cut-off (MISS-SKIP)."""
     configured = schedule.skip_within_hours()
-    skip_within = rules.default_skip_within(next_at - scheduled_at, configured)
-    action = rules.missed_dose_advice(scheduled_at, next_at, now, skip_within)
+    skip_within = dose_timing.default_skip_within(next_at - scheduled_at, configured)
+    action = dose_timing.missed_dose_advice(scheduled_at, next_at, now, skip_within)
     return MissedDoseAdvice(
         action=action,
         rule_id="MISS-TAKE" if action == "take" else "MISS-SKIP",
@@ -87,7 +88,7 @@ def dose_state(slot: DoseSlot, span: schedule.LogSpan, now: datetime) -> str:
 class SlotView:
     slot: DoseSlot
     state: str
-    window: rules.DoseWindow
+    window: dose_timing.DoseWindow
     next_at: datetime
     log_from: datetime  # when it can be logged: window opening and spacing (doses/schedule.py)
     today: date
@@ -143,7 +144,7 @@ class TodayAttention:
     open_fridge: list[FridgeSyringe]  # PREP-24H: syringes out of the fridge, oldest first (up to 3)
     unconfirmed_regimen: bool  # the regimen in force is not confirmed by a clinician yet
     proposal: proposals.ProposalNotice | None  # a change waiting for the clinician, or just declined
-    labs_due: list[LabTest]  # AE-LABS: not done and due within rules.LAB_ON_TODAY_WITHIN_DAYS (or overdue), up to 2
+    labs_due: list[LabTest]  # AE-LABS: not done and due within lab_checks.LAB_ON_TODAY_WITHIN_DAYS (or overdue), up to 2
     above_prescribed: Injection | None  # AE-OVERDOSE: the last dose above the prescribed one, within a day
     needs_count: bool  # SUPPLY-BOX: the count was found at zero since the last count
 
@@ -201,11 +202,11 @@ def _attention(
         "-started_on"
     )[:3]
     fridge = FridgeSyringe.objects.filter(patient=patient, closed_at__isnull=True).order_by("taken_out_at")[:3]
-    due_by = rules.lab_on_today_until(today)  # AE-LABS: LAB_ON_TODAY_WITHIN_DAYS ahead
+    due_by = lab_checks.lab_on_today_until(today)  # AE-LABS: LAB_ON_TODAY_WITHIN_DAYS ahead
     labs = LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lte=due_by).order_by("due_on")[:2]
     above = (
         Injection.objects.filter(
-            patient=patient, above_prescribed=True, taken_at__gte=now - rules.OVERDOSE_ADVICE_SHOWN_FOR
+            patient=patient, above_prescribed=True, taken_at__gte=now - recorded_doses.OVERDOSE_ADVICE_SHOWN_FOR
         )
         .order_by("-taken_at")
         .first()
@@ -243,7 +244,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         if v.slot.local_date == today
         or v is current
         # A dose missed or left open in the last day still shows, with its advice.
-        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - rules.MISSED_DOSE_SHOWN_FOR)
+        or (v.state in ("late", "missed", "not_taken") and v.slot.scheduled_at >= now - dose_timing.MISSED_DOSE_SHOWN_FOR)
     ]
     if current is not None and current.state in ("early", "late"):
         next_dose = current
@@ -259,7 +260,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
     )
     # SUPPLY-BOX: never shown below zero (records from before the rule may sum below it).
     syringes = max(supply_row["total"] or 0, 0)
-    needs_count = rules.count_needed(
+    needs_count = recorded_doses.count_needed(
         total=supply_row["total"] or 0,
         counted=bool(supply_row["n"]),
         last_counted_at=supply_row["last_counted"],
@@ -267,7 +268,7 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
     )
     days = None
     if regimen is not None:
-        days = rules.days_of_supply(
+        days = syringe_supply.days_of_supply(
             max(syringes, 0),
             dose_mg=regimen.dose_per_administration_mg,
             administrations_per_day=regimen.administrations_per_day,

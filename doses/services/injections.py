@@ -9,8 +9,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import record_limits, syringe_supply
 
-from .. import rules, schedule, sites
+from .. import schedule, sites
 from ..models import (
     CareAlert,
     DoseSlot,
@@ -54,7 +55,7 @@ def record_injection(
     """
 
     now = now or timezone.now()
-    if refusal := rules.future_moment_refusal(taken_at, now, "time taken", slot.patient.zone):
+    if refusal := record_limits.future_moment_refusal(taken_at, now, "time taken", slot.patient.zone):
         raise DoseRefused(refusal, field="taken_at")
     if refusal := sites.site_refusal(site_spot, injected_by == InjectedBy.OTHER):  # SITE-SELF / SITE-OTHER
         raise DoseRefused(refusal, "SITE-SELF", field="site_spot")
@@ -118,7 +119,7 @@ def record_injection(
     # SUPPLY-BOX: never more than the count has.
     log_records.take_syringes(
         patient_id=locked.patient_id,
-        needed=rules.syringes_per_dose(dose),
+        needed=syringe_supply.syringes_per_dose(dose),
         kind=SupplyEvent.Kind.DOSE,
         occurred_at=taken_at,
         by=by,

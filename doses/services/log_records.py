@@ -22,8 +22,8 @@ from decimal import Decimal
 from django.db.models import Sum
 
 from companion.models import Patient
+from doses.rules import catalogue, recorded_doses, syringe_supply
 
-from .. import rules
 from ..models import FridgeSyringe, Injection, SupplyEvent
 
 
@@ -52,8 +52,8 @@ def lock_patient_supply(patient_id: int) -> None:
 def check_dose_amount(*, dose_mg: Decimal, prescribed_mg: Decimal, confirm_above_prescribed: bool) -> bool:
     """AE-OVERDOSE: True when the dose is above the prescribed one (and confirmed); refuses otherwise."""
     try:
-        return rules.check_recorded_dose(dose_mg, prescribed_mg, confirmed_above_prescribed=confirm_above_prescribed)
-    except rules.DoseRuleError as refused:
+        return recorded_doses.check_recorded_dose(dose_mg, prescribed_mg, confirmed_above_prescribed=confirm_above_prescribed)
+    except catalogue.DoseRuleError as refused:
         raise LogRefused(str(refused), field="dose_mg", rule_id="AE-OVERDOSE") from None
 
 
@@ -89,8 +89,8 @@ def syringe_for_dose(*, patient_id: int, taken_at: datetime, fresh_syringe_used:
     Today keeps saying "Do not use the syringe out of the fridge" until it is discarded.
     """
     candidates = open_fridge_syringes_before(patient_id=patient_id, moment=taken_at)
-    expired = tuple(s for s in candidates if rules.is_past_use_by(s.use_by, taken_at))
-    usable = [s for s in candidates if not rules.is_past_use_by(s.use_by, taken_at)]
+    expired = tuple(s for s in candidates if recorded_doses.is_past_use_by(s.use_by, taken_at))
+    usable = [s for s in candidates if not recorded_doses.is_past_use_by(s.use_by, taken_at)]
     if expired and not fresh_syringe_used:
         raise LogRefused(
             "The syringe taken out of the fridge had been at room temperature for more than 24 hours when "
@@ -132,7 +132,7 @@ def take_syringes(
     """
     if not patient_locked:
         lock_patient_supply(patient_id)
-    taken, shortfall = rules.syringes_taken(needed, syringes_on_hand_locked(patient_id))
+    taken, shortfall = recorded_doses.syringes_taken(needed, syringes_on_hand_locked(patient_id))
     return SupplyEvent.objects.create(
         patient_id=patient_id,
         kind=kind,
@@ -167,7 +167,7 @@ def batch_for_dose(*, patient_id: int, pickup_id: int | None, taken_at: datetime
     if row is None:
         raise LogRefused("Choose one of the boxes on hand from the list.", field="batch", rule_id="TRACE-BATCH")
     batch_number, expires_on = row
-    if refusal := rules.expired_box_refusal(
+    if refusal := syringe_supply.expired_box_refusal(
         batch_number=batch_number, expires_on=expires_on, on=taken_at.astimezone(zone).date()
     ):
         raise LogRefused(refusal, field="batch", rule_id="TRACE-BATCH")

@@ -11,9 +11,9 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import dose_timing, lab_checks, record_limits, recorded_doses, syringe_supply
 
 from .. import medicines as medicine_rules
-from .. import rules
 from .. import triage as triage_rules
 from ..models import (
     BaselineChecklist,
@@ -78,7 +78,7 @@ def record_side_effect(
             "description",
         )
     today = patient.local_today(now)
-    if refusal := rules.future_date_refusal(started_on, today, "start date"):
+    if refusal := record_limits.future_date_refusal(started_on, today, "start date"):
         raise RecordRefused(refusal, "started_on")
     if started_on < patient.date_of_birth:
         raise RecordRefused("The start date cannot be before the patient was born; please check it.", "started_on")
@@ -120,7 +120,7 @@ def resolve_side_effect(*, side_effect: SideEffect, by, resolved_at: datetime | 
     """Record when a symptom ended. Once only: a second resolve changes nothing."""
     now = now or timezone.now()
     resolved_at = resolved_at or now
-    if refusal := rules.future_moment_refusal(resolved_at, now, "time it ended"):
+    if refusal := record_limits.future_moment_refusal(resolved_at, now, "time it ended"):
         raise RecordRefused(refusal, "resolved_at")
     zone = side_effect.patient.zone
     if resolved_at.astimezone(zone).date() < side_effect.started_on:
@@ -189,13 +189,13 @@ def record_pickup(
     box already expired on the day it was picked up is refused.
     """
     now = now or timezone.now()
-    batch_number = rules.clean_batch_number(batch_number)
+    batch_number = syringe_supply.clean_batch_number(batch_number)
     if batch_number or expires_on is not None:
-        if refusal := rules.batch_number_refusal(batch_number):
+        if refusal := syringe_supply.batch_number_refusal(batch_number):
             raise RecordRefused(refusal, "batch_number", "TRACE-BATCH")
         if expires_on is None:
             raise RecordRefused("Enter the expiry date printed on the box.", "expires_on", "TRACE-BATCH")
-        if rules.is_expired(expires_on, on):
+        if syringe_supply.is_expired(expires_on, on):
             raise RecordRefused(
                 f"That box expired on {expires_on:%d %b %Y}, before it was picked up: check the date on the box; "
                 "an expired box is not used (TRACE-BATCH).",
@@ -204,18 +204,18 @@ def record_pickup(
             )
     if not isinstance(boxes, int) or boxes < 1:
         raise RecordRefused("Enter the number of boxes picked up: at least 1.", "boxes")
-    if boxes > rules.MAX_BOXES_PER_PICKUP:
+    if boxes > syringe_supply.MAX_BOXES_PER_PICKUP:
         raise RecordRefused(f"{boxes} boxes is more than we expect at once; please check the number.", "boxes")
     today = patient.local_today(now)
-    if refusal := rules.future_date_refusal(on, today, "pick-up date"):
+    if refusal := record_limits.future_date_refusal(on, today, "pick-up date"):
         raise RecordRefused(refusal, "on")
     # Today's pick-up is stamped now; an earlier day at local noon, so it sorts on its own day.
-    occurred_at = now if on == today else rules.local_slot(on, time(12, 0), patient.zone)
+    occurred_at = now if on == today else dose_timing.local_slot(on, time(12, 0), patient.zone)
     refresh_adherence_summary_on_commit(patient.pk)
     return SupplyEvent.objects.create(
         patient=patient,
         kind=SupplyEvent.Kind.PICKUP,
-        syringes=boxes * rules.SYRINGES_PER_BOX,
+        syringes=boxes * syringe_supply.SYRINGES_PER_BOX,
         boxes=boxes,
         occurred_at=occurred_at,
         recorded_by=by,
@@ -241,7 +241,7 @@ def correct_supply_count(
     now = now or timezone.now()
     if not isinstance(actual_count, int) or actual_count < 0:
         raise RecordRefused("The number of syringes cannot be negative.", "actual_count")
-    if actual_count > rules.MAX_SYRINGES_ON_HAND:
+    if actual_count > syringe_supply.MAX_SYRINGES_ON_HAND:
         raise RecordRefused(
             "That is more syringes than we expect anyone to keep; please check the number.", "actual_count"
         )
@@ -264,14 +264,14 @@ def take_syringe_out_of_fridge(
     """PREP-WARM / PREP-24H: note a syringe taken out to warm up; it must be used within 24 hours."""
     now = now or timezone.now()
     taken_out_at = taken_out_at or now
-    if refusal := rules.future_moment_refusal(taken_out_at, now, "time it was taken out"):
+    if refusal := record_limits.future_moment_refusal(taken_out_at, now, "time it was taken out"):
         raise RecordRefused(refusal, "taken_out_at")
-    if taken_out_at < now - rules.FRIDGE_BACKDATE_LIMIT:
+    if taken_out_at < now - recorded_doses.FRIDGE_BACKDATE_LIMIT:
         raise RecordRefused("That is more than a week ago; enter a more recent time.", "taken_out_at")
     return FridgeSyringe.objects.create(
         patient=patient,
         taken_out_at=taken_out_at,
-        use_by=rules.use_by_after(taken_out_at),  # PREP-24H, in elapsed hours
+        use_by=recorded_doses.use_by_after(taken_out_at),  # PREP-24H, in elapsed hours
         recorded_by=by,
     )
 
@@ -362,7 +362,7 @@ def record_medicine(
         raise RecordRefused("Anakinra (Kineret) is the medicine this app already tracks; no need to add it.", "name")
     if category and category not in MedicineCategory.values:
         raise RecordRefused("Choose a kind of medicine from the list.", "category")
-    if refusal := rules.future_date_refusal(started_on, patient.local_today(now), "start date"):
+    if refusal := record_limits.future_date_refusal(started_on, patient.local_today(now), "start date"):
         raise RecordRefused(refusal, "started_on")
     if OtherMedicine.objects.filter(patient=patient, name__iexact=name, stopped_on__isnull=True).exists():
         raise RecordRefused(f"{name} is already on the list.", "name")
@@ -391,7 +391,7 @@ def record_medicine(
 def stop_medicine(*, medicine: OtherMedicine, stopped_on: date, by) -> OtherMedicine:
     if medicine.started_on and stopped_on < medicine.started_on:
         raise RecordRefused("It cannot stop before it started.", "stopped_on")
-    if refusal := rules.future_date_refusal(stopped_on, medicine.patient.local_today(), "stop date"):
+    if refusal := record_limits.future_date_refusal(stopped_on, medicine.patient.local_today(), "stop date"):
         raise RecordRefused(refusal, "stopped_on")
     OtherMedicine.objects.filter(pk=medicine.pk, stopped_on__isnull=True).update(stopped_on=stopped_on)
     medicine.refresh_from_db()
@@ -485,10 +485,10 @@ def record_lab_result(
 ) -> LabTest:
     """AE-LABS: enter the neutrophil count of a scheduled test."""
     now = now or timezone.now()
-    if refusal := rules.future_date_refusal(done_on, lab_test.patient.local_today(now), "test date"):
+    if refusal := record_limits.future_date_refusal(done_on, lab_test.patient.local_today(now), "test date"):
         raise RecordRefused(refusal, "done_on")
     value = Decimal(neutrophils_10e9_per_l)
-    if refusal := rules.neutrophil_count_refusal(value):
+    if refusal := lab_checks.neutrophil_count_refusal(value):
         raise RecordRefused(refusal, "neutrophils_10e9_per_l")
     LabTest.objects.filter(pk=lab_test.pk).update(done_on=done_on, neutrophils_10e9_per_l=value, recorded_by=by)
     lab_test.refresh_from_db()
@@ -501,7 +501,7 @@ def schedule_neutrophil_checks(*, patient: Patient, first_dose_on: date) -> None
     LabTest.objects.bulk_create(
         [
             LabTest(patient=patient, label=label, due_on=due)
-            for due, label in rules.neutrophil_check_dates(first_dose_on)
+            for due, label in lab_checks.neutrophil_check_dates(first_dose_on)
         ],
         ignore_conflicts=True,
     )

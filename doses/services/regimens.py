@@ -6,7 +6,7 @@ without the CONFIRM capability is a RegimenProposal: the confirmed version stays
 (slots, reminders, the log, the calendar feed read only Regimen rows) until a clinician
 confirms it (a new version, starting on its date or tomorrow if that has passed) or
 declines it with a reason the family sees. Every regimen rule is asked of
-rules.regimen_findings, here, before anything is written.
+regimen_review.regimen_findings, here, before anything is written.
 """
 
 from __future__ import annotations
@@ -21,8 +21,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from companion.models import Patient
+from doses.rules import catalogue, dose_timing, dosing, regimen_review
 
-from .. import rules, schedule
+from .. import schedule
 from ..models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from ..selectors.proposals import regimen_in_force
 from .alerts import raise_care_alert
@@ -31,7 +32,7 @@ from .slots import materialise_slots
 from .summaries import refresh_adherence_summary_on_commit
 
 
-class RegimenRefused(rules.DoseRuleError):
+class RegimenRefused(catalogue.DoseRuleError):
     """A regimen a rule refuses; `field` names the form field, `rule_id` the rule."""
 
     def __init__(self, message: str, field: str | None = None, rule_id: str = "", findings=()):
@@ -44,7 +45,7 @@ class RegimenRefused(rules.DoseRuleError):
 class RegimenNeedsReview(Exception):
     """Flags (DOSE-PED-START, DOSE-PED-STEP, ...) that the person saving has not seen yet."""
 
-    def __init__(self, findings: list[rules.RegimenFinding]):
+    def __init__(self, findings: list[regimen_review.RegimenFinding]):
         super().__init__("Check the points below before saving.")
         self.findings = findings
 
@@ -57,10 +58,10 @@ class ProposalNotOpen(RegimenNotConfirmable):
     """The proposal was already confirmed, declined, withdrawn or replaced."""
 
 
-def _previous(regimen: Regimen | None) -> rules.PreviousRegimen | None:
+def _previous(regimen: Regimen | None) -> regimen_review.PreviousRegimen | None:
     if regimen is None:
         return None
-    return rules.PreviousRegimen(regimen.dose_basis, regimen.daily_dose_mg, regimen.mg_per_kg)
+    return regimen_review.PreviousRegimen(regimen.dose_basis, regimen.daily_dose_mg, regimen.mg_per_kg)
 
 
 def _daily_mg(dose_basis: str, daily_dose_mg, mg_per_kg, weight_kg_basis) -> Decimal | None:
@@ -68,10 +69,10 @@ def _daily_mg(dose_basis: str, daily_dose_mg, mg_per_kg, weight_kg_basis) -> Dec
     if daily_dose_mg is not None:
         return Decimal(daily_dose_mg)
     if dose_basis == Regimen.DoseBasis.FIXED_ADULT:
-        return rules.ADULT_DOSE_MG
+        return dosing.ADULT_DOSE_MG
     if mg_per_kg is None or weight_kg_basis is None:
         return None
-    return rules.weight_based_daily_mg(weight_kg_basis, mg_per_kg)
+    return dosing.weight_based_daily_mg(weight_kg_basis, mg_per_kg)
 
 
 def regimen_checks(
@@ -90,7 +91,7 @@ def regimen_checks(
     previous: Regimen | None = None,
     check_start: bool = False,
     now: datetime | None = None,
-) -> list[rules.RegimenFinding]:
+) -> list[regimen_review.RegimenFinding]:
     """Every regimen rule for this patient (age on the start day, indication), refusals first.
 
     `previous` is the regimen the change is measured against (DOSE-PED-STEP); None for a
@@ -100,14 +101,14 @@ def regimen_checks(
     found = []
     if check_start and starts_on < patient.local_today(now):
         found.append(
-            rules.RegimenFinding(
+            regimen_review.RegimenFinding(
                 "SCHED-TZ",
-                rules.REFUSE,
+                regimen_review.REFUSE,
                 "A regimen starts today or later (the patient's local date). Past doses stay as they were logged.",
                 "starts_on",
             )
         )
-    return found + rules.regimen_findings(
+    return found + regimen_review.regimen_findings(
         dose_basis=dose_basis,
         daily_dose_mg=daily_dose_mg,
         mg_per_kg=mg_per_kg,
@@ -123,14 +124,14 @@ def regimen_checks(
     )
 
 
-def _refuse(findings: list[rules.RegimenFinding]) -> None:
+def _refuse(findings: list[regimen_review.RegimenFinding]) -> None:
     refusals = [f for f in findings if f.refuses]
     if refusals:
         first = refusals[0]
         raise RegimenRefused(first.text, first.field, first.rule_id, refusals)
 
 
-def _flags(findings: list[rules.RegimenFinding]) -> list[dict]:
+def _flags(findings: list[regimen_review.RegimenFinding]) -> list[dict]:
     return [f.as_dict() for f in findings if not f.refuses]
 
 
@@ -196,12 +197,12 @@ def create_regimen_version(
         old.ends_on = max(starts_on, old.starts_on)
         old.save(update_fields=["ends_on"])
     if overlapping:
-        start_utc = rules.local_slot(starts_on, datetime.min.time(), patient.zone)
+        start_utc = dose_timing.local_slot(starts_on, datetime.min.time(), patient.zone)
         DoseSlot.objects.filter(
             regimen__in=overlapping, status=SlotStatus.PENDING, scheduled_at__gte=start_utc
         ).delete()
     confirmer = (confirmed_by or entered_by) if confirmed else None
-    is_override = confirmed and mg_per_kg is not None and Decimal(mg_per_kg) > rules.PED_LABEL_MAX_MG_PER_KG
+    is_override = confirmed and mg_per_kg is not None and Decimal(mg_per_kg) > dosing.PED_LABEL_MAX_MG_PER_KG
     regimen = Regimen.objects.create(
         patient=patient,
         version=version,
@@ -272,7 +273,7 @@ class RegimenSaved:
 
     regimen: Regimen | None
     proposal: RegimenProposal | None
-    findings: list[rules.RegimenFinding]
+    findings: list[regimen_review.RegimenFinding]
 
 
 @transaction.atomic
@@ -300,7 +301,7 @@ def save_regimen(
     - anyone else, nothing confirmed yet: a version in force, awaiting confirmation;
     - anyone else, a confirmed version exists: a RegimenProposal; the confirmed version
       stays in force and the clinician is alerted (REGIMEN_PROPOSAL).
-    Refusals raise RegimenRefused naming the field. Flags (rules.FLAG) must have been shown
+    Refusals raise RegimenRefused naming the field. Flags (regimen_review.FLAG) must have been shown
     first: their rule IDs must be in `flags_seen`, else RegimenNeedsReview.
     """
     now = now or timezone.now()
@@ -472,7 +473,7 @@ def check_dose_at_new_weight(*, patient_id: int, now: datetime | None = None) ->
     in_force = regimen_in_force(patient, now)
     if in_force is None or in_force.mg_per_kg is None:
         return None  # a fixed adult dose does not follow the weight (DOSE-ADULT)
-    findings = rules.dose_at_weight_findings(
+    findings = regimen_review.dose_at_weight_findings(
         daily_dose_mg=in_force.daily_dose_mg,
         weight_kg=patient.weight_kg,
         confirmed_mg_per_kg=in_force.mg_per_kg,

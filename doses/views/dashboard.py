@@ -24,8 +24,9 @@ from django.views.decorators.http import require_GET
 
 from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
+from doses.rules import syringe_supply
 
-from .. import charts, fhir, record_version, rules, sites
+from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
 from ..selectors import adherence_abc, log_page, proposals
@@ -230,7 +231,7 @@ def report(request, patient_id):
         (slot, _spot(slot.injection.site_spot) if slot.status == SlotStatus.TAKEN else "")
         for slot in export_selectors.export_doses(patient, date_range)
     ]
-    context["batch_not_recorded"] = rules.BATCH_NOT_RECORDED  # TRACE-BATCH: a dose from before batches
+    context["batch_not_recorded"] = syringe_supply.BATCH_NOT_RECORDED  # TRACE-BATCH: a dose from before batches
     context["report"] = True
     context["can_hold"] = False  # the printed report shows the holds, not the forms
     context["printed_at"] = timezone.localtime(timezone.now(), patient.zone)
@@ -305,7 +306,7 @@ def export_csv(request, patient_id):
             + [
                 ("yes" if injection.above_prescribed else "no") if injection else "",
                 (injection.prescribed_mg or slot.dose_mg) if injection else slot.dose_mg,
-                _cell(injection.batch_number or rules.BATCH_NOT_RECORDED) if injection else "",
+                _cell(injection.batch_number or syringe_supply.BATCH_NOT_RECORDED) if injection else "",
                 injection.batch_expires_on.isoformat() if injection and injection.batch_expires_on else "",
             ]
         )

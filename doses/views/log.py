@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
 from companion.models import CareRole
+from doses.rules import dosing, regimen_review, syringe_supply
 
-from .. import rules, schedule, triage
+from .. import schedule, triage
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..presenters import holds as hold_presenters
@@ -154,7 +155,7 @@ class _BoxesOnHand:
 
     @property
     def default(self) -> str:
-        box = rules.first_expiring_box(self.boxes, self.today)
+        box = syringe_supply.first_expiring_box(self.boxes, self.today)
         return str(box.pickup_id) if box is not None else ""
 
     def choices(self) -> list[tuple[str, str]]:
@@ -241,9 +242,9 @@ def _log_records_context(patient, form: InjectionForm, now, *, target) -> dict:
 
 def _discard_ml(slot: DoseSlot | None):
     """DOSE-SYRINGE: for a dose below 100 mg, how much to push out of the syringe first."""
-    if slot is None or slot.dose_mg >= rules.SYRINGE_MG:
+    if slot is None or slot.dose_mg >= dosing.SYRINGE_MG:
         return None
-    return rules.discard_before_injecting_ml(slot.dose_mg)
+    return regimen_review.discard_before_injecting_ml(slot.dose_mg)
 
 
 @login_required

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for, role_can
+from doses.rules import catalogue, dosing, regimen_review
 
-from .. import rules
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
 from ..models import Regimen, RegimenProposal
 from ..presenters import proposals as proposal_presenters
@@ -74,7 +74,7 @@ def regimen_new(request, patient_id):
     current = Regimen.objects.current().filter(patient=patient).first()
     try:
         suggestion = suggest_interval(patient.creatinine_clearance_ml_min)
-    except rules.DoseRuleError:
+    except catalogue.DoseRuleError:
         suggestion = None
     form = RegimenForm(
         request.POST or None,
@@ -97,7 +97,7 @@ def regimen_new(request, patient_id):
             form.show_review(needs.findings)
         except regimen_services.RegimenRefused as refused:
             form.show_review(
-                refused.findings or [rules.RegimenFinding(refused.rule_id, rules.REFUSE, str(refused), refused.field)]
+                refused.findings or [regimen_review.RegimenFinding(refused.rule_id, regimen_review.REFUSE, str(refused), refused.field)]
             )
         else:
             _saved_message(request, saved)
@@ -231,7 +231,7 @@ def proposal_withdraw(request, patient_id, proposal_id):
 
 
 def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
-    context = {"form": form, "patient": patient, "resolution": rules.ML_RESOLUTION, "syringe_ml": rules.SYRINGE_ML}
+    context = {"form": form, "patient": patient, "resolution": dosing.ML_RESOLUTION, "syringe_ml": dosing.SYRINGE_ML}
     if form.is_bound and form.is_valid() and form.dose is not None:
         context["dose"] = form.dose
         context["facts"] = calculator_facts(form)

@@ -15,8 +15,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from companion.models import CareRole
-from doses import rules
 from doses.models import DoseSlot, Injection
+from doses.rules import dose_timing
 from doses.services import injections as injection_services
 from tests.browser.conftest import assert_accessible, screenshot, sign_in, waiting_for
 from tests.browser.test_journey_missed_dose import zone_where_it_is
@@ -36,7 +36,7 @@ def test_MISS_NODOUBLE_an_evening_attempt_at_tomorrows_dose_is_refused_and_today
     today = eve.local_today(now)
     start_adult_regimen(eve, doctor, starts_on=today - timedelta(days=2), now=now)
     this_morning = DoseSlot.objects.get(patient=eve, local_date=today)
-    taken_at = rules.local_slot(today, time(8, 10), eve.zone)
+    taken_at = dose_timing.local_slot(today, time(8, 10), eve.zone)
     injection_services.record_injection(slot=this_morning, taken_at=taken_at, site_spot="thigh-left-1", by=user, now=now)
 
     page = phone

@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from doses import rules, sites
+from doses import sites
 from doses.models import DoseSlot, InjectedBy, Injection, SlotStatus, SupplyEvent
+from doses.rules import dose_timing, preparation
 
 
 def freeze(monkeypatch, moment: datetime) -> datetime:
@@ -18,7 +19,7 @@ def freeze(monkeypatch, moment: datetime) -> datetime:
 
 
 def prep_answers(**overrides) -> dict[str, str]:
-    answers = {f"prep_{check.key}": "yes" for check in rules.PREP_CHECKS}
+    answers = {f"prep_{check.key}": "yes" for check in preparation.PREP_CHECKS}
     answers.update({f"prep_{key}": value for key, value in overrides.items()})
     return answers
 
@@ -97,5 +98,5 @@ def alice_in_new_york(world, monkeypatch, *, at=(2026, 11, 25, 10, 0), days_befo
 def slot_at(patient, local_day, hour: int = 8, minute: int = 0) -> DoseSlot:
     from datetime import time
 
-    moment = rules.local_slot(local_day, time(hour, minute), patient.zone)
+    moment = dose_timing.local_slot(local_day, time(hour, minute), patient.zone)
     return DoseSlot.objects.get(patient=patient, scheduled_at=moment)

@@ -10,13 +10,14 @@ from html.parser import HTMLParser
 import pytest
 from django.urls import reverse
 
-from doses import rules, sites
+from doses import sites
+from doses.rules import preparation
 
 from .log_helpers import alice_in_new_york, log_data
 
 pytestmark = pytest.mark.django_db
 
-PREP_FIELDS = [f"prep_{check.key}" for check in rules.PREP_CHECKS]
+PREP_FIELDS = [f"prep_{check.key}" for check in preparation.PREP_CHECKS]
 
 
 class Elements(HTMLParser):

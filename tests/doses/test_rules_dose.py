@@ -1,4 +1,4 @@
-"""Dose rules (DOSE-*) in doses/rules.py: plain functions, no database."""
+"""Dose rules (DOSE-*) in doses/rules/dosing.py: plain functions, no database."""
 
 from __future__ import annotations
 
@@ -8,21 +8,22 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from doses import rules
-from doses.rules import DoseRuleError, paediatric_dose
+from doses.rules import catalogue, dosing, regimen_review
+from doses.rules.catalogue import DoseRuleError
+from doses.rules.dosing import paediatric_dose
 
 D = Decimal
 
 
 def test_DOSE_ADULT_is_100_mg_once_a_day_from_18_years():
-    assert rules.adult_dose_mg(18) == D("100")
-    assert rules.adult_dose_mg(70) == D("100")
-    assert rules.RULES["DOSE-ADULT"].source == "DermNet, ACR, label"
+    assert dosing.adult_dose_mg(18) == D("100")
+    assert dosing.adult_dose_mg(70) == D("100")
+    assert catalogue.RULES["DOSE-ADULT"].source == "DermNet, ACR, label"
 
 
 def test_DOSE_ADULT_is_refused_for_a_child_with_a_pointer_to_the_weight_based_dose():
     with pytest.raises(DoseRuleError, match="weight"):
-        rules.adult_dose_mg(12)
+        dosing.adult_dose_mg(12)
 
 
 def test_DOSE_PED_START_one_to_two_mg_per_kg_is_the_usual_starting_band():
@@ -83,27 +84,27 @@ def test_DOSE_PED_MAX_exactly_8_mg_per_kg_needs_no_override():
     ("old", "new", "ok"), [(2, 3, True), (2, "2.5", True), (2, 2, True), (2, 4, False), (2, "2.2", False)]
 )
 def test_DOSE_PED_STEP_changes_go_in_steps_of_half_to_one_mg_per_kg(old, new, ok):
-    assert rules.is_valid_ped_step(old, new) is ok
+    assert dosing.is_valid_ped_step(old, new) is ok
 
 
 def test_DOSE_PED_STEP_daily_dose_may_be_split_in_two_without_exceeding_the_day():
-    assert rules.split_dose_mg(D("60"), 2) == D("30.0")
-    halves = rules.split_dose_mg(D("25.5"), 2)
+    assert regimen_review.split_dose_mg(D("60"), 2) == D("30.0")
+    halves = regimen_review.split_dose_mg(D("25.5"), 2)
     assert halves * 2 <= D("25.5")
     with pytest.raises(DoseRuleError):
-        rules.split_dose_mg(D("60"), 3)
+        regimen_review.split_dose_mg(D("60"), 3)
 
 
 def test_DOSE_SYRINGE_100_mg_is_one_full_syringe_with_nothing_to_discard():
-    assert rules.mg_to_ml(D("100")) == D("0.67")
-    assert rules.discard_before_injecting_ml(100) == D("0.00")
+    assert dosing.mg_to_ml(D("100")) == D("0.67")
+    assert regimen_review.discard_before_injecting_ml(100) == D("0.00")
 
 
 def test_DOSE_SYRINGE_a_30_mg_dose_is_0_20_ml_with_0_47_ml_to_discard_first():
     dose = paediatric_dose(15, 2)
     assert (dose.mg, dose.ml, dose.discard_ml, dose.syringes_per_day) == (D("30.0"), D("0.20"), D("0.47"), 1)
     assert dose.delivered_mg == D("29.9")  # 0.20 mL on the 0.01 mL marks
-    assert rules.discard_before_injecting_ml(30) == D("0.47")
+    assert regimen_review.discard_before_injecting_ml(30) == D("0.47")
 
 
 def test_DOSE_SYRINGE_a_dose_above_one_syringe_needs_two_and_says_so():
@@ -112,7 +113,7 @@ def test_DOSE_SYRINGE_a_dose_above_one_syringe_needs_two_and_says_so():
     # 150 mg is 1.005 mL: the nearest mark (1.01 mL) would hold more than 150 mg, so 1.00 mL (DOSE-PED-MAX).
     assert dose.ml == D("1.00") and dose.discard_ml == D("0.34")
     assert any("2 syringes" in w for w in dose.warnings)
-    assert rules.discard_before_injecting_ml(150) == D("0.34")
+    assert regimen_review.discard_before_injecting_ml(150) == D("0.34")
 
 
 def test_DOSE_SYRINGE_a_volume_too_small_to_measure_is_refused():
@@ -131,7 +132,7 @@ def measurable(weight: D, mg_per_kg: D) -> bool:
     0.0047 mL and rounds to 0.00 mL, so the rounded mg, not the exact product, decides.
     """
     mg = (weight * mg_per_kg).quantize(D("0.1"), rounding=ROUND_DOWN)
-    return rules.mg_to_ml(mg) > 0
+    return dosing.mg_to_ml(mg) > 0
 
 
 @given(weight=weights, mg_per_kg=per_kg)
@@ -140,8 +141,8 @@ def test_DOSE_SYRINGE_property_ml_matches_mg_to_the_syringe_resolution(weight, m
     dose = paediatric_dose(weight, mg_per_kg)
     # DOSE-PED-MAX: the mg and the volume are rounded down, never above what was prescribed.
     assert D("0") <= weight * mg_per_kg - dose.mg < D("0.1")
-    assert D("0") <= dose.mg * D("0.67") / 100 - dose.ml < rules.ML_RESOLUTION
-    assert dose.ml == dose.ml.quantize(rules.ML_RESOLUTION)
+    assert D("0") <= dose.mg * D("0.67") / 100 - dose.ml < dosing.ML_RESOLUTION
+    assert dose.ml == dose.ml.quantize(dosing.ML_RESOLUTION)
     assert dose.ml + dose.discard_ml == dose.syringes_per_day * D("0.67")
     if dose.mg <= 100:
         assert D("0.01") <= dose.ml <= D("0.67")
@@ -161,7 +162,7 @@ def test_DOSE_PED_RANGE_property_in_range_never_raises_unless_unmeasurable(weigh
 
 def test_every_dose_rule_id_is_in_the_rules_table_with_a_source():
     for rule_id in ["DOSE-ADULT", "DOSE-PED-START", "DOSE-PED-RANGE", "DOSE-PED-MAX", "DOSE-PED-STEP", "DOSE-SYRINGE"]:
-        assert rules.RULES[rule_id].source
+        assert catalogue.RULES[rule_id].source
 
 
 def test_DOSE_SYRINGE_a_dose_shown_as_0_7_mg_is_refused_as_unmeasurable():

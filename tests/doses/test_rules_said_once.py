@@ -1,4 +1,4 @@
-"""Every rule number is said once, in its home (issue 14): doses/rules.py and the other pure
+"""Every rule number is said once, in its home (issue 14): the package doses/rules/ and the other pure
 modules (triage.py, medicines.py, sites.py, adherence.py), dose timing in doses/schedule.py,
 and configuration in companion/settings.py. Everything else asks them.
 
@@ -11,18 +11,22 @@ under its own name, or a `*_DAYS` / `*_HOURS` / `*_MINUTES` number defined outsi
 from __future__ import annotations
 
 import ast
+import importlib
+import pkgutil
 import re
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from doses import adherence, medicines, rules, schedule, sites, triage
+import doses.rules
+from doses import adherence, medicines, schedule, sites, triage
+from doses.rules import catalogue, lab_checks
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("companion", "doses", "reminders")
+RULE_PACKAGE = "doses/rules/"  # every module of the package is a home
 HOMES = {
-    "doses/rules.py",
     "doses/triage.py",
     "doses/medicines.py",
     "doses/sites.py",
@@ -61,7 +65,7 @@ def _sources():
     for package in PACKAGES:
         for path in sorted((ROOT / package).rglob("*.py")):
             relative = path.relative_to(ROOT).as_posix()
-            if relative in HOMES or any(f"/{part}/" in f"/{relative}" for part in SKIPPED_DIRS):
+            if relative in HOMES or relative.startswith(RULE_PACKAGE) or any(f"/{part}/" in f"/{relative}" for part in SKIPPED_DIRS):
                 continue
             yield relative, ast.parse(path.read_text(), filename=relative)
 
@@ -124,12 +128,15 @@ def test_no_rule_span_of_time_is_written_outside_its_home():
         for unit, value, line in literal_spans(tree)
         if (unit, value) not in PLAIN_ARITHMETIC and (path, unit, value) not in ALLOWED
     ]
-    assert not restated, "ask doses/rules.py (or schedule.py, triage.py...) instead of restating:\n" + "\n".join(
+    assert not restated, "ask doses/rules/ (or schedule.py, triage.py...) instead of restating:\n" + "\n".join(
         restated
     )
 
 
-HOME_MODULES = (rules, triage, medicines, sites, adherence, schedule)
+RULE_MODULES = tuple(
+    importlib.import_module(f"doses.rules.{info.name}") for info in pkgutil.iter_modules(doses.rules.__path__)
+)
+HOME_MODULES = (*RULE_MODULES, triage, medicines, sites, adherence, schedule)
 HOME_CONSTANTS = {
     name
     for module in HOME_MODULES
@@ -157,7 +164,7 @@ def test_no_span_of_days_or_hours_is_a_number_defined_outside_a_home():
         and _number(value) is not None
         and (path, name) not in ALLOWED_SPAN_CONSTANTS
     ]
-    assert not spans, "spans of time that are rules belong in doses/rules.py:\n" + "\n".join(spans)
+    assert not spans, "spans of time that are rules belong in doses/rules/:\n" + "\n".join(spans)
 
 
 @pytest.mark.parametrize(
@@ -209,9 +216,9 @@ TODAY = date(2026, 11, 25)
 )
 def test_AE_LABS_a_count_due_soon_is_on_the_labs_page_for_two_weeks_and_on_today_for_one(days_ahead, state, on_today):
     due_on = TODAY.fromordinal(TODAY.toordinal() + days_ahead)
-    assert rules.lab_state(due_on, None, TODAY) == state
-    assert (due_on <= rules.lab_on_today_until(TODAY)) is on_today
-    assert rules.lab_state(due_on, TODAY, TODAY) == "done"
+    assert lab_checks.lab_state(due_on, None, TODAY) == state
+    assert (due_on <= lab_checks.lab_on_today_until(TODAY)) is on_today
+    assert lab_checks.lab_state(due_on, TODAY, TODAY) == "done"
 
 
 @pytest.mark.django_db
@@ -249,7 +256,7 @@ RULE_ID = re.compile(r"\b(?:DOSE|SCHED|MISS|SITE|PREP|SUPPLY|AE|IX|PRE|TRACE|TX|
 
 
 def rule_ids_in_code() -> set[str]:
-    found = set(rules.RULES)
+    found = set(catalogue.RULES)
     for package in (*PACKAGES, "templates"):
         for path in (ROOT / package).rglob("*"):
             if path.suffix in (".py", ".html", ".txt") and "migrations" not in path.parts:

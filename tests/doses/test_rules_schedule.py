@@ -1,4 +1,4 @@
-"""Schedule rules (SCHED-*) in doses/rules.py: local wall-clock slots across DST."""
+"""Schedule rules (SCHED-*) in doses/rules/dose_timing.py: local wall-clock slots across DST."""
 
 from __future__ import annotations
 
@@ -10,15 +10,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from doses import rules
-from doses.rules import DoseRuleError
+from doses.rules import dose_timing
+from doses.rules.catalogue import DoseRuleError
 
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 DST_ZONES = ["Europe/London", "America/New_York", "Australia/Sydney"]
 
 
 def slots(*, starts_on, interval=1, times=(time(8),), zone=LONDON, from_day=None, to_day=None, ends_on=None):
-    return rules.dose_slots(
+    return dose_timing.dose_slots(
         starts_on=starts_on,
         interval_days=interval,
         times_of_day=list(times),
@@ -55,13 +55,13 @@ def test_SCHED_DAILY_needs_a_time_of_day_and_at_most_two_different_ones():
     [(None, 1), (0, 2), ("29.9", 2), (29, 2), (30, 1), ("30.0", 1), (90, 1), (Decimal("12.5"), 2)],
 )
 def test_SCHED_RENAL_every_other_day_below_30_ml_per_min(clearance, interval):
-    assert rules.dosing_interval_days(clearance) == interval
+    assert dose_timing.dosing_interval_days(clearance) == interval
 
 
 @pytest.mark.parametrize("clearance", [-1, "-0.1", Decimal("-30")])
 def test_SCHED_RENAL_negative_clearance_is_refused_with_a_clear_message(clearance):
     with pytest.raises(DoseRuleError, match="cannot be negative"):
-        rules.dosing_interval_days(clearance)
+        dose_timing.dosing_interval_days(clearance)
 
 
 def test_SCHED_RENAL_every_other_day_is_anchored_to_the_start_date():
@@ -117,7 +117,7 @@ times = st.times().map(lambda t: t.replace(second=0, microsecond=0))
 def test_SCHED_TZ_property_no_dose_falls_on_two_calendar_days(zone_name, start, first, second, interval):
     zone = zoneinfo.ZoneInfo(zone_name)
     chosen = [first] if second is None or second == first else [first, second]
-    found = rules.dose_slots(
+    found = dose_timing.dose_slots(
         starts_on=start,
         interval_days=interval,
         times_of_day=chosen,
@@ -125,7 +125,7 @@ def test_SCHED_TZ_property_no_dose_falls_on_two_calendar_days(zone_name, start, 
         from_day=start,
         to_day=start + timedelta(days=40),
     )
-    expected_days = list(rules.dose_days(start, interval, start, start + timedelta(days=40)))
+    expected_days = list(dose_timing.dose_days(start, interval, start, start + timedelta(days=40)))
     per_day = {}
     for moment in found:
         per_day.setdefault(moment.astimezone(zone).date(), []).append(moment)
@@ -140,7 +140,7 @@ def test_SCHED_TZ_property_no_dose_falls_on_two_calendar_days(zone_name, start, 
 @given(zone_name=st.sampled_from(DST_ZONES), start=days, at=times)
 def test_SCHED_RENAL_property_every_other_day_slots_are_exactly_two_local_days_apart(zone_name, start, at):
     zone = zoneinfo.ZoneInfo(zone_name)
-    found = rules.dose_slots(
+    found = dose_timing.dose_slots(
         starts_on=start,
         interval_days=2,
         times_of_day=[at],
@@ -179,7 +179,7 @@ def test_SCHED_TZ_split_dose_where_the_second_time_falls_in_a_gap_at_midnight():
     23:00 dose does not exist that night; it must not land on the 22:00 dose."""
     zone = zoneinfo.ZoneInfo("America/Nuuk")
     day = date(2024, 3, 30)
-    first, second = rules.dose_slots(
+    first, second = dose_timing.dose_slots(
         starts_on=date(2024, 3, 1),
         interval_days=1,
         times_of_day=[time(22), time(23)],

@@ -15,8 +15,9 @@ from django.db import connection
 from django.urls import reverse
 
 from companion.models import CareRole, Indication, Patient
-from doses import rules, schedule
+from doses import schedule
 from doses.models import DoseSlot, Injection, Regimen, SlotStatus
+from doses.rules import dose_timing
 from doses.selectors import today as today_selectors
 from doses.services import injections as injection_services
 from doses.services import refusals
@@ -56,7 +57,7 @@ def local(patient, day: date, hour: int, minute: int = 0) -> datetime:
 
 
 def slot_on(patient, day: date, hour: int, minute: int = 0) -> DoseSlot:
-    return DoseSlot.objects.get(patient=patient, scheduled_at=rules.local_slot(day, time(hour, minute), patient.zone))
+    return DoseSlot.objects.get(patient=patient, scheduled_at=dose_timing.local_slot(day, time(hour, minute), patient.zone))
 
 
 def inject(world, slot, taken_at, *, now=None):
@@ -246,10 +247,10 @@ def test_SCHED_TZ_on_a_daylight_saving_day_the_gap_between_doses_is_counted_in_r
     inject(world, before, schedule.window_for_slot(before).closes_at - timedelta(minutes=1))
     span = schedule.timeline_of(after).log_span(after)
     real_gap = after.scheduled_at - before.scheduled_at  # 23, 24.5 or 25 hours of real time
-    assert span.log_from - span.previous_injection.taken_at == rules.minimum_gap(
+    assert span.log_from - span.previous_injection.taken_at == dose_timing.minimum_gap(
         before.scheduled_at, after.scheduled_at, 12.0
     )
-    assert rules.minimum_gap(before.scheduled_at, after.scheduled_at, 12.0) == min(12 * H, real_gap / 2)
+    assert dose_timing.minimum_gap(before.scheduled_at, after.scheduled_at, 12.0) == min(12 * H, real_gap / 2)
     with pytest.raises(refusals.DoseRefused):
         inject(world, after, span.log_from - timedelta(minutes=1))
     assert inject(world, after, span.log_from).slot == after
@@ -359,7 +360,7 @@ def test_MISS_NODOUBLE_two_doses_logged_at_once_too_close_together_give_one(worl
 
 
 def test_new_slot_is_the_one_place_a_slot_is_built(world, daily):
-    moment = rules.local_slot(DAY + timedelta(days=30), time(8), world.alice.zone)
+    moment = dose_timing.local_slot(DAY + timedelta(days=30), time(8), world.alice.zone)
     slot = schedule.new_slot(daily, moment)
     assert (slot.patient_id, slot.regimen, slot.local_date, slot.dose_mg, slot.status) == (
         world.alice.pk,

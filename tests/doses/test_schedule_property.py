@@ -16,8 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from doses import rules, schedule
+from doses import schedule
 from doses.models import DoseSlot, Injection, Regimen, SlotStatus
+from doses.rules import dose_timing
 from doses.selectors import today as today_selectors
 from doses.services import injections as injection_services
 from doses.services import refusals
@@ -73,7 +74,7 @@ def _reset(world, zone: str, start: date, regimen: dict) -> datetime:
     Regimen.objects.filter(patient=world.alice).delete()
     world.alice.time_zone = zone
     world.alice.save()
-    begin = rules.local_slot(start, time(0), world.alice.zone)
+    begin = dose_timing.local_slot(start, time(0), world.alice.zone)
     regimen_services.create_regimen_version(
         patient=world.alice,
         entered_by=world.carol,
@@ -142,5 +143,5 @@ def test_MISS_NODOUBLE_SCHED_TZ_today_the_log_and_the_missed_dose_job_agree_and_
     hours = schedule.skip_within_hours()
     for earlier, later in zip(injections, injections[1:], strict=False):
         assert earlier.slot.scheduled_at < later.slot.scheduled_at  # in the order of their doses
-        gap = rules.minimum_gap(earlier.slot.scheduled_at, later.slot.scheduled_at, hours)
+        gap = dose_timing.minimum_gap(earlier.slot.scheduled_at, later.slot.scheduled_at, hours)
         assert later.taken_at - earlier.taken_at >= gap, (earlier.taken_at, later.taken_at, gap)

@@ -14,8 +14,8 @@ import pytest
 from django.urls import reverse
 from fhir.resources.R4B.bundle import Bundle
 
-from doses import rules
 from doses.models import Injection, SupplyEvent
+from doses.rules import syringe_supply
 from doses.services import injections as injection_services
 from doses.services import records as record_services
 from doses.services.refusals import RecordRefused
@@ -40,8 +40,8 @@ class Box:
     "typed,kept", [(" K 1234a ", "K1234a"), ("LOT: 23A-07/1", "23A-07/1"), ("lot 998877", "998877")]
 )
 def test_TRACE_BATCH_a_batch_number_is_kept_as_printed_without_spaces_or_the_word_lot(typed, kept):
-    assert rules.clean_batch_number(typed) == kept
-    assert rules.batch_number_refusal(kept) is None
+    assert syringe_supply.clean_batch_number(typed) == kept
+    assert syringe_supply.batch_number_refusal(kept) is None
 
 
 @pytest.mark.parametrize(
@@ -53,13 +53,13 @@ def test_TRACE_BATCH_a_batch_number_is_kept_as_printed_without_spaces_or_the_wor
     ],
 )
 def test_TRACE_BATCH_an_impossible_batch_number_is_refused_with_why(typed, says):
-    assert says in rules.batch_number_refusal(rules.clean_batch_number(typed))
+    assert says in syringe_supply.batch_number_refusal(syringe_supply.clean_batch_number(typed))
 
 
 def test_TRACE_BATCH_a_box_is_usable_on_its_expiry_date_and_expired_the_day_after():
-    assert not rules.is_expired(date(2026, 11, 30), date(2026, 11, 30))
-    assert rules.is_expired(date(2026, 11, 30), date(2026, 12, 1))
-    refusal = rules.expired_box_refusal(batch_number="K1", expires_on=date(2026, 11, 30), on=date(2026, 12, 1))
+    assert not syringe_supply.is_expired(date(2026, 11, 30), date(2026, 11, 30))
+    assert syringe_supply.is_expired(date(2026, 11, 30), date(2026, 12, 1))
+    refusal = syringe_supply.expired_box_refusal(batch_number="K1", expires_on=date(2026, 11, 30), on=date(2026, 12, 1))
     assert "batch K1 expired on 30 Nov 2026" in refusal
 
 
@@ -72,8 +72,8 @@ def test_TRACE_BATCH_the_syringe_comes_from_the_first_expiring_box_that_has_not_
         Box(3, date(2027, 1, 31), 0),
         Box(4, date(2027, 2, 28), 2),
     ]
-    assert rules.first_expiring_box(boxes, TODAY).pickup_id == 4
-    assert rules.first_expiring_box(boxes[:1], TODAY) is None
+    assert syringe_supply.first_expiring_box(boxes, TODAY).pickup_id == 4
+    assert syringe_supply.first_expiring_box(boxes[:1], TODAY) is None
 
 
 # --- the pick-up ---------------------------------------------------------------------------

@@ -10,8 +10,8 @@ import recurring_ical_events
 from icalendar import Calendar
 
 from companion.models import Patient
-from doses import rules
 from doses.models import Regimen
+from doses.rules import lab_checks
 from doses.services import regimens as regimen_services
 from reminders.feeds import ScheduleFeed
 
@@ -111,7 +111,7 @@ def test_AE_LABS_lab_tests_are_single_all_day_events(world):
     new_version(world.alice, world.carol, starts_on=START, times=["08:00"])
     calendar = Calendar.from_ical(ScheduleFeed(world.alice).calendar().to_ical())
     labs = [e for e in calendar.walk("VEVENT") if str(e["UID"]).startswith("lab-")]
-    assert sorted(e["DTSTART"].dt for e in labs) == [d for d, _ in rules.neutrophil_check_dates(START)]
+    assert sorted(e["DTSTART"].dt for e in labs) == [d for d, _ in lab_checks.neutrophil_check_dates(START)]
     assert all("RRULE" not in e for e in labs)
 
 

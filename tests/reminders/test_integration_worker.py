@@ -363,9 +363,9 @@ def test_with_the_broker_away_logging_works_and_reminders_catch_up_when_it_is_ba
         "injected_by": "self",
         "site_spot": sites.allowed_spots(False)[0],
     }
-    from doses import rules
+    from doses.rules import preparation
 
-    form.update({f"prep_{check.key}": "yes" for check in rules.PREP_CHECKS})
+    form.update({f"prep_{check.key}": "yes" for check in preparation.PREP_CHECKS})
     response = client_for(world.alice_user).post(reverse("doses:log", args=[world.alice.pk]), form)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Injection.objects.filter(slot=alice_slot).exists()

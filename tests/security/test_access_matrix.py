@@ -126,7 +126,7 @@ def today(w) -> str:
 def injection_data(w, r) -> dict:
     from django.utils import timezone
 
-    from doses import rules
+    from doses.rules import preparation
 
     taken = timezone.localtime(timezone.now(), w.alice.zone) - timedelta(minutes=1)
     return {
@@ -135,7 +135,7 @@ def injection_data(w, r) -> dict:
         "injected_by": "self",
         "site_spot": "abdomen-left-1",
         "notes": "",
-        **{f"prep_{check.key}": "yes" for check in rules.PREP_CHECKS},
+        **{f"prep_{check.key}": "yes" for check in preparation.PREP_CHECKS},
     }
 
 

@@ -16,8 +16,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from companion.models import CareMembership, CareRole, Indication, Patient, User
-from doses import rules, sites
+from doses import sites
 from doses.models import DoseSlot, InjectedBy, Injection, NotTakenReason, Regimen, SlotStatus, SupplyEvent
+from doses.rules import dose_timing, dosing
 from doses.services import regimens as regimen_services
 from doses.services import summaries as summary_services
 
@@ -107,7 +108,7 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     if not alice.regimens.exists():
         _start_with_history(alice, entered_by=carol, days=21, rng=random.Random(1), now=now, clinician_confirmed=True)
     if not mia.regimens.exists():
-        dose = rules.paediatric_dose(mia.weight_kg, Decimal("2"))
+        dose = dosing.paediatric_dose(mia.weight_kg, Decimal("2"))
         _start_with_history(
             mia,
             entered_by=dan,
@@ -148,7 +149,7 @@ def _start_with_history(
     now: datetime,
     clinician_confirmed: bool,
     mg_per_kg: Decimal | None = None,
-    daily_mg: Decimal = rules.ADULT_DOSE_MG,
+    daily_mg: Decimal = dosing.ADULT_DOSE_MG,
     times: list[str] | None = None,
     interval_days: int = 1,
     adherence: float = 0.9,
@@ -278,12 +279,12 @@ def _seed_synthetic_patient(index: int, *, clinician: User, days: int, rng: rand
         creatinine_clearance_ml_min=Decimal(rng.choice([25, 60, 90])) if not is_child else None,
     )
     CareMembership.objects.create(patient=patient, user=clinician, role=CareRole.CLINICIAN)
-    interval = rules.dosing_interval_days(patient.creatinine_clearance_ml_min)
+    interval = dose_timing.dosing_interval_days(patient.creatinine_clearance_ml_min)
     if is_child:
         per_kg = Decimal(rng.choice(["1", "2", "3", "5"]))
-        daily = rules.paediatric_dose(weight, per_kg).mg
+        daily = dosing.paediatric_dose(weight, per_kg).mg
     else:
-        per_kg, daily = None, rules.ADULT_DOSE_MG
+        per_kg, daily = None, dosing.ADULT_DOSE_MG
     _start_with_history(
         patient,
         entered_by=clinician,

@@ -7,8 +7,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from doses import rules
 from doses.presenters import today as present
+from doses.rules import dose_timing
 from doses.selectors.today import MissedDoseAdvice, SlotView, TodayAttention
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -38,7 +38,7 @@ def items(**facts) -> list[present.AttentionItem]:
 
 def view(state: str, scheduled_at: datetime, log_from: datetime, advice=None) -> SlotView:
     slot = SimpleNamespace(scheduled_at=scheduled_at)
-    window = rules.DoseWindow(scheduled_at, scheduled_at - timedelta(hours=2), scheduled_at + timedelta(hours=12))
+    window = dose_timing.DoseWindow(scheduled_at, scheduled_at - timedelta(hours=2), scheduled_at + timedelta(hours=12))
     return SlotView(slot, state, window, scheduled_at + timedelta(days=1), log_from, TODAY, NEW_YORK, advice)
 
 

@@ -15,8 +15,8 @@ from django.db import transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from doses import rules
 from doses.models import CareAlert, FridgeSyringe, Injection, SlotStatus, SupplyEvent
+from doses.rules import catalogue, recorded_doses
 from doses.services import injections as injection_services
 from doses.services import records as record_services
 from doses.services import refusals
@@ -139,14 +139,14 @@ def test_AE_OVERDOSE_a_childs_split_dose_above_its_half_is_flagged_against_the_h
 
 
 def test_AE_OVERDOSE_rules_say_above_below_and_implausible():
-    assert rules.check_recorded_dose(Decimal("100"), Decimal("100"), confirmed_above_prescribed=False) is False
-    assert rules.check_recorded_dose(Decimal("67.5"), Decimal("100"), confirmed_above_prescribed=False) is False
-    assert rules.check_recorded_dose(Decimal("100.1"), Decimal("100"), confirmed_above_prescribed=True) is True
-    with pytest.raises(rules.AbovePrescribedNotConfirmed):
-        rules.check_recorded_dose(Decimal("100.1"), Decimal("100"), confirmed_above_prescribed=False)
+    assert recorded_doses.check_recorded_dose(Decimal("100"), Decimal("100"), confirmed_above_prescribed=False) is False
+    assert recorded_doses.check_recorded_dose(Decimal("67.5"), Decimal("100"), confirmed_above_prescribed=False) is False
+    assert recorded_doses.check_recorded_dose(Decimal("100.1"), Decimal("100"), confirmed_above_prescribed=True) is True
+    with pytest.raises(recorded_doses.AbovePrescribedNotConfirmed):
+        recorded_doses.check_recorded_dose(Decimal("100.1"), Decimal("100"), confirmed_above_prescribed=False)
     for bad in ("0", "-1", "500.1"):
-        with pytest.raises(rules.DoseRuleError):
-            rules.check_recorded_dose(Decimal(bad), Decimal("100"), confirmed_above_prescribed=True)
+        with pytest.raises(catalogue.DoseRuleError):
+            recorded_doses.check_recorded_dose(Decimal(bad), Decimal("100"), confirmed_above_prescribed=True)
 
 
 def test_AE_OVERDOSE_the_alert_reaches_the_care_team_even_in_quiet_hours(world, monkeypatch):
@@ -298,12 +298,12 @@ def test_SUPPLY_BOX_every_write_keeps_the_ledger_at_or_above_zero(world, monkeyp
 
 
 def test_SUPPLY_BOX_rules_take_what_is_on_hand():
-    assert rules.syringes_taken(1, 5) == (1, 0)
-    assert rules.syringes_taken(2, 1) == (1, 1)
-    assert rules.syringes_taken(1, 0) == (0, 1)
-    assert rules.syringes_taken(1, -3) == (0, 1)  # a ledger from before the rule
-    with pytest.raises(rules.DoseRuleError):
-        rules.syringes_taken(-1, 5)
+    assert recorded_doses.syringes_taken(1, 5) == (1, 0)
+    assert recorded_doses.syringes_taken(2, 1) == (1, 1)
+    assert recorded_doses.syringes_taken(1, 0) == (0, 1)
+    assert recorded_doses.syringes_taken(1, -3) == (0, 1)  # a ledger from before the rule
+    with pytest.raises(catalogue.DoseRuleError):
+        recorded_doses.syringes_taken(-1, 5)
 
 
 @pytest.mark.concurrency
@@ -364,7 +364,7 @@ def test_SUPPLY_BOX_property_no_sequence_of_doses_discards_pickups_and_counts_go
         elif kind == "count":
             balance = n  # a correction writes the difference to the counted number
         else:
-            taken, shortfall = rules.syringes_taken(n, balance)
+            taken, shortfall = recorded_doses.syringes_taken(n, balance)
             assert taken + shortfall == n and taken >= 0 and shortfall >= 0
             was_negative = balance < 0
             balance -= taken

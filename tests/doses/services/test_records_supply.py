@@ -9,8 +9,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from doses import rules
 from doses.models import FridgeSyringe, SupplyEvent
+from doses.rules import syringe_supply
 from doses.selectors import records as record_selectors
 from doses.services import injections as injection_services
 from doses.services import records as record_services
@@ -94,7 +94,7 @@ def test_a_negative_or_absurd_count_is_refused(world, count):
 )
 def test_SUPPLY_BOX_days_of_supply_at_the_current_regimen(syringes, dose, per_day, interval, days):
     assert (
-        rules.days_of_supply(syringes, dose_mg=Decimal(dose), administrations_per_day=per_day, interval_days=interval)
+        syringe_supply.days_of_supply(syringes, dose_mg=Decimal(dose), administrations_per_day=per_day, interval_days=interval)
         == days
     )
 

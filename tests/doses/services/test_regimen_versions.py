@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 
-from doses import rules, schedule
+from doses import schedule
 from doses.models import DoseSlot, Regimen, SlotStatus
+from doses.rules import catalogue
 from doses.services import regimens as regimen_services
 from doses.services import slots as slot_services
 from tests.conftest import start_adult_regimen
@@ -55,11 +56,11 @@ def test_a_version_that_starts_before_a_planned_one_ends_every_older_version(wor
 
 
 def test_DOSE_PED_RANGE_service_refuses_what_the_rules_refuse_and_writes_nothing(world):
-    with pytest.raises(rules.DoseRuleError, match="1 to 10"):
+    with pytest.raises(catalogue.DoseRuleError, match="1 to 10"):
         weight_based(world.alice, world.carol, mg_per_kg=Decimal("11"), daily_dose_mg=Decimal("220"))
-    with pytest.raises(rules.DoseRuleError, match="not 50"):
+    with pytest.raises(catalogue.DoseRuleError, match="not 50"):
         weight_based(world.alice, world.carol, daily_dose_mg=Decimal("50"))
-    with pytest.raises(rules.DoseRuleError, match="DOSE-ADULT"):
+    with pytest.raises(catalogue.DoseRuleError, match="DOSE-ADULT"):
         regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
@@ -77,7 +78,7 @@ def test_DOSE_PED_RANGE_service_refuses_what_the_rules_refuse_and_writes_nothing
 def test_DOSE_PED_MAX_unconfirmed_or_reasonless_override_is_refused_and_the_old_version_stays(world):
     current = weight_based(world.alice, world.carol)
     for confirmed, reason in ((False, "because"), (True, "  ")):
-        with pytest.raises(rules.DoseRuleError, match="DOSE-PED-MAX"):
+        with pytest.raises(catalogue.DoseRuleError, match="DOSE-PED-MAX"):
             weight_based(
                 world.alice,
                 world.alice_user,
@@ -91,9 +92,9 @@ def test_DOSE_PED_MAX_unconfirmed_or_reasonless_override_is_refused_and_the_old_
 
 
 def test_SCHED_DAILY_times_must_match_the_number_of_injections(world):
-    with pytest.raises(rules.DoseRuleError, match="one time of day for each"):
+    with pytest.raises(catalogue.DoseRuleError, match="one time of day for each"):
         weight_based(world.alice, world.carol, administrations_per_day=2, times_of_day=["08:00"])
-    with pytest.raises(rules.DoseRuleError, match="two different times"):
+    with pytest.raises(catalogue.DoseRuleError, match="two different times"):
         weight_based(world.alice, world.carol, administrations_per_day=2, times_of_day=["08:00", "08:00"])
 
 

@@ -1,7 +1,7 @@
 """Regimen changes are proposals until a clinician confirms them; every regimen rule in the service.
 
 doses/services/regimens.py: save_regimen, confirm_proposal, decline_proposal, withdraw_proposal,
-check_dose_at_new_weight; the rules in doses/rules.py: regimen_findings (issue 13, parts 1-2).
+check_dose_at_new_weight; the rules in doses/rules/regimen_review.py: regimen_findings (issue 13, parts 1-2).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.urls import reverse
 from companion import services as companion_services
 from companion.forms import PatientForm
 from companion.models import CareRole, Indication, Patient
-from doses import rules
 from doses.models import CareAlert, DoseSlot, Regimen, RegimenProposal, SlotStatus
 from doses.presenters.proposals import proposal_notice_text
+from doses.rules import catalogue, dosing, regimen_review
 from doses.selectors.proposals import proposal_notice
 from doses.services import injections as injection_services
 from doses.services import refusals
@@ -272,7 +272,7 @@ def test_DOSE_ADULT_a_split_fixed_dose_is_refused(world, now, can_confirm):
 
 
 def test_DOSE_ADULT_low_level_create_refuses_a_split_fixed_dose_too(world, now):
-    with pytest.raises(rules.DoseRuleError, match="DOSE-ADULT"):
+    with pytest.raises(catalogue.DoseRuleError, match="DOSE-ADULT"):
         regimen_services.create_regimen_version(
             patient=world.alice,
             entered_by=world.carol,
@@ -318,7 +318,7 @@ def test_DOSE_PED_START_a_first_weight_based_regimen_outside_1_to_2_mg_per_kg_is
     link(child, pat, CareRole.PARENT)
     with pytest.raises(regimen_services.RegimenNeedsReview) as review:
         weight_based(child, pat, can_confirm=False, mg_per_kg="3")
-    assert [(f.rule_id, f.level) for f in review.value.findings] == [("DOSE-PED-START", rules.FLAG)]
+    assert [(f.rule_id, f.level) for f in review.value.findings] == [("DOSE-PED-START", regimen_review.FLAG)]
     assert not Regimen.objects.filter(patient=child).exists()
     regimen = weight_based(child, pat, can_confirm=False, mg_per_kg="3", flags_seen=["DOSE-PED-START"]).regimen
     assert [f["rule_id"] for f in regimen.rule_flags] == ["DOSE-PED-START"]
@@ -456,9 +456,9 @@ def test_a_slot_of_the_confirmed_version_is_still_pending_while_a_proposal_waits
 
 
 def test_the_pure_rules_name_the_same_values_as_the_models():
-    assert rules.FIXED_BASIS == Regimen.DoseBasis.FIXED_ADULT and rules.WEIGHT_BASIS == Regimen.DoseBasis.WEIGHT_BASED
-    assert rules.RA_INDICATION == Indication.RHEUMATOID_ARTHRITIS
-    assert rules.ADULT_FROM_AGE_YEARS == Patient.ADULT_AGE_YEARS
+    assert regimen_review.FIXED_BASIS == Regimen.DoseBasis.FIXED_ADULT and regimen_review.WEIGHT_BASIS == Regimen.DoseBasis.WEIGHT_BASED
+    assert regimen_review.RA_INDICATION == Indication.RHEUMATOID_ARTHRITIS
+    assert dosing.ADULT_FROM_AGE_YEARS == Patient.ADULT_AGE_YEARS
 
 
 def test_while_a_newer_version_is_planned_the_family_is_told_the_dose_given_today(sam):

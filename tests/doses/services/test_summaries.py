@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from companion.models import CareRole, User
-from doses import adherence, rules
+from doses import adherence
 from doses.management.commands.seed_demo import SYNTHETIC_CLINICIAN, seed_synthetic_patients
 from doses.models import (
     DoseSlot,
@@ -27,6 +27,7 @@ from doses.models import (
     SlotStatus,
     SupplyEvent,
 )
+from doses.rules import dosing
 from doses.selectors import panel as panel_selectors
 from doses.services import injections as injection_services
 from doses.services import records as record_services
@@ -176,7 +177,7 @@ def history_regimen_change(world, now):
 def history_child(world, now):
     child = make_patient("Mia Child", dob=now.date() - timedelta(days=7 * 365), weight_kg=Decimal("20.0"))
     link(child, world.carol, CareRole.CLINICIAN)
-    dose = rules.paediatric_dose(Decimal("20.0"), Decimal("2"))
+    dose = dosing.paediatric_dose(Decimal("20.0"), Decimal("2"))
     regimen_services.create_regimen_version(
         patient=child,
         entered_by=world.carol,

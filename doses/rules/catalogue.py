@@ -1,0 +1,87 @@
+"""The rules' catalogue (ID, summary, source) and the refusal every rule raises."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+
+class DoseRuleError(ValueError):
+    """A value the rules refuse. The message is written for a parent, not a programmer."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    summary: str
+    source: str
+
+
+RULES: dict[str, Rule] = {
+    r.id: r
+    for r in [
+        Rule("DOSE-ADULT", "Adults: 100 mg once a day by injection under the skin.", "DermNet, ACR, label"),
+        Rule("DOSE-PED-START", "Children: weight-based, starting at 1-2 mg/kg/day.", "ACR"),
+        Rule("DOSE-PED-RANGE", "Children: 1-10 mg/kg/day; outside that range is refused.", "DermNet"),
+        Rule("DOSE-PED-MAX", "NOMID/DIRA maximum 8 mg/kg/day; above needs a clinician override.", "label"),
+        Rule("DOSE-PED-STEP", "Adjust in steps of 0.5-1 mg/kg; the daily dose may be split in two.", "label"),
+        Rule(
+            "DOSE-SYRINGE",
+            "One syringe holds 100 mg in 0.67 mL; smaller doses discard the rest first.",
+            "MedlinePlus, label",
+        ),
+        Rule("SCHED-DAILY", "Inject once a day, at the same time every day.", "MedlinePlus"),
+        Rule("SCHED-RENAL", "Decreased kidney function (CrCl < 30 mL/min): every other day.", "ACR, label"),
+        Rule("SCHED-TZ", "'The same time every day' is the patient's local clock time.", "MedlinePlus"),
+        Rule("MISS-TAKE", "Take a missed dose as soon as you remember.", "MedlinePlus"),
+        Rule("MISS-SKIP", "If it is almost time for the next dose, skip the missed one.", "MedlinePlus"),
+        Rule("MISS-NODOUBLE", "Never take a double dose to make up for a missed one.", "MedlinePlus"),
+        Rule("SITE-SELF", "Self-injection: front or outer thigh, or the stomach.", "MedlinePlus, ACR"),
+        Rule(
+            "SITE-OTHER",
+            "Someone else injecting may also use the back of the upper arms and the buttocks.",
+            "MedlinePlus",
+        ),
+        Rule("SITE-ROTATE", "Use a new spot each time, about 2.5 cm (1 inch) from the last.", "MedlinePlus, ACR"),
+        Rule("SITE-VEIN", "Do not inject near a vein you can see under the skin.", "MedlinePlus"),
+        Rule("PREP-WARM", "Keep in the fridge; let it reach room temperature before use.", "ACR, MedlinePlus"),
+        Rule("PREP-24H", "Do not use a syringe that has been at room temperature more than 24 hours.", "MedlinePlus"),
+        Rule("PREP-LOOK", "Do not shake; do not use if discoloured, cloudy or with particles.", "MedlinePlus"),
+        Rule("PREP-ONCE", "Each syringe is used once; put used syringes in a sharps container.", "MedlinePlus"),
+        Rule("SUPPLY-BOX", "Seven syringes a box, one per day of the week.", "MedlinePlus"),
+        Rule("TRACE-BATCH", "Record the product and the batch (lot) number of what was given.", "EU SmPC"),
+        Rule("STORE", "Refrigerate, do not freeze, protect from light, out of reach of children.", "MedlinePlus"),
+        Rule(
+            "AE-COMMON",
+            "Common side effects: tell the doctor if severe or not going away.",
+            "ACR, MedlinePlus, DermNet",
+        ),
+        Rule("AE-ISR-DURATION", "Injection-site reactions usually stop within 1-2 weeks.", "ACR"),
+        Rule("AE-SERIOUS", "Some symptoms mean: call the doctor now.", "MedlinePlus, DermNet"),
+        Rule("AE-INFECTION", "Serious infection: see the doctor; anakinra may be stopped.", "ACR, DermNet"),
+        Rule("AE-ALLERGY", "Severe allergic reaction: stop and seek care.", "DermNet, MedlinePlus"),
+        Rule(
+            "AE-LABS",
+            "Neutrophil count before starting, monthly for 3 months, then quarterly to 1 year.",
+            "DermNet, MedlinePlus, label",
+        ),
+        Rule("AE-REPORT", "Serious side effects can be reported to FDA MedWatch (1-800-332-1088).", "MedlinePlus"),
+        Rule(
+            "AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"
+        ),
+        Rule("IX-TNF", "Not with TNF blockers (etanercept, infliximab, adalimumab).", "DermNet, MedlinePlus"),
+        Rule("IX-BIOLOGIC", "Not at the same time as other biologics.", "ACR"),
+        Rule("IX-IMMUNO", "Tell the doctor about immunosuppressants; methotrexate is usual in RA.", "MedlinePlus, ACR"),
+        Rule("IX-LIVE-VACCINE", "No live vaccines while on anakinra.", "DermNet, ACR, MedlinePlus"),
+        Rule("PRE-CHILD-VACCINE", "Children: pneumococcal and Hib vaccination before starting.", "DermNet"),
+        Rule("PRE-PREGNANCY", "Pregnancy or breast-feeding: discuss with the doctor.", "DermNet, MedlinePlus"),
+        Rule("PRE-SURGERY", "Tell surgeons and dentists about anakinra.", "MedlinePlus"),
+        Rule("ONSET", "RA: benefit in 4-6 weeks; autoinflammatory disease: within hours.", "ACR"),
+        Rule("CAPS-EARLY", "CAPS: start early; treatment is usually lifelong.", "DermNet"),
+    ]
+}
+
+
+def rule_ids_in(texts: Iterable[str]) -> set[str]:
+    """The rule IDs mentioned in some texts (used by tests that every ID is covered)."""
+    return {rule_id for rule_id in RULES for text in texts if rule_id in text}
