@@ -8,7 +8,8 @@ these fields, so the JSON reads as R4.
 
 Contents: the Patient; one MedicationRequest per regimen version (the current one
 "on-hold" while treatment is held, a stopped one "stopped", each with a statusReason); one
-MedicationAdministration per dose in the range that is decided (taken = "completed",
+MedicationAdministration per dose in the range that is decided (taken = "completed", with
+its batch (lot) and expiry in a contained Medication, TRACE-BATCH;
 not taken, missed or held = "not-done" with a statusReason; doses still pending are not a
 record yet and are left out); one AdverseEvent per side effect open during the range.
 """
@@ -21,11 +22,13 @@ from datetime import datetime
 from django.utils import timezone
 from fhir.resources.R4B.adverseevent import AdverseEvent
 from fhir.resources.R4B.bundle import Bundle, BundleEntry
+from fhir.resources.R4B.medication import Medication
 from fhir.resources.R4B.medicationadministration import MedicationAdministration
 from fhir.resources.R4B.medicationrequest import MedicationRequest
 from fhir.resources.R4B.patient import Patient as FhirPatient
 
 from companion.models import Patient
+from doses.rules import syringe_supply
 
 from . import sites
 from .models import NotTakenReason, Regimen, SlotStatus, TreatmentHold, TreatmentStop
@@ -145,6 +148,23 @@ def _above_prescribed_note(injection) -> list[dict]:
     return [{"text": f"Above the prescribed dose{prescribed}: recorded as injected after confirmation (AE-OVERDOSE)."}]
 
 
+def _medication_given(injection) -> dict:
+    """TRACE-BATCH: the product given with its batch (lot) and expiry. R4's MedicationAdministration
+    has no lot of its own: it refers to a contained Medication whose `batch` holds them. A dose
+    whose batch was not recorded keeps the plain code (and says so in a note)."""
+    if not injection.batch_number:
+        return {}
+    batch = {"lotNumber": injection.batch_number}
+    if injection.batch_expires_on:
+        batch["expirationDate"] = injection.batch_expires_on.isoformat()
+    medication = Medication(id="batch", code=ANAKINRA, batch=batch)
+    return {
+        "medicationCodeableConcept": None,
+        "contained": [medication],
+        "medicationReference": {"reference": "#batch", "display": f"{ANAKINRA['text']}, lot {injection.batch_number}"},
+    }
+
+
 def medication_administration(slot, patient_ref: str, request_ref: str, patient: Patient) -> MedicationAdministration:
     base = {
         "id": str(uuid.uuid5(NAMESPACE, f"slot/{slot.pk}")),
@@ -159,11 +179,12 @@ def medication_administration(slot, patient_ref: str, request_ref: str, patient:
         except ValueError:
             site_text = injection.site_spot
         return MedicationAdministration(
-            **base,
+            **{**base, **_medication_given(injection)},
             status="completed",
             effectiveDateTime=_local(injection.taken_at, patient),
             note=[{"text": f"Scheduled {_local(slot.scheduled_at, patient)}; {injection.get_injected_by_display()}."}]
-            + _above_prescribed_note(injection),
+            + _above_prescribed_note(injection)
+            + ([] if injection.batch_number else [{"text": f"Batch: {syringe_supply.BATCH_NOT_RECORDED} (TRACE-BATCH)."}]),
             dosage={
                 "site": {
                     "coding": [{"system": f"{LOCAL_SYSTEM}/injection-spot", "code": injection.site_spot}],

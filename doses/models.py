@@ -277,6 +277,10 @@ class Injection(models.Model):
     prescribed_mg = models.DecimalField(
         max_digits=6, decimal_places=1, null=True, blank=True, help_text="The slot's prescribed dose when logged."
     )
+    # TRACE-BATCH: the batch (lot) of the box the syringe came from, copied when the dose is
+    # logged (the record as given); blank for a dose logged before batches were recorded.
+    batch_number = models.CharField(max_length=20, blank=True, help_text="TRACE-BATCH: blank = not recorded.")
+    batch_expires_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["-taken_at"]
@@ -395,6 +399,14 @@ class SupplyEvent(models.Model):
     # had fewer syringes than it needed takes what is on hand; the rest is noted here, and
     # Today asks for a count until a pick-up or correction follows.
     shortfall = models.PositiveSmallIntegerField(default=0, help_text="Syringes the count did not have.")
+    # TRACE-BATCH: a pick-up records its boxes' batch (lot) number and expiry; a dose says
+    # which pick-up's box its syringe came from, so each box's syringes left can be counted.
+    batch_number = models.CharField(max_length=20, blank=True, help_text="TRACE-BATCH: a pick-up's lot number.")
+    batch_expires_on = models.DateField(null=True, blank=True, help_text="TRACE-BATCH: the expiry on the box.")
+    from_pickup = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="taken_from",
+        help_text="TRACE-BATCH: the pick-up (box) a dose's syringes came from.",
+    )
 
     class Meta:
         ordering = ["-occurred_at"]

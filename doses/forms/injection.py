@@ -215,8 +215,28 @@ class InjectionForm(forms.Form):
         label="I did not use that syringe: I injected with a fresh one from the fridge.",
     )
 
-    def __init__(self, *args, patient: Patient, now: datetime, history: SiteHistory, logged_by_patient: bool, **kw):
+    # TRACE-BATCH: the box the syringe came from (a pick-up's id; "" = a box whose batch was not
+    # recorded). A plain value: the service checks it is one of the patient's boxes and not expired,
+    # so a dose posted reads the boxes once, there; the choices are drawn only when the page is shown.
+    batch = forms.CharField(
+        label="Which box is the syringe from? (batch number)",
+        required=False,
+        widget=forms.Select,
+        help_text="The box that expires first is chosen for you; change it if the syringe came from another box.",
+    )
+
+    def __init__(
+        self,
+        *args,
+        patient: Patient,
+        now: datetime,
+        history: SiteHistory,
+        logged_by_patient: bool,
+        batch_choices=(),
+        **kw,
+    ):
         super().__init__(*args, **kw)
+        self.fields["batch"].widget.choices = batch_choices  # a callable: read only when rendered
         self.patient = patient
         self.now = now
         self.history = history
@@ -247,6 +267,14 @@ class InjectionForm(forms.Form):
         if refusal := record_limits.future_moment_refusal(taken_at, self.now, "time taken", self.patient.zone):
             raise forms.ValidationError(refusal)
         return taken_at
+
+    def clean_batch(self) -> int | None:
+        value = (self.cleaned_data.get("batch") or "").strip()
+        if not value:
+            return None
+        if not (value.isascii() and value.isdigit()) or int(value) > 2**31 - 1:
+            raise forms.ValidationError("Choose one of the boxes on hand from the list.")
+        return int(value)
 
     def clean_dose_mg(self):
         dose = self.cleaned_data["dose_mg"]

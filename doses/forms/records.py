@@ -146,6 +146,20 @@ class PickupForm(RecordForm):
         },
     )
     on = RecordDateField(label="Picked up on", widget=_date_input(), latest=None)  # past_or_today
+    # TRACE-BATCH: the batch (lot) and expiry printed on the box; boxes of different batches
+    # are recorded as separate pick-ups.
+    batch_number = forms.CharField(
+        label="Batch (lot) number on the box",
+        max_length=40,
+        help_text="Printed after “Lot” or “Batch”. Boxes with different batch numbers: record each as its own pick-up.",
+        error_messages={"required": "Enter the batch (lot) number printed on the box (after “Lot” or “Batch”)."},
+    )
+    expires_on = RecordDateField(
+        label="Expiry date on the box",
+        widget=_date_input(),
+        help_text="If the box shows only a month, enter the last day of that month.",
+        error_messages={"required": "Enter the expiry date printed on the box."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -153,6 +167,12 @@ class PickupForm(RecordForm):
 
     def clean_on(self):
         return self.past_or_today(self.cleaned_data.get("on"), "pick-up date")
+
+    def clean_batch_number(self):
+        batch_number = syringe_supply.clean_batch_number(self.cleaned_data.get("batch_number", ""))
+        if refusal := syringe_supply.batch_number_refusal(batch_number):  # TRACE-BATCH
+            raise forms.ValidationError(refusal)
+        return batch_number
 
 
 class SupplyCountForm(RecordForm):

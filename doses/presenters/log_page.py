@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from doses.rules import syringe_supply
+
 from .. import schedule, sites, triage
 from ..models import InjectedBy, Injection
 
@@ -48,3 +50,14 @@ def discarded_message(*, shortfall: bool) -> str:
     if shortfall:  # SUPPLY-BOX: the count was already at zero
         text += " Your syringe count was already at 0: count your syringes and correct the number (SUPPLY-BOX)."
     return text
+
+
+def batch_choices(boxes, *, today: date) -> list[tuple[str, str]]:
+    """TRACE-BATCH: the log form's boxes on hand, first-expiring first, then "not recorded"."""
+    choices = []
+    for box in boxes:
+        expired = syringe_supply.is_expired(box.batch_expires_on, today)
+        state = f"EXPIRED {box.batch_expires_on:%d %b %Y}: do not use" if expired else f"expires {box.batch_expires_on:%d %b %Y}"
+        choices.append((str(box.pickup_id), f"Batch {box.batch_number}, {state} (about {box.left} left)"))
+    choices.append(("", f"A box from before batch numbers were recorded ({syringe_supply.BATCH_NOT_RECORDED})"))
+    return choices

@@ -49,6 +49,7 @@ RULES: dict[str, Rule] = {
         Rule("PREP-LOOK", "Do not shake; do not use if discoloured, cloudy or with particles.", "MedlinePlus"),
         Rule("PREP-ONCE", "Each syringe is used once; put used syringes in a sharps container.", "MedlinePlus"),
         Rule("SUPPLY-BOX", "Seven syringes a box, one per day of the week.", "MedlinePlus"),
+        Rule("TRACE-BATCH", "Record the product and the batch (lot) number of what was given.", "EU SmPC"),
         Rule("STORE", "Refrigerate, do not freeze, protect from light, out of reach of children.", "MedlinePlus"),
         Rule(
             "AE-COMMON",

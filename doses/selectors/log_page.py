@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import Sum
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
 
 from companion.models import Patient
 
@@ -36,6 +38,34 @@ def syringes_on_hand(patient: Patient) -> int:
     """SUPPLY-BOX: the count as shown, never below zero (older records may sum below it)."""
     total = SupplyEvent.objects.filter(patient=patient).aggregate(total=Sum("syringes"))["total"] or 0
     return max(total, 0)
+
+
+@dataclass(frozen=True)
+class BoxOnHand:
+    """TRACE-BATCH: a pick-up whose batch was recorded, with the syringes left of it."""
+
+    pickup_id: int
+    batch_number: str
+    batch_expires_on: date
+    picked_up_at: datetime
+    left: int
+
+
+def boxes_on_hand(patient: Patient) -> list[BoxOnHand]:
+    """TRACE-BATCH: the batches picked up with syringes left, first-expiring first (one query).
+
+    Left = the pick-up's syringes less those of the doses taken from it (`from_pickup`); a
+    dose or discard that named no box, and count corrections, are not put on any batch.
+    """
+    rows = (
+        SupplyEvent.objects.filter(patient=patient, kind=SupplyEvent.Kind.PICKUP)
+        .exclude(batch_number="")
+        .annotate(left=F("syringes") + Coalesce(Sum("taken_from__syringes"), Value(0)))
+        .filter(left__gt=0)
+        .order_by("batch_expires_on", "occurred_at", "pk")
+        .values_list("pk", "batch_number", "batch_expires_on", "occurred_at", "left")
+    )
+    return [BoxOnHand(*row) for row in rows]
 
 
 def doses_above_prescribed(patient: Patient, date_range) -> list[Injection]:

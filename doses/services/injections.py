@@ -40,6 +40,7 @@ def record_injection(
     notes: str = "",
     confirm_above_prescribed: bool = False,
     fresh_syringe_used: bool = False,
+    batch_pickup_id: int | None = None,
     now: datetime | None = None,
 ) -> Injection:
     """Log a dose for a slot and take one syringe from the supply (PREP-ONCE).
@@ -49,6 +50,8 @@ def record_injection(
     What really happened is recorded (doses/services/log_records.py): a dose above the
     prescribed one once confirmed, flagged and alerted (AE-OVERDOSE); never with a syringe
     out of the fridge 24 hours (PREP-24H); the syringe count never below zero (SUPPLY-BOX).
+    TRACE-BATCH: the dose carries the batch of the box its syringe came from
+    (`batch_pickup_id`, a pick-up; None: a box whose batch was not recorded), never an expired one.
     """
 
     now = now or timezone.now()
@@ -81,6 +84,9 @@ def record_injection(
         fridge = log_records.syringe_for_dose(
             patient_id=locked.patient_id, taken_at=taken_at, fresh_syringe_used=fresh_syringe_used
         )
+        batch = log_records.batch_for_dose(  # TRACE-BATCH
+            patient_id=locked.patient_id, pickup_id=batch_pickup_id, taken_at=taken_at, zone=locked.patient.zone
+        )
     except log_records.LogRefused as refused:
         raise DoseRefused(str(refused), refused.rule_id, field=refused.field) from None
     try:
@@ -99,6 +105,8 @@ def record_injection(
             logged_at=now,
             above_prescribed=above,
             prescribed_mg=locked.dose_mg,
+            batch_number=batch.batch_number,
+            batch_expires_on=batch.expires_on,
         )
     except IntegrityError as exc:  # the one-to-one refused a second injection for the slot
         raise DoseRefused("This dose is already logged (MISS-NODOUBLE).", "MISS-NODOUBLE") from exc
@@ -117,6 +125,7 @@ def record_injection(
         by=by,
         injection=injection,
         patient_locked=True,  # above, before the slot
+        from_pickup_id=batch.pickup_id,
     )
     # PREP-24H: the syringe warming up (within its 24 hours) is the one just used; close it so
     # Today stops counting down. An expired one stays open for the discard flow.

@@ -16,13 +16,13 @@ few lines each, inside their transaction:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Sum
 
 from companion.models import Patient
-from doses.rules import catalogue, recorded_doses
+from doses.rules import catalogue, recorded_doses, syringe_supply
 
 from ..models import FridgeSyringe, Injection, SupplyEvent
 
@@ -123,6 +123,7 @@ def take_syringes(
     injection: Injection | None = None,
     note: str = "",
     patient_locked: bool = False,
+    from_pickup_id: int | None = None,
 ) -> SupplyEvent:
     """SUPPLY-BOX: take `needed` syringes from the count for a dose or a discard, never below zero.
 
@@ -141,4 +142,33 @@ def take_syringes(
         injection=injection,
         note=note[:300],
         recorded_by=by,
+        from_pickup_id=from_pickup_id,  # TRACE-BATCH: the box the syringes came from
     )
+
+
+@dataclass(frozen=True)
+class BatchUsed:
+    pickup_id: int | None
+    batch_number: str
+    expires_on: date | None
+
+
+def batch_for_dose(*, patient_id: int, pickup_id: int | None, taken_at: datetime, zone) -> BatchUsed:
+    """TRACE-BATCH: the box (a pick-up with its batch) the dose's syringe came from, refusing an
+    expired one. None: a syringe from a box whose batch was not recorded (picked up before)."""
+    if pickup_id is None:
+        return BatchUsed(None, "", None)
+    row = (
+        SupplyEvent.objects.filter(pk=pickup_id, patient_id=patient_id, kind=SupplyEvent.Kind.PICKUP)
+        .exclude(batch_number="")
+        .values_list("batch_number", "batch_expires_on")
+        .first()
+    )
+    if row is None:
+        raise LogRefused("Choose one of the boxes on hand from the list.", field="batch", rule_id="TRACE-BATCH")
+    batch_number, expires_on = row
+    if refusal := syringe_supply.expired_box_refusal(
+        batch_number=batch_number, expires_on=expires_on, on=taken_at.astimezone(zone).date()
+    ):
+        raise LogRefused(refusal, field="batch", rule_id="TRACE-BATCH")
+    return BatchUsed(pickup_id, batch_number, expires_on)

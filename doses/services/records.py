@@ -174,9 +174,36 @@ def flag_persistent_site_reactions(*, today: date | None = None, now: datetime |
 
 
 @transaction.atomic
-def record_pickup(*, patient: Patient, boxes: int, on: date, by, now: datetime | None = None) -> SupplyEvent:
-    """SUPPLY-BOX: a pharmacy pick-up of whole boxes, 7 syringes each (the refill history)."""
+def record_pickup(
+    *,
+    patient: Patient,
+    boxes: int,
+    on: date,
+    by,
+    batch_number: str = "",
+    expires_on: date | None = None,
+    now: datetime | None = None,
+) -> SupplyEvent:
+    """SUPPLY-BOX: a pharmacy pick-up of whole boxes, 7 syringes each (the refill history).
+
+    TRACE-BATCH: with the boxes' batch (lot) number and expiry, both or neither (a call
+    without them is a pick-up whose batch was not recorded: the seed and older records); a
+    box already expired on the day it was picked up is refused.
+    """
     now = now or timezone.now()
+    batch_number = syringe_supply.clean_batch_number(batch_number)
+    if batch_number or expires_on is not None:
+        if refusal := syringe_supply.batch_number_refusal(batch_number):
+            raise RecordRefused(refusal, "batch_number", "TRACE-BATCH")
+        if expires_on is None:
+            raise RecordRefused("Enter the expiry date printed on the box.", "expires_on", "TRACE-BATCH")
+        if syringe_supply.is_expired(expires_on, on):
+            raise RecordRefused(
+                f"That box expired on {expires_on:%d %b %Y}, before it was picked up: check the date on the box; "
+                "an expired box is not used (TRACE-BATCH).",
+                "expires_on",
+                "TRACE-BATCH",
+            )
     if not isinstance(boxes, int) or boxes < 1:
         raise RecordRefused("Enter the number of boxes picked up: at least 1.", "boxes")
     if boxes > syringe_supply.MAX_BOXES_PER_PICKUP:
@@ -194,6 +221,8 @@ def record_pickup(*, patient: Patient, boxes: int, on: date, by, now: datetime |
         boxes=boxes,
         occurred_at=occurred_at,
         recorded_by=by,
+        batch_number=batch_number,
+        batch_expires_on=expires_on if batch_number else None,
     )
 
 

@@ -24,12 +24,13 @@ from django.views.decorators.http import require_GET
 
 from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
+from doses.rules import syringe_supply
 
 from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
-from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
 from ..selectors.holds import hold_history, holds_overlapping
@@ -141,6 +142,11 @@ class PatientPage:
         return patient_page_selectors.patient_records(self.patient, self.range, now=self.now)
 
     @cached_property
+    def abc(self) -> adherence_abc.AbcMeasures:
+        """Timing adherence, drug holidays, persistence, initiation (asked for inside a cached fragment)."""
+        return adherence_abc.abc_measures(self.records, now=self.now)
+
+    @cached_property
     def calendar(self) -> dict:
         return charts.calendar(self.records.weeks)
 
@@ -227,6 +233,7 @@ def report(request, patient_id):
         (slot, _spot(slot.injection.site_spot) if slot.status == SlotStatus.TAKEN else "")
         for slot in export_selectors.export_doses(patient, date_range)
     ]
+    context["batch_not_recorded"] = syringe_supply.BATCH_NOT_RECORDED  # TRACE-BATCH: a dose from before batches
     context["report"] = True
     context["can_hold"] = False  # the printed report shows the holds, not the forms
     context["printed_at"] = timezone.localtime(timezone.now(), patient.zone)
@@ -252,7 +259,10 @@ CSV_COLUMNS = [
     "resolved_at",
     "above_prescribed",  # AE-OVERDOSE: a dose recorded above the prescribed one (yes/no)
     "prescribed_mg",
+    "batch_number",  # TRACE-BATCH: the lot of the box a dose came from ("batch not recorded" before)
+    "batch_expires_on",
 ]
+BATCH_COLUMNS = 2  # batch_number, batch_expires_on: empty on rows that are not a dose given
 SIDE_EFFECT_COLUMNS = 7  # symptom .. resolved_at
 
 
@@ -298,6 +308,8 @@ def export_csv(request, patient_id):
             + [
                 ("yes" if injection.above_prescribed else "no") if injection else "",
                 (injection.prescribed_mg or slot.dose_mg) if injection else slot.dose_mg,
+                _cell(injection.batch_number or syringe_supply.BATCH_NOT_RECORDED) if injection else "",
+                injection.batch_expires_on.isoformat() if injection and injection.batch_expires_on else "",
             ]
         )
     # Holds and stops (doses/services/holds.py), one row each, in the columns they share with
@@ -311,6 +323,7 @@ def export_csv(request, patient_id):
             + [""] * 4
             + [_cell(f"{hold.rule_id}{' (automatic)' if hold.is_automatic else ''}"), _cell(hold.note), "", "", ""]
             + [hold.starts_on.isoformat(), span[1].isoformat() if span and hold.ended_at else ""]
+            + [""] * (2 + BATCH_COLUMNS)
         )
     for stop in TreatmentStop.objects.filter(
         patient=patient, stopped_on__gte=date_range.start, stopped_on__lte=date_range.end
@@ -322,6 +335,7 @@ def export_csv(request, patient_id):
             + [""] * 4
             + [_cell(by), _cell(stop.note), "", "", ""]
             + [stop.stopped_on.isoformat(), ""]
+            + [""] * (2 + BATCH_COLUMNS)
         )
     for effect in export_selectors.export_side_effects(patient, date_range):
         writer.writerow(
@@ -338,6 +352,7 @@ def export_csv(request, patient_id):
                 "",
                 "",
             ]
+            + [""] * BATCH_COLUMNS
         )
     return response
 

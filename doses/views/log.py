@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
 from companion.models import CareRole
-from doses.rules import dosing, regimen_review
+from doses.rules import dosing, regimen_review, syringe_supply
 
 from .. import schedule, triage
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
@@ -79,6 +80,9 @@ def log_injection(request, patient_id):
             "injected_by": injected_by,
             "site_spot": history.suggested(injected_by == InjectedBy.OTHER),
         }
+        boxes = _BoxesOnHand(patient, now)
+        if request.method != "POST":
+            initial["batch"] = boxes.default  # TRACE-BATCH: first-expiring first
         form = InjectionForm(
             request.POST if request.method == "POST" else None,
             initial=initial,
@@ -86,6 +90,7 @@ def log_injection(request, patient_id):
             now=now,
             history=history,
             logged_by_patient=logged_by_patient,
+            batch_choices=boxes.choices,
         )
         if request.method == "POST":
             # A "No" on a check that means "do not use this syringe" no longer writes it off:
@@ -118,9 +123,10 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
             notes=form.cleaned_data["notes"],
             confirm_above_prescribed=form.cleaned_data["confirm_above_prescribed"],
             fresh_syringe_used=form.cleaned_data["fresh_syringe_used"],
+            batch_pickup_id=form.cleaned_data["batch"],
             now=now,
         )
-    except refusals.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H
+    except refusals.DoseRefused as refused:  # MISS-NODOUBLE (a race lost), AE-OVERDOSE, PREP-24H, TRACE-BATCH
         form.add_error(refused.field if refused.field in form.fields else None, str(refused))
         return None
     messages.success(
@@ -133,6 +139,27 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
         # AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911).
         messages.warning(request, log_presenters.above_prescribed_message(injection, patient_name=patient.display_name))
     return redirect("doses:today", patient_id=patient.pk)
+
+
+class _BoxesOnHand:
+    """TRACE-BATCH: the boxes on hand for the batch field, read once and only when needed
+    (the page shown; a dose posted and saved reads them in the service, not here)."""
+
+    def __init__(self, patient, now):
+        self.patient = patient
+        self.today = patient.local_today(now)
+
+    @cached_property
+    def boxes(self):
+        return log_page.boxes_on_hand(self.patient)
+
+    @property
+    def default(self) -> str:
+        box = syringe_supply.first_expiring_box(self.boxes, self.today)
+        return str(box.pickup_id) if box is not None else ""
+
+    def choices(self) -> list[tuple[str, str]]:
+        return log_presenters.batch_choices(self.boxes, today=self.today)
 
 
 def _log_from(slot: DoseSlot | None):

@@ -296,7 +296,12 @@ ROUTES: dict[str, Route] = {
         get=POST_ONLY,
         post=circle_only(patient=MOVED, caregiver=MOVED, clinician=NOT_FOUND),
     ),
-    "doses:supply": Route(kwargs=alice, get=VIEWERS, post=LOGGED, data=lambda w, r: {"boxes": "2", "on": today(w)}),
+    "doses:supply": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=LOGGED,
+        data=lambda w, r: {"boxes": "2", "on": today(w), "batch_number": "K1234A", "expires_on": "2099-12-31"},
+    ),
     "doses:supply_correct": Route(
         kwargs=alice,
         get=POST_ONLY,

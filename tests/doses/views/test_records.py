@@ -95,7 +95,7 @@ def _posts(world, records):
     return {
         "side_effects": ([], {"symptom": "nausea", "severity": "mild", "started_on": today}),
         "side_effect_resolve": ([records["side_effect"].pk], {}),
-        "supply": ([], {"boxes": "2", "on": today}),
+        "supply": ([], {"boxes": "2", "on": today, "batch_number": "K1234A", "expires_on": "2099-12-31"}),
         "supply_correct": ([], {"actual_count": "3"}),
         "fridge": ([], {"taken_out_at": ""}),
         "fridge_close": ([records["fridge"].pk], {"outcome": "discarded"}),
@@ -375,7 +375,10 @@ def test_side_effect_list_query_count_does_not_grow_with_rows(world, client_for,
 
 def test_SUPPLY_BOX_page_shows_stock_and_days_left(world, alice_on_regimen, client_for):
     client = client_for(world.alice_user)
-    client.post(url("supply", world), {"boxes": "2", "on": world.alice.local_today().isoformat()})
+    client.post(
+        url("supply", world),
+        {"boxes": "2", "on": world.alice.local_today().isoformat(), "batch_number": "K1234A", "expires_on": "2099-12-31"},
+    )
     html = client.get(url("supply", world)).content.decode()
     assert "14 syringes" in html
     assert "Enough for <strong>14 days</strong>" in html
