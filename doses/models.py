@@ -67,7 +67,7 @@ class Regimen(models.Model):
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="superseded_by"
     )
     rule_flags = models.JSONField(
-        default=list, blank=True, help_text="Rule checks flagged when it was entered (regimen_review.regimen_findings)."
+        default=list, blank=True, help_text="Rule checks flagged when it was entered (rules.regimen_findings)."
     )
 
     objects = RegimenQuerySet.as_manager()

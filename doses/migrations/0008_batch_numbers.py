@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("doses", "0006_summary_stale_since"),
+        ("doses", "0007_kidney_neutrophils"),
     ]
 
     operations = [
