@@ -300,6 +300,14 @@ class Timeline:
     def _when(self, moment: datetime, now: datetime) -> str:
         return local_when(moment, self.patient.local_today(now), self.zone)
 
+    def _taken_detail(self, slot: DoseSlot, now: datetime) -> str:
+        """When the dose already logged was taken, and by whom it was logged (MISS-NODOUBLE)."""
+        injection = _injection_of(slot)
+        if injection is None:
+            return ""
+        who = injection.logged_by.display_name if injection.logged_by else "someone"
+        return f" It was taken at {self._when(injection.taken_at, now)}, logged by {who}."
+
     def decide(self, moment: datetime, *, now: datetime | None = None, slot: DoseSlot | None = None) -> Decision:
         """Would an injection at `moment` be accepted, and for which dose? Why not?
 
@@ -329,7 +337,7 @@ class Timeline:
                 found,
                 False,
                 "MISS-NODOUBLE",
-                f"The dose due {self._when(found.scheduled_at, now)} is already logged. "
+                f"The dose due {self._when(found.scheduled_at, now)} is already logged.{self._taken_detail(found, now)} "
                 "Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
             )
         span = self.log_span(found)
@@ -393,11 +401,14 @@ class Timeline:
 
 
 def timeline(
-    patient: Patient, start: datetime, end: datetime | None = None, *, related: Iterable[str] = ()
+    patient: Patient, start: datetime, end: datetime | None = None, *, related: Iterable[str] = (), lock: bool = False
 ) -> Timeline:
     """The patient's doses from `start` to `end` (a few days either side): two queries.
 
-    `related`: extra select_related paths the caller's page shows (who logged, ...).
+    `related`: extra select_related paths the caller's page shows.
+    `lock`: the slot rows are locked for the caller's transaction (the service logging a dose,
+    after the patient row: the order every writer takes), so the decision it makes on them
+    (MISS-NODOUBLE) holds until it commits.
     """
     end = end or start
     zone = patient.zone
@@ -408,11 +419,11 @@ def timeline(
     reach = timedelta(days=NEIGHBOUR_DAYS)
     regimens = list(Regimen.objects.filter(_versions_overlapping(first_day - reach, last_day + reach), patient=patient))
     span = timedelta(days=NEIGHBOUR_DAYS)
-    slots = list(
-        DoseSlot.objects.filter(patient=patient, scheduled_at__gte=start - span, scheduled_at__lte=end + span)
-        .select_related("injection", *related)
-        .order_by("scheduled_at")
-    )
+    slots = DoseSlot.objects.filter(patient=patient, scheduled_at__gte=start - span, scheduled_at__lte=end + span)
+    if lock:
+        slots = slots.select_for_update(of=("self",))
+    # Who logged a dose is part of the refusal of a second one (MISS-NODOUBLE).
+    slots = list(slots.select_related("injection__logged_by", *related).order_by("scheduled_at"))
     for slot in slots:
         slot.patient = patient  # the caller's instance: slot.patient reads no row again
     return Timeline(patient, regimens, slots)
@@ -437,11 +448,6 @@ def slot_for_time(*, patient: Patient, moment: datetime) -> DoseSlot | None:
     return timeline(patient, moment).slot_for_time(moment)
 
 
-def decide_injection(*, slot: DoseSlot, taken_at: datetime, now: datetime | None = None) -> Decision:
-    """The service's check (call it under the patient's lock): may `slot` be logged at `taken_at`?"""
-    patient = slot.patient
-    found = timeline(patient, taken_at)
-    return found.decide(taken_at, now=now, slot=slot)
 
 
 # ---------------------------------------------------------------------------

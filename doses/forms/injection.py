@@ -13,11 +13,10 @@ from django import forms
 
 from companion.form_fields import RecordDateTimeField
 from companion.models import Patient
-from doses.rules import catalogue, preparation, record_limits, recorded_doses
+from doses.rules import preparation, record_limits
 
-from .. import schedule, sites
-from ..models import DoseSlot, InjectedBy, NotTakenReason, SlotStatus
-from ..schedule import local_when
+from .. import sites
+from ..models import InjectedBy, NotTakenReason
 from ..selectors.today import SiteHistory
 
 YES_NO = [("yes", "Yes"), ("no", "No")]
@@ -160,7 +159,7 @@ def injected_by_choices(patient: Patient, logged_by_patient: bool) -> list[tuple
 
 
 class InjectionForm(forms.Form):
-    """A dose given. The dose window decides which scheduled dose it counts for (MISS-NODOUBLE)."""
+    """A dose given: what was typed, parsed. The service decides which scheduled dose it counts for (MISS-NODOUBLE)."""
 
     taken_at = RecordDateTimeField(
         label="Time taken",
@@ -240,11 +239,8 @@ class InjectionForm(forms.Form):
         self.patient = patient
         self.now = now
         self.history = history
-        self.slot: DoseSlot | None = None
         self.discard_checks: list[preparation.PrepCheck] = []
         self.rotation_warning: str | None = None
-        self.above_prescribed = False  # AE-OVERDOSE: the dose typed is above the slot's
-        self.prescribed_mg = None
         self.fields["injected_by"].choices = injected_by_choices(patient, logged_by_patient)
         for check in preparation.PREP_CHECKS:
             self.fields[f"prep_{check.key}"] = forms.ChoiceField(
@@ -284,53 +280,11 @@ class InjectionForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        self._clean_slot(data)
+        # Which dose the time counts for, and whether it may be logged then (MISS-NODOUBLE,
+        # AE-OVERDOSE), is the service's to decide, under its lock (doses/services/injections.py).
         self._clean_site(data)
         self._clean_prep(data)
         return data
-
-    def _clean_slot(self, data) -> None:
-        taken_at = data.get("taken_at")
-        if taken_at is None:
-            return
-        # Which dose the time counts for, and whether it may be logged then (doses/schedule.py):
-        # between two windows, or too close to another injection, it is refused with when it can be.
-        decision = schedule.timeline(self.patient, taken_at).decide(taken_at, now=self.now)
-        slot = decision.slot
-        today = self.patient.local_today(self.now)
-        if slot is None:
-            self.add_error("taken_at", decision.reason)
-            return
-        self.slot = slot
-        if slot.status == SlotStatus.TAKEN:
-            # MISS-NODOUBLE: one dose per dose window, whoever logs it.
-            injection = getattr(slot, "injection", None)
-            detail = ""
-            if injection is not None:
-                who = injection.logged_by.display_name if injection.logged_by else "someone"
-                detail = (
-                    f" It was taken at {local_when(injection.taken_at, today, self.patient.zone)}, logged by {who}."
-                )
-            self.add_error(
-                "taken_at",
-                f"The dose due {local_when(slot.scheduled_at, today, self.patient.zone)} is already logged.{detail} "
-                "Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
-            )
-            return
-        if not decision.accepted:  # MISS-NODOUBLE: too close to another injection
-            self.add_error("taken_at", decision.reason)
-            return
-        dose = data.get("dose_mg")
-        if dose is None:
-            return
-        self.prescribed_mg = slot.dose_mg
-        self.above_prescribed = dose > slot.dose_mg
-        try:  # AE-OVERDOSE: what was really injected is recorded, above the prescription once confirmed
-            recorded_doses.check_recorded_dose(
-                dose, slot.dose_mg, confirmed_above_prescribed=bool(data.get("confirm_above_prescribed"))
-            )
-        except catalogue.DoseRuleError as refused:
-            self.add_error("dose_mg", str(refused))
 
     def _clean_site(self, data) -> None:
         spot = data.get("site_spot")

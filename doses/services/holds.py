@@ -156,31 +156,42 @@ def refusal_text(held: HoldInForce, zone) -> str:
     return f"{what}. Do not inject: call {call}. {rule_advice(held.rule_id)}"
 
 
+MAY_BE_HELD = {  # annotations of a Patient queryset: the usual answer in the same statement
+    "open_hold": Exists(TreatmentHold.objects.open().filter(patient=OuterRef("pk"))),
+    "running": Exists(Regimen.objects.current().filter(patient=OuterRef("pk"))),
+}
+
+
+def may_be_held(open_hold: bool, running: bool) -> bool:
+    """An open hold, or no current regimen (a stop): only then is the hold or stop read."""
+    return open_hold or not running
+
+
 def _may_be_held(patient: Patient) -> bool:
     """One query for the usual answer (no open hold, a current regimen: treatment runs); only
     otherwise does hold_in_force read the hold or the stop and whom to call."""
-    found = (
-        Patient.objects.filter(pk=patient.pk)
-        .annotate(
-            open_hold=Exists(TreatmentHold.objects.open().filter(patient=OuterRef("pk"))),
-            running=Exists(Regimen.objects.current().filter(patient=OuterRef("pk"))),
-        )
-        .values_list("open_hold", "running")
-        .first()
-    )
-    return found is None or found[0] or not found[1]
+    found = Patient.objects.filter(pk=patient.pk).annotate(**MAY_BE_HELD).values_list("open_hold", "running").first()
+    return found is None or may_be_held(*found)
 
 
 def refuse_if_held(
-    patient: Patient, taken_at: datetime, slot: DoseSlot | None = None, *, now: datetime | None = None
+    patient: Patient,
+    taken_at: datetime,
+    slot: DoseSlot | None = None,
+    *,
+    now: datetime | None = None,
+    possibly_held: bool | None = None,
 ) -> None:
     """The log refuses a dose while treatment is on hold or stopped, with the reason and whom to call.
 
     A dose given before the hold started (logged late) is what really happened and is kept.
     A slot still HELD after the hold ended (the resume day: doses from the next day) is
     refused too: `slot` is read under its row lock by the caller, so its status is current.
+    `possibly_held`: the caller has read MAY_BE_HELD under the patient lock already.
     """
-    held = hold_in_force(patient, now=max(taken_at, now or timezone.now())) if _may_be_held(patient) else None
+    if possibly_held is None:
+        possibly_held = _may_be_held(patient)
+    held = hold_in_force(patient, now=max(taken_at, now or timezone.now())) if possibly_held else None
     if held is not None:
         started = held.hold.starts_at if held.hold is not None else held.stop.stopped_at
         if taken_at >= started:

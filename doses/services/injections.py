@@ -30,10 +30,11 @@ from .summaries import refresh_adherence_summary_on_commit
 @transaction.atomic
 def record_injection(
     *,
-    slot: DoseSlot,
     taken_at: datetime,
     site_spot: str,
     by,
+    patient: Patient | None = None,
+    slot: DoseSlot | None = None,
     dose_mg: Decimal | None = None,
     injected_by: str = InjectedBy.SELF,
     prep_checks: dict | None = None,
@@ -43,10 +44,14 @@ def record_injection(
     batch_pickup_id: int | None = None,
     now: datetime | None = None,
 ) -> Injection:
-    """Log a dose for a slot and take one syringe from the supply (PREP-ONCE).
+    """Log a dose and take one syringe from the supply (PREP-ONCE).
 
-    MISS-NODOUBLE is enforced twice: the slot row is locked and checked here, and the
-    one-to-one between slot and injection refuses a second row at the database.
+    Give the `patient`, and the dose the time counts for is found here, under the lock; or
+    give the `slot` the caller means, and a time outside its window is refused.
+    MISS-NODOUBLE is enforced twice: the slot rows are locked and decided on here (which dose
+    the time counts for, taken already or not, the spacing from the other injections), and the
+    one-to-one between slot and injection refuses a second row at the database. Every
+    refusal names the form field it is about.
     What really happened is recorded (doses/services/log_records.py): a dose above the
     prescribed one once confirmed, flagged and alerted (AE-OVERDOSE); never with a syringe
     out of the fridge 24 hours (PREP-24H); the syringe count never below zero (SUPPLY-BOX).
@@ -55,37 +60,40 @@ def record_injection(
     """
 
     now = now or timezone.now()
-    if refusal := record_limits.future_moment_refusal(taken_at, now, "time taken", slot.patient.zone):
+    patient = patient if patient is not None else slot.patient
+    if refusal := record_limits.future_moment_refusal(taken_at, now, "time taken", patient.zone):
         raise DoseRefused(refusal, field="taken_at")
     if refusal := sites.site_refusal(site_spot, injected_by == InjectedBy.OTHER):  # SITE-SELF / SITE-OTHER
         raise DoseRefused(refusal, "SITE-SELF", field="site_spot")
     # MISS-NODOUBLE spacing looks at the patient's other injections, and the supply count
     # (SUPPLY-BOX) must not go below zero: the patient row is locked first (as a regimen change
-    # does), then the slot, so two doses logged at once are checked one after the other.
-    log_records.lock_patient_supply(slot.patient_id)
-    locked = DoseSlot.objects.select_for_update(of=("self",)).select_related("regimen", "patient").get(pk=slot.pk)
+    # does), then the slots around the time, so two doses logged at once are decided one after
+    # the other.
+    log_records.lock_patient_supply(patient.pk)
+    facts = log_records.dose_facts_locked(patient.pk, pickup_id=batch_pickup_id)
+    found = schedule.timeline(patient, taken_at, lock=True)
+    meant = (found.slot(slot.pk) or slot) if slot is not None else None
+    decision = found.decide(taken_at, now=now, slot=meant)  # window, taken already, spacing
     # AE-ALLERGY / AE-INFECTION: no dose while treatment is on hold or stopped (checked under
     # the patient lock a hold also takes, so a hold started at this moment is seen; the
     # slot's HELD status as read under its own lock).
-    holds.refuse_if_held(locked.patient, taken_at, locked, now=now)
-    if locked.status == SlotStatus.TAKEN:
-        raise DoseRefused(
-            "This dose is already logged. Never take a double dose to make up for a missed one (MISS-NODOUBLE).",
-            "MISS-NODOUBLE",
-        )
-    decision = schedule.decide_injection(slot=locked, taken_at=taken_at, now=now)  # window and spacing
+    holds.refuse_if_held(patient, taken_at, decision.slot, now=now, possibly_held=facts.possibly_held)
     if not decision.accepted:
-        raise DoseRefused(decision.reason, decision.rule_id)
+        raise DoseRefused(decision.reason, decision.rule_id, field="taken_at")
+    locked = decision.slot
     dose = Decimal(dose_mg) if dose_mg is not None else locked.dose_mg
     try:  # AE-OVERDOSE, PREP-24H: refusals that name their form field
         above = log_records.check_dose_amount(
             dose_mg=dose, prescribed_mg=locked.dose_mg, confirm_above_prescribed=confirm_above_prescribed
         )
         fridge = log_records.syringe_for_dose(
-            patient_id=locked.patient_id, taken_at=taken_at, fresh_syringe_used=fresh_syringe_used
+            patient_id=locked.patient_id,
+            taken_at=taken_at,
+            fresh_syringe_used=fresh_syringe_used,
+            fridge_open=facts.fridge_open,
         )
         batch = log_records.batch_for_dose(  # TRACE-BATCH
-            patient_id=locked.patient_id, pickup_id=batch_pickup_id, taken_at=taken_at, zone=locked.patient.zone
+            pickup_id=batch_pickup_id, box=facts.box, taken_at=taken_at, zone=patient.zone
         )
     except log_records.LogRefused as refused:
         raise DoseRefused(str(refused), refused.rule_id, field=refused.field) from None
@@ -126,6 +134,7 @@ def record_injection(
         injection=injection,
         patient_locked=True,  # above, before the slot
         from_pickup_id=batch.pickup_id,
+        on_hand=facts.syringes_on_hand,  # read under that lock; nothing has been taken since
     )
     # PREP-24H: the syringe warming up (within its 24 hours) is the one just used; close it so
     # Today stops counting down. An expired one stays open for the discard flow.

@@ -19,12 +19,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import Exists, OuterRef, Subquery, Sum
 
 from companion.models import Patient
 from doses.rules import catalogue, recorded_doses, syringe_supply
 
 from ..models import FridgeSyringe, Injection, SupplyEvent
+from .holds import MAY_BE_HELD, may_be_held
 
 
 class LogRefused(Exception):
@@ -47,6 +48,42 @@ def lock_patient_supply(patient_id: int) -> None:
     reschedule_after_time_zone_change use (patient, then slots), so they cannot deadlock.
     """
     Patient.objects.select_for_update().filter(pk=patient_id).values_list("pk", flat=True).first()
+
+
+@dataclass(frozen=True)
+class DoseFacts:
+    """What logging a dose asks of the record, read in one statement under the patient lock."""
+
+    possibly_held: bool  # an open hold or no current regimen (AE-ALLERGY, AE-INFECTION, TX-HOLD)
+    syringes_on_hand: int  # the ledger (SUPPLY-BOX)
+    fridge_open: bool  # a syringe out of the fridge and not yet closed (PREP-24H)
+    box: tuple[str, date | None] | None  # the chosen pick-up's batch and expiry, if it is one (TRACE-BATCH)
+
+
+def dose_facts_locked(patient_id: int, *, pickup_id: int | None = None) -> DoseFacts:
+    """Call after lock_patient_supply: a statement of its own, so it sees every write committed
+    before the lock was granted (a hold, a pick-up, a syringe taken out). `pickup_id`: the box
+    the person chose, read in the same statement (only a pick-up of this patient with a batch)."""
+    on_hand = (
+        SupplyEvent.objects.filter(patient=OuterRef("pk")).order_by().values("patient").annotate(total=Sum("syringes"))
+    )
+    box = SupplyEvent.objects.filter(
+        pk=pickup_id, patient=OuterRef("pk"), kind=SupplyEvent.Kind.PICKUP
+    ).exclude(batch_number="")
+    open_hold, running, total, fridge_open, box_batch, box_expires = (
+        Patient.objects.filter(pk=patient_id)
+        .annotate(
+            **MAY_BE_HELD,
+            on_hand=Subquery(on_hand.values("total")),
+            fridge_open=Exists(FridgeSyringe.objects.filter(patient=OuterRef("pk"), closed_at__isnull=True)),
+            box_batch=Subquery(box.values("batch_number")[:1]),
+            box_expires=Subquery(box.values("batch_expires_on")[:1]),
+        )
+        .values_list("open_hold", "running", "on_hand", "fridge_open", "box_batch", "box_expires")
+        .get()
+    )
+    found = (box_batch, box_expires) if pickup_id is not None and box_batch is not None else None
+    return DoseFacts(may_be_held(open_hold, running), total or 0, fridge_open, found)
 
 
 def check_dose_amount(*, dose_mg: Decimal, prescribed_mg: Decimal, confirm_above_prescribed: bool) -> bool:
@@ -80,7 +117,9 @@ class FridgeOutcome:
     left_expired: tuple[FridgeSyringe, ...]  # PREP-24H: still open, to be discarded
 
 
-def syringe_for_dose(*, patient_id: int, taken_at: datetime, fresh_syringe_used: bool) -> FridgeOutcome:
+def syringe_for_dose(
+    *, patient_id: int, taken_at: datetime, fresh_syringe_used: bool, fridge_open: bool = True
+) -> FridgeOutcome:
     """PREP-24H: which open fridge syringe a dose taken at `taken_at` used, refusing an expired one.
 
     A syringe out for 24 hours or more at `taken_at` must not be used. If one is open, the
@@ -88,6 +127,8 @@ def syringe_for_dose(*, patient_id: int, taken_at: datetime, fresh_syringe_used:
     oldest syringe still within its 24 hours (if any) and the expired ones stay open, so
     Today keeps saying "Do not use the syringe out of the fridge" until it is discarded.
     """
+    if not fridge_open:  # DoseFacts: no syringe is out of the fridge
+        return FridgeOutcome(used=None, left_expired=())
     candidates = open_fridge_syringes_before(patient_id=patient_id, moment=taken_at)
     expired = tuple(s for s in candidates if recorded_doses.is_past_use_by(s.use_by, taken_at))
     usable = [s for s in candidates if not recorded_doses.is_past_use_by(s.use_by, taken_at)]
@@ -124,15 +165,19 @@ def take_syringes(
     note: str = "",
     patient_locked: bool = False,
     from_pickup_id: int | None = None,
+    on_hand: int | None = None,
 ) -> SupplyEvent:
     """SUPPLY-BOX: take `needed` syringes from the count for a dose or a discard, never below zero.
 
     The patient row is locked first (unless the caller already holds the lock in this
     transaction: `patient_locked`), so two writes at once see each other's result.
+    `on_hand`: the ledger as the caller read it under that lock (DoseFacts).
     """
     if not patient_locked:
         lock_patient_supply(patient_id)
-    taken, shortfall = recorded_doses.syringes_taken(needed, syringes_on_hand_locked(patient_id))
+    if on_hand is None:
+        on_hand = syringes_on_hand_locked(patient_id)
+    taken, shortfall = recorded_doses.syringes_taken(needed, on_hand)
     return SupplyEvent.objects.create(
         patient_id=patient_id,
         kind=kind,
@@ -153,20 +198,15 @@ class BatchUsed:
     expires_on: date | None
 
 
-def batch_for_dose(*, patient_id: int, pickup_id: int | None, taken_at: datetime, zone) -> BatchUsed:
+def batch_for_dose(*, pickup_id: int | None, box: tuple[str, date | None] | None, taken_at: datetime, zone) -> BatchUsed:
     """TRACE-BATCH: the box (a pick-up with its batch) the dose's syringe came from, refusing an
-    expired one. None: a syringe from a box whose batch was not recorded (picked up before)."""
+    expired one (`box`: as DoseFacts read it). None: a syringe from a box whose batch was not
+    recorded (picked up before)."""
     if pickup_id is None:
         return BatchUsed(None, "", None)
-    row = (
-        SupplyEvent.objects.filter(pk=pickup_id, patient_id=patient_id, kind=SupplyEvent.Kind.PICKUP)
-        .exclude(batch_number="")
-        .values_list("batch_number", "batch_expires_on")
-        .first()
-    )
-    if row is None:
+    if box is None:
         raise LogRefused("Choose one of the boxes on hand from the list.", field="batch", rule_id="TRACE-BATCH")
-    batch_number, expires_on = row
+    batch_number, expires_on = box
     if refusal := syringe_supply.expired_box_refusal(
         batch_number=batch_number, expires_on=expires_on, on=taken_at.astimezone(zone).date()
     ):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
 from companion.models import CareRole
-from doses.rules import dosing, regimen_review, syringe_supply
+from doses.rules import catalogue, dosing, recorded_doses, regimen_review, syringe_supply
 
 from .. import schedule, triage
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
@@ -74,6 +74,8 @@ def log_injection(request, patient_id):
         # a dose logged reads no timeline but the form's and the service's.
         decision = None if request.method == "POST" else schedule.timeline(patient, taken_at).decide(taken_at, now=now)
         target = decision.slot if decision is not None else None
+        typed = None
+        above_prescribed = False  # AE-OVERDOSE: the dose typed is above the one it counts for
         initial = {
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
@@ -95,25 +97,62 @@ def log_injection(request, patient_id):
         if request.method == "POST":
             # A "No" on a check that means "do not use this syringe" no longer writes it off:
             # the page shows the advice and asks first (PREP-24H, PREP-LOOK, PREP-ONCE).
-            if form.is_valid():
+            valid = form.is_valid()
+            dose_typed = form.cleaned_data.get("dose_mg")  # before a refusal takes it off cleaned_data
+            if valid:
                 response = _record_dose(request, patient, form, history, now)
                 if response is not None:
                     return response
             decision = schedule.timeline(patient, taken_at).decide(taken_at, now=now)
-        if form.is_bound:
-            if form.slot is None or hint is not None:
+            typed = _typed_dose(form, patient, now, dose_typed)
+            above_prescribed = typed is not None and dose_typed is not None and dose_typed > typed.dose_mg
+            if typed is None or hint is not None:
                 target = decision.slot
         not_yet = hint if hint is not None and target != hint else None
-        if form.is_bound and form.slot is not None:
-            target = form.slot
-        return _render_log_page(request, patient, form, history, now, target=target, not_yet=not_yet, decision=decision)
+        if typed is not None:
+            target = typed
+        return _render_log_page(
+            request,
+            patient,
+            form,
+            history,
+            now,
+            target=target,
+            not_yet=not_yet,
+            decision=decision,
+            above_prescribed=above_prescribed,
+        )
+
+
+def _typed_dose(form: InjectionForm, patient, now, dose) -> DoseSlot | None:
+    """The page shown again: the dose the time typed counts for, with what logging it would refuse.
+
+    The service decides under its lock and names the field it refuses; a form that did not
+    reach it (another field wrong) gets the same answers here, so every problem shows at once
+    (MISS-NODOUBLE, AE-OVERDOSE).
+    """
+    taken_at = form.cleaned_data.get("taken_at") if hasattr(form, "cleaned_data") else None
+    if taken_at is None:
+        return None
+    decision = schedule.timeline(patient, taken_at).decide(taken_at, now=now)
+    if not decision.accepted and "taken_at" not in form.errors:
+        form.add_error("taken_at", decision.reason)
+    if decision.slot is None or dose is None or "dose_mg" in form.errors or not decision.accepted:
+        return decision.slot
+    try:  # AE-OVERDOSE: what was really injected is recorded, above the prescription once confirmed
+        recorded_doses.check_recorded_dose(
+            dose, decision.slot.dose_mg, confirmed_above_prescribed=form.cleaned_data.get("confirm_above_prescribed")
+        )
+    except catalogue.DoseRuleError as refused:
+        form.add_error("dose_mg", str(refused))
+    return decision.slot
 
 
 def _record_dose(request, patient, form: InjectionForm, history, now):
     """Save the dose, or put the service's refusal on the form (a race lost to another logger)."""
     try:
         injection = injection_services.record_injection(
-            slot=form.slot,
+            patient=patient,
             taken_at=form.cleaned_data["taken_at"],
             site_spot=form.cleaned_data["site_spot"],
             by=request.user,
@@ -169,7 +208,9 @@ def _log_from(slot: DoseSlot | None):
     return schedule.timeline(slot.patient, slot.scheduled_at).log_span(slot).log_from
 
 
-def _render_log_page(request, patient, form: InjectionForm, history, now, *, target, not_yet, decision):
+def _render_log_page(
+    request, patient, form: InjectionForm, history, now, *, target, not_yet, decision, above_prescribed=False
+):
     body_map = build_body_map(
         history,
         patient=patient,
@@ -201,7 +242,7 @@ def _render_log_page(request, patient, form: InjectionForm, history, now, *, tar
             "not_yet_window": schedule.window_for_slot(not_yet) if not_yet else None,
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
-            **_log_records_context(patient, form, now, target=target),
+            **_log_records_context(patient, form, now, target=target, above_prescribed=above_prescribed),
             "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
         },
     )
@@ -222,12 +263,12 @@ def target_taken(slot: DoseSlot | None) -> bool:
     return slot is not None and slot.status == SlotStatus.TAKEN
 
 
-def _log_records_context(patient, form: InjectionForm, now, *, target) -> dict:
+def _log_records_context(patient, form: InjectionForm, now, *, target, above_prescribed) -> dict:
     """What the page needs to record what really happened (AE-OVERDOSE, PREP-24H, the write-off)."""
     taken_at = (form.cleaned_data.get("taken_at") if form.is_bound and hasattr(form, "cleaned_data") else None) or now
     expired = log_page.expired_fridge_syringes(patient, taken_at)
     warming = log_page.warming_syringe(patient, now)
-    show_confirm_above = form.above_prescribed or bool(form["confirm_above_prescribed"].value())
+    show_confirm_above = above_prescribed or bool(form["confirm_above_prescribed"].value())
     return {
         "prescribed_mg": target.dose_mg if target is not None else None,
         "show_confirm_above": show_confirm_above,

@@ -13,15 +13,19 @@ BURN = "import time\nend = time.process_time() + 0.4\nwhile time.process_time() 
 
 
 def test_a_process_tree_includes_its_children_and_their_cpu_time():
-    child = subprocess.Popen([sys.executable, "-c", BURN + "time.sleep(30)"])
+    child = subprocess.Popen(
+        [sys.executable, "-c", BURN + "print('burnt', flush=True)\ntime.sleep(30)"], stdout=subprocess.PIPE, text=True
+    )
     try:
-        time.sleep(1.5)  # the child has burnt its 0.4 s and sleeps
+        # The child has burnt its 0.4 s and sleeps (however busy the machine: no wall-clock guess).
+        assert child.stdout.readline().strip() == "burnt"
         assert child.pid in tree_pids(os.getpid())
         assert process_cpu(child.pid).seconds >= 0.3
         assert cpu_seconds_of_tree(os.getpid()) - process_cpu(os.getpid()).seconds >= 0.3
     finally:
         child.kill()
         child.wait()
+        child.stdout.close()
 
 
 def test_the_meter_keeps_the_cpu_of_a_process_that_ended_during_the_span():

@@ -114,6 +114,30 @@ def test_MISS_NODOUBLE_a_dose_logged_the_evening_before_is_refused_and_says_when
     assert nothing_saved(world.alice)
 
 
+def test_MISS_NODOUBLE_a_wrong_time_and_a_wrong_spot_are_both_said_at_once(world, client_for, monkeypatch):
+    """The service decides which dose a time counts for; a form it never reached (a spot that
+    is not for self-injection) still says what is wrong with the time, and with the dose."""
+    now = alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 21, 0))
+    response = client_for(world.alice_user).post(
+        log_url(world.alice), log_data(world.alice, now, site_spot="buttock-left-1")
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert "The next dose, due 08:00 tomorrow, can be logged from 06:00 tomorrow." in " ".join(errors["taken_at"])
+    assert "site_spot" in errors  # SITE-SELF
+    assert nothing_saved(world.alice)
+
+    this_morning = alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 9, 0))
+    response = client_for(world.alice_user).post(
+        log_url(world.alice), log_data(world.alice, this_morning, site_spot="buttock-left-1", dose_mg="150")
+    )
+    errors = response.context["form"].errors
+    assert "150 mg is more than the prescribed 100.0 mg for this dose." in " ".join(errors["dose_mg"])  # AE-OVERDOSE
+    assert "site_spot" in errors and "taken_at" not in errors
+    assert response.context["show_confirm_above"]
+    assert nothing_saved(world.alice)
+
+
 def test_MISS_NODOUBLE_two_hours_before_its_time_the_next_morning_dose_can_be_logged(world, client_for, monkeypatch):
     now = alice_in_new_york(world, monkeypatch, at=(2026, 11, 26, 6, 0))
     response = client_for(world.alice_user).post(log_url(world.alice), log_data(world.alice, now))
