@@ -116,7 +116,8 @@ _SIGN_FORMS = _forms(
         "breathless": "breathlessness dyspnoea dyspnea winded",
         "pneumonia": "bronchitis bronchiolitis pleurisy",
         "infection": "infections infected infect infecting sepsis septic pus abscess abscesses tonsillitis "
-        "pharyngitis laryngitis strep covid coronavirus shingles meningitis uti utis cystitis impetigo "
+        "pharyngitis laryngitis strep covid coronavirus shingles meningitis uti utis cystitis impetigo chickenpox "
+        "measles mumps "
         "antibiotic antibiotics virus viral bacterial",
         "flu": "influenza grippe",
         "rash": "rashes hives urticaria welt welts wheal wheals blotch blotches blotchy",
@@ -149,11 +150,11 @@ _BODY_FORMS = _forms(
 _COMPLAINT_FORMS = _forms(
     {
         "pain": "sore soreness pains painful hurt hurts hurting ache aches aching achy achey scratchy raw burn "
-        "burns burning tender sour stinging",
+        "burns burning tender sour stinging killing agony agonising agonizing excruciating razor",
         "tight": "tightness tighten tightening pressure heavy heaviness squeeze squeezing crushing",
         "swell": "swells swelling swollen swelled puffy puffed closing closes enlarged",
         "difficulty": "trouble difficulty difficulties difficult hard struggle struggles struggling struggled unable "
-        "cannot cant problem problems laboured labored gasp gasping gasped",
+        "cannot cant problem problems laboured labored gasp gasping gasped hardly barely",
         "short": "shortness fast rapid quick noisy rattle rattly rattling whistle whistling",
         "warm": "warmth",
     }
@@ -197,11 +198,18 @@ _MISSPELLINGS = {
     "hive": "rash",
     "sorethroat": "sore_throat",
     "thorat": "throat",
+    "throught": "throat",
+    "thraot": "throat",
+    "anafilaxis": "anaphylaxis",
+    "anafylaxis": "anaphylaxis",
     "throt": "throat",
     "brethe": "breathe",
     "breth": "breathe",
     "cheast": "chest",
     "chestpain": "chest_pain",
+    # Words that say a sign is absent, kept away from the fuzzy match ("afebrile" is not "febrile").
+    "afebrile": "afebrile",
+    "apyrexial": "apyrexial",
 }
 
 # Phrases: each slot is a set of tokens or lemmas; `unless_next` vetoes the phrase.
@@ -216,6 +224,9 @@ _PHRASES: tuple[tuple[str, tuple[frozenset[str], ...], frozenset[str]], ...] = t
         ("breathing_emergency", "not|stopped|stop|stops|isnt|wasnt breathe", ""),
         ("breathing_emergency", "turn|turned|turning|going|gone|went blue", ""),
         ("breathing_emergency", "blue face", ""),
+        ("breathing_emergency", "face is|are|look|looks|looking|turning|turned|going|gone|went blue", ""),
+        ("breathless", "puffed|puffing out", ""),
+        ("collapse", "is|was|been|started|keeps|kept|still fitting", ""),
         ("breathless", "out of breathe", ""),
         ("fever", "burn|burns|burning up", ""),
         ("hot_skin", "warm|hot to the touch", ""),
@@ -231,12 +242,21 @@ _PHRASES: tuple[tuple[str, tuple[frozenset[str], ...], frozenset[str]], ...] = t
         ("flu", "pain muscle|muscles", ""),
         ("flu", "pain and pain", ""),
         ("chest_infection", "chest|lung|lungs infection", ""),
-        ("infection", "a|bad|head|chest|common|streaming|stinking|heavy cold", "pack compress syringe one drink water"),
+        (
+            "infection",
+            "a|bad|head|chest|common|streaming|stinking|heavy cold",
+            "pack compress syringe one drink water sensation feeling",
+        ),
         ("infection", "tummy|stomach|a bug", "bite"),
     ]
 )
-# "Hot" that is not the patient: hot water, a hot bath, the weather.
-_HOT_NOT_A_SIGN_BEFORE = frozenset(
+# A sign word followed by one of these is not the patient's sign: "flu jab", "covid vaccine",
+# and for "hot": hot water, a hot bath, the weather.
+_VACCINE_WORDS = frozenset(
+    "jab jabs vaccine vaccines vaccination vaccinations vaccinated shot shots immunisation immunization booster "
+    "spray season".split()
+)
+_HOT_NOT_A_SIGN_BEFORE = _VACCINE_WORDS | frozenset(
     "water bath shower drink drinks tea coffee weather day days room flush flushes flash flashes pack compress "
     "bottle food sauce curry chocolate tub".split()
 )
@@ -441,7 +461,7 @@ class _Reader:
 
     def _temperature_word_before(self, i: int) -> int | None:
         for k in range(i - 1, max(-1, i - 1 - _TEMPERATURE_REACH), -1):
-            if _is_break(self.tokens[k]):
+            if _is_break(self.tokens[k]) and self.tokens[k].text != ":":  # "temp: 39"
                 return None
             if self.tokens[k].lemma in ("temperature", "fever") or self.tokens[k].text == "thermometer":
                 return k
@@ -464,10 +484,9 @@ class _Reader:
             if i in self.consumed:
                 continue
             code = _SIGN_WORDS.get(token.lemma)
-            if code == "hot_skin" and token.lemma == "hot":
-                nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
-                if nxt in _HOT_NOT_A_SIGN_BEFORE:
-                    continue
+            nxt = tokens[i + 1].text if i + 1 < len(tokens) else ""
+            if nxt in (_HOT_NOT_A_SIGN_BEFORE if token.lemma == "hot" else _VACCINE_WORDS):
+                continue
             if code:
                 self.add(code, i, i)
             elif token.lemma == "temperature" and not self._plain_temperature(i):
