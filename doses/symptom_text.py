@@ -47,7 +47,8 @@ _FUZZY_MIN_LENGTH = 5  # shorter words only through the misspelling table: too m
 _FUZZY_MIN_SCORE = 80  # rapidfuzz ratio (0-100): "pnuemonia", "feaver", "temprature", "shivvering"
 _COMMON_WORD_MIN_COUNT = 100  # pyspellchecker's English counts: at or above, a real word, never re-read
 _NEGATION_REACH = 7  # tokens between a negation and the sign it sets aside
-_BINDING_REACH = 3  # tokens between a complaint ("sore") and its body part ("throat")
+_BINDING_REACH = 3  # words (fillers aside) between a complaint ("sore") and its body part ("throat")
+_BINDING_WORDS_APART = 7  # ... counting every word ("my throat feels like it is closing")
 _COMMA_COST = 2  # a comma puts a body part further away ("my arm is sore, throat fine")
 _TEMPERATURE_REACH = 6  # tokens between "temp" / "fever" and its number
 
@@ -281,6 +282,12 @@ _NEGATION_FILLERS = frozenset(
     "longer have has had having got get getting seem seems to be been being is are was feel feels feeling felt "
     "run running develop developed notice noticed show showing seen at all actual bad major proper her his my "
     "their your".split()
+)
+# Words that do not put a complaint further from its body part ("throat is really sore").
+_BINDING_FILLERS = frozenset(
+    "is are was were be been being feel feels felt feeling like it its really very so quite a bit little all "
+    "getting gets got has have had starting started to kind sort too extremely super the my her his their our "
+    "your".split()
 )
 _NEGATION_AFTER = frozenset({"free", "negative"})  # "fever-free", "covid negative"
 _NEGATION_AFTER_FILLERS = frozenset("test swab result results is was came back now so far all it".split())
@@ -532,13 +539,19 @@ class _Reader:
         return False
 
     def _distance(self, i: int, j: int) -> int | None:
+        """How far a complaint is from a body part: words like "is", "feels like", "really" do not count."""
         low, high = min(i, j), max(i, j)
-        cost = high - low
+        if high - low > _BINDING_WORDS_APART:
+            return None
+        cost = 1
         for k in range(low + 1, high):
+            text = self.tokens[k].text
             if _is_break(self.tokens[k]):
                 return None
-            if self.tokens[k].text == ",":
+            if text == ",":
                 cost += _COMMA_COST
+            elif text not in _BINDING_FILLERS:
+                cost += 1
         return cost
 
     def _coordinated(self, j: int) -> list[int]:
