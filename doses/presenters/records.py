@@ -27,7 +27,8 @@ _FEVER_FROM = (
 def description_reading(result: triage.Triage) -> list[str]:
     """What the free text was read as (doses/symptom_text.py), one line each, so the family and
     the clinician see why the answer is what it is (AE-SERIOUS, AE-INFECTION)."""
-    lines = [f"“{finding.words}”: {finding.sign.label}." for finding in result.findings]
+    readings = {reading.words for reading in result.temperatures}  # said below, with the number
+    lines = [f"“{f.words}”: {f.sign.label}." for f in result.findings if f.words not in readings]
     for reading in result.temperatures:
         unit = "" if reading.unit_typed else f" (no unit typed: read as {reading.unit} from the value)"
         verdict = f"a fever ({_FEVER_FROM} or more)" if reading.is_fever else f"below a fever ({_FEVER_FROM})"
