@@ -289,6 +289,11 @@ _BINDING_FILLERS = frozenset(
     "getting gets got has have had starting started to kind sort too extremely super the my her his their our "
     "your".split()
 )
+# AE-COMMON symptoms, only so that a negated list of them reads as one ("no headache or fever").
+_COMMON_SYMPTOM_WORDS = frozenset(
+    "headache headaches nausea sickness vomiting diarrhoea diarrhea tiredness fatigue itching itch itchy redness "
+    "bruising bruise bruises runny sneezing dizziness".split()
+)
 _NEGATION_AFTER = frozenset({"free", "negative"})  # "fever-free", "covid negative"
 _NEGATION_AFTER_FILLERS = frozenset("test swab result results is was came back now so far all it".split())
 _LIST_JOINS = frozenset({"or", "nor", "/"})
@@ -412,7 +417,14 @@ def _is_break(token: _Token) -> bool:
 
 
 def _is_symptom_word(token: _Token) -> bool:
-    return token.lemma in _SIGN_FORMS or token.lemma in _BODY_FORMS or token.lemma in _COMPLAINT_FORMS
+    """A word that may stand in a list a negation covers: "no headache, rash or fever"."""
+    return (
+        token.lemma in _SIGN_FORMS
+        or token.lemma in _BODY_FORMS
+        or token.lemma in _COMPLAINT_FORMS
+        or token.lemma in _TEMPERATURE_WORDS
+        or token.text in _COMMON_SYMPTOM_WORDS
+    )
 
 
 class _Reader:
