@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from doses import symptom_text, triage
@@ -291,7 +291,6 @@ def test_AE_INFECTION_numbers_that_are_not_temperatures_and_plain_temperature_wo
     assert "fever" not in read(text)
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(st.decimals(min_value="38.0", max_value="43.0", places=1))
 @example(value="38.0")
 def test_AE_INFECTION_any_celsius_reading_from_38_is_a_fever_in_every_form(value):
@@ -299,14 +298,12 @@ def test_AE_INFECTION_any_celsius_reading_from_38_is_a_fever_in_every_form(value
         assert level(text) == CALL_DOCTOR_NOW, text
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(st.decimals(min_value="34.0", max_value="37.9", places=1))
 def test_AE_INFECTION_any_celsius_reading_below_38_is_not_a_fever(value):
     for text in (f"temp {value}", f"{value}C", f"{value} °C", f"temperature {value}".replace(".", ",")):
         assert level(text) == TELL_DOCTOR_IF_PERSISTS, text
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(st.decimals(min_value="93.0", max_value="111.0", places=1))
 def test_AE_INFECTION_fahrenheit_readings_are_a_fever_from_100_4(value):
     for text in (f"temp {value}", f"{value} F", f"{value}°F"):
@@ -414,21 +411,18 @@ _SENTENCES = st.lists(
 )
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(_ANY_TEXT, st.sampled_from(sorted(triage.SYMPTOMS)), st.sampled_from(triage.SEVERITIES))
 def test_free_text_never_lowers_the_level_of_the_chosen_symptom(text, code, severity):
     rank = {TELL_DOCTOR_IF_PERSISTS: 0, CALL_DOCTOR_NOW: 1, EMERGENCY: 2}
     assert rank[triage.triage(code, severity, text).level] >= rank[triage.triage(code, severity, "").level]
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(_SENTENCES)
 def test_AE_SERIOUS_case_and_curly_apostrophes_do_not_change_the_reading(sentences):
     text = ". ".join(sentences)
     assert read(text.upper().replace("'", "\u2019")) == read(text)
 
 
-@settings(deadline=None)  # the first fuzzy match loads the English word list once
 @given(_SENTENCES, _SENTENCES)
 def test_AE_SERIOUS_adding_a_sentence_never_loses_a_sign(first, second):
     one, two = ". ".join(first), ". ".join(second)
