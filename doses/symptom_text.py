@@ -16,7 +16,7 @@ tongue or throat), however they are worded:
   throat", "my throat is really sore", "pain in my chest"), so "sore arm where I injected" is a
   site reaction and not a sore throat;
 - a temperature of 38 °C / 100.4 °F or more is a fever, in either unit, with or without the
-  unit (the value's range says which: 34-44 is °C, 93-111 is °F); a reading below that is not
+  unit (the value's range says which: 34-44 is °C, 93-111.5 is °F); a reading below that is not
   a fever, and the word that introduced it ("temp 37.2", "fever of 37.5") does not count either;
 - a negation ("no fever", "without a rash", "fever-free", "no fever, chills or cough") sets a
   sign aside, but only when nothing else stands between the negation and the sign: in doubt
@@ -337,20 +337,12 @@ class Temperature:
     unit_typed: bool
     is_fever: bool
 
-    @property
-    def celsius(self) -> float:
-        return self.value if self.unit == "°C" else round((self.value - 32) * 5 / 9, 1)
-
 
 @dataclass(frozen=True)
 class Reading:
     findings: tuple[Finding, ...]  # the signs that count
     set_aside: tuple[Finding, ...]  # signs said not to be there ("no fever")
     temperatures: tuple[Temperature, ...]
-
-    @property
-    def counts_as(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(f.counts_as for f in self.findings))
 
     @property
     def sign_codes(self) -> tuple[str, ...]:
