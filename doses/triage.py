@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from . import symptom_text
+
 EMERGENCY = "emergency"
 CALL_DOCTOR_NOW = "call_doctor_now"
 TELL_DOCTOR_IF_PERSISTS = "tell_doctor_if_persists"
@@ -161,35 +163,10 @@ def get_symptom(code: str) -> Symptom:
         raise UnknownSymptom(f"“{code}” is not a symptom on the list. Choose one, or “Something else”.") from None
 
 
-# Words in free text that change the answer. Matched on word starts, case-insensitive, with
-# curly apostrophes straightened. Conservative on purpose: a false alarm costs a phone call.
-_EMERGENCY_PHRASES = (  # AE-OVERDOSE (911) and AE-ALLERGY (severe reaction)
-    r"can'?t breathe",
-    r"cannot breathe",
-    r"can not breathe",
-    r"unable to breathe",
-    r"not breathing",
-    r"trouble breathing",
-    r"difficulty breathing",
-    r"struggling to breathe",
-    r"hard to breathe",
-    r"collaps",
-    r"passed out",
-    r"fainted",
-    r"unconscious",
-    r"unresponsive",
-    r"seizure",
-    r"convuls",
-    r"having a fit\b",
-    r"can'?t wake",
-    r"cannot wake",
-    r"won'?t wake",
-    r"not waking",
-    r"anaphyla",
-    r"throat (is )?(swelling|swollen|closing|tight)",
-    r"swollen (throat|tongue|lips|face)",
-    r"(face|lips|tongue) (is |are )?(swelling|swollen)",
-)
+# Free text is read by meaning in doses/symptom_text.py (synonyms, word order, plurals,
+# misspellings, temperatures, negations): each sign read there counts as a symptom of this
+# catalogue, with that symptom's level and rule IDs, exactly as if it had been chosen from
+# the list. Overdose words stay a plain phrase list: they are instructions, not symptoms.
 _OVERDOSE_PHRASES = (  # AE-OVERDOSE (poison control)
     r"overdose",
     r"too much",
@@ -201,35 +178,13 @@ _OVERDOSE_PHRASES = (  # AE-OVERDOSE (poison control)
     r"took twice",
     r"given twice",
 )
-_SERIOUS_WORDS = (  # AE-SERIOUS
-    r"rash",
-    r"hives\b",
-    r"flu\b",
-    r"fever",
-    r"temperature",
-    r"chills",
-    r"shiver",
-    r"sore throat",
-    r"infect",
-    r"cough",
-    r"wheez",
-    r"chest pain",
-    r"chest tight",
-    r"short of breath",
-    r"breathless",
-    r"cellulitis",
-    r"hot\b",
-    r"pus\b",
-)
 
 
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern:
     return re.compile(r"\b(?:" + "|".join(phrases) + r")", re.IGNORECASE)
 
 
-_EMERGENCY_RE = _phrase_pattern(_EMERGENCY_PHRASES)
 _OVERDOSE_RE = _phrase_pattern(_OVERDOSE_PHRASES)
-_SERIOUS_RE = _phrase_pattern(_SERIOUS_WORDS)
 
 
 def _normalise(text: str) -> str:
@@ -245,6 +200,10 @@ class Triage:
     alert_care_team: bool
     matched_words: tuple[str, ...] = ()  # free-text words that raised the level
     overdose: bool = False  # AE-OVERDOSE: poison control applies
+    # What the description was read as (doses/symptom_text.py), for the page to show.
+    findings: tuple[symptom_text.Finding, ...] = ()
+    set_aside: tuple[symptom_text.Finding, ...] = ()  # signs the description says are absent
+    temperatures: tuple[symptom_text.Temperature, ...] = ()
 
     @property
     def is_serious(self) -> bool:
@@ -285,17 +244,24 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
     if severity not in SEVERITIES:
         raise ValueError(f"Unknown severity “{severity}”.")
     text = _normalise(free_text or "")
-    emergency_words = tuple(m.group(0).lower() for m in _EMERGENCY_RE.finditer(text))
+    reading = symptom_text.read_description(text)
+    # AE-SERIOUS, AE-INFECTION, AE-ALLERGY, AE-OVERDOSE: a sign in the text counts as the
+    # catalogue symptom it names, with that symptom's level and rule IDs.
+    read_as = [(finding, SYMPTOMS[finding.counts_as]) for finding in reading.findings]
     overdose_words = tuple(m.group(0).lower() for m in _OVERDOSE_RE.finditer(text))
-    serious_words = tuple(m.group(0).lower() for m in _SERIOUS_RE.finditer(text))
     rule_ids = list(symptom.rule_ids)
     overdose = symptom.code == "overdose" or bool(overdose_words)
 
     def add(*ids: str) -> None:
         rule_ids.extend(i for i in ids if i not in rule_ids)
 
+    emergency_words = tuple(f.words for f, s in read_as if s.level == EMERGENCY)
+    serious_words = tuple(f.words for f, s in read_as if s.level == CALL_DOCTOR_NOW)
+    for _finding, read in read_as:
+        if read.level != TELL_DOCTOR_IF_PERSISTS:
+            add(*read.rule_ids)
     if symptom.level == EMERGENCY or emergency_words:
-        level, matched = EMERGENCY, emergency_words
+        level, matched = EMERGENCY, emergency_words + serious_words
     elif overdose or symptom.level == CALL_DOCTOR_NOW or serious_words or severity == "severe":
         level, matched = CALL_DOCTOR_NOW, overdose_words + serious_words
     else:
@@ -303,9 +269,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
 
     if level == EMERGENCY:
         add("AE-OVERDOSE", "AE-SERIOUS")
-        allergy = symptom.code == "allergic_reaction" or any(
-            w.startswith(("anaphyla", "throat", "swollen", "face", "lips", "tongue")) for w in emergency_words
-        )
+        allergy = "AE-ALLERGY" in rule_ids  # the allergic reaction, chosen or read in the text
         instructions = [
             f"Call {EMERGENCY_NUMBER} (or your local emergency number) now: trouble breathing, collapse, a seizure "
             "or not waking up need emergency care straight away (AE-OVERDOSE)."
@@ -326,8 +290,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
         if overdose:
             add("AE-OVERDOSE")
             instructions.append(f"Call poison control now at {POISON_CONTROL} (AE-OVERDOSE).")
-        if "AE-SERIOUS" in symptom.rule_ids or serious_words:
-            add("AE-SERIOUS")
+        if "AE-SERIOUS" in rule_ids:
             instructions.append(
                 "Call your doctor now: the patient information says to call immediately for a rash, flu-like "
                 "symptoms, fever, sore throat, chills or other signs of infection, cough, wheezing or chest pain, "
@@ -338,8 +301,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
                 "This is a common side effect, but it is severe: call your doctor today "
                 "(AE-COMMON: tell the doctor if a side effect is severe)."
             )
-        if "AE-INFECTION" in rule_ids or any(w in ("fever", "infect", "chills", "sore throat") for w in serious_words):
-            add("AE-INFECTION")
+        if "AE-INFECTION" in rule_ids:
             instructions.append(
                 "Anakinra makes infections more likely. Ask the doctor whether to give the next dose: they may "
                 "pause anakinra and start antibiotics (AE-INFECTION)."
@@ -375,6 +337,9 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
         alert_care_team=level != TELL_DOCTOR_IF_PERSISTS,
         matched_words=tuple(dict.fromkeys(matched)),
         overdose=overdose,
+        findings=reading.findings,
+        set_aside=reading.set_aside,
+        temperatures=reading.temperatures,
     )
 
 
@@ -391,7 +356,6 @@ def is_persistent_site_reaction(started_on: date, today: date) -> bool:
 # Precisely: the catalogue's severe allergic reaction (at any severity: the symptom is the
 # severe one), anaphylaxis or a swelling face, lips, tongue or throat in the free text, or
 # trouble breathing linked to an injection, or an allergy / hives logged as severe.
-_BREATHING_WORDS = ("breath",)
 _ALLERGY_WORDS_RE = _phrase_pattern((r"allerg", r"anaphyla", r"hives\b"))
 
 
@@ -402,6 +366,6 @@ def holds_treatment_for_allergy(
     if "AE-ALLERGY" in result.rule_ids:  # the allergic-reaction symptom, anaphylaxis, a swelling face or throat
         return True
     if linked_to_injection and result.is_emergency:
-        if any(any(part in word for part in _BREATHING_WORDS) for word in result.matched_words):
+        if any(f.sign.code in symptom_text.BREATHING_SIGNS for f in result.findings):
             return True  # trouble breathing after an injection
     return severity == "severe" and bool(_ALLERGY_WORDS_RE.search(_normalise(free_text or "")))

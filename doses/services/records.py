@@ -102,6 +102,11 @@ def record_side_effect(
     alert = None
     if result.alert_care_team:
         what = description if known.code == triage_rules.OTHER else known.label
+        read_as = ", ".join(dict.fromkeys(finding.sign.label for finding in result.findings))
+        if read_as:  # what the description was read as: the reason, when the list's choice was not serious
+            what = (
+                f"{read_as}: “{description}”" if known.code == triage_rules.OTHER else f"{what}; described: {read_as}"
+            )
         alert = raise_care_alert(
             patient=patient,
             kind=CareAlert.Kind.SERIOUS_SYMPTOM,

@@ -124,6 +124,8 @@ def side_effect_detail(request, patient_id, side_effect_id):
             "side_effect": side_effect,
             "symptom_label": _symptom_label(side_effect),
             "triage": result,
+            "description_reading": record_presenters.description_reading(result),
+            "chosen_from_list": side_effect.symptom != triage_rules.OTHER,  # it counts whatever the text says
             "alerts": list(side_effect.alerts.all()),
             "has_clinician": patient.memberships.active().filter(role=CareRole.CLINICIAN).exists(),
             "persistent": side_effect.is_site_reaction

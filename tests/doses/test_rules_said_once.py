@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import doses.rules
-from doses import adherence, medicines, schedule, sites, triage
+from doses import adherence, medicines, schedule, sites, symptom_text, triage
 from doses.rules import catalogue, lab_checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,7 @@ PACKAGES = ("companion", "doses", "reminders")
 RULE_PACKAGE = "doses/rules/"  # every module of the package is a home
 HOMES = {
     "doses/triage.py",
+    "doses/symptom_text.py",
     "doses/medicines.py",
     "doses/sites.py",
     "doses/adherence.py",
@@ -136,7 +137,7 @@ def test_no_rule_span_of_time_is_written_outside_its_home():
 RULE_MODULES = tuple(
     importlib.import_module(f"doses.rules.{info.name}") for info in pkgutil.iter_modules(doses.rules.__path__)
 )
-HOME_MODULES = (*RULE_MODULES, triage, medicines, sites, adherence, schedule)
+HOME_MODULES = (*RULE_MODULES, triage, symptom_text, medicines, sites, adherence, schedule)
 HOME_CONSTANTS = {
     name
     for module in HOME_MODULES

@@ -145,7 +145,7 @@ def test_AE_SERIOUS_serious_words_in_free_text_raise_the_level():
     result = triage.triage("other", "mild", "Got a fever of 39 and chills")
     assert result.level == CALL_DOCTOR_NOW
     assert "AE-SERIOUS" in result.rule_ids
-    assert "fever" in result.matched_words
+    assert result.matched_words == ("fever of 39", "chills")  # the words as typed, each said once
 
 
 def test_free_text_never_lowers_the_level():

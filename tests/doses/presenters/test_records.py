@@ -26,3 +26,18 @@ def test_SUPPLY_BOX_a_count_says_the_change_with_its_sign():
 def test_PREP_24H_the_syringe_out_of_the_fridge_gives_its_use_by():
     use_by = datetime(2026, 11, 26, 9, 30, tzinfo=ZoneInfo("America/New_York"))
     assert present.fridge_out_message(use_by=use_by) == "Noted. Use this syringe by Thu 26 Nov 09:30 (PREP-24H)."
+
+
+def test_AE_INFECTION_the_reading_of_a_description_says_each_sign_each_temperature_and_what_was_set_aside():
+    result = triage.triage("other", "mild", "throat is sore, temp 101 tonight, no rash")
+    assert present.description_reading(result) == [
+        "“throat is sore”: a sore throat.",
+        "“temp 101”: 101 °F (no unit typed: read as °F from the value), a fever (38 °C / 100.4 °F or more).",
+        "“rash”: not counted, the description says it is not there.",
+    ]
+
+
+def test_AE_INFECTION_a_reading_below_a_fever_is_shown_as_such():
+    result = triage.triage("other", "mild", "temp 37.2 C")
+    assert present.description_reading(result) == ["“temp 37.2 c”: 37.2 °C, below a fever (38 °C / 100.4 °F)."]
+    assert present.description_reading(triage.triage("headache", "mild")) == []
