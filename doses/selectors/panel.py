@@ -267,6 +267,17 @@ def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str
     return found
 
 
+def first_expiry(patients: QuerySet[Patient], *, stale_grace: timedelta) -> datetime | None:
+    """The first moment a summary row of `patients` expires by time alone: its `valid_until`,
+    or `stale_grace` after a write marked it stale (services.summaries.refresh_expired_summaries
+    refreshes it then). None when no row can (an empty panel). One query."""
+    found = patients.order_by().aggregate(
+        valid_until=Min("adherence_summary__valid_until"), stale_since=Min("adherence_summary__stale_since")
+    )
+    moments = [found["valid_until"], found["stale_since"] and found["stale_since"] + stale_grace]
+    return min((m for m in moments if m is not None), default=None)
+
+
 def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:
     try:
         return patient.adherence_summary

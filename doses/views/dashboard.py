@@ -18,7 +18,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -48,10 +48,14 @@ def panel(request):
     )
     sort = request.GET.get("sort", "attention")
     sort = sort if sort in panel_selectors.PANEL_SORTS else "attention"
+    page_number = request.GET.get("page") or 1
     # Selectors never write: whoever in the panel has no current summary row is summarised
     # first (usually nobody: writes and the 15-minute job keep them current), then the page is read.
-    summary_services.refresh_expired_summaries(patients=panel_selectors.clinician_patients(request.user))
-    result = panel_selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
+    summary_services.refresh_expired_summaries_when_due(clinician=request.user)
+    # The page's rows and counts are read only inside the template's cached fragment, keyed on
+    # the panel's version (record_version.panel_current: new with every summary row written and
+    # every circle changed): a second look at an unchanged panel reads none of them.
+    result = SimpleLazyObject(lambda: panel_selectors.panel_rows(request.user, filters, sort, page_number))
     keep = {
         k: v
         for k, v in {"q": filters.q, "flag": filters.flag, "indication": filters.indication, "age": filters.age}.items()
@@ -63,9 +67,14 @@ def panel(request):
         {
             "result": result,
             # The rows are a hot partial (25 a page), drawn by Django's Jinja2 backend.
-            "panel_rows_html": mark_safe(
-                render_to_string("doses/dashboard/_panel_rows.html", {"rows": result.rows}, using="jinja2")
+            "panel_rows_html": SimpleLazyObject(
+                lambda: mark_safe(
+                    render_to_string("doses/dashboard/_panel_rows.html", {"rows": result.rows}, using="jinja2")
+                )
             ),
+            "panel_version": record_version.panel_current(),
+            "page_number": str(page_number)[:20],
+            "fragment_seconds": record_version.FRAGMENT_SECONDS,
             "filters": filters,
             "sort": sort,
             "sort_label": panel_selectors.PANEL_SORTS[sort],
