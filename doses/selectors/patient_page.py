@@ -140,6 +140,15 @@ def patient_summary(patient: Patient, now: datetime | None = None) -> PanelRow:
     return _row_from_summary(patient, summary)
 
 
+def dose_times_on(patient: Patient, day: date) -> tuple[datetime, ...]:
+    """When the patient's doses of one local day are due, earliest first (one query)."""
+    return tuple(
+        DoseSlot.objects.filter(patient=patient, local_date=day)
+        .order_by("scheduled_at")
+        .values_list("scheduled_at", flat=True)
+    )
+
+
 def patient_records(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> PatientRecords:
     """The calendar, charts' inputs and short lists of the patient page, in seven queries
     whatever the range (one per section; the doses with their injection in one join)."""

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -27,12 +30,12 @@ from companion.models import Indication
 
 from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
-from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..models import InjectedBy, Injection, NotTakenReason, RegimenProposal, Severity, SlotStatus, TreatmentStop
 from ..selectors import exports as export_selectors
 from ..selectors import log_page, proposals
 from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
-from ..selectors.holds import hold_history, holds_overlapping
+from ..selectors.holds import HoldHistory, hold_history, holds_overlapping
 from ..services import summaries as summary_services
 from .regimen import regimen_facts
 
@@ -109,6 +112,31 @@ def _range_query(date_range) -> str:
     return urlencode({"start": date_range.start.isoformat(), "end": date_range.end.isoformat()})
 
 
+@dataclass(frozen=True)
+class RecordFacts:
+    """What the patient page needs to know of the record beside its fragments, kept in the
+    cache under the record version (doses/record_version.py): plain values, no model
+    instances (no account rows in the cache). A patient with no hold or stop, no open
+    proposal and no dose above the prescription (most of them) costs no query for those
+    sections on a second look; one with them reads them as before."""
+
+    has_holds_or_stops: bool
+    has_open_proposal: bool
+    has_doses_above_prescribed: bool
+    dose_times_today: tuple[datetime, ...]  # when today's doses are due (the weekly chart's cache key)
+
+
+@dataclass(frozen=True)
+class PageReads:
+    facts: RecordFacts
+    treatment: HoldHistory
+    open_proposal: RegimenProposal | None
+    above_prescribed: list[Injection]
+
+
+NO_HOLDS = HoldHistory(open_hold=None, holds=[], stops=[], stopped=None)
+
+
 class PatientPage:
     """What the patient page and the report draw about the record over a range.
 
@@ -127,16 +155,48 @@ class PatientPage:
         self.today = patient.local_today(self.now)
 
     @cached_property
+    def version(self) -> str:
+        # Read before anything of the record: a write committing meanwhile gives a newer one.
+        return record_version.current(self.patient.pk)
+
+    @cached_property
+    def reads(self) -> PageReads:
+        """The treatment history, the open proposal and the doses above the prescription:
+        read when the record version's facts (RecordFacts) say there is something to read."""
+        patient = self.patient
+        key = ":".join(
+            ["doses:patient-page-facts", str(patient.pk), self.version, self.today.isoformat()]
+            + [self.range.start.isoformat(), self.range.end.isoformat()]
+        )
+        facts = cache.get(key)
+        if facts is None:
+            treatment = hold_history(patient)
+            proposal = proposals.open_proposal(patient)
+            above = log_page.doses_above_prescribed(patient, self.range)  # AE-OVERDOSE
+            facts = RecordFacts(
+                has_holds_or_stops=bool(treatment.holds or treatment.stops),
+                has_open_proposal=proposal is not None,
+                has_doses_above_prescribed=bool(above),
+                dose_times_today=patient_page_selectors.dose_times_on(patient, self.today),
+            )
+            cache.set(key, facts, timeout=record_version.FRAGMENT_SECONDS)
+            return PageReads(facts, treatment, proposal, above)
+        return PageReads(
+            facts,
+            hold_history(patient) if facts.has_holds_or_stops else NO_HOLDS,
+            proposals.open_proposal(patient) if facts.has_open_proposal else None,
+            log_page.doses_above_prescribed(patient, self.range) if facts.has_doses_above_prescribed else [],
+        )
+
+    @cached_property
     def cache_key(self) -> str:
         due_today = 0
         if self.range.end >= self.today:  # only today's doses come due with time; earlier ones have
-            due_today = DoseSlot.objects.filter(
-                patient=self.patient, local_date=self.today, scheduled_at__lte=self.now
-            ).count()
+            due_today = sum(1 for due_at in self.reads.facts.dose_times_today if due_at <= self.now)
         return ":".join(
             [
                 str(self.patient.pk),
-                record_version.current(self.patient.pk),
+                self.version,
                 self.today.isoformat(),
                 self.range.start.isoformat(),
                 self.range.end.isoformat(),
@@ -184,9 +244,10 @@ def patient(request, patient_id):
     if bad:
         return bad
     context = patient_page_context(patient, date_range)
-    context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
+    reads = context["o"].reads
+    context["above_prescribed"] = reads.above_prescribed  # AE-OVERDOSE
     # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
-    proposal = proposals.open_proposal(patient)
+    proposal = reads.open_proposal
     if proposal is not None:
         proposal.patient = patient
         context.update(
@@ -205,7 +266,7 @@ def patient_page_context(patient, date_range, *, now=None) -> dict:
         row.display = panel_selectors.panel_row_display(row)
     return {
         # Holds and stops (views/holds.py): the state, the history and, for clinicians, the forms.
-        "treatment": hold_history(patient),
+        "treatment": page.reads.treatment,
         "can_hold": role_can(patient.access_role, Capability.CONFIRM),
         "hold_form": HoldForm(prefix="hold"),
         "resume_form": ResumeForm(prefix="resume"),
