@@ -225,6 +225,28 @@ class PatientPage:
         }
         return mark_safe(render_to_string("doses/dashboard/_calendar.html", context, using="jinja2"))
 
+    def _partial(self, template: str, **context) -> SafeString:
+        """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
+        (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
+        context.update(o=self, zone=self.patient.zone)
+        context.update(range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end))
+        return mark_safe(render_to_string(template, context, using="jinja2"))
+
+    @cached_property
+    def weekly_html(self) -> SafeString:
+        """The weekly chart and its table (52 bars and rows for a year), table folded."""
+        return self._partial("doses/dashboard/_weekly.html", report=False)
+
+    @cached_property
+    def weekly_report_html(self) -> SafeString:
+        """The same for the printed report: the table open."""
+        return self._partial("doses/dashboard/_weekly.html", report=True)
+
+    @cached_property
+    def records_html(self) -> SafeString:
+        """Side effects, injection sites, supply, regimen versions, labs and other medicines."""
+        return self._partial("doses/dashboard/_records.html")
+
     @cached_property
     def bars(self) -> dict:
         return charts.weekly_bars(self.records.weekly)
