@@ -51,6 +51,14 @@ def panel_current() -> str:
     return _current(_PANEL_KEY)
 
 
+def current_and_panel(patient_id: int) -> tuple[str, str]:
+    """The patient's record version and the panel's, in one cache read."""
+    keys = [_key(patient_id), _PANEL_KEY]
+    found = cache.get_many(keys)
+    record, panel = (found.get(key) or _current(key) for key in keys)
+    return record, panel
+
+
 def _current(key: str) -> str:
     version = cache.get(key)
     if version is None:

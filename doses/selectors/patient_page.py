@@ -130,6 +130,16 @@ class PatientOverview(PatientRecords):
     summary: PanelRow | None = None  # the panel's row: the summary cards and the attention list
 
 
+def stored_summary(patient: Patient) -> PatientAdherenceSummary | None:
+    """The patient's stored summary row, current or not (one query)."""
+    return PatientAdherenceSummary.objects.filter(patient=patient).first()
+
+
+def summary_row(patient: Patient, summary: PatientAdherenceSummary) -> PanelRow:
+    """The panel's row for one patient from a current summary row."""
+    return _row_from_summary(patient, summary)
+
+
 def patient_summary(patient: Patient, now: datetime | None = None) -> PanelRow:
     """The panel's row for one patient: its stored summary while that is current, else
     computed at `now` by the same function that fills the summary rows."""
@@ -138,15 +148,6 @@ def patient_summary(patient: Patient, now: datetime | None = None) -> PanelRow:
     if summary is None or not summary.is_current(now):
         summary = compute_adherence_summaries([patient], now)[patient.pk]
     return _row_from_summary(patient, summary)
-
-
-def dose_times_on(patient: Patient, day: date) -> tuple[datetime, ...]:
-    """When the patient's doses of one local day are due, earliest first (one query)."""
-    return tuple(
-        DoseSlot.objects.filter(patient=patient, local_date=day)
-        .order_by("scheduled_at")
-        .values_list("scheduled_at", flat=True)
-    )
 
 
 def patient_records(patient: Patient, date_range: DateRange, *, now: datetime | None = None) -> PatientRecords:

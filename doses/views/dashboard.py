@@ -155,20 +155,52 @@ class PatientPage:
         self.today = patient.local_today(self.now)
 
     @cached_property
+    def versions(self) -> tuple[str, str]:
+        # Read before anything of the record: a write committing meanwhile gives newer ones.
+        return record_version.current_and_panel(self.patient.pk)
+
+    @cached_property
     def version(self) -> str:
-        # Read before anything of the record: a write committing meanwhile gives a newer one.
-        return record_version.current(self.patient.pk)
+        return self.versions[0]
+
+    @cached_property
+    def _facts_key(self) -> str:
+        return ":".join(
+            ["doses:patient-page-facts", str(self.patient.pk), self.version, self.today.isoformat()]
+            + [self.range.start.isoformat(), self.range.end.isoformat()]
+        )
+
+    @cached_property
+    def _summary_key(self) -> str:
+        return f"doses:patient-page-summary:{self.patient.pk}:{self.versions[1]}"
+
+    @cached_property
+    def _cached(self) -> dict:
+        """The page's facts and its summary row from the cache, in one read."""
+        return cache.get_many([self._facts_key, self._summary_key])
+
+    @cached_property
+    def summary(self) -> panel_selectors.PanelRow:
+        """The panel's row for this patient (the summary cards and the attention list). Its
+        stored summary row is kept in the cache under the panel's version, which every write
+        to a summary row replaces (record_version.panel_current), and used while it is current;
+        an expired one is computed afresh, as the panel would."""
+        key = self._summary_key
+        stored = self._cached.get(key)
+        if stored is None or not stored.is_current(self.now):
+            stored = patient_page_selectors.stored_summary(self.patient)
+            if stored is None or not stored.is_current(self.now):
+                return patient_page_selectors.patient_summary(self.patient, self.now)
+            cache.set(key, stored, timeout=record_version.FRAGMENT_SECONDS)
+        return patient_page_selectors.summary_row(self.patient, stored)
 
     @cached_property
     def reads(self) -> PageReads:
         """The treatment history, the open proposal and the doses above the prescription:
         read when the record version's facts (RecordFacts) say there is something to read."""
         patient = self.patient
-        key = ":".join(
-            ["doses:patient-page-facts", str(patient.pk), self.version, self.today.isoformat()]
-            + [self.range.start.isoformat(), self.range.end.isoformat()]
-        )
-        facts = cache.get(key)
+        key = self._facts_key
+        facts = self._cached.get(key)
         if facts is None:
             treatment = hold_history(patient)
             proposal = proposals.open_proposal(patient)
@@ -177,7 +209,7 @@ class PatientPage:
                 has_holds_or_stops=bool(treatment.holds or treatment.stops),
                 has_open_proposal=proposal is not None,
                 has_doses_above_prescribed=bool(above),
-                dose_times_today=patient_page_selectors.dose_times_on(patient, self.today),
+                dose_times_today=self._dose_times_today(),
             )
             cache.set(key, facts, timeout=record_version.FRAGMENT_SECONDS)
             return PageReads(facts, treatment, proposal, above)
@@ -187,6 +219,13 @@ class PatientPage:
             proposals.open_proposal(patient) if facts.has_open_proposal else None,
             log_page.doses_above_prescribed(patient, self.range) if facts.has_doses_above_prescribed else [],
         )
+
+    def _dose_times_today(self) -> tuple[datetime, ...]:
+        if self.range.end < self.today:
+            return ()  # only today's doses come due with time: a range ending earlier has none
+        # The range ends today (never later): today's doses are among the record's, read for the
+        # fragment anyway when these facts are not cached (both are keyed on the record version).
+        return tuple(dose.scheduled_at for day in self.records.calendar_days if day.day == self.today for dose in day.doses)
 
     @cached_property
     def cache_key(self) -> str:
@@ -283,7 +322,7 @@ def patient(request, patient_id):
 def patient_page_context(patient, date_range, *, now=None) -> dict:
     """The context of the patient page and the report (also the hold forms' page again)."""
     page = PatientPage(patient, date_range, now=now)
-    row = patient_page_selectors.patient_summary(patient, page.now)
+    row = page.summary
     if row.display is None:
         row.display = panel_selectors.panel_row_display(row)
     return {

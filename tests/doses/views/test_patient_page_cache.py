@@ -21,6 +21,7 @@ from doses.models import (
     LabTest,
     MedicineCategory,
     OtherMedicine,
+    PatientAdherenceSummary,
     Severity,
     SideEffect,
     SlotStatus,
@@ -35,6 +36,7 @@ from doses.views.dashboard import PatientPage
 from reminders import dispatch
 from tests.conftest import start_adult_regimen
 from tests.doses.dashboard_history import build_history
+from tests.doses.log_helpers import freeze
 from tests.doses.views.test_regimen_proposals import propose_80, sam  # noqa: F401 - sam is a fixture
 
 
@@ -269,12 +271,12 @@ def test_a_write_in_another_process_gives_this_process_a_new_record_version(worl
 
 # --- what the page reads beside its fragments, once per record version (PatientPage.reads) -----
 
-SECTION_READS = {  # how the queries of the treatment history, the open proposal and AE-OVERDOSE begin
+SECTION_READS = {  # how the queries of the treatment history, the open proposal, AE-OVERDOSE and the summary begin
     "holds": 'SELECT "doses_treatmenthold"."id"',
     "stops": 'SELECT "doses_treatmentstop"."id"',
     "proposal": 'SELECT "doses_regimenproposal"."id"',
     "above prescribed": 'SELECT "doses_injection"."id"',
-    "today's doses": 'SELECT "doses_doseslot"."scheduled_at" AS "scheduled_at" FROM "doses_doseslot" WHERE ("doses_doseslot"."local_date" =',
+    "summary row": 'SELECT "doses_patientadherencesummary"."patient_id"',
 }
 
 
@@ -282,7 +284,7 @@ def _sections_read(sql: list[str]) -> set[str]:
     return {name for name, start in SECTION_READS.items() if any(q.startswith(start) for q in sql)}
 
 
-def test_a_second_view_reads_no_hold_proposal_or_overdose_rows_when_the_record_has_none(
+def test_a_second_view_reads_no_hold_proposal_overdose_or_summary_rows_when_the_record_has_none(
     world, alice_history, client_for
 ):
     summary_services.refresh_adherence_summaries()  # the summary cards read the row (no holds read to compute it)
@@ -335,3 +337,27 @@ def test_an_open_proposal_shows_on_the_next_view_and_leaves_it_when_declined(sam
     assert "Proposed change, waiting for a clinician" not in before
     assert "Proposed change, waiting for a clinician" in proposed and "Confirm this change" in proposed
     assert "Proposed change, waiting for a clinician" not in declined
+
+
+def test_the_summary_cards_show_the_workers_refresh_on_the_next_view(world, alice_history, client_for, memory_broker):
+    summary_services.refresh_adherence_summaries()
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    before, sql = _view(client, world.alice)
+    assert "summary row" not in _sections_read(sql)  # kept under the panel's version
+    on_hand = PatientAdherenceSummary.objects.get(patient=world.alice).syringes_on_hand
+    record_services.record_pickup(patient=world.alice, boxes=3, on=world.alice.local_today(), by=world.alice_user)
+    summary_services.refresh_stale_summaries(patient_id=world.alice.pk)  # the worker's task
+    after, sql = _view(client, world.alice)
+    assert f"{on_hand} syringes</dd>" in before
+    assert f"{on_hand + 3 * 7} syringes</dd>" in after and "summary row" in _sections_read(sql)
+
+
+def test_an_expired_summary_is_not_shown_from_the_cache(world, alice_history, client_for, monkeypatch):
+    summary_services.refresh_adherence_summaries()
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    row = PatientAdherenceSummary.objects.get(patient=world.alice)
+    freeze(monkeypatch, row.valid_until)
+    _html, sql = _view(client, world.alice)
+    assert "summary row" in _sections_read(sql)  # past valid_until: computed afresh at this moment
