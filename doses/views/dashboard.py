@@ -76,7 +76,7 @@ def panel(request):
                 )
             ),
             "panel_version": record_version.panel_current(),
-            "page_number": str(page_number)[:20],
+            "page_number": str(page_number),  # as typed: {% cache %} hashes it into the key
             "fragment_seconds": record_version.FRAGMENT_SECONDS,
             "filters": filters,
             "sort": sort,
@@ -145,7 +145,12 @@ class PatientPage:
     not cached yet: a page whose fragments are cached reads none of them. The fragments'
     key (`cache_key`) holds the patient's record version (doses/record_version.py, new on
     every write), the patient's today, the range and how many of today's doses have
-    come due (the weekly chart counts a dose once its time has passed).
+    come due (the weekly chart counts a dose once its time has passed). What the page shows
+    outside the fragments is known once per version too (`reads`: whether there are holds,
+    an open proposal, doses above the prescription; `summary`: the stored summary row under
+    the panel's version), so a second look costs the session, the account, the access
+    check, the navigation and the audit row, and three cache reads (two more for the blank
+    hold and stop forms a clinician sees).
     """
 
     def __init__(self, patient, date_range, *, now=None):
