@@ -185,7 +185,6 @@ def revoke_membership(*, membership: CareMembership, by: User, now=None) -> None
             )
         raise MembershipRefused("Only the person who manages this record can remove someone's access.")
     CareMembership.objects.filter(pk=membership.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
-    signals.care_circle_changed.send(sender=None, patient_id=membership.patient_id, user_id=membership.user_id)
 
 
 def revoke_invitation(*, invitation: Invitation, now=None) -> None:

@@ -31,9 +31,6 @@ weight_changed = Signal()
 # same transaction (SCHED-TZ) and refreshes the panel's summary once it commits (adult/child,
 # the local day).
 patient_profile_saved = Signal()
-# patient_id, user_id: a membership ended by an update (revoke_membership), which sends no
-# model signal. Sent inside the write's transaction: doses' clinician panel lists other patients.
-care_circle_changed = Signal()
 
 
 def announce_weight_changed_on_commit(patient_id: int) -> None:

@@ -13,7 +13,7 @@ class DosesConfig(AppConfig):
         # a weight changed (DOSE-PED-RANGE, DOSE-PED-MAX), a profile saved (SCHED-TZ, the
         # panel's summary). doses/receivers.py does doses' part of each; it is imported here,
         # not at the top: it imports models, which cannot load before the app registry is ready.
-        from companion.models import CareMembership, Patient
+        from companion.models import Patient
 
         from . import (
             models,
@@ -45,11 +45,3 @@ class DosesConfig(AppConfig):
                     sender=model,
                     dispatch_uid=f"record_version_{signal is post_save}_{model._meta.label}",
                 )
-        # Who is in a circle decides whose rows a clinician's panel lists (record_version.panel_current).
-        for signal in (post_save, post_delete):
-            signal.connect(
-                record_version.on_membership_changed,
-                sender=CareMembership,
-                dispatch_uid=f"panel_version_{signal is post_save}_membership",
-            )
-        signals.care_circle_changed.connect(record_version.on_membership_changed, dispatch_uid="panel_version_circle")

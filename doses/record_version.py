@@ -19,9 +19,10 @@ The clinician panel has one version of its own (`panel_current`), for every clin
 rows are the patients' summary rows, so it changes with every write to a summary row
 (marked stale by a write, refreshed by the worker, the periodic job or the panel itself:
 `record_changed(..., panel=True)` and `panel_changed`), to a patient's profile (name, date
-of birth, indication: the Patient signals) and to who is in a circle (the CareMembership
-signals, and companion's `care_circle_changed` for a membership ended by an update). A
-write to the record that leaves the summary alone leaves the panel cached.
+of birth, indication: the Patient signals). Who is in a clinician's panel is not versioned:
+it is read on every look (selectors.panel.panel_members_key) and is part of the panel's
+cache key, so a circle changed in any way shows at once. A write to the record that leaves
+the summary alone leaves the panel cached.
 """
 
 from __future__ import annotations
@@ -97,9 +98,3 @@ def on_record_saved_or_deleted(sender, instance, **kwargs) -> None:
         record_changed([instance.pk], panel=True)
         return
     record_changed([getattr(instance, "patient_id", None)])
-
-
-def on_membership_changed(sender, **kwargs) -> None:
-    """A care circle gained or lost someone (a membership saved, deleted or ended): the
-    panels list other patients."""
-    panel_changed()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from companion.models import CareRole, Indication, Patient
+from companion.models import CareMembership, CareRole, Indication, Patient
 
 from .. import adherence, charts
 from ..adherence import Ratio
@@ -265,6 +266,22 @@ def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str
     found.setdefault("in_base", found["total"])  # no search or indication filter: everyone
     found.setdefault("matching", found["in_base"])  # no filter at all: everyone
     return found
+
+
+def panel_members_key(clinician) -> str:
+    """Who is in the clinician's panel now, as a digest of the patients' ids (one query over
+    the clinician's memberships): part of the panel's cache keys, so a circle changed in any
+    way (a link accepted, a clinician removed, even by an update that sends no signal) is a
+    new key on the next look. The access question is never answered from the cache."""
+    if not getattr(clinician, "is_authenticated", False):
+        return "nobody"
+    ids = (
+        CareMembership.objects.filter(user=clinician, role=CareRole.CLINICIAN, revoked_at__isnull=True)
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    return hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16).hexdigest()
 
 
 def first_expiry(patients: QuerySet[Patient], *, stale_grace: timedelta) -> datetime | None:

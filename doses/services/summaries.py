@@ -37,7 +37,7 @@ STALE_GRACE_SECONDS = 30
 STALE_GRACE = timedelta(seconds=STALE_GRACE_SECONDS)
 REFRESH_TASK = "doses.tasks.refresh_adherence_summary"  # by name: doses.tasks imports this module
 _SCHEDULED_KEY = "doses:summary-refresh-scheduled:{}"
-_EXPIRY_KEY = "doses:panel-first-expiry:{}:{}"  # panel version, clinician
+_EXPIRY_KEY = "doses:panel-first-expiry:{}:{}:{}"  # panel version, clinician, who is in the panel
 
 
 def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None) -> int:
@@ -100,16 +100,17 @@ def refresh_expired_summaries(*, patients: QuerySet[Patient], now: datetime | No
     return len(ids)
 
 
-def refresh_expired_summaries_when_due(*, clinician, now: datetime | None = None) -> int:
+def refresh_expired_summaries_when_due(*, clinician, members_key: str, now: datetime | None = None) -> int:
     """refresh_expired_summaries for a clinician's panel, asked only once something in it
     can have expired: the first moment a row expires by time alone (selectors.panel.first_expiry)
     is remembered under the panel's version (record_version.panel_current), which every
-    write to a summary row or a circle changes. So a second look at an unchanged panel
+    write to a summary row changes, and who is in the panel (`members_key`,
+    selectors.panel.panel_members_key: a patient just linked has no row yet). So a second look at an unchanged panel
     reads none of it; the check's query runs again when that moment has passed or
     something was written. Returns how many were refreshed."""
     now = now or timezone.now()
     patients = clinician_patients(clinician)
-    key = _EXPIRY_KEY.format(record_version.panel_current(), clinician.pk)
+    key = _EXPIRY_KEY.format(record_version.panel_current(), clinician.pk, members_key)
     first = cache.get(key)
     if first is not None and now < first:
         return 0
@@ -118,7 +119,7 @@ def refresh_expired_summaries_when_due(*, clinician, now: datetime | None = None
     # write committing meanwhile gives yet another version, so this answer is not reused.
     version = record_version.panel_current()
     first = first_expiry(patients, stale_grace=STALE_GRACE) or now + timedelta(seconds=record_version.FRAGMENT_SECONDS)
-    cache.set(_EXPIRY_KEY.format(version, clinician.pk), first, timeout=record_version.FRAGMENT_SECONDS)
+    cache.set(_EXPIRY_KEY.format(version, clinician.pk, members_key), first, timeout=record_version.FRAGMENT_SECONDS)
     return refreshed
 
 

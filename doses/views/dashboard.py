@@ -54,10 +54,12 @@ def panel(request):
     page_number = request.GET.get("page") or 1
     # Selectors never write: whoever in the panel has no current summary row is summarised
     # first (usually nobody: writes and the 15-minute job keep them current), then the page is read.
-    summary_services.refresh_expired_summaries_when_due(clinician=request.user)
+    # Who is in the panel is read on every look (the access question is never cached).
+    members_key = panel_selectors.panel_members_key(request.user)
+    summary_services.refresh_expired_summaries_when_due(clinician=request.user, members_key=members_key)
     # The page's rows and counts are read only inside the template's cached fragment, keyed on
     # the panel's version (record_version.panel_current: new with every summary row written and
-    # every circle changed): a second look at an unchanged panel reads none of them.
+    # every profile saved) and on who is in it: a second look at an unchanged panel reads none of them.
     result = SimpleLazyObject(lambda: panel_selectors.panel_rows(request.user, filters, sort, page_number))
     keep = {
         k: v
@@ -76,6 +78,7 @@ def panel(request):
                 )
             ),
             "panel_version": record_version.panel_current(),
+            "members_key": members_key,
             "page_number": str(page_number),  # as typed: {% cache %} hashes it into the key
             "fragment_seconds": record_version.FRAGMENT_SECONDS,
             "filters": filters,
