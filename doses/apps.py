@@ -38,6 +38,7 @@ class DosesConfig(AppConfig):
             models.KidneyFunction,
             models.TreatmentHold,
             models.TreatmentStop,
+            models.RegimenProposal,  # the open proposal on the patient page is read once per version
         ):
             for signal in (post_save, post_delete):
                 signal.connect(

@@ -14,6 +14,15 @@ or held, slot materialisation, and the services through
 `refresh_adherence_summary_on_commit`). Each bumps at once and again when the
 transaction commits: a page read between the two (seeing the data before the commit)
 is cached under a version the commit replaces.
+
+The clinician panel has one version of its own (`panel_current`), for every clinician: its
+rows are the patients' summary rows, so it changes with every write to a summary row
+(marked stale by a write, refreshed by the worker, the periodic job or the panel itself:
+`record_changed(..., panel=True)` and `panel_changed`), to a patient's profile (name, date
+of birth, indication: the Patient signals). Who is in a clinician's panel is not versioned:
+it is read on every look (selectors.panel.panel_members_key) and is part of the panel's
+cache key, so a circle changed in any way shows at once. A write to the record that leaves
+the summary alone leaves the panel cached.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from django.db import transaction
 
 FRAGMENT_SECONDS = 2 * 24 * 3600  # the key also holds the patient's "today": older fragments are garbage
 _KEY = "doses:record-version:{}"
+_PANEL_KEY = "doses:panel-version"
 
 
 def _key(patient_id: int) -> str:
@@ -34,7 +44,23 @@ def _key(patient_id: int) -> str:
 
 def current(patient_id: int) -> str:
     """The patient's record version (a new one if the cache has none)."""
-    key = _key(patient_id)
+    return _current(_key(patient_id))
+
+
+def panel_current() -> str:
+    """The panel's version (a new one if the cache has none)."""
+    return _current(_PANEL_KEY)
+
+
+def current_and_panel(patient_id: int) -> tuple[str, str]:
+    """The patient's record version and the panel's, in one cache read."""
+    keys = [_key(patient_id), _PANEL_KEY]
+    found = cache.get_many(keys)
+    record, panel = (found.get(key) or _current(key) for key in keys)
+    return record, panel
+
+
+def _current(key: str) -> str:
     version = cache.get(key)
     if version is None:
         version = uuid.uuid4().hex
@@ -43,20 +69,32 @@ def current(patient_id: int) -> str:
     return version
 
 
-def _bump(patient_ids: Iterable[int]) -> None:
-    cache.set_many({_key(pk): uuid.uuid4().hex for pk in set(patient_ids)}, timeout=None)
+def _bump(patient_ids: Iterable[int], panel: bool) -> None:
+    versions = {_key(pk): uuid.uuid4().hex for pk in set(patient_ids)}
+    if panel:
+        versions[_PANEL_KEY] = uuid.uuid4().hex
+    cache.set_many(versions, timeout=None)  # one round trip, the panel's version with the records'
 
 
-def record_changed(patient_ids: Iterable[int]) -> None:
-    """The records of these patients changed: their pages render afresh, now and after the commit."""
+def record_changed(patient_ids: Iterable[int], *, panel: bool = False) -> None:
+    """The records of these patients changed: their pages render afresh, now and after the commit.
+    With `panel`, what the clinician panel shows of them changed too (their summary rows)."""
     ids = {pk for pk in patient_ids if pk is not None}
-    if not ids:
+    if not ids and not panel:
         return
-    _bump(ids)
-    transaction.on_commit(lambda: _bump(ids), robust=True)
+    _bump(ids, panel)
+    transaction.on_commit(lambda: _bump(ids, panel), robust=True)
+
+
+def panel_changed() -> None:
+    """Summary rows or panel memberships changed: every clinician's panel renders afresh."""
+    record_changed([], panel=True)
 
 
 def on_record_saved_or_deleted(sender, instance, **kwargs) -> None:
-    """post_save / post_delete of a model of the record (and of Patient itself: name, zone, weight)."""
-    patient_id = instance.pk if sender._meta.label == "companion.Patient" else getattr(instance, "patient_id", None)
-    record_changed([patient_id])
+    """post_save / post_delete of a model of the record (and of Patient itself: name, zone,
+    weight; its name, birth date and indication are on the panel's rows too)."""
+    if sender._meta.label == "companion.Patient":
+        record_changed([instance.pk], panel=True)
+        return
+    record_changed([getattr(instance, "patient_id", None)])

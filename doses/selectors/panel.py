@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import zoneinfo
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from django.db.models.functions import Cast, NullIf
 from django.utils import timezone
 from django.utils.functional import cached_property
 
-from companion.models import CareRole, Indication, Patient
+from companion.models import CareMembership, CareRole, Indication, Patient
 from doses.rules import kidney_function as kidney_rules
 from doses.rules import lab_checks as neutrophil_rules
 
@@ -269,6 +270,33 @@ def _panel_counts(panel: QuerySet[Patient], in_base: Q, matching: Q) -> dict[str
     found.setdefault("in_base", found["total"])  # no search or indication filter: everyone
     found.setdefault("matching", found["in_base"])  # no filter at all: everyone
     return found
+
+
+def panel_members_key(clinician) -> str:
+    """Who is in the clinician's panel now, as a digest of the patients' ids (one query over
+    the clinician's memberships): part of the panel's cache keys, so a circle changed in any
+    way (a link accepted, a clinician removed, even by an update that sends no signal) is a
+    new key on the next look. The access question is never answered from the cache."""
+    if not getattr(clinician, "is_authenticated", False):
+        return "nobody"
+    ids = (
+        CareMembership.objects.filter(user=clinician, role=CareRole.CLINICIAN, revoked_at__isnull=True)
+        .order_by("patient_id")
+        .values_list("patient_id", flat=True)
+        .distinct()
+    )
+    return hashlib.blake2b(",".join(map(str, ids)).encode(), digest_size=16).hexdigest()
+
+
+def first_expiry(patients: QuerySet[Patient], *, stale_grace: timedelta) -> datetime | None:
+    """The first moment a summary row of `patients` expires by time alone: its `valid_until`,
+    or `stale_grace` after a write marked it stale (services.summaries.refresh_expired_summaries
+    refreshes it then). None when no row can (an empty panel). One query."""
+    found = patients.order_by().aggregate(
+        valid_until=Min("adherence_summary__valid_until"), stale_since=Min("adherence_summary__stale_since")
+    )
+    moments = [found["valid_until"], found["stale_since"] and found["stale_since"] + stale_grace]
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _summary_of(patient: Patient) -> PatientAdherenceSummary | None:

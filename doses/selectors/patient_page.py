@@ -131,6 +131,16 @@ class PatientOverview(PatientRecords):
     summary: PanelRow | None = None  # the panel's row: the summary cards and the attention list
 
 
+def stored_summary(patient: Patient) -> PatientAdherenceSummary | None:
+    """The patient's stored summary row, current or not (one query)."""
+    return PatientAdherenceSummary.objects.filter(patient=patient).first()
+
+
+def summary_row(patient: Patient, summary: PatientAdherenceSummary) -> PanelRow:
+    """The panel's row for one patient from a current summary row."""
+    return _row_from_summary(patient, summary)
+
+
 def patient_summary(patient: Patient, now: datetime | None = None) -> PanelRow:
     """The panel's row for one patient: its stored summary while that is current, else
     computed at `now` by the same function that fills the summary rows."""

@@ -23,7 +23,7 @@ from companion.models import Patient
 
 from .. import record_version
 from ..models import PatientAdherenceSummary
-from ..selectors.panel import compute_adherence_summaries
+from ..selectors.panel import clinician_patients, compute_adherence_summaries, first_expiry
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,7 @@ STALE_GRACE_SECONDS = 30
 STALE_GRACE = timedelta(seconds=STALE_GRACE_SECONDS)
 REFRESH_TASK = "doses.tasks.refresh_adherence_summary"  # by name: doses.tasks imports this module
 _SCHEDULED_KEY = "doses:summary-refresh-scheduled:{}"
+_EXPIRY_KEY = "doses:panel-first-expiry:{}:{}:{}"  # panel version, clinician, who is in the panel
 
 
 def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None) -> int:
@@ -70,6 +71,8 @@ def refresh_adherence_summaries(*, patient_ids=None, now: datetime | None = None
         PatientAdherenceSummary.objects.filter(
             patient_id__in=batch_ids, stale_since__isnull=False, stale_since__lte=read_from
         ).update(stale_since=None)
+    if ids:
+        record_version.panel_changed()  # an upsert and an update send no signal: the panel's rows changed
     return len(ids)
 
 
@@ -97,6 +100,29 @@ def refresh_expired_summaries(*, patients: QuerySet[Patient], now: datetime | No
     return len(ids)
 
 
+def refresh_expired_summaries_when_due(*, clinician, members_key: str, now: datetime | None = None) -> int:
+    """refresh_expired_summaries for a clinician's panel, asked only once something in it
+    can have expired: the first moment a row expires by time alone (selectors.panel.first_expiry)
+    is remembered under the panel's version (record_version.panel_current), which every
+    write to a summary row changes, and who is in the panel (`members_key`,
+    selectors.panel.panel_members_key: a patient just linked has no row yet). So a second look at an unchanged panel
+    reads none of it; the check's query runs again when that moment has passed or
+    something was written. Returns how many were refreshed."""
+    now = now or timezone.now()
+    patients = clinician_patients(clinician)
+    key = _EXPIRY_KEY.format(record_version.panel_current(), clinician.pk, members_key)
+    first = cache.get(key)
+    if first is not None and now < first:
+        return 0
+    refreshed = refresh_expired_summaries(patients=patients, now=now)
+    # Read after the refresh (which gave the panel a new version) and before the rows: a
+    # write committing meanwhile gives yet another version, so this answer is not reused.
+    version = record_version.panel_current()
+    first = first_expiry(patients, stale_grace=STALE_GRACE) or now + timedelta(seconds=record_version.FRAGMENT_SECONDS)
+    cache.set(_EXPIRY_KEY.format(version, clinician.pk, members_key), first, timeout=record_version.FRAGMENT_SECONDS)
+    return refreshed
+
+
 def refresh_adherence_summary_on_commit(patient_id: int, *, now: datetime | None = None) -> None:
     """After a write that changes a panel measure (call it inside the write's transaction).
 
@@ -107,7 +133,7 @@ def refresh_adherence_summary_on_commit(patient_id: int, *, now: datetime | None
     a record version: bumped too.
     """
     now = now or timezone.now()
-    record_version.record_changed([patient_id])
+    record_version.record_changed([patient_id], panel=True)  # the panel shows the row "updating"
     # The latest write's moment: a refresh clears it only if its reads began after it.
     PatientAdherenceSummary.objects.filter(patient_id=patient_id).update(stale_since=now)
     transaction.on_commit(lambda: schedule_summary_refresh(patient_id), robust=True)

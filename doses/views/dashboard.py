@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.functional import cached_property
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
@@ -28,12 +31,20 @@ from doses.rules import syringe_supply
 
 from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
-from ..models import DoseSlot, InjectedBy, NotTakenReason, Severity, SlotStatus, TreatmentStop
+from ..models import (
+    InjectedBy,
+    Injection,
+    NotTakenReason,
+    RegimenProposal,
+    Severity,
+    SlotStatus,
+    TreatmentStop,
+)
 from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
 from ..selectors import panel as panel_selectors
 from ..selectors import patient_page as patient_page_selectors
-from ..selectors.holds import hold_history, holds_overlapping
+from ..selectors.holds import HoldHistory, hold_history, holds_overlapping
 from ..services import summaries as summary_services
 from .kidney import KidneySection
 from .regimen import regimen_facts
@@ -50,10 +61,16 @@ def panel(request):
     )
     sort = request.GET.get("sort", "attention")
     sort = sort if sort in panel_selectors.PANEL_SORTS else "attention"
+    page_number = request.GET.get("page") or 1
     # Selectors never write: whoever in the panel has no current summary row is summarised
     # first (usually nobody: writes and the 15-minute job keep them current), then the page is read.
-    summary_services.refresh_expired_summaries(patients=panel_selectors.clinician_patients(request.user))
-    result = panel_selectors.panel_rows(request.user, filters, sort, request.GET.get("page") or 1)
+    # Who is in the panel is read on every look (the access question is never cached).
+    members_key = panel_selectors.panel_members_key(request.user)
+    summary_services.refresh_expired_summaries_when_due(clinician=request.user, members_key=members_key)
+    # The page's rows and counts are read only inside the template's cached fragment, keyed on
+    # the panel's version (record_version.panel_current: new with every summary row written and
+    # every profile saved) and on who is in it: a second look at an unchanged panel reads none of them.
+    result = SimpleLazyObject(lambda: panel_selectors.panel_rows(request.user, filters, sort, page_number))
     keep = {
         k: v
         for k, v in {"q": filters.q, "flag": filters.flag, "indication": filters.indication, "age": filters.age}.items()
@@ -65,9 +82,15 @@ def panel(request):
         {
             "result": result,
             # The rows are a hot partial (25 a page), drawn by Django's Jinja2 backend.
-            "panel_rows_html": mark_safe(
-                render_to_string("doses/dashboard/_panel_rows.html", {"rows": result.rows}, using="jinja2")
+            "panel_rows_html": SimpleLazyObject(
+                lambda: mark_safe(
+                    render_to_string("doses/dashboard/_panel_rows.html", {"rows": result.rows}, using="jinja2")
+                )
             ),
+            "panel_version": record_version.panel_current(),
+            "members_key": members_key,
+            "page_number": str(page_number),  # as typed: {% cache %} hashes it into the key
+            "fragment_seconds": record_version.FRAGMENT_SECONDS,
             "filters": filters,
             "sort": sort,
             "sort_label": panel_selectors.PANEL_SORTS[sort],
@@ -102,6 +125,31 @@ def _range_query(date_range) -> str:
     return urlencode({"start": date_range.start.isoformat(), "end": date_range.end.isoformat()})
 
 
+@dataclass(frozen=True)
+class RecordFacts:
+    """What the patient page needs to know of the record beside its fragments, kept in the
+    cache under the record version (doses/record_version.py): plain values, no model
+    instances (no account rows in the cache). A patient with no hold or stop, no open
+    proposal and no dose above the prescription (most of them) costs no query for those
+    sections on a second look; one with them reads them as before."""
+
+    has_holds_or_stops: bool
+    has_open_proposal: bool
+    has_doses_above_prescribed: bool
+    dose_times_today: tuple[datetime, ...]  # when today's doses are due (the weekly chart's cache key)
+
+
+@dataclass(frozen=True)
+class PageReads:
+    facts: RecordFacts
+    treatment: HoldHistory
+    open_proposal: RegimenProposal | None
+    above_prescribed: list[Injection]
+
+
+NO_HOLDS = HoldHistory(open_hold=None, holds=[], stops=[], stopped=None)
+
+
 class PatientPage:
     """What the patient page and the report draw about the record over a range.
 
@@ -110,7 +158,12 @@ class PatientPage:
     not cached yet: a page whose fragments are cached reads none of them. The fragments'
     key (`cache_key`) holds the patient's record version (doses/record_version.py, new on
     every write), the patient's today, the range and how many of today's doses have
-    come due (the weekly chart counts a dose once its time has passed).
+    come due (the weekly chart counts a dose once its time has passed). What the page shows
+    outside the fragments is known once per version too (`reads`: whether there are holds,
+    an open proposal, doses above the prescription; `summary`: the stored summary row under
+    the panel's version), so a second look costs the session, the account, the access
+    check, the navigation and the audit row, and three cache reads (two more for the blank
+    hold and stop forms a clinician sees).
     """
 
     def __init__(self, patient, date_range, *, now=None):
@@ -120,16 +173,87 @@ class PatientPage:
         self.today = patient.local_today(self.now)
 
     @cached_property
+    def versions(self) -> tuple[str, str]:
+        # Read before anything of the record: a write committing meanwhile gives newer ones.
+        return record_version.current_and_panel(self.patient.pk)
+
+    @cached_property
+    def version(self) -> str:
+        return self.versions[0]
+
+    @cached_property
+    def _facts_key(self) -> str:
+        return ":".join(
+            ["doses:patient-page-facts", str(self.patient.pk), self.version, self.today.isoformat()]
+            + [self.range.start.isoformat(), self.range.end.isoformat()]
+        )
+
+    @cached_property
+    def _summary_key(self) -> str:
+        return f"doses:patient-page-summary:{self.patient.pk}:{self.versions[1]}"
+
+    @cached_property
+    def _cached(self) -> dict:
+        """The page's facts and its summary row from the cache, in one read."""
+        return cache.get_many([self._facts_key, self._summary_key])
+
+    @cached_property
+    def summary(self) -> panel_selectors.PanelRow:
+        """The panel's row for this patient (the summary cards and the attention list). Its
+        stored summary row is kept in the cache under the panel's version, which every write
+        to a summary row replaces (record_version.panel_current), and used while it is current;
+        an expired one is computed afresh, as the panel would."""
+        key = self._summary_key
+        stored = self._cached.get(key)
+        if stored is None or not stored.is_current(self.now):
+            stored = patient_page_selectors.stored_summary(self.patient)
+            if stored is None or not stored.is_current(self.now):
+                return patient_page_selectors.patient_summary(self.patient, self.now)
+            cache.set(key, stored, timeout=record_version.FRAGMENT_SECONDS)
+        return patient_page_selectors.summary_row(self.patient, stored)
+
+    @cached_property
+    def reads(self) -> PageReads:
+        """The treatment history, the open proposal and the doses above the prescription:
+        read when the record version's facts (RecordFacts) say there is something to read."""
+        patient = self.patient
+        key = self._facts_key
+        facts = self._cached.get(key)
+        if facts is None:
+            treatment = hold_history(patient)
+            proposal = proposals.open_proposal(patient)
+            above = log_page.doses_above_prescribed(patient, self.range)  # AE-OVERDOSE
+            facts = RecordFacts(
+                has_holds_or_stops=bool(treatment.holds or treatment.stops),
+                has_open_proposal=proposal is not None,
+                has_doses_above_prescribed=bool(above),
+                dose_times_today=self._dose_times_today(),
+            )
+            cache.set(key, facts, timeout=record_version.FRAGMENT_SECONDS)
+            return PageReads(facts, treatment, proposal, above)
+        return PageReads(
+            facts,
+            hold_history(patient) if facts.has_holds_or_stops else NO_HOLDS,
+            proposals.open_proposal(patient) if facts.has_open_proposal else None,
+            log_page.doses_above_prescribed(patient, self.range) if facts.has_doses_above_prescribed else [],
+        )
+
+    def _dose_times_today(self) -> tuple[datetime, ...]:
+        if self.range.end < self.today:
+            return ()  # only today's doses come due with time: a range ending earlier has none
+        # The range ends today (never later): today's doses are among the record's, read for the
+        # fragment anyway when these facts are not cached (both are keyed on the record version).
+        return tuple(dose.scheduled_at for day in self.records.calendar_days if day.day == self.today for dose in day.doses)
+
+    @cached_property
     def cache_key(self) -> str:
         due_today = 0
         if self.range.end >= self.today:  # only today's doses come due with time; earlier ones have
-            due_today = DoseSlot.objects.filter(
-                patient=self.patient, local_date=self.today, scheduled_at__lte=self.now
-            ).count()
+            due_today = sum(1 for due_at in self.reads.facts.dose_times_today if due_at <= self.now)
         return ":".join(
             [
                 str(self.patient.pk),
-                record_version.current(self.patient.pk),
+                self.version,
                 self.today.isoformat(),
                 self.range.start.isoformat(),
                 self.range.end.isoformat(),
@@ -163,6 +287,28 @@ class PatientPage:
         }
         return mark_safe(render_to_string("doses/dashboard/_calendar.html", context, using="jinja2"))
 
+    def _partial(self, template: str, **context) -> SafeString:
+        """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
+        (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
+        context.update(o=self, zone=self.patient.zone)
+        context.update(range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end))
+        return mark_safe(render_to_string(template, context, using="jinja2"))
+
+    @cached_property
+    def weekly_html(self) -> SafeString:
+        """The weekly chart and its table (52 bars and rows for a year), table folded."""
+        return self._partial("doses/dashboard/_weekly.html", report=False)
+
+    @cached_property
+    def weekly_report_html(self) -> SafeString:
+        """The same for the printed report: the table open."""
+        return self._partial("doses/dashboard/_weekly.html", report=True)
+
+    @cached_property
+    def records_html(self) -> SafeString:
+        """Side effects, injection sites, supply, regimen versions, labs and other medicines."""
+        return self._partial("doses/dashboard/_records.html")
+
     @cached_property
     def bars(self) -> dict:
         return charts.weekly_bars(self.records.weekly)
@@ -182,9 +328,10 @@ def patient(request, patient_id):
     if bad:
         return bad
     context = patient_page_context(patient, date_range)
-    context["above_prescribed"] = log_page.doses_above_prescribed(patient, date_range)  # AE-OVERDOSE
+    reads = context["o"].reads
+    context["above_prescribed"] = reads.above_prescribed  # AE-OVERDOSE
     # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
-    proposal = proposals.open_proposal(patient)
+    proposal = reads.open_proposal
     if proposal is not None:
         proposal.patient = patient
         context.update(
@@ -198,12 +345,12 @@ def patient(request, patient_id):
 def patient_page_context(patient, date_range, *, now=None) -> dict:
     """The context of the patient page and the report (also the hold forms' page again)."""
     page = PatientPage(patient, date_range, now=now)
-    row = patient_page_selectors.patient_summary(patient, page.now)
+    row = page.summary
     if row.display is None:
         row.display = panel_selectors.panel_row_display(row)
     return {
         # Holds and stops (views/holds.py): the state, the history and, for clinicians, the forms.
-        "treatment": hold_history(patient),
+        "treatment": page.reads.treatment,
         "can_hold": role_can(patient.access_role, Capability.CONFIRM),
         "hold_form": HoldForm(prefix="hold"),
         "resume_form": ResumeForm(prefix="resume"),

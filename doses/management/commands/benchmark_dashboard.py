@@ -9,8 +9,8 @@ summary (what the 15-minute job does; timed), then requests each page through
 Django's test Client in this process: the whole server path (middleware, sessions,
 the audit trail, queries, templates, the cache) without a network. Each page is timed
 twice: warm (its cached fragments filled by an earlier request: a second look at a
-page nobody has written to since) and cold (a new record version before each
-request: the first look after a write). Prints, per page and state, the median server time of
+page nobody has written to since) and cold (a new record version and a new panel
+version before each request: the first look after a write such as a dose logged). Prints, per page and state, the median server time of
 `--repeat` requests (after one warm-up; pages are requested in turn, so load from
 other processes falls on all of them alike), the query count and the ratio to the bare
 page, as a Markdown table for the README. The bare page is "My people" for the demo
@@ -116,9 +116,10 @@ class Command(BaseCommand):
             client, user = clients[index]
             _label, _user, url, query = pages[index]
             if cold:
-                # As after a write to the record: a new record version, so no fragment is cached.
+                # As after a write to the record that changes the patient's summary (a dose logged):
+                # a new record version and a new panel version, so no fragment is cached.
                 # (Not cache.clear(): on Redis that would empty the whole database, the broker's too.)
-                record_version.record_changed([first.pk])
+                record_version.record_changed([first.pk], panel=True)
             reset_queries()  # the request_started signal clears the log; start from empty
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()

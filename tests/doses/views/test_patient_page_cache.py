@@ -21,6 +21,7 @@ from doses.models import (
     LabTest,
     MedicineCategory,
     OtherMedicine,
+    PatientAdherenceSummary,
     Severity,
     SideEffect,
     SlotStatus,
@@ -30,10 +31,13 @@ from doses.selectors.patient_page import parse_date_range
 from doses.services import holds as hold_services
 from doses.services import records as record_services
 from doses.services import regimens as regimen_services
+from doses.services import summaries as summary_services
 from doses.views.dashboard import PatientPage
 from reminders import dispatch
 from tests.conftest import start_adult_regimen
 from tests.doses.dashboard_history import build_history
+from tests.doses.log_helpers import freeze
+from tests.doses.views.test_regimen_proposals import propose_80, sam  # noqa: F401 - sam is a fixture
 
 
 def _view(client, patient, **query) -> tuple[str, list[str]]:
@@ -263,3 +267,97 @@ def test_a_write_in_another_process_gives_this_process_a_new_record_version(worl
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "companion.settings", "DATABASE_URL": f"sqlite:///{tmp_path}/other.sqlite3"}
     subprocess.run([sys.executable, "-c", bump], check=True, cwd=settings.BASE_DIR, env=env, timeout=60)
     assert record_version.current(pk) != before
+
+
+# --- what the page reads beside its fragments, once per record version (PatientPage.reads) -----
+
+SECTION_READS = {  # how the queries of the treatment history, the open proposal, AE-OVERDOSE and the summary begin
+    "holds": 'SELECT "doses_treatmenthold"."id"',
+    "stops": 'SELECT "doses_treatmentstop"."id"',
+    "proposal": 'SELECT "doses_regimenproposal"."id"',
+    "above prescribed": 'SELECT "doses_injection"."id"',
+    "summary row": 'SELECT "doses_patientadherencesummary"."patient_id"',
+}
+
+
+def _sections_read(sql: list[str]) -> set[str]:
+    return {name for name, start in SECTION_READS.items() if any(q.startswith(start) for q in sql)}
+
+
+def test_a_second_view_reads_no_hold_proposal_overdose_or_summary_rows_when_the_record_has_none(
+    world, alice_history, client_for
+):
+    summary_services.refresh_adherence_summaries()  # the summary cards read the row (no holds read to compute it)
+    client = client_for(world.carol)
+    _first, first_sql = _view(client, world.alice)
+    _second, second_sql = _view(client, world.alice)
+    assert _sections_read(first_sql) == set(SECTION_READS)
+    assert not _sections_read(second_sql)
+
+
+def test_a_hold_and_its_end_show_in_the_treatment_section_on_the_next_view(world, alice_history, client_for):
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    before, _ = _view(client, world.alice)
+    hold_services.hold_treatment(patient=world.alice, by=world.carol, reason="infection", note="Chest infection")
+    held, sql = _view(client, world.alice)
+    again, again_sql = _view(client, world.alice)  # the record has holds now: read on every view
+    hold_services.resume_treatment(patient=world.alice, by=world.carol, note="Infection cleared")
+    resumed, _ = _view(client, world.alice)
+    assert 'data-state="active"' in before and 'id="treatment-history"' not in before
+    assert 'data-state="on_hold"' in held and "Chest infection" in held and 'id="treatment-history"' in held
+    assert again == held and {"holds", "stops"} <= _sections_read(again_sql)
+    assert 'data-state="active"' in resumed and "Infection cleared" in resumed
+
+
+def test_AE_OVERDOSE_a_dose_above_the_prescription_shows_on_the_next_view(world, alice_history, client_for):
+    client = client_for(world.carol)
+    slot = DoseSlot.objects.filter(patient=world.alice, status=SlotStatus.TAKEN).latest("scheduled_at")
+    _view(client, world.alice)
+    before, _ = _view(client, world.alice)
+    Injection.objects.filter(slot=slot).update(dose_mg=Decimal("150"), prescribed_mg=Decimal("100"))  # no signal
+    assert "Doses above the prescribed dose (AE-OVERDOSE)" not in _view(client, world.alice)[0]  # not flagged yet
+    injection = Injection.objects.get(slot=slot)
+    injection.above_prescribed = True
+    injection.save()
+    after, _ = _view(client, world.alice)
+    assert "Doses above the prescribed dose (AE-OVERDOSE)" not in before
+    assert "Doses above the prescribed dose (AE-OVERDOSE)" in after and "<strong>150 mg</strong> injected" in after
+
+
+def test_an_open_proposal_shows_on_the_next_view_and_leaves_it_when_declined(sam, client_for):  # noqa: F811
+    clinician = client_for(sam.reyes)
+    _view(clinician, sam)
+    before, _ = _view(clinician, sam)
+    proposal = propose_80(sam, client_for(sam.parent))
+    clinician = client_for(sam.reyes)
+    proposed, _ = _view(clinician, sam)
+    regimen_services.decline_proposal(proposal=proposal, clinician=sam.reyes, reason="Go to 3 mg/kg first.")
+    declined, _ = _view(clinician, sam)
+    assert "Proposed change, waiting for a clinician" not in before
+    assert "Proposed change, waiting for a clinician" in proposed and "Confirm this change" in proposed
+    assert "Proposed change, waiting for a clinician" not in declined
+
+
+def test_the_summary_cards_show_the_workers_refresh_on_the_next_view(world, alice_history, client_for, memory_broker):
+    summary_services.refresh_adherence_summaries()
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    before, sql = _view(client, world.alice)
+    assert "summary row" not in _sections_read(sql)  # kept under the panel's version
+    on_hand = PatientAdherenceSummary.objects.get(patient=world.alice).syringes_on_hand
+    record_services.record_pickup(patient=world.alice, boxes=3, on=world.alice.local_today(), by=world.alice_user)
+    summary_services.refresh_stale_summaries(patient_id=world.alice.pk)  # the worker's task
+    after, sql = _view(client, world.alice)
+    assert f"{on_hand} syringes</dd>" in before
+    assert f"{on_hand + 3 * 7} syringes</dd>" in after and "summary row" in _sections_read(sql)
+
+
+def test_an_expired_summary_is_not_shown_from_the_cache(world, alice_history, client_for, monkeypatch):
+    summary_services.refresh_adherence_summaries()
+    client = client_for(world.carol)
+    _view(client, world.alice)
+    row = PatientAdherenceSummary.objects.get(patient=world.alice)
+    freeze(monkeypatch, row.valid_until)
+    _html, sql = _view(client, world.alice)
+    assert "summary row" in _sections_read(sql)  # past valid_until: computed afresh at this moment
