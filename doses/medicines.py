@@ -28,7 +28,7 @@ TNF = "tnf"
 BIOLOGIC = "biologic"
 IMMUNO = "immuno"
 OTHER = "other"
-ANAKINRA = "anakinra"  # the medicine this app tracks, never "another" one
+ANAKINRA_CLASS = "anakinra"  # the medicine this app tracks, never "another" one
 
 # How a name was recognised (doses.models.MedicineMatch stores the first three).
 EXACT = "exact"  # the name, a brand or a dictionary synonym, word for word
@@ -151,7 +151,7 @@ MEDICINES: tuple[KnownMedicine, ...] = (
     _medicine("ritlecitinib", IMMUNO, "Litfulo"),
     _medicine("deucravacitinib", IMMUNO, "Sotyktu"),
     _steroid("prednisone", "Deltasone", "Rayos"),
-    _steroid("prednisolone", "Prelone", "Orapred", "Millipred", "Pediapred"),
+    _steroid("prednisolone", "Prelone", "Orapred", "Millipred", "Pediapred", "Deltacortril", "Pevanti"),
     _steroid("methylprednisolone", "Medrol", "Solu-Medrol", "Depo-Medrol"),
     _steroid("dexamethasone", "Decadron"),
     _steroid("hydrocortisone", "Cortef", "Solu-Cortef"),
@@ -164,11 +164,11 @@ MEDICINES: tuple[KnownMedicine, ...] = (
     # do not suppress the immune system), insulin and denosumab (proteins, not immune biologics).
 )
 
-ANAKINRA_MEDICINE = _medicine("anakinra", ANAKINRA, "Kineret")
+ANAKINRA_MEDICINE = _medicine("anakinra", ANAKINRA_CLASS, "Kineret")
 ANAKINRA_NAMES = ANAKINRA_MEDICINE.names
 
 CATEGORY_RULE = {TNF: "IX-TNF", BIOLOGIC: "IX-BIOLOGIC", IMMUNO: "IX-IMMUNO"}
-_SEVERITY = {TNF: 0, BIOLOGIC: 1, IMMUNO: 2, ANAKINRA: 3, OTHER: 4}
+_SEVERITY = {TNF: 0, BIOLOGIC: 1, IMMUNO: 2, ANAKINRA_CLASS: 3, OTHER: 4}
 
 _WORD = re.compile(r"[a-z0-9]+")
 _TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)  # keeps "adalimumab-atto" and "solu-medrol" whole
@@ -226,7 +226,7 @@ class Resolution:
     """What a typed name was recognised as, and how."""
 
     generic: str  # "adalimumab", or the dictionary's name for a medicine not on the table ("acetaminophen")
-    category: str  # TNF, BIOLOGIC, IMMUNO, ANAKINRA or OTHER (not on the table)
+    category: str  # TNF, BIOLOGIC, IMMUNO, ANAKINRA_CLASS or OTHER (not on the table)
     typed: str  # the words of the entry that matched ("Humera")
     term: str  # the name they matched ("Humira")
     how: str  # EXACT or FUZZY
@@ -375,7 +375,7 @@ def is_anakinra(name: str) -> bool:
     if _matches(name, ANAKINRA_NAMES):
         return True
     exact, _ = _dictionary_exact(name)
-    return exact is not None and exact.category == ANAKINRA
+    return exact is not None and exact.category == ANAKINRA_CLASS
 
 
 @dataclass(frozen=True)
@@ -487,9 +487,17 @@ def classify_medicine(name: str, chosen_category: str = "", *, answer: str = "")
         status = UNCONFIRMED if answer == KEEP_AS_TYPED else PENDING
         return _unconfirmed_advice(typed, chosen, resolution, status)
     status = EXACT if resolution.how == EXACT else CONFIRMED
-    if resolution.category == ANAKINRA:
+    if resolution.category == ANAKINRA_CLASS:
         return MedicineAdvice(
-            ANAKINRA, "anakinra", "", "info", ANAKINRA_REFUSAL, False, status, resolution, _source(resolution, status)
+            ANAKINRA_CLASS,
+            "anakinra",
+            "",
+            "info",
+            ANAKINRA_REFUSAL,
+            False,
+            status,
+            resolution,
+            _source(resolution, status),
         )
     if _is_local(name, resolution):
         return MedicineAdvice(
@@ -526,7 +534,7 @@ def _unconfirmed_advice(typed: str, chosen: str, resolution: Resolution, status:
         TNF: "a TNF blocker",
         BIOLOGIC: "a biologic",
         IMMUNO: "an immunosuppressant",
-        ANAKINRA: "anakinra itself",
+        ANAKINRA_CLASS: "anakinra itself",
     }.get(resolution.category, "")
     if status == PENDING:
         message = f"{resolution.question} Choose yes to apply it, or keep “{typed}” as you typed it."
@@ -592,10 +600,11 @@ def stored_medicine_advice(*, name: str, category: str, generic_name: str, match
         return _unconfirmed_advice(typed, category or OTHER, resolution, UNCONFIRMED)
     what = typed if typed.lower() == generic_name.lower() or not generic_name else f"{typed} ({generic_name})"
     rule_id, level, message, flag = _class_advice(category or OTHER, what, generic_name)
+    listed = "from the interaction list." if entry is not None else "it is not on the interaction list."
     if match == CONFIRMED:
-        source = f"“{typed}” was confirmed as {generic_name} when it was added (a close spelling)."
+        source = f"“{typed}” is close to {generic_name}, {listed.removesuffix('.')}; confirmed when it was added."
     elif generic_name:
-        source = f"Recognised as {generic_name} by name."
+        source = f"Recognised as {generic_name} by name, {listed}"
     else:
         source = ""
     return MedicineAdvice(category or OTHER, generic_name, rule_id, level, message, flag, match, None, source)

@@ -346,7 +346,7 @@ def record_medicine(
     advice = medicine_rules.classify_medicine(name, category, answer=match_answer)
     if advice.status == medicine_rules.PENDING:
         raise RecordRefused(f"{advice.question} Choose an answer below.", "match_answer")
-    if advice.category == medicine_rules.ANAKINRA:  # a close spelling of Kineret, confirmed
+    if advice.category == medicine_rules.ANAKINRA_CLASS:  # a close spelling of Kineret, confirmed
         raise RecordRefused(medicine_rules.ANAKINRA_REFUSAL, "name")
     current = OtherMedicine.objects.filter(patient=patient, stopped_on__isnull=True)
     if current.filter(name__iexact=name).exists():
