@@ -446,10 +446,21 @@ class MedicineCategory(models.TextChoices):
     OTHER = "other", "Other medicine"
 
 
+class MedicineMatch(models.TextChoices):
+    """How the name was recognised (doses/medicines.py: EXACT, CONFIRMED, UNCONFIRMED)."""
+
+    EXACT = "exact", "Recognised by name"
+    CONFIRMED = "confirmed", "Close spelling, confirmed"
+    UNCONFIRMED = "unconfirmed", "Close spelling, not confirmed"
+
+
 class OtherMedicine(models.Model):
     patient = models.ForeignKey("companion.Patient", on_delete=models.CASCADE, related_name="other_medicines")
-    name = models.CharField(max_length=120)
+    name = models.CharField(max_length=120)  # as typed
     category = models.CharField(max_length=10, choices=MedicineCategory.choices, default=MedicineCategory.OTHER)
+    # The generic name the typed name resolved to (or, when not confirmed, may be), and how.
+    generic_name = models.CharField(max_length=120, blank=True)
+    match = models.CharField(max_length=12, choices=MedicineMatch.choices, blank=True)
     started_on = models.DateField(null=True, blank=True)
     stopped_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
@@ -465,6 +476,11 @@ class OtherMedicine(models.Model):
     def is_interaction(self) -> bool:
         """IX-TNF / IX-BIOLOGIC: not to be combined with anakinra."""
         return self.category in (MedicineCategory.TNF_ANTAGONIST, MedicineCategory.OTHER_BIOLOGIC)
+
+    @property
+    def is_unconfirmed(self) -> bool:
+        """Kept as typed although it looked like a medicine on the interaction list."""
+        return self.match == MedicineMatch.UNCONFIRMED
 
 
 class Vaccination(models.Model):

@@ -232,15 +232,40 @@ class MedicineForm(RecordForm):
         label="Started on (optional)", required=False, widget=_date_input(), latest=None
     )  # past_or_today
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # A close spelling ("Humera") is asked about, never applied silently: the question
+        # appears once the typed name is one, with the name kept as typed.
+        suggestion = None
+        if self.is_bound:
+            typed = " ".join(str(self.data.get(self.add_prefix("name")) or "").split())[:120]
+            if typed:
+                suggestion = medicine_rules.classify_medicine(typed, answer=medicine_rules.KEEP_AS_TYPED).resolution
+        if suggestion is not None and suggestion.how == medicine_rules.FUZZY:
+            typed_words = f"“{typed}”"
+            self.fields["match_answer"] = forms.ChoiceField(
+                label=suggestion.question,
+                choices=[
+                    (suggestion.generic, f"Yes, it is {suggestion.suggested}"),
+                    (medicine_rules.KEEP_AS_TYPED, f"No, keep {typed_words} as I typed it"),
+                ],
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": f"{suggestion.question} Choose yes, or keep what you typed.",
+                    "invalid_choice": f"{suggestion.question} Choose yes, or keep what you typed.",
+                },
+                help_text="Kept as typed, it is not classed; if it may interact with anakinra the care team is "
+                "asked to check it.",
+            )
+            self.order_fields(["name", "match_answer"])
+
     def clean_started_on(self):
         return self.past_or_today(self.cleaned_data.get("started_on"), "start date")
 
     def clean_name(self):
         name = " ".join(self.cleaned_data["name"].split())
         if medicine_rules.is_anakinra(name):
-            raise forms.ValidationError(
-                "Anakinra (Kineret) is the medicine this app already tracks; no need to add it."
-            )
+            raise forms.ValidationError(medicine_rules.ANAKINRA_REFUSAL)
         return name
 
 

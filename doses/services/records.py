@@ -23,6 +23,7 @@ from ..models import (
     Injection,
     LabTest,
     MedicineCategory,
+    MedicineMatch,
     OtherMedicine,
     Severity,
     SideEffect,
@@ -356,9 +357,16 @@ def record_medicine(
     by,
     category: str = "",
     started_on: date | None = None,
+    match_answer: str = "",
     now: datetime | None = None,
 ) -> MedicineRecorded:
-    """Add another medicine; IX-TNF / IX-BIOLOGIC raise an INTERACTION alert, IX-IMMUNO a note."""
+    """Add another medicine; IX-TNF / IX-BIOLOGIC raise an INTERACTION alert, IX-IMMUNO a note.
+
+    The name is stored as typed, with the generic name it resolves to. A close spelling
+    ("Humera") is refused until `match_answer` says what it is: the suggested generic name
+    (applied as confirmed) or medicines.KEEP_AS_TYPED (stored unclassified; a possible TNF
+    blocker or biologic still alerts the care team, marked as not confirmed).
+    """
     now = now or timezone.now()
     name = " ".join((name or "").split())
     if not name:
@@ -366,30 +374,48 @@ def record_medicine(
     if len(name) > 120:
         raise RecordRefused("Please keep the name to 120 characters.", "name")
     if medicine_rules.is_anakinra(name):
-        raise RecordRefused("Anakinra (Kineret) is the medicine this app already tracks; no need to add it.", "name")
+        raise RecordRefused(medicine_rules.ANAKINRA_REFUSAL, "name")
     if category and category not in MedicineCategory.values:
         raise RecordRefused("Choose a kind of medicine from the list.", "category")
     if refusal := record_limits.future_date_refusal(started_on, patient.local_today(now), "start date"):
         raise RecordRefused(refusal, "started_on")
-    if OtherMedicine.objects.filter(patient=patient, name__iexact=name, stopped_on__isnull=True).exists():
+    advice = medicine_rules.classify_medicine(name, category, answer=match_answer)
+    if advice.status == medicine_rules.PENDING:
+        raise RecordRefused(f"{advice.question} Choose an answer below.", "match_answer")
+    if advice.category == medicine_rules.ANAKINRA_CLASS:  # a close spelling of Kineret, confirmed
+        raise RecordRefused(medicine_rules.ANAKINRA_REFUSAL, "name")
+    current = OtherMedicine.objects.filter(patient=patient, stopped_on__isnull=True)
+    if current.filter(name__iexact=name).exists():
         raise RecordRefused(f"{name} is already on the list.", "name")
-    advice = medicine_rules.classify_medicine(name, category)
+    recognised = advice.status in (medicine_rules.EXACT, medicine_rules.CONFIRMED) and advice.matched
+    if recognised and (
+        same := current.filter(generic_name__iexact=advice.matched).exclude(match=MedicineMatch.UNCONFIRMED).first()
+    ):
+        raise RecordRefused(f"{name} is {advice.matched}, already on the list as {same.name}.", "name")
     medicine = OtherMedicine.objects.create(
         patient=patient,
         name=name,
         category=advice.category,
+        generic_name=advice.matched,
+        match=advice.status if advice.matched else "",
         started_on=started_on,
         recorded_by=by,
         recorded_at=now,
     )
     alert = None
     if advice.flag_clinician:
+        if advice.status == medicine_rules.UNCONFIRMED:
+            summary = (
+                f"Possible interaction, not confirmed: {name} may be {advice.matched} ({advice.rule_id}); kept as typed"
+            )
+        else:
+            generic = f" ({advice.matched})" if advice.matched and advice.matched != name.lower() else ""
+            confirmed = ", confirmed from a close spelling" if advice.status == medicine_rules.CONFIRMED else ""
+            summary = (
+                f"{name}{generic} logged with anakinra ({medicine.get_category_display()}, {advice.rule_id}){confirmed}"
+            )
         alert = raise_care_alert(
-            patient=patient,
-            kind=CareAlert.Kind.INTERACTION,
-            rule_id=advice.rule_id,
-            summary=f"{name} logged with anakinra ({medicine.get_category_display()}, {advice.rule_id})",
-            now=now,
+            patient=patient, kind=CareAlert.Kind.INTERACTION, rule_id=advice.rule_id, summary=summary, now=now
         )
     refresh_adherence_summary_on_commit(patient.pk)
     return MedicineRecorded(medicine, advice, alert)

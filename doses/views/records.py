@@ -269,7 +269,15 @@ def _medicines_page(request, patient, *, medicine_form=None, vaccination_form=No
             covered |= {"hib"} if baseline.hib_vaccinated else set()
         context = {
             **_base_context(request, patient, "medicines"),
-            "current": [(m, medicine_rules.classify_medicine(m.name, m.category)) for m in current],
+            "current": [
+                (
+                    m,
+                    medicine_rules.stored_medicine_advice(
+                        name=m.name, category=m.category, generic_name=m.generic_name, match=m.match
+                    ),
+                )
+                for m in current
+            ],
             "stopped": stopped,
             "vaccinations": vaccinations,
             "is_child": is_child,
