@@ -1,6 +1,7 @@
-"""Other medicines, vaccines and the before-you-start checklist (IX-*, PRE-*, AE-INFECTION, AE-ALLERGY).
+"""Other medicines (IX-TNF, IX-BIOLOGIC, IX-IMMUNO): a name resolved to a generic, classed from one table.
 
-Plain functions, no ORM. Sources (shared/RULES.md, shared/seeds/):
+Plain functions, no ORM. Vaccines are in doses/vaccines.py and the before-you-start checklist in
+doses/before_you_start.py; the three share these sources (shared/RULES.md, shared/seeds/):
 - DermNet NZ: not with TNF antagonists "such as infliximab, adalimumab and etanercept"
   (more neutropenia and serious infections); no live virus vaccines; children immunised
   against Streptococcus pneumoniae and Haemophilus influenzae before starting;
@@ -18,7 +19,7 @@ Plain functions, no ORM. Sources (shared/RULES.md, shared/seeds/):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 
 from rapidfuzz import fuzz, process
@@ -171,7 +172,7 @@ CATEGORY_RULE = {TNF: "IX-TNF", BIOLOGIC: "IX-BIOLOGIC", IMMUNO: "IX-IMMUNO"}
 _SEVERITY = {TNF: 0, BIOLOGIC: 1, IMMUNO: 2, ANAKINRA_CLASS: 3, OTHER: 4}
 
 _WORD = re.compile(r"[a-z0-9]+")
-_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)  # keeps "adalimumab-atto" and "solu-medrol" whole
+NAME_TOKEN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*", re.IGNORECASE)  # keeps "adalimumab-atto" and "solu-medrol" whole
 
 # A corticosteroid used here acts where it is put, not on the immune system as a whole.
 _LOCAL_ROUTE = frozenset(
@@ -194,15 +195,15 @@ FUZZY_MIN_SCORE = 80
 _FUZZY_MIN_LENGTH = 5
 
 
-def _words(text: str) -> list[str]:
+def name_words(text: str) -> list[str]:
     return _WORD.findall(text.lower())
 
 
-def _matches(text: str, names: tuple[str, ...]) -> bool:
+def names_match(text: str, names: tuple[str, ...]) -> bool:
     """Whole-word (or whole-phrase) match, so "Enbrel 50 mg" matches and "methotrexately" does not."""
-    words = _words(text)
+    words = name_words(text)
     joined = " " + " ".join(words) + " "
-    return any(f" {' '.join(_words(name))} " in joined for name in names)
+    return any(f" {' '.join(name_words(name))} " in joined for name in names)
 
 
 def medicine_names() -> list[str]:
@@ -218,7 +219,7 @@ def known_medicine(generic: str) -> KnownMedicine | None:
     "Mycophenolate mofetil", as the dictionary spells them, find theirs too)."""
     if found := _BY_GENERIC.get(generic.lower()):
         return found
-    return next((m for m in (*MEDICINES, ANAKINRA_MEDICINE) if _matches(generic, (m.name,))), None)
+    return next((m for m in (*MEDICINES, ANAKINRA_MEDICINE) if names_match(generic, (m.name,))), None)
 
 
 @dataclass(frozen=True)
@@ -271,7 +272,7 @@ def _dictionary():
     return find_drugs
 
 
-def _dictionary_matches(tokens: list[str], *, fuzzy: bool = False) -> list[tuple[dict, int, int]]:
+def dictionary_matches(tokens: list[str], *, fuzzy: bool = False) -> list[tuple[dict, int, int]]:
     return _dictionary()(tokens, is_fuzzy_match=fuzzy, is_ignore_case=True)
 
 
@@ -282,11 +283,11 @@ def _from_entry(
 
 
 def _table_exact(name: str) -> Resolution | None:
-    words = " " + " ".join(_words(name)) + " "
+    words = " " + " ".join(name_words(name)) + " "
     found = []
     for entry in (*MEDICINES, ANAKINRA_MEDICINE):
         for term in entry.names:
-            if f" {' '.join(_words(term))} " in words:
+            if f" {' '.join(name_words(term))} " in words:
                 found.append(_from_entry(entry, term, _brand_case(entry, term), EXACT, TABLE))
                 break
     return min(found, key=lambda r: _SEVERITY[r.category], default=None)
@@ -299,10 +300,10 @@ def _brand_case(entry: KnownMedicine, term: str) -> str:
 
 def _dictionary_exact(name: str) -> tuple[Resolution | None, set[int]]:
     """Exact look-up in the drug dictionary: the resolution that matters most, and which tokens it knew."""
-    originals = _TOKEN.findall(name)
+    originals = NAME_TOKEN.findall(name)
     if not originals:
         return None, set()
-    matches = _dictionary_matches([t.lower() for t in originals])
+    matches = dictionary_matches([t.lower() for t in originals])
     known_tokens: set[int] = set()
     found = []
     for data, start, stop in matches:
@@ -331,7 +332,7 @@ def _fuzzy(name: str, known_tokens: set[int]) -> Resolution | None:
     without the person's answer. Only words the dictionary does not know are tried, so a real
     medicine ("metformin") is never taken for another ("methotrexate")."""
     best: tuple[float, Resolution] | None = None
-    for index, original in enumerate(_TOKEN.findall(name)):
+    for index, original in enumerate(NAME_TOKEN.findall(name)):
         token = original.lower()
         if index in known_tokens or len(token) < _FUZZY_MIN_LENGTH or token in _NOT_A_NAME or not token[0].isalpha():
             continue
@@ -344,7 +345,7 @@ def _fuzzy(name: str, known_tokens: set[int]) -> Resolution | None:
             # The dictionary's own close spellings (its brands and synonyms), kept only when they
             # land on the table. One token at a time: its two-word fuzzy search fails (2.0.9).
             candidate, score = None, 0.0
-            for data, _start, _stop in _dictionary_matches([token], fuzzy=True):
+            for data, _start, _stop in dictionary_matches([token], fuzzy=True):
                 entry = known_medicine(data.get("name") or "")
                 if entry is not None and data.get("match_type") == FUZZY:
                     variant = data.get("match_variant") or entry.name
@@ -372,7 +373,7 @@ def resolve_medicine(name: str) -> Resolution | None:
 
 def is_anakinra(name: str) -> bool:
     """The name is anakinra itself (Kineret, or any name the dictionary gives it), not a close spelling."""
-    if _matches(name, ANAKINRA_NAMES):
+    if names_match(name, ANAKINRA_NAMES):
         return True
     exact, _ = _dictionary_exact(name)
     return exact is not None and exact.category == ANAKINRA_CLASS
@@ -460,7 +461,7 @@ def _class_advice(category: str, what: str, matched: str) -> tuple[str, str, str
 def _is_local(name: str, resolution: Resolution) -> bool:
     """A corticosteroid put on the skin, in the eyes, ears or nose, or inhaled; or named by a
     brand the table does not list for it (most steroid brands are creams and inhalers)."""
-    return resolution.systemic_only and (bool(_LOCAL_ROUTE & set(_words(name))) or resolution.source == DICTIONARY)
+    return resolution.systemic_only and (bool(_LOCAL_ROUTE & set(name_words(name))) or resolution.source == DICTIONARY)
 
 
 def classify_medicine(name: str, chosen_category: str = "", *, answer: str = "") -> MedicineAdvice:
@@ -608,511 +609,3 @@ def stored_medicine_advice(*, name: str, category: str, generic_name: str, match
     else:
         source = ""
     return MedicineAdvice(category or OTHER, generic_name, rule_id, level, message, flag, match, None, source)
-
-
-# ---------------------------------------------------------------------------
-# Vaccines (IX-LIVE-VACCINE, PRE-CHILD-VACCINE)
-# ---------------------------------------------------------------------------
-
-LIVE = "live"
-NOT_LIVE = "not_live"
-DEPENDS = "depends"  # some forms are live, some are not: ask
-
-
-@dataclass(frozen=True)
-class KnownVaccine:
-    name: str
-    kind: str  # LIVE, NOT_LIVE or DEPENDS
-    names: tuple[str, ...]
-    covers: frozenset[str] = field(default_factory=frozenset)  # "pneumococcal", "hib" (PRE-CHILD-VACCINE)
-    note: str = ""
-
-
-def _vaccine(name: str, kind: str, *aliases: str, covers: tuple[str, ...] = (), note: str = "") -> KnownVaccine:
-    return KnownVaccine(name, kind, tuple(a.lower() for a in (name, *aliases)), frozenset(covers), note)
-
-
-# Order matters: the first match wins, so specific names ("nasal flu") come before general ones ("flu").
-VACCINES: tuple[KnownVaccine, ...] = (
-    # IX-LIVE-VACCINE: live vaccines. The documents name measles, yellow fever and "certain forms of
-    # the influenza vaccine"; the others are the live attenuated vaccines in routine and travel use.
-    _vaccine("Live nasal flu vaccine (LAIV)", LIVE, "FluMist", "Fluenz", "LAIV", "nasal flu", "nasal spray flu"),
-    _vaccine("MMR (measles, mumps, rubella)", LIVE, "MMR", "measles", "mumps", "rubella", "MMRV", "ProQuad", "Priorix"),
-    _vaccine("Yellow fever", LIVE, "YF-Vax", "Stamaril", "yellow fever"),
-    _vaccine("Chickenpox (varicella)", LIVE, "varicella", "chickenpox", "chicken pox", "Varivax", "Varilrix"),
-    _vaccine("Shingles, live (Zostavax)", LIVE, "Zostavax"),
-    _vaccine("BCG (tuberculosis)", LIVE, "BCG", "tuberculosis", "TB vaccine"),
-    _vaccine("Oral typhoid", LIVE, "Vivotif", "Ty21a", "oral typhoid"),
-    _vaccine("Rotavirus", LIVE, "Rotarix", "RotaTeq", "rotavirus"),
-    _vaccine("Oral polio (OPV)", LIVE, "OPV", "oral polio"),
-    _vaccine("Oral cholera, live (Vaxchora)", LIVE, "Vaxchora"),
-    _vaccine("Dengue (Dengvaxia, Qdenga)", LIVE, "Dengvaxia", "Qdenga", "dengue"),
-    _vaccine("Smallpox, live (ACAM2000)", LIVE, "ACAM2000"),
-    _vaccine("Chikungunya, live (Ixchiq)", LIVE, "Ixchiq"),
-    _vaccine("Japanese encephalitis, live (Imojev)", LIVE, "Imojev"),
-    _vaccine("Ebola (Ervebo)", LIVE, "Ervebo"),
-    # PRE-CHILD-VACCINE: not live, and wanted before starting in children.
-    _vaccine(
-        "Pneumococcal",
-        NOT_LIVE,
-        "pneumococcal",
-        "Prevnar",
-        "Prevenar",
-        "Vaxneuvance",
-        "Capvaxive",
-        "Pneumovax",
-        "PCV13",
-        "PCV15",
-        "PCV20",
-        "PCV21",
-        "PPSV23",
-        "PCV",
-        covers=("pneumococcal",),
-    ),
-    _vaccine(
-        "Hib (Haemophilus influenzae type b)",
-        NOT_LIVE,
-        "Hib",
-        "ActHIB",
-        "Hiberix",
-        "PedvaxHIB",
-        "haemophilus",
-        "hemophilus",
-        "Pentacel",
-        "Vaxelis",
-        "Infanrix hexa",
-        "Hexyon",
-        "hexavalent",
-        "6 in 1",
-        covers=("hib",),
-    ),
-    # The injected forms of vaccines that also come in a live form (before the general names below).
-    _vaccine(
-        "Flu injection (not live)",
-        NOT_LIVE,
-        "flu shot",
-        "flu jab",
-        "flu injection",
-        "influenza injection",
-        "inactivated influenza",
-        "Fluzone",
-        "Flucelvax",
-        "Fluad",
-        "Flublok",
-    ),
-    _vaccine("Typhoid injection (not live)", NOT_LIVE, "Typhim", "typhoid injection", "typhoid shot"),
-    _vaccine("Polio injection (IPV, not live)", NOT_LIVE, "IPV", "Ipol", "polio injection"),
-    _vaccine("Shingrix (shingles, not live)", NOT_LIVE, "Shingrix"),
-    # Names that are live in one form and not in another: the person is asked.
-    _vaccine(
-        "Flu (influenza)",
-        DEPENDS,
-        "flu",
-        "influenza",
-        note="The flu injection is not live; the nasal spray flu vaccine (FluMist/Fluenz) is live.",
-    ),
-    _vaccine(
-        "Typhoid",
-        DEPENDS,
-        "typhoid",
-        note="The typhoid injection is not live; the oral typhoid capsules (Vivotif) are live.",
-    ),
-    _vaccine(
-        "Polio",
-        DEPENDS,
-        "polio",
-        note="The polio injection (IPV) is not live; oral polio drops (OPV) are live.",
-    ),
-    _vaccine(
-        "Shingles (zoster)",
-        DEPENDS,
-        "shingles",
-        "zoster",
-        note="Shingrix is not live; the older Zostavax is live.",
-    ),
-    _vaccine("Cholera", DEPENDS, "cholera", note="Vaxchora (oral) is live; Dukoral is not."),
-    # Common vaccines that are not live.
-    _vaccine("COVID-19", NOT_LIVE, "covid", "covid-19", "coronavirus", "Comirnaty", "Spikevax", "Novavax"),
-    _vaccine("Tetanus, diphtheria, pertussis", NOT_LIVE, "tetanus", "Tdap", "DTaP", "Td", "diphtheria", "pertussis"),
-    _vaccine("Hepatitis A or B", NOT_LIVE, "hepatitis", "hep a", "hep b", "Engerix", "Havrix", "Twinrix", "Heplisav"),
-    _vaccine("HPV", NOT_LIVE, "HPV", "Gardasil", "Cervarix"),
-    _vaccine("Meningococcal", NOT_LIVE, "meningococcal", "MenACWY", "MenB", "Bexsero", "Trumenba", "Menveo"),
-    _vaccine("RSV", NOT_LIVE, "RSV", "Arexvy", "Abrysvo", "mResvia"),
-    _vaccine("Rabies", NOT_LIVE, "rabies"),
-)
-
-IS_LIVE_ANSWERS = [("unsure", "I am not sure"), ("yes", "Yes, it was a live vaccine"), ("no", "No, it was not live")]
-
-
-def vaccine_names() -> list[str]:
-    return [v.name for v in VACCINES]
-
-
-@dataclass(frozen=True)
-class VaccineAdvice:
-    matched: str
-    is_live: bool  # what is stored: True when live, or when it may be live and nobody knows (conservative)
-    certain: bool  # False when the answer rests on "not sure"
-    covers: frozenset[str]
-    level: str
-    message: str
-    rule_ids: tuple[str, ...]
-    reason: str = ""  # why: "the name says “inactivated”", "Stamaril is a live vaccine", "your answer"
-
-
-_LIVE_WARNING = (
-    "Live vaccines should not be given while on anakinra (IX-LIVE-VACCINE: for example measles, yellow fever and "
-    "the nasal spray flu vaccine). Tell your doctor now that this vaccine was given; before any future vaccination, "
-    "check with your doctor first. Your care team has been flagged."
-)
-
-
-# IX-LIVE-VACCINE: the log holds vaccinations given; one still to come is a question for the
-# doctor first (the form shows this on its field, the service says it again).
-PLANNED_VACCINATION_REFUSAL = (
-    "Only vaccinations already given can be logged. Before a planned vaccination, check with your doctor "
-    "(IX-LIVE-VACCINE)."
-)
-
-
-# IX-LIVE-VACCINE: words of a vaccine's name that say what kind it is. A name that says
-# inactivated, recombinant, subunit, toxoid, conjugate or mRNA is not live ("Influenza vaccine
-# (inactivated)", "recombinant zoster vaccine"); one that says live or attenuated is live.
-NOT_LIVE_WORDS = frozenset(
-    {"inactivated", "inactive", "recombinant", "subunit", "toxoid", "conjugate", "conjugated", "mrna", "polysaccharide"}
-)
-LIVE_WORDS = frozenset({"live", "attenuated"})
-_NEGATED_LIVE = re.compile(r"\b(?:not|non|no)[\s-]*live\b")
-# Products that are live whatever else their name says (Ervebo is a live recombinant vaccine,
-# Dengvaxia and Imojev live chimeric ones): these decide before the words above.
-LIVE_PRODUCTS: tuple[str, ...] = (
-    "FluMist",
-    "Fluenz",
-    "LAIV",
-    "nasal flu",
-    "nasal spray flu",
-    "MMR",
-    "MMRV",
-    "M-M-R",
-    "ProQuad",
-    "Priorix",
-    "YF-Vax",
-    "Stamaril",
-    "Varivax",
-    "Varilrix",
-    "Zostavax",
-    "BCG",
-    "Vivotif",
-    "Ty21a",
-    "oral typhoid",
-    "Rotarix",
-    "RotaTeq",
-    "OPV",
-    "oral polio",
-    "Vaxchora",
-    "Dengvaxia",
-    "Qdenga",
-    "ACAM2000",
-    "Ixchiq",
-    "Imojev",
-    "Ervebo",
-)
-_LIVE_PRODUCT_NAMES = tuple(p.lower() for p in LIVE_PRODUCTS)
-
-
-def _quoted(word: str) -> str:
-    return f"“{'mRNA' if word == 'mrna' else word}”"
-
-
-def _kind_from_words(text: str) -> tuple[str, str]:
-    """(LIVE or NOT_LIVE or "", why) from what the name itself says."""
-    lowered = text.lower()
-    if product := next((p for p in LIVE_PRODUCTS if _matches(lowered, (p.lower(),))), None):
-        return LIVE, f"{product} is a live vaccine"
-    negated = _NEGATED_LIVE.search(lowered)
-    words = set(_words(_NEGATED_LIVE.sub(" ", lowered)))
-    if said := sorted(words & LIVE_WORDS):
-        return LIVE, f"the name says {_quoted(said[0])}"
-    if negated:
-        return NOT_LIVE, f"the name says {_quoted(negated.group(0))}"
-    if said := sorted(words & NOT_LIVE_WORDS):
-        return NOT_LIVE, f"the name says {_quoted(said[0])}"
-    return "", ""
-
-
-def _catalogue(text: str) -> KnownVaccine | None:
-    return next((v for v in VACCINES if _matches(text, v.names)), None)
-
-
-def _vaccine_kind(name: str) -> tuple[str, KnownVaccine | None, str]:
-    """(kind, catalogue entry, why): the name's own words, then the catalogue, then the name the
-    drug dictionary gives a brand ("Ticovac": "Tick-borne encephalitis vaccine (whole virus,
-    inactivated)"), read the same way. Word for word only: a close spelling never makes a
-    vaccine "not live"."""
-    known = _catalogue(name)
-    kind, why = _kind_from_words(name)
-    if kind:
-        return kind, known, why
-    if known is not None and known.kind != DEPENDS:
-        return (
-            known.kind,
-            known,
-            f"{known.name} is on the list of {'live' if known.kind == LIVE else 'non-live'} vaccines",
-        )
-    if known is None:
-        tokens = [t.lower() for t in _TOKEN.findall(name)]
-        for data, _start, _stop in _dictionary_matches(tokens) if tokens else ():
-            described = data.get("name") or ""
-            if "vaccin" not in described.lower():
-                continue
-            kind, why = _kind_from_words(described)
-            entry = _catalogue(described)
-            if not kind and entry is not None and entry.kind != DEPENDS:
-                kind = entry.kind
-            if kind:
-                return kind, entry, f"the drug dictionary names it {_quoted(described)}"
-            known = known or entry
-    return DEPENDS if known else "", known, ""
-
-
-def classify_vaccine(name: str, is_live_answer: str = "unsure") -> VaccineAdvice:
-    """IX-LIVE-VACCINE: is this vaccine live, and what to say about it.
-
-    The name decides when it says (a live product, "live"/"attenuated", or inactivated,
-    recombinant, subunit, toxoid, conjugate, mRNA), then the catalogue, then the drug
-    dictionary's name for a brand; for names that are live in one form only (flu, typhoid,
-    polio, shingles, cholera) and for unknown names the person's answer decides, and "not
-    sure" counts as live so that the care team checks (a false alarm is cheaper than a missed
-    live vaccine).
-    """
-    kind, known, why = _vaccine_kind(name)
-    typed = name.strip()
-    matched = known.name if known else ""
-    covers = known.covers if known else frozenset()
-    rule_ids: list[str] = ["IX-LIVE-VACCINE"]
-    if covers:
-        rule_ids.append("PRE-CHILD-VACCINE")
-    if kind == LIVE:
-        return VaccineAdvice(
-            matched,
-            True,
-            True,
-            covers,
-            "danger",
-            f"{typed} is a live vaccine ({why}). {_LIVE_WARNING}",
-            tuple(rule_ids),
-            why,
-        )
-    if kind == NOT_LIVE:
-        return VaccineAdvice(
-            matched,
-            False,
-            True,
-            covers,
-            "info",
-            f"{typed} is not a live vaccine ({why}). Still, check with your doctor before any vaccination while on "
-            "anakinra (IX-LIVE-VACCINE).",
-            tuple(rule_ids),
-            why,
-        )
-    # DEPENDS, or not recognised: the answer decides.
-    note = f" {known.note}" if known and known.note else ""
-    if is_live_answer == "no":
-        return VaccineAdvice(
-            matched,
-            False,
-            True,
-            covers,
-            "info",
-            f"Recorded as not live.{note} Check with your doctor before any vaccination while on anakinra "
-            "(IX-LIVE-VACCINE).",
-            tuple(rule_ids),
-            "your answer",
-        )
-    if is_live_answer == "yes":
-        return VaccineAdvice(
-            matched,
-            True,
-            True,
-            covers,
-            "danger",
-            f"Recorded as a live vaccine.{note} {_LIVE_WARNING}",
-            tuple(rule_ids),
-            "your answer",
-        )
-    return VaccineAdvice(
-        matched,
-        True,
-        False,
-        covers,
-        "danger",
-        f"We cannot tell whether this vaccine was live.{note} Because live vaccines should not be given on anakinra, "
-        "it is recorded as possibly live and your care team has been flagged to check (IX-LIVE-VACCINE).",
-        tuple(rule_ids),
-        "not sure",
-    )
-
-
-# ---------------------------------------------------------------------------
-# Before you start (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE, PRE-SURGERY, ONSET, CAPS-EARLY)
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChecklistItem:
-    rule_id: str
-    question: str
-    why: str
-    source: str
-
-
-CHECKLIST: tuple[ChecklistItem, ...] = (
-    ChecklistItem(
-        "AE-INFECTION",
-        "Does the patient have an infection now (fever, a wound that is not healing, a chest or urine infection)?",
-        "Anakinra is not recommended with a severe active infection, and it makes infections more likely.",
-        "DermNet, ACR, MedlinePlus",
-    ),
-    ChecklistItem(
-        "AE-ALLERGY",
-        "Is the patient allergic to proteins made in E. coli bacteria, or to anakinra?",
-        "Anakinra is made in E. coli; a known allergy to E. coli-derived proteins means it must not be used.",
-        "DermNet, MedlinePlus",
-    ),
-    ChecklistItem(
-        "AE-ALLERGY",
-        "Is the patient allergic to latex?",
-        "Tell the doctor and pharmacist about a latex allergy before using the syringes.",
-        "MedlinePlus",
-    ),
-    ChecklistItem(
-        "PRE-PREGNANCY",
-        "Is the patient pregnant, planning a pregnancy, or breast-feeding?",
-        "In pregnancy anakinra is used only if the benefit justifies the risk; breast-feeding must be discussed "
-        "with the doctor.",
-        "DermNet, MedlinePlus",
-    ),
-    ChecklistItem(
-        "PRE-CHILD-VACCINE",
-        "Child: vaccinated against Streptococcus pneumoniae (pneumococcal) and Haemophilus influenzae (Hib)?",
-        "Children should be immunised against both before starting; very young children may also be given "
-        "antibiotics to prevent infection.",
-        "DermNet",
-    ),
-)
-
-INFORMATION: tuple[ChecklistItem, ...] = (
-    ChecklistItem(
-        "PRE-SURGERY",
-        "Surgery or dental work",
-        "Tell any surgeon or dentist that you use anakinra before an operation, including dental surgery.",
-        "MedlinePlus",
-    ),
-    ChecklistItem(
-        "IX-LIVE-VACCINE",
-        "Vaccines",
-        "No live vaccines while on anakinra; check with your doctor before any vaccination.",
-        "DermNet, ACR, MedlinePlus",
-    ),
-    ChecklistItem(
-        "AE-LABS",
-        "Blood tests",
-        "Your doctor orders blood tests (neutrophil counts) before and during treatment: keep every lab appointment.",
-        "DermNet, MedlinePlus, label",
-    ),
-    ChecklistItem(
-        "STORE",
-        "Storage",
-        "Keep the syringes in the fridge, do not freeze, protect from light, and keep them out of reach of children.",
-        "MedlinePlus",
-    ),
-)
-
-ONSET_RA = "In rheumatoid arthritis anakinra usually helps within 4 to 6 weeks (ONSET)."
-ONSET_AUTOINFLAMMATORY = "In autoinflammatory diseases anakinra may start to help within hours (ONSET)."
-CAPS_EARLY = (
-    "In CAPS, anakinra should be started as early in life as possible to limit lasting nerve damage, and treatment "
-    "is usually lifelong (CAPS-EARLY)."
-)
-
-
-def onset_notes(indication: str) -> list[str]:
-    """ONSET and CAPS-EARLY for a patient's indication (codes of companion.models.Indication)."""
-    if indication == "RA":
-        return [ONSET_RA]
-    notes = [ONSET_AUTOINFLAMMATORY] if indication in ("CAPS", "DIRA", "STILL", "OTHER_AI") else []
-    if indication == "CAPS":
-        notes.append(CAPS_EARLY)
-    return notes
-
-
-@dataclass(frozen=True)
-class BaselineFinding:
-    rule_id: str
-    level: str  # "danger" (do not start without the doctor) or "warning" (tell the doctor)
-    message: str
-
-
-def baseline_findings(
-    *,
-    active_infection: bool,
-    ecoli_protein_allergy: bool,
-    latex_allergy: bool,
-    pregnant_or_breastfeeding: bool,
-    is_child: bool,
-    pneumococcal_vaccinated: bool | None,
-    hib_vaccinated: bool | None,
-) -> list[BaselineFinding]:
-    """What the before-you-start answers mean, most urgent first."""
-    findings: list[BaselineFinding] = []
-    if ecoli_protein_allergy:
-        findings.append(
-            BaselineFinding(
-                "AE-ALLERGY",
-                "danger",
-                "An allergy to E. coli-derived proteins means anakinra must not be used (AE-ALLERGY). "
-                "Do not start it: talk to your doctor.",
-            )
-        )
-    if active_infection:
-        findings.append(
-            BaselineFinding(
-                "AE-INFECTION",
-                "danger",
-                "Anakinra is not recommended with a severe active infection (AE-INFECTION). Tell your doctor before "
-                "the first dose; they may wait until the infection has cleared.",
-            )
-        )
-    if latex_allergy:
-        findings.append(
-            BaselineFinding(
-                "AE-ALLERGY", "warning", "Tell your doctor and pharmacist about the latex allergy (AE-ALLERGY)."
-            )
-        )
-    if pregnant_or_breastfeeding:
-        findings.append(
-            BaselineFinding(
-                "PRE-PREGNANCY",
-                "warning",
-                "Pregnancy or breast-feeding: anakinra is used in pregnancy only if the benefit justifies the risk, "
-                "and breast-feeding should be discussed with your doctor (PRE-PREGNANCY). If you become pregnant "
-                "while using anakinra, call your doctor.",
-            )
-        )
-    if is_child:
-        missing = [
-            label
-            for label, done in (("pneumococcal", pneumococcal_vaccinated), ("Hib", hib_vaccinated))
-            if done is not True
-        ]
-        if missing:
-            findings.append(
-                BaselineFinding(
-                    "PRE-CHILD-VACCINE",
-                    "warning",
-                    f"Not confirmed: {' and '.join(missing)} vaccination. Children should be immunised against "
-                    "Streptococcus pneumoniae and Haemophilus influenzae before starting anakinra; ask the doctor "
-                    "about it, and whether antibiotics to prevent infection are needed (PRE-CHILD-VACCINE).",
-                )
-            )
-    return findings

@@ -19,6 +19,8 @@ from django.utils import timezone
 
 from companion.form_fields import RecordDateField, RecordDateTimeField
 from companion.models import Patient
+from doses import before_you_start as start_checks
+from doses import vaccines as vaccine_rules
 from doses.rules import lab_checks, record_limits, syringe_supply
 
 from .. import medicines as medicine_rules
@@ -281,7 +283,7 @@ class VaccinationForm(RecordForm):
     given_on = RecordDateField(label="Given on", widget=_date_input(), latest=None)  # clean_given_on
     is_live = forms.ChoiceField(
         label="Was it a live vaccine?",
-        choices=medicine_rules.IS_LIVE_ANSWERS,
+        choices=vaccine_rules.IS_LIVE_ANSWERS,
         initial="unsure",
         widget=forms.RadioSelect,
         help_text="Only asked when the name does not tell us (for example the flu vaccine comes in both forms).",
@@ -294,7 +296,7 @@ class VaccinationForm(RecordForm):
     def clean_given_on(self):
         value = self.cleaned_data.get("given_on")
         if value is not None and value > self.today:
-            raise forms.ValidationError(medicine_rules.PLANNED_VACCINATION_REFUSAL)
+            raise forms.ValidationError(vaccine_rules.PLANNED_VACCINATION_REFUSAL)
         return value
 
 
@@ -318,15 +320,15 @@ class BaselineChecklistForm(RecordForm):
 
     submit_label = "Save answers"
 
-    active_infection = _yes_no(medicine_rules.CHECKLIST[0].question)
+    active_infection = _yes_no(start_checks.CHECKLIST[0].question)
     # AE-INFECTION: "not recommended with a severe active infection": a yes holds treatment
     # pending the doctor's review (doses/services/holds.py).
     infection_is_severe = _yes_no(
         "If there is an infection now: is it severe (high fever, very unwell, or treated in hospital)?"
     )
-    ecoli_protein_allergy = _yes_no(medicine_rules.CHECKLIST[1].question)
-    latex_allergy = _yes_no(medicine_rules.CHECKLIST[2].question)
-    pregnant_or_breastfeeding = _yes_no(medicine_rules.CHECKLIST[3].question)
+    ecoli_protein_allergy = _yes_no(start_checks.CHECKLIST[1].question)
+    latex_allergy = _yes_no(start_checks.CHECKLIST[2].question)
+    pregnant_or_breastfeeding = _yes_no(start_checks.CHECKLIST[3].question)
     pneumococcal_vaccinated = _yes_no(
         "Child: vaccinated against Streptococcus pneumoniae (pneumococcal vaccine)?", YES_NO_UNSURE
     )
@@ -336,7 +338,7 @@ class BaselineChecklistForm(RecordForm):
         super().__init__(*args, **kwargs)
         for key, item in zip(
             ["active_infection", "ecoli_protein_allergy", "latex_allergy", "pregnant_or_breastfeeding"],
-            medicine_rules.CHECKLIST,
+            start_checks.CHECKLIST,
             strict=False,
         ):
             self.fields[key].help_text = f"{item.why} ({item.rule_id})"
@@ -346,7 +348,7 @@ class BaselineChecklistForm(RecordForm):
         ].help_text = "A severe active infection pauses anakinra until the doctor has looked at it (AE-INFECTION)."
         if self.patient.is_child(self.today):
             for key in ("pneumococcal_vaccinated", "hib_vaccinated"):
-                self.fields[key].help_text = f"{medicine_rules.CHECKLIST[4].why} (PRE-CHILD-VACCINE)"
+                self.fields[key].help_text = f"{start_checks.CHECKLIST[4].why} (PRE-CHILD-VACCINE)"
         else:
             del self.fields["pneumococcal_vaccinated"]
             del self.fields["hib_vaccinated"]

@@ -11,6 +11,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from companion.models import Patient
+from doses import before_you_start as start_checks
+from doses import vaccines as vaccine_rules
 from doses.rules import dose_timing, lab_checks, record_limits, recorded_doses, syringe_supply
 
 from .. import medicines as medicine_rules
@@ -435,7 +437,7 @@ def stop_medicine(*, medicine: OtherMedicine, stopped_on: date, by) -> OtherMedi
 @dataclass(frozen=True)
 class VaccinationRecorded:
     vaccination: Vaccination
-    advice: medicine_rules.VaccineAdvice
+    advice: vaccine_rules.VaccineAdvice
     alert: CareAlert | None
 
 
@@ -451,8 +453,8 @@ def record_vaccination(
     if len(name) > 120:
         raise RecordRefused("Please keep the name to 120 characters.", "name")
     if given_on > patient.local_today(now):
-        raise RecordRefused(medicine_rules.PLANNED_VACCINATION_REFUSAL, "given_on")
-    advice = medicine_rules.classify_vaccine(name, is_live_answer)
+        raise RecordRefused(vaccine_rules.PLANNED_VACCINATION_REFUSAL, "given_on")
+    advice = vaccine_rules.classify_vaccine(name, is_live_answer)
     vaccination = Vaccination.objects.create(
         patient=patient, name=name, is_live=advice.is_live, given_on=given_on, recorded_by=by, recorded_at=now
     )
@@ -481,7 +483,7 @@ def save_baseline_checklist(
     hib_vaccinated: bool | None = None,
     infection_is_severe: bool = False,
     now: datetime | None = None,
-) -> tuple[BaselineChecklist, list[medicine_rules.BaselineFinding]]:
+) -> tuple[BaselineChecklist, list[start_checks.BaselineFinding]]:
     """Before-you-start answers (AE-INFECTION, AE-ALLERGY, PRE-PREGNANCY, PRE-CHILD-VACCINE), one per patient.
 
     Saving again replaces the answers and records who answered and when. The child
@@ -509,7 +511,7 @@ def save_baseline_checklist(
     holds.hold_after_checklist(
         patient=patient, answers={**answers, "infection_is_severe": infection_is_severe}, now=now
     )
-    return checklist, medicine_rules.baseline_findings(is_child=is_child, **answers)
+    return checklist, start_checks.baseline_findings(is_child=is_child, **answers)
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from companion.access import Capability, can, patient_for
 from companion.models import CareRole
+from doses import before_you_start as start_checks
+from doses import vaccines as vaccine_rules
 from doses.rules import lab_checks as neutrophil_rules
 
 from .. import medicines as medicine_rules
@@ -262,7 +264,7 @@ def _medicines_page(request, patient, *, medicine_form=None, vaccination_form=No
         is_child = patient.is_child()
         covered = set()
         for vaccination in vaccinations:
-            covered |= medicine_rules.classify_vaccine(vaccination.name, "no").covers
+            covered |= vaccine_rules.classify_vaccine(vaccination.name, "no").covers
         baseline = record_selectors.baseline_for(patient)
         if baseline is not None:
             covered |= {"pneumococcal"} if baseline.pneumococcal_vaccinated else set()
@@ -287,7 +289,7 @@ def _medicines_page(request, patient, *, medicine_form=None, vaccination_form=No
             if is_child
             else [],
             "medicine_names": medicine_rules.medicine_names(),
-            "vaccine_names": medicine_rules.vaccine_names(),
+            "vaccine_names": vaccine_rules.vaccine_names(),
             "medicine_form": medicine_form
             or MedicineForm(patient=patient, action=reverse("doses:medicines", args=[patient.pk])),
             "vaccination_form": vaccination_form
@@ -392,7 +394,7 @@ def baseline(request, patient_id):
         return redirect("doses:baseline", patient_id=patient.pk)
     findings = []
     if checklist is not None:
-        findings = medicine_rules.baseline_findings(
+        findings = start_checks.baseline_findings(
             active_infection=checklist.active_infection,
             ecoli_protein_allergy=checklist.ecoli_protein_allergy,
             latex_allergy=checklist.latex_allergy,
@@ -407,9 +409,9 @@ def baseline(request, patient_id):
             "form": form,
             "checklist": checklist,
             "findings": findings,
-            "items": medicine_rules.CHECKLIST,
-            "information": medicine_rules.INFORMATION,
-            "onset_notes": medicine_rules.onset_notes(patient.indication),
+            "items": start_checks.CHECKLIST,
+            "information": start_checks.INFORMATION,
+            "onset_notes": start_checks.onset_notes(patient.indication),
             "is_child": patient.is_child(),
         }
         return render(request, "doses/records/baseline.html", context)

@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 
 from doses import medicines
+from doses import vaccines as vaccine_rules
 from doses.medicines import BIOLOGIC, CONFIRMED, EXACT, IMMUNO, KEEP_AS_TYPED, OTHER, PENDING, TNF, UNCONFIRMED
 from doses.models import CareAlert, MedicineMatch, OtherMedicine, Vaccination
 from doses.services import records as record_services
@@ -222,14 +223,14 @@ def test_IX_TNF_a_stored_confirmed_medicine_keeps_its_class_without_asking_again
     ],
 )
 def test_IX_LIVE_VACCINE_a_name_that_says_it_is_not_live_is_not_live(name, says):
-    advice = medicines.classify_vaccine(name, "unsure")
+    advice = vaccine_rules.classify_vaccine(name, "unsure")
     assert not advice.is_live and advice.certain
     assert f"“{says}”" in advice.reason and "check with your doctor" in advice.message
 
 
 @pytest.mark.parametrize("name", ["Fluarix", "Ticovac"])
 def test_IX_LIVE_VACCINE_a_brand_the_dictionary_describes_as_inactivated_is_not_live(name):
-    advice = medicines.classify_vaccine(name, "unsure")
+    advice = vaccine_rules.classify_vaccine(name, "unsure")
     assert not advice.is_live and advice.certain and "drug dictionary" in advice.reason
 
 
@@ -256,13 +257,13 @@ def test_IX_LIVE_VACCINE_a_brand_the_dictionary_describes_as_inactivated_is_not_
 )
 @pytest.mark.parametrize("answer", ["no", "unsure"])
 def test_IX_LIVE_VACCINE_live_vaccines_stay_live_whatever_the_answer(name, answer):
-    advice = medicines.classify_vaccine(name, answer)
+    advice = vaccine_rules.classify_vaccine(name, answer)
     assert advice.is_live and advice.certain and advice.level == "danger"
 
 
 @pytest.mark.parametrize("name", ["flu", "inactivted flu vaccine", "Ixiaro", "shingles", "Vaxigrip"])
 def test_IX_LIVE_VACCINE_not_sure_stays_possibly_live_and_a_misspelling_never_makes_a_vaccine_not_live(name):
-    advice = medicines.classify_vaccine(name, "unsure")
+    advice = vaccine_rules.classify_vaccine(name, "unsure")
     assert advice.is_live and not advice.certain
 
 

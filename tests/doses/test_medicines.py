@@ -8,7 +8,9 @@ from decimal import Decimal
 
 import pytest
 
+from doses import before_you_start as start_checks
 from doses import medicines
+from doses import vaccines as vaccine_rules
 from doses.medicines import BIOLOGIC, IMMUNO, OTHER, TNF
 from doses.models import BaselineChecklist, CareAlert, LabTest, OtherMedicine, Vaccination
 from doses.services import records as record_services
@@ -69,23 +71,23 @@ def test_names_match_whole_words_only():
     "name", ["MMR", "measles", "Yellow fever", "FluMist", "nasal flu", "varicella", "BCG", "Vivotif", "Rotarix"]
 )
 def test_IX_LIVE_VACCINE_live_vaccines_are_recognised_whatever_the_answer(name):
-    advice = medicines.classify_vaccine(name, "no")
+    advice = vaccine_rules.classify_vaccine(name, "no")
     assert advice.is_live and advice.certain and advice.level == "danger"
     assert "IX-LIVE-VACCINE" in advice.message
 
 
 @pytest.mark.parametrize("name", ["flu jab", "Shingrix", "COVID-19", "tetanus", "Prevnar 13"])
 def test_IX_LIVE_VACCINE_non_live_vaccines_still_say_check_with_the_doctor(name):
-    advice = medicines.classify_vaccine(name, "unsure")
+    advice = vaccine_rules.classify_vaccine(name, "unsure")
     assert not advice.is_live
     assert "check with your doctor" in advice.message
 
 
 @pytest.mark.parametrize("name", ["flu", "influenza", "typhoid", "polio", "shingles", "Something Else"])
 def test_IX_LIVE_VACCINE_when_it_depends_the_answer_decides_and_not_sure_counts_as_live(name):
-    assert medicines.classify_vaccine(name, "yes").is_live
-    assert not medicines.classify_vaccine(name, "no").is_live
-    unsure = medicines.classify_vaccine(name, "unsure")
+    assert vaccine_rules.classify_vaccine(name, "yes").is_live
+    assert not vaccine_rules.classify_vaccine(name, "no").is_live
+    unsure = vaccine_rules.classify_vaccine(name, "unsure")
     assert unsure.is_live and not unsure.certain
 
 
@@ -94,7 +96,7 @@ def test_IX_LIVE_VACCINE_when_it_depends_the_answer_decides_and_not_sure_counts_
     [("Prevnar 20", {"pneumococcal"}), ("Pneumovax", {"pneumococcal"}), ("ActHIB", {"hib"}), ("Vaxelis", {"hib"})],
 )
 def test_PRE_CHILD_VACCINE_pneumococcal_and_hib_vaccines_are_recognised(name, covers):
-    advice = medicines.classify_vaccine(name)
+    advice = vaccine_rules.classify_vaccine(name)
     assert advice.covers == covers and "PRE-CHILD-VACCINE" in advice.rule_ids
 
 
@@ -112,7 +114,7 @@ NO_ANSWERS = {
 
 
 def findings(**answers):
-    return medicines.baseline_findings(**{**NO_ANSWERS, **answers})
+    return start_checks.baseline_findings(**{**NO_ANSWERS, **answers})
 
 
 def test_no_findings_for_an_adult_with_nothing_to_report():
@@ -157,16 +159,16 @@ def test_PRE_CHILD_VACCINE_adults_are_not_asked():
 
 
 def test_PRE_SURGERY_the_information_tells_surgeons_and_dentists():
-    [item] = [i for i in medicines.INFORMATION if i.rule_id == "PRE-SURGERY"]
+    [item] = [i for i in start_checks.INFORMATION if i.rule_id == "PRE-SURGERY"]
     assert "surgeon or dentist" in item.why
 
 
 def test_ONSET_and_CAPS_EARLY_notes_follow_the_indication():
-    assert medicines.onset_notes("RA") == [medicines.ONSET_RA]
-    assert "4 to 6 weeks" in medicines.ONSET_RA
-    caps = medicines.onset_notes("CAPS")
-    assert medicines.ONSET_AUTOINFLAMMATORY in caps and medicines.CAPS_EARLY in caps
-    assert "within hours" in medicines.ONSET_AUTOINFLAMMATORY and "lifelong" in medicines.CAPS_EARLY
+    assert start_checks.onset_notes("RA") == [start_checks.ONSET_RA]
+    assert "4 to 6 weeks" in start_checks.ONSET_RA
+    caps = start_checks.onset_notes("CAPS")
+    assert start_checks.ONSET_AUTOINFLAMMATORY in caps and start_checks.CAPS_EARLY in caps
+    assert "within hours" in start_checks.ONSET_AUTOINFLAMMATORY and "lifelong" in start_checks.CAPS_EARLY
 
 
 # --- services -----------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 """Every rule number is said once, in its home (issue 14): the package doses/rules/ and the other pure
-modules (triage.py, medicines.py, sites.py, adherence.py), dose timing in doses/schedule.py,
+modules (triage.py, medicines.py, vaccines.py, before_you_start.py, sites.py, adherence.py), dose timing in doses/schedule.py,
 and configuration in companion/settings.py. Everything else asks them.
 
 The scan reads the source (ast) of companion/, doses/ and reminders/: a literal span of time
@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 import doses.rules
-from doses import adherence, medicines, schedule, sites, symptom_text, triage
+from doses import adherence, before_you_start, medicines, schedule, sites, symptom_text, triage, vaccines
 from doses.rules import catalogue, lab_checks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,6 +29,8 @@ RULE_PACKAGE = "doses/rules/"  # every module of the package is a home
 HOMES = {
     "doses/triage.py",
     "doses/symptom_text.py",
+    "doses/vaccines.py",
+    "doses/before_you_start.py",
     "doses/medicines.py",
     "doses/sites.py",
     "doses/adherence.py",
@@ -137,7 +139,7 @@ def test_no_rule_span_of_time_is_written_outside_its_home():
 RULE_MODULES = tuple(
     importlib.import_module(f"doses.rules.{info.name}") for info in pkgutil.iter_modules(doses.rules.__path__)
 )
-HOME_MODULES = (*RULE_MODULES, triage, symptom_text, medicines, sites, adherence, schedule)
+HOME_MODULES = (*RULE_MODULES, triage, symptom_text, medicines, vaccines, before_you_start, sites, adherence, schedule)
 HOME_CONSTANTS = {
     name
     for module in HOME_MODULES
