@@ -256,7 +256,7 @@ if REDIS_URL:
     CELERY_RESULT_BACKEND = REDIS_URL
     # An unacknowledged message (its worker died) goes back to the queue after this long.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("REDIS_VISIBILITY_TIMEOUT", default=3600)}
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {"BACKEND": "companion.cache.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CELERY_BROKER_URL = "filesystem://"
     _broker_dir = VAR_DIR / "broker"
@@ -274,7 +274,21 @@ else:
     # Shared by every process on the machine (web, worker, beat, several gunicorn workers): the
     # patient page's fragments are keyed on a record version that the worker's jobs bump too,
     # and a per-process memory cache would keep showing one process the version before them.
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
+
+# The patient page's and the panel's fragments (Django's {% cache %} tag reads this alias): each
+# process keeps its last few in memory in front of the shared cache. Safe because their keys hold a
+# record version that every write replaces by a new random token (companion/cache.py).
+CACHES["template_fragments"] = {
+    "BACKEND": "companion.cache.LocalFirstCache",
+    "LOCATION": "template-fragments",
+    "OPTIONS": {"SHARED": "default", "MAX_ENTRIES": env.int("FRAGMENT_CACHE_ENTRIES", default=200)},
+}
 
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

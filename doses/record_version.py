@@ -34,6 +34,10 @@ from django.core.cache import cache
 from django.db import transaction
 
 FRAGMENT_SECONDS = 2 * 24 * 3600  # the key also holds the patient's "today": older fragments are garbage
+# What is stored under a key holding a version goes to this cache alias (the {% cache %} tag's
+# own): each process's memory in front of the shared cache (companion/cache.py). The versions
+# themselves stay in the shared default cache, so every process sees a write at once.
+FRAGMENT_CACHE = "template_fragments"
 _KEY = "doses:record-version:{}"
 _PANEL_KEY = "doses:panel-version"
 

@@ -382,8 +382,11 @@ def fast_password_hashing(settings):
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Each test starts with an empty cache: the patient page's fragments are keyed on a
-    record version kept there, and a rolled-back test database reuses patient ids."""
-    from django.core.cache import cache
+    record version kept there, and a rolled-back test database reuses patient ids. The
+    fragments' local copies (companion/cache.py) are emptied too."""
+    from django.conf import settings
+    from django.core.cache import caches
 
-    cache.clear()
+    for alias in settings.CACHES:
+        caches[alias].clear()
     yield

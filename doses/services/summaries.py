@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -111,7 +111,7 @@ def refresh_expired_summaries_when_due(*, clinician, members_key: str, now: date
     now = now or timezone.now()
     patients = clinician_patients(clinician)
     key = _EXPIRY_KEY.format(record_version.panel_current(), clinician.pk, members_key)
-    first = cache.get(key)
+    first = caches[record_version.FRAGMENT_CACHE].get(key)
     if first is not None and now < first:
         return 0
     refreshed = refresh_expired_summaries(patients=patients, now=now)
@@ -119,7 +119,9 @@ def refresh_expired_summaries_when_due(*, clinician, members_key: str, now: date
     # write committing meanwhile gives yet another version, so this answer is not reused.
     version = record_version.panel_current()
     first = first_expiry(patients, stale_grace=STALE_GRACE) or now + timedelta(seconds=record_version.FRAGMENT_SECONDS)
-    cache.set(_EXPIRY_KEY.format(version, clinician.pk, members_key), first, timeout=record_version.FRAGMENT_SECONDS)
+    caches[record_version.FRAGMENT_CACHE].set(
+        _EXPIRY_KEY.format(version, clinician.pk, members_key), first, timeout=record_version.FRAGMENT_SECONDS
+    )
     return refreshed
 
 
@@ -158,7 +160,9 @@ def schedule_summary_refresh(patient_id: int) -> bool:
         app.signature(REFRESH_TASK, args=(patient_id,)).apply_async(countdown=COALESCE_SECONDS, retry=False)
         return True
     except Exception as exc:  # the broker and the cache are the edge of our world
-        logger.warning("Summary refresh for patient %s not queued (the panel and the periodic job will): %s", patient_id, exc)
+        logger.warning(
+            "Summary refresh for patient %s not queued (the panel and the periodic job will): %s", patient_id, exc
+        )
         try:
             cache.delete(key)  # the next write tries again
         except Exception:  # noqa: S110 - the cache is away too; its key expires by itself
@@ -166,7 +170,9 @@ def schedule_summary_refresh(patient_id: int) -> bool:
         return False
 
 
-def refresh_stale_summaries(*, patient_id: int | None = None, now: datetime | None = None, limit: int = SUMMARY_BATCH) -> int:
+def refresh_stale_summaries(
+    *, patient_id: int | None = None, now: datetime | None = None, limit: int = SUMMARY_BATCH
+) -> int:
     """The worker's refresh (doses.tasks.refresh_adherence_summary): every patient whose row is
     marked stale, in batches (at the 08:00 peak the first task due refreshes everyone marked
     by then, and the tasks after it find their patient done), and `patient_id` if it has no
@@ -175,7 +181,9 @@ def refresh_stale_summaries(*, patient_id: int | None = None, now: datetime | No
     if patient_id is not None:
         cache.delete(_SCHEDULED_KEY.format(patient_id))  # a write from now on schedules the next refresh
     # One query: the stale rows, and this patient's row whatever its state (to see it exists).
-    wanted = Q(stale_since__isnull=False) if patient_id is None else Q(stale_since__isnull=False) | Q(patient_id=patient_id)
+    wanted = (
+        Q(stale_since__isnull=False) if patient_id is None else Q(stale_since__isnull=False) | Q(patient_id=patient_id)
+    )
     rows = dict(
         PatientAdherenceSummary.objects.filter(wanted)
         .order_by("stale_since")

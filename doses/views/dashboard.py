@@ -16,7 +16,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -195,7 +195,7 @@ class PatientPage:
     @cached_property
     def _cached(self) -> dict:
         """The page's facts and its summary row from the cache, in one read."""
-        return cache.get_many([self._facts_key, self._summary_key])
+        return caches[record_version.FRAGMENT_CACHE].get_many([self._facts_key, self._summary_key])
 
     @cached_property
     def summary(self) -> panel_selectors.PanelRow:
@@ -209,7 +209,7 @@ class PatientPage:
             stored = patient_page_selectors.stored_summary(self.patient)
             if stored is None or not stored.is_current(self.now):
                 return patient_page_selectors.patient_summary(self.patient, self.now)
-            cache.set(key, stored, timeout=record_version.FRAGMENT_SECONDS)
+            caches[record_version.FRAGMENT_CACHE].set(key, stored, timeout=record_version.FRAGMENT_SECONDS)
         return patient_page_selectors.summary_row(self.patient, stored)
 
     @cached_property
@@ -229,7 +229,7 @@ class PatientPage:
                 has_doses_above_prescribed=bool(above),
                 dose_times_today=self._dose_times_today(),
             )
-            cache.set(key, facts, timeout=record_version.FRAGMENT_SECONDS)
+            caches[record_version.FRAGMENT_CACHE].set(key, facts, timeout=record_version.FRAGMENT_SECONDS)
             return PageReads(facts, treatment, proposal, above)
         return PageReads(
             facts,
@@ -243,7 +243,9 @@ class PatientPage:
             return ()  # only today's doses come due with time: a range ending earlier has none
         # The range ends today (never later): today's doses are among the record's, read for the
         # fragment anyway when these facts are not cached (both are keyed on the record version).
-        return tuple(dose.scheduled_at for day in self.records.calendar_days if day.day == self.today for dose in day.doses)
+        return tuple(
+            dose.scheduled_at for day in self.records.calendar_days if day.day == self.today for dose in day.doses
+        )
 
     @cached_property
     def cache_key(self) -> str:
@@ -291,7 +293,9 @@ class PatientPage:
         """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
         (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
         context.update(o=self, zone=self.patient.zone)
-        context.update(range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end))
+        context.update(
+            range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end)
+        )
         return mark_safe(render_to_string(template, context, using="jinja2"))
 
     @cached_property
