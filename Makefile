@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test venv migrate demo lint check-deploy deploy-check audit loadtest stress clean
+.PHONY: run test venv migrate demo lint check-deploy deploy-check audit loadtest stress screenshots clean
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -71,6 +71,10 @@ loadtest: $(STAMP) $(LOAD_VENV)/.installed
 STRESS_ROUNDS ?= 100
 stress: $(STAMP)
 	CONCURRENCY_REPEAT=$(STRESS_ROUNDS) $(BIN)/python -m pytest -m concurrency -q
+
+# The README's phone screenshots (docs/screenshots/): the demo circle at 390x844 in Debian's Chromium.
+screenshots: $(STAMP)
+	README_SCREENSHOTS=1 REQUIRE_BROWSER=1 $(BIN)/python -m pytest tests/browser/test_phone_screens.py -q
 
 clean:
 	rm -rf $(VENV) $(LOAD_VENV) var .pytest_cache

@@ -1,0 +1,76 @@
+"""The demo circle at phone size (390x844): Today, the log form, a serious symptom's result and
+the history, as a newcomer sees them after `make run` (issue 16).
+
+None of them scrolls sideways, and each is saved as a screenshot. `make screenshots` runs
+this file and copies the pictures to docs/screenshots/, where the README shows them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from django.urls import reverse
+
+from companion.models import Patient, User
+from doses.management.commands.seed_demo import seed_demo_circle
+from tests.browser.conftest import screenshot, visit
+
+README_PICTURES = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def _no_sideways_scroll(page) -> None:
+    width = page.evaluate("() => document.documentElement.scrollWidth")
+    assert width <= 390, f"{page.url} is {width} px wide at a 390 px phone: the person scrolls sideways"
+
+
+def _keep(page, name: str) -> None:
+    path = screenshot(page, name)
+    if os.environ.get("README_SCREENSHOTS"):  # make screenshots
+        README_PICTURES.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, README_PICTURES / path.name)
+
+
+@pytest.fixture
+def demo(transactional_db):
+    seed_demo_circle()
+    alice = Patient.objects.get(display_name="Alice Morgan")
+    return alice, User.objects.get(email="alice@demo.example"), User.objects.get(email="carol@demo.example")
+
+
+def test_today_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
+    alice, alice_user, _carol = demo
+    log_in_as(phone, alice_user)
+    visit(phone, live_server.url + reverse("doses:today", args=[alice.pk]))
+    _no_sideways_scroll(phone)
+    _keep(phone, "phone-today")
+
+
+def test_the_log_form_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
+    alice, alice_user, _carol = demo
+    log_in_as(phone, alice_user)
+    visit(phone, live_server.url + reverse("doses:log", args=[alice.pk]))
+    _no_sideways_scroll(phone)
+    _keep(phone, "phone-log")
+
+
+def test_a_serious_symptoms_result_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
+    alice, alice_user, _carol = demo
+    log_in_as(phone, alice_user)
+    visit(phone, live_server.url + reverse("doses:side_effects", args=[alice.pk]))
+    phone.get_by_label("Symptom").select_option(value="fever")  # AE-INFECTION: call the doctor now
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="Log symptom").click()
+    assert "doctor" in phone.content().lower()
+    _no_sideways_scroll(phone)
+    _keep(phone, "phone-symptom-result")
+
+
+def test_the_history_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
+    alice, alice_user, _carol = demo
+    log_in_as(phone, alice_user)
+    visit(phone, live_server.url + reverse("doses:patient", args=[alice.pk]))
+    _no_sideways_scroll(phone)
+    _keep(phone, "phone-history")
