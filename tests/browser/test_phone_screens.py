@@ -74,3 +74,47 @@ def test_the_history_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, li
     visit(phone, live_server.url + reverse("doses:patient", args=[alice.pk]))
     _no_sideways_scroll(phone)
     _keep(phone, "phone-history")
+
+
+# Every page a person of the circle reads, by URL name (patient-scoped ones take the patient's id).
+PHONE_PAGES = [
+    ("patients", False),
+    ("doses:panel", False),
+    ("doses:today", True),
+    ("doses:log", True),
+    ("doses:side_effects", True),
+    ("doses:supply", True),
+    ("doses:fridge", True),
+    ("doses:medicines", True),
+    ("doses:vaccinations", True),
+    ("doses:baseline", True),
+    ("doses:labs", True),
+    ("doses:regimen", True),
+    ("doses:calculator", True),
+    ("doses:patient", True),
+    ("doses:report", True),
+    ("patient_edit", True),
+    ("circle", True),
+    ("data_rights", True),
+    ("audit_trail", True),
+    ("reminders:preferences", True),
+    ("reminders:feed_settings", True),
+]
+
+
+@pytest.mark.parametrize("who", ["alice@demo.example", "dan@demo.example", "carol@demo.example"])
+def test_no_page_of_the_circle_scrolls_sideways_on_a_phone(phone, demo, log_in_as, live_server, who):
+    """Issue 16: a person at 390 px never scrolls sideways, whichever page and role."""
+    alice, _alice_user, _carol = demo
+    user = User.objects.get(email=who)
+    patient = Patient.objects.filter(memberships__user=user).order_by("pk").first() or alice
+    log_in_as(phone, user)
+    too_wide = []
+    for name, scoped in PHONE_PAGES:
+        response = phone.goto(live_server.url + reverse(name, args=[patient.pk] if scoped else None))
+        if response is None or response.status >= 400:  # a page this role may not see
+            continue
+        width = phone.evaluate("() => document.documentElement.scrollWidth")
+        if width > 390:
+            too_wide.append(f"{name}: {width} px")
+    assert not too_wide, f"As {who}, these pages scroll sideways at 390 px: {too_wide}"
