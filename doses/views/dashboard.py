@@ -31,6 +31,7 @@ from doses.rules import syringe_supply
 
 from .. import charts, fhir, record_version, sites
 from ..forms.holds import HoldForm, ResumeForm, StopForm
+from ..presenters import records as record_presenters
 from ..models import (
     InjectedBy,
     Injection,
@@ -171,6 +172,9 @@ class PatientPage:
         self.range = date_range
         self.now = now or timezone.now()
         self.today = patient.local_today(self.now)
+        # Issue 16 (point 6): clinicians read rule IDs and "PDC"; the patient and the family read plain
+        # words, with the IDs behind "Why?". The fragments differ, so their key says for whom.
+        self.is_clinician = role_can(getattr(patient, "access_role", ""), Capability.CONFIRM)
 
     @cached_property
     def versions(self) -> tuple[str, str]:
@@ -258,6 +262,7 @@ class PatientPage:
                 self.range.start.isoformat(),
                 self.range.end.isoformat(),
                 str(due_today),
+                "clinician" if self.is_clinician else "family",
             ]
         )
 
@@ -281,6 +286,7 @@ class PatientPage:
         (templates/jinja2/doses/dashboard/_calendar.html); Jinja2 escapes every value."""
         context = {
             "o": self,
+            "is_clinician": self.is_clinician,
             "zone": self.patient.zone,
             "range_from": panel_selectors.date_text(self.range.start),
             "range_to": panel_selectors.date_text(self.range.end),
@@ -290,7 +296,7 @@ class PatientPage:
     def _partial(self, template: str, **context) -> SafeString:
         """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
         (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
-        context.update(o=self, zone=self.patient.zone)
+        context.update(o=self, zone=self.patient.zone, is_clinician=self.is_clinician)
         context.update(range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end))
         return mark_safe(render_to_string(template, context, using="jinja2"))
 
@@ -308,6 +314,11 @@ class PatientPage:
     def records_html(self) -> SafeString:
         """Side effects, injection sites, supply, regimen versions, labs and other medicines."""
         return self._partial("doses/dashboard/_records.html")
+
+    @cached_property
+    def side_effect_entries(self) -> list[record_presenters.SideEffectEntry]:
+        """The side effects by their labels, with the injection each followed (inside the fragment)."""
+        return [record_presenters.side_effect_entry(effect, self.patient.zone) for effect in self.records.side_effects]
 
     @cached_property
     def bars(self) -> dict:
@@ -357,6 +368,7 @@ def patient_page_context(patient, date_range, *, now=None) -> dict:
         "stop_form": StopForm(prefix="stop"),
         "patient": patient,
         "o": page,
+        "is_clinician": page.is_clinician,  # rule IDs and "PDC" for clinicians; plain words for the family
         "row": row,
         "fragment_seconds": record_version.FRAGMENT_SECONDS,
         "range_query": _range_query(date_range),
