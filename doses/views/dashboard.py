@@ -29,9 +29,8 @@ from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 from doses.rules import syringe_supply
 
-from .. import charts, fhir, record_version, sites
+from .. import charts, fhir, record_version
 from ..forms.holds import HoldForm, ResumeForm, StopForm
-from ..presenters import records as record_presenters
 from ..models import (
     InjectedBy,
     Injection,
@@ -41,6 +40,7 @@ from ..models import (
     SlotStatus,
     TreatmentStop,
 )
+from ..presenters import records as record_presenters
 from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
 from ..selectors import panel as panel_selectors
@@ -501,7 +501,9 @@ def export_csv(request, patient_id):
             ["side_effect", effect.started_on.isoformat()]
             + [""] * 7
             + [
-                _cell(effect.symptom),
+                # Issue 16 (point 6): the symptom by its label, as a person reads it (nothing
+                # machine-reads this file; the FHIR export keeps the codes).
+                _cell(record_presenters.symptom_label(symptom=effect.symptom, description=effect.description)),
                 _cell(effect.description),
                 severities.get(effect.severity, effect.severity),
                 "yes" if effect.is_serious else "no",
@@ -517,10 +519,7 @@ def export_csv(request, patient_id):
 
 
 def _spot(spot: str) -> str:
-    try:
-        return sites.spot_label(spot)
-    except ValueError:
-        return spot
+    return record_presenters.site_label(spot)
 
 
 @login_required
