@@ -116,3 +116,8 @@ def test_the_csv_names_symptoms_and_injection_sites_by_their_labels(world, alice
     spots = {r["site"] for r in rows if r["record"] == "dose" and r["site"]}
     assert spots and spots <= {sites.spot_label(spot) for spot in sites.ALL_SPOTS}
     assert not any(spot in response.content.decode() for spot in ("site_redness", "thigh-right-", "abdomen-left-"))
+
+
+def test_no_template_comment_is_shown_on_the_patient_page(world, alice_year, client_for):
+    html = _get(client_for, world.alice_user, "doses:patient", world.alice)
+    assert "{#" not in html and "#}" not in html
