@@ -314,7 +314,7 @@ def test_patient_page_lists_regimen_labs_and_medicines_as_stored(world, client_f
     html = client_for(world.carol).get(reverse("doses:patient", args=[alice.pk])).content.decode()
     regimen = Regimen.objects.get(patient=alice)
     assert regimen.daily_dose_mg == Decimal("100.0")
-    assert f"<td>{regimen.describe()}</td>" in html
+    assert f"<td data-label=\"Dose\">{regimen.describe()}</td>" in html  # a card on a phone (issue 16)
     assert f"Confirmed by {world.carol}" in html
     assert '<td class="text-end">1.50</td>' in html
     assert "Month 2</th><td>" in html and "overdue" in html
