@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import zoneinfo
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from .. import symptom_text, triage
+from .. import sites, symptom_text, triage
 
 
 def symptom_label(*, symptom: str, description: str) -> str:
@@ -13,6 +15,43 @@ def symptom_label(*, symptom: str, description: str) -> str:
         return description or "Something else"
     known = triage.SYMPTOMS.get(symptom)
     return known.label if known else symptom
+
+
+def site_label(spot: str) -> str:
+    """An injection spot in words ("Right thigh, front/outer, spot 6"); a code the body map no
+    longer has stays as it was stored rather than disappearing."""
+    try:
+        return sites.spot_label(spot)
+    except ValueError:
+        return spot
+
+
+@dataclass(frozen=True)
+class SideEffectEntry:
+    """One side effect as the history (the patient page and the report) lists it: by its label
+    (issue 16, point 6), with the injection it followed, if one was named, by day and spot in words."""
+
+    effect: object  # the SideEffect: its dates, severity and flags as stored
+    pk: int
+    label: str
+    note: str  # the family's own description when the label is not already that description
+    injection_day: date | None
+    injection_site: str
+
+
+def side_effect_entry(effect, zone: zoneinfo.ZoneInfo) -> SideEffectEntry:
+    """`effect` is a SideEffect (its `injection` joined by the selector); `zone` the patient's."""
+    label = symptom_label(symptom=effect.symptom, description=effect.description)
+    note = effect.description if effect.description and effect.description != label else ""
+    injection = effect.injection
+    return SideEffectEntry(
+        effect=effect,
+        pk=effect.pk,
+        label=label,
+        note=note,
+        injection_day=injection.taken_at.astimezone(zone).date() if injection else None,
+        injection_site=site_label(injection.site_spot) if injection else "",
+    )
 
 
 def _temperature(value: float, unit: str) -> str:

@@ -213,6 +213,7 @@ def patient_records(patient: Patient, date_range: DateRange, *, now: datetime | 
     side_effects = (
         SideEffect.objects.filter(patient=patient, started_on__lte=date_range.end)
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=range_from))
+        .select_related("injection")  # the history names the injection a reaction followed (a join, no query)
         .order_by("started_on", "pk")
     )
     supply = (

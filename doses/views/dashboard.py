@@ -29,7 +29,7 @@ from companion.access import Capability, patient_for, role_can
 from companion.models import Indication
 from doses.rules import syringe_supply
 
-from .. import charts, fhir, record_version, sites
+from .. import charts, fhir, record_version
 from ..forms.holds import HoldForm, ResumeForm, StopForm
 from ..models import (
     InjectedBy,
@@ -40,6 +40,7 @@ from ..models import (
     SlotStatus,
     TreatmentStop,
 )
+from ..presenters import records as record_presenters
 from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
 from ..selectors import panel as panel_selectors
@@ -171,6 +172,9 @@ class PatientPage:
         self.range = date_range
         self.now = now or timezone.now()
         self.today = patient.local_today(self.now)
+        # Issue 16 (point 6): clinicians read rule IDs and "PDC"; the patient and the family read plain
+        # words, with the IDs behind "Why?". The fragments differ, so their key says for whom.
+        self.is_clinician = role_can(getattr(patient, "access_role", ""), Capability.CONFIRM)
 
     @cached_property
     def versions(self) -> tuple[str, str]:
@@ -260,6 +264,7 @@ class PatientPage:
                 self.range.start.isoformat(),
                 self.range.end.isoformat(),
                 str(due_today),
+                "clinician" if self.is_clinician else "family",
             ]
         )
 
@@ -283,6 +288,7 @@ class PatientPage:
         (templates/jinja2/doses/dashboard/_calendar.html); Jinja2 escapes every value."""
         context = {
             "o": self,
+            "is_clinician": self.is_clinician,
             "zone": self.patient.zone,
             "range_from": panel_selectors.date_text(self.range.start),
             "range_to": panel_selectors.date_text(self.range.end),
@@ -292,7 +298,7 @@ class PatientPage:
     def _partial(self, template: str, **context) -> SafeString:
         """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
         (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
-        context.update(o=self, zone=self.patient.zone)
+        context.update(o=self, zone=self.patient.zone, is_clinician=self.is_clinician)
         context.update(
             range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end)
         )
@@ -312,6 +318,11 @@ class PatientPage:
     def records_html(self) -> SafeString:
         """Side effects, injection sites, supply, regimen versions, labs and other medicines."""
         return self._partial("doses/dashboard/_records.html")
+
+    @cached_property
+    def side_effect_entries(self) -> list[record_presenters.SideEffectEntry]:
+        """The side effects by their labels, with the injection each followed (inside the fragment)."""
+        return [record_presenters.side_effect_entry(effect, self.patient.zone) for effect in self.records.side_effects]
 
     @cached_property
     def bars(self) -> dict:
@@ -361,6 +372,7 @@ def patient_page_context(patient, date_range, *, now=None) -> dict:
         "stop_form": StopForm(prefix="stop"),
         "patient": patient,
         "o": page,
+        "is_clinician": page.is_clinician,  # rule IDs and "PDC" for clinicians; plain words for the family
         "row": row,
         "fragment_seconds": record_version.FRAGMENT_SECONDS,
         "range_query": _range_query(date_range),
@@ -493,7 +505,9 @@ def export_csv(request, patient_id):
             ["side_effect", effect.started_on.isoformat()]
             + [""] * 7
             + [
-                _cell(effect.symptom),
+                # Issue 16 (point 6): the symptom by its label, as a person reads it (nothing
+                # machine-reads this file; the FHIR export keeps the codes).
+                _cell(record_presenters.symptom_label(symptom=effect.symptom, description=effect.description)),
                 _cell(effect.description),
                 severities.get(effect.severity, effect.severity),
                 "yes" if effect.is_serious else "no",
@@ -509,10 +523,7 @@ def export_csv(request, patient_id):
 
 
 def _spot(spot: str) -> str:
-    try:
-        return sites.spot_label(spot)
-    except ValueError:
-        return spot
+    return record_presenters.site_label(spot)
 
 
 @login_required

@@ -46,6 +46,17 @@
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", keyboardScrollable); } else { keyboardScrollable(); }
 
+  // Issue 16 (point 6): a chart of weeks (the calendar, the weekly bars) opens on the newest week,
+  // at the right end of its sideways-scrolling box, on a phone and on a desktop alike.
+  document.querySelectorAll("[data-scroll-newest]").forEach(function (box) { box.scrollLeft = box.scrollWidth; });
+
+  // Issue 16 (point 10): the report's Print button (a phone has no Ctrl+P). Shown only when this
+  // script runs, since without it the button could do nothing; print CSS hides it (.no-print).
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.hidden = false;
+    button.addEventListener("click", function () { window.print(); });
+  });
+
   // The patient's sections: keep the current one in view in the sideways-scrolling tab bar.
   var current = document.querySelector(".patient-tabs [aria-current='page']");
   if (current && current.scrollIntoView) { current.scrollIntoView({ block: "nearest", inline: "center" }); }

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from doses import triage
+from doses.models import Injection, SideEffect
 from doses.presenters import records as present
 
 
@@ -41,3 +42,29 @@ def test_AE_INFECTION_a_reading_below_a_fever_is_shown_as_such():
     result = triage.triage("other", "mild", "temp 37.2 C")
     assert present.description_reading(result) == ["“temp 37.2 c”: 37.2 °C, below a fever (38 °C / 100.4 °F)."]
     assert present.description_reading(triage.triage("headache", "mild")) == []
+
+
+# --- the history's side effects (issue 16, point 6) ------------------------------------------
+
+
+def test_a_side_effect_in_the_history_reads_as_its_label_with_the_familys_words_beside_it():
+    london = ZoneInfo("Europe/London")
+    injection = Injection(site_spot="thigh-right-6", taken_at=datetime(2026, 3, 29, 23, 30, tzinfo=ZoneInfo("UTC")))
+    effect = SideEffect(pk=7, symptom="site_redness", description="Red patch", started_on=date(2026, 3, 30))
+    effect.injection = injection
+    entry = present.side_effect_entry(effect, london)
+    assert (entry.label, entry.note) == ("Redness where I injected", "Red patch")
+    # The injection's local day (British Summer Time began that night) and its spot in words.
+    assert entry.injection_day == date(2026, 3, 30)
+    assert entry.injection_site == "Right thigh, front/outer, spot 6"
+
+
+def test_something_else_reads_as_the_familys_own_words_once():
+    effect = SideEffect(pk=8, symptom="other", description="Tingling toes", started_on=date(2026, 1, 2))
+    entry = present.side_effect_entry(effect, ZoneInfo("Europe/London"))
+    assert (entry.label, entry.note, entry.injection_day, entry.injection_site) == ("Tingling toes", "", None, "")
+
+
+def test_a_spot_the_body_map_no_longer_has_is_kept_as_stored():
+    assert present.site_label("thigh-right-6") == "Right thigh, front/outer, spot 6"
+    assert present.site_label("elbow-1") == "elbow-1"

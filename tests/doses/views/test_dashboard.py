@@ -193,7 +193,13 @@ def test_overview_shows_calendar_with_shapes_letters_and_a_text_table(world, ali
     assert "Not taken" in html and "Side effect" in html
     assert 'role="img"' in html
     assert "Doses logged per week" in html
-    assert "Fever and chills" in html and "Serious (AE-SERIOUS)" in html
+    # Issue 16 (point 6): side effects by their label, the family's words beside it, each linked to its
+    # page; the rule ID only inside "Why?".
+    assert "Fever (high temperature)" in html and "Fever and chills" in html and "Serious: call the doctor" in html
+    assert "Redness where I injected" in html and "site_redness" not in html
+    for effect in world.alice.side_effects.all():
+        assert reverse("doses:side_effect_detail", args=[world.alice.pk, effect.pk]) in html
+    assert "(AE-SERIOUS)" not in html and '<details class="why"><summary>Why?</summary>' in html
     assert "Stomach, left of the navel" in html
     assert "Picked up" in html
     assert "Regimen history" in html and "v1" in html
@@ -308,7 +314,7 @@ def test_patient_page_lists_regimen_labs_and_medicines_as_stored(world, client_f
     html = client_for(world.carol).get(reverse("doses:patient", args=[alice.pk])).content.decode()
     regimen = Regimen.objects.get(patient=alice)
     assert regimen.daily_dose_mg == Decimal("100.0")
-    assert f"<td>{regimen.describe()}</td>" in html
+    assert f"<td data-label=\"Dose\">{regimen.describe()}</td>" in html  # a card on a phone (issue 16)
     assert f"Confirmed by {world.carol}" in html
     assert '<td class="text-end">1.50</td>' in html
     assert "Month 2</th><td>" in html and "overdue" in html

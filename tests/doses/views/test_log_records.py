@@ -140,10 +140,14 @@ def test_AE_OVERDOSE_the_fhir_bundle_says_it(world, client_for, recorded_overdos
 
 def test_AE_OVERDOSE_the_patient_page_and_report_show_it(world, client_for, recorded_overdose):
     page = client_for(world.carol).get(reverse("doses:patient", args=[world.alice.pk])).content.decode()
-    assert "Doses above the prescribed dose (AE-OVERDOSE)" in page
+    # Issue 16 (point 6): the heading in words, the rule behind "Why?" (open for a clinician).
+    assert "Doses above the prescribed dose</h2>" in page and '<span class="rule-id">AE-OVERDOSE</span>' in page
     assert "<strong>150 mg</strong> injected, prescribed 100 mg" in page
     report = client_for(world.carol).get(reverse("doses:report", args=[world.alice.pk])).content.decode()
     assert "above the prescribed 100 mg (AE-OVERDOSE)" in report
+    # The patient reads it in words: the ID only inside the closed "Why?".
+    report = client_for(world.alice_user).get(reverse("doses:report", args=[world.alice.pk])).content.decode()
+    assert "above the prescribed 100 mg</strong>" in report
 
 
 # --- PREP-24H on the form ---------------------------------------------------------------------
