@@ -265,8 +265,16 @@ def audit_trail(request, patient_id):
         patient = get_object_or_404(Patient, pk=patient_id)
     else:
         patient = patient_for(request.user, patient_id, Capability.MANAGE)
-    events = audit.events_for(patient)[:500]
-    return render(request, "companion/audit_trail.html", {"patient": patient, "events": events})
+    # The filter offers the circle's members, past ones too (issue 16, point 10); any other
+    # value shows everyone's entries rather than an error.
+    people: dict[int, str] = {}
+    for membership in CareMembership.objects.filter(patient=patient).select_related("user").order_by("user__full_name"):
+        people.setdefault(membership.user_id, f"{membership.user.display_name} ({membership.get_role_display().lower()})")
+    person = request.GET.get("person", "")
+    actor_id = int(person) if person.isdigit() and int(person) in people else None
+    events = [(event, audit.describe(event)) for event in audit.events_for(patient, actor_id=actor_id)[:500]]
+    context = {"patient": patient, "events": events, "people": people.items(), "person": actor_id}
+    return render(request, "companion/audit_trail.html", context)
 
 
 @login_required
