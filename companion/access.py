@@ -172,6 +172,19 @@ def may_revoke(user, membership: CareMembership, *, patient: Patient | None = No
     return can(user, patient if patient is not None else membership.patient, Capability.MANAGE)
 
 
+def may_download_record(user, patient: Patient) -> bool:
+    """ACCESS-DOWNLOAD: the full record (CSV, FHIR) leaves the app for its viewers, but a caregiver's
+    download only when the patient (or a child's parent) has turned `caregivers_may_download` on.
+
+    A caregiver sees the record to help; a copy on her own device is a further step the patient
+    decides. A parent on an adult's record acts as a caregiver (ACCESS-ADULT).
+    """
+    role = _role_of(user, patient)
+    if not role_can(role, Capability.VIEW):
+        return False
+    return role != CareRole.CAREGIVER or patient.caregivers_may_download
+
+
 def may_delete(user, patient: Patient) -> bool:
     """ACCESS-DELETE: the adult deletes her own record; a parent deletes a child's."""
     role = _role_of(user, patient)

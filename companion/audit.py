@@ -163,6 +163,7 @@ CHANGE_WORDS = {
     "membership_revoke": "Someone's access removed",
     "invitation_revoke": "Invitation withdrawn",
     "patient_delete": "Profile deleted",
+    "data_rights": "Caregivers' download setting changed",
 }
 
 EXPORT_WORDS = {

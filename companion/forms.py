@@ -166,3 +166,14 @@ class OneTimeCodeForm(CrispyFormMixin, forms.Form):
         if submit_label:
             self.submit_label = submit_label
         super().__init__(*args, **kwargs)
+
+
+class CaregiverDownloadForm(CrispyFormMixin, forms.Form):
+    """ACCESS-DOWNLOAD: may caregivers download the full record (CSV, FHIR)? Off by default."""
+
+    submit_label = "Save download setting"
+    caregivers_may_download = forms.BooleanField(
+        required=False,
+        label="Caregivers may download the full record",
+        help_text="Caregivers can always see the record here; this lets them save a copy (spreadsheet or FHIR file).",
+    )

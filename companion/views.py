@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from . import audit, database, services, two_factor
 from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
 from .forms import (
+    CaregiverDownloadForm,
     DeleteProfileForm,
     InvitationForm,
     NewPatientForm,
@@ -281,6 +282,17 @@ def audit_trail(request, patient_id):
 def data_rights(request, patient_id):
     """Download everything, or delete the profile."""
     patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    # An unticked box sends nothing: an empty POST is still a submitted form (turned off).
+    form = CaregiverDownloadForm(
+        request.POST if request.method == "POST" else None,
+        initial={"caregivers_may_download": patient.caregivers_may_download},
+    )
+    if request.method == "POST" and form.is_valid():
+        # ACCESS-DOWNLOAD: the audit middleware writes the "changed" row in the same transaction.
+        allowed = form.cleaned_data["caregivers_may_download"]
+        services.set_caregiver_download(patient=patient, allowed=allowed)
+        messages.success(request, "Caregivers may now download the full record." if allowed else "Caregivers can no longer download the full record.")
+        return redirect("data_rights", patient_id=patient.pk)
     downloads = [
         (label, url)
         for label, url in (
@@ -289,7 +301,8 @@ def data_rights(request, patient_id):
         )
         if url
     ]
-    return render(request, "companion/data_rights.html", {"patient": patient, "downloads": downloads})
+    context = {"patient": patient, "downloads": downloads, "download_form": form}
+    return render(request, "companion/data_rights.html", context)
 
 
 @login_required
