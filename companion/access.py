@@ -19,6 +19,9 @@ place: companion/admin.py):
   (no SELF membership) is deleted by a parent (`may_delete`).
 - ACCESS-INVITE: an invitation, whatever its role, is accepted only by the account with
   the address it was sent to (`may_accept_invitation`).
+- ACCESS-DOWNLOAD: the full record (CSV, FHIR) is downloaded by the patient, a parent on a
+  child's record and the clinicians; by a caregiver only once the patient (or that parent)
+  has turned `caregivers_may_download` on, which is off by default (`may_download_record`).
 """
 
 from __future__ import annotations
