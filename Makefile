@@ -3,8 +3,6 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-HOST ?= 127.0.0.1
-PORT ?= 8000
 
 .PHONY: run test venv migrate demo lint check-deploy deploy-check audit loadtest stress screenshots clean
 
@@ -23,15 +21,16 @@ migrate: $(STAMP)
 demo: migrate
 	$(BIN)/python manage.py seed_demo
 
-# Links in e-mails are built from SITE_URL: unless it is set, the address this server listens on.
+# scripts/run_dev.py starts the Procfile with honcho: HOST, PORT and SITE_URL resolved once (the
+# environment, then .env, then 127.0.0.1:8000; SITE_URL is the address served unless set), so every
+# e-mail link and the calendar feed name the port the server listens on; Ctrl-C stops the worker warm.
 run: demo
 	@echo ""
-	@echo "  Anakinra companion: http://$(HOST):$(PORT)/"
 	@echo "  Demo sign-ins (password for all: $$($(BIN)/python manage.py seed_demo --print-password))"
 	@$(BIN)/python manage.py seed_demo --print-sign-ins
 	@echo "  E-mails (reminders, alerts) are printed below by the worker."
 	@echo ""
-	HOST=$(HOST) PORT=$(PORT) SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(BIN)/honcho start -f Procfile
+	$(BIN)/python scripts/run_dev.py -f Procfile
 
 # ruff, then the import contracts in pyproject.toml ([tool.importlinter]: the layers, the pure
 # modules, no cycles in doses). --no-cache: the graph builds in about a second, and no cache

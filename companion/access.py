@@ -19,6 +19,9 @@ place: companion/admin.py):
   (no SELF membership) is deleted by a parent (`may_delete`).
 - ACCESS-INVITE: an invitation, whatever its role, is accepted only by the account with
   the address it was sent to (`may_accept_invitation`).
+- ACCESS-DOWNLOAD: the full record (CSV, FHIR) is downloaded by the patient, a parent on a
+  child's record and the clinicians; by a caregiver only once the patient (or that parent)
+  has turned `caregivers_may_download` on, which is off by default (`may_download_record`).
 """
 
 from __future__ import annotations
@@ -170,6 +173,19 @@ def may_revoke(user, membership: CareMembership, *, patient: Patient | None = No
     if membership.user_id == getattr(user, "pk", None):
         return False
     return can(user, patient if patient is not None else membership.patient, Capability.MANAGE)
+
+
+def may_download_record(user, patient: Patient) -> bool:
+    """ACCESS-DOWNLOAD: the full record (CSV, FHIR) leaves the app for its viewers, but a caregiver's
+    download only when the patient (or a child's parent) has turned `caregivers_may_download` on.
+
+    A caregiver sees the record to help; a copy on her own device is a further step the patient
+    decides. A parent on an adult's record acts as a caregiver (ACCESS-ADULT).
+    """
+    role = _role_of(user, patient)
+    if not role_can(role, Capability.VIEW):
+        return False
+    return role != CareRole.CAREGIVER or patient.caregivers_may_download
 
 
 def may_delete(user, patient: Patient) -> bool:

@@ -75,9 +75,113 @@ def record_change(request, *, patient_id: int) -> AuditEvent:
     )
 
 
-def events_for(patient: Patient) -> QuerySet[AuditEvent]:
-    """The trail of one patient, newest first, with who did it in the same query."""
-    return AuditEvent.objects.filter(patient_ref=patient.pk).select_related("actor")
+def events_for(patient: Patient, *, actor_id: int | None = None) -> QuerySet[AuditEvent]:
+    """The trail of one patient, newest first, with who did it in the same query (one person's, if given)."""
+    events = AuditEvent.objects.filter(patient_ref=patient.pk).select_related("actor")
+    return events.filter(actor_id=actor_id) if actor_id is not None else events
+
+
+# --- The trail in words (issue 16, point 10): what happened, not the path of the request ---
+# A row stores the URL name, the method and the outcome; these say what that was for a person.
+# URL names are plain strings here, so companion names pages of the apps above it without
+# importing them (the layers contract).
+
+PAGE_NAMES = {
+    "doses:today": "Today",
+    "doses:log": "the dose log",
+    "doses:not_taken": "a dose not taken",
+    "doses:discard": "a discarded syringe",
+    "doses:side_effects": "side effects",
+    "doses:side_effect_detail": "a side effect",
+    "doses:side_effect_resolve": "a side effect",
+    "doses:supply": "the syringe supply",
+    "doses:supply_correct": "the syringe count",
+    "doses:fridge": "the fridge",
+    "doses:fridge_close": "a syringe out of the fridge",
+    "doses:medicines": "other medicines",
+    "doses:medicine_stop": "another medicine",
+    "doses:vaccinations": "vaccinations",
+    "doses:baseline": "the before-you-start questions",
+    "doses:labs": "blood tests",
+    "doses:kidney_result": "kidney function",
+    "doses:regimen": "the regimen",
+    "doses:regimen_new": "the regimen form",
+    "doses:regimen_confirm": "the regimen",
+    "doses:proposal_confirm": "a proposed regimen change",
+    "doses:proposal_decline": "a proposed regimen change",
+    "doses:proposal_withdraw": "a proposed regimen change",
+    "doses:calculator": "the dose calculator",
+    "doses:patient": "the clinician's overview",
+    "doses:report": "the report",
+    "doses:treatment_hold": "the treatment hold",
+    "doses:treatment_resume": "the treatment hold",
+    "doses:treatment_stop": "stopping treatment",
+    "reminders:preferences": "reminder settings",
+    "reminders:feed_settings": "the calendar feed",
+    "reminders:feed_regenerate": "the calendar feed",
+    "patient_edit": "the profile",
+    "circle": "the care circle",
+    "membership_revoke": "the care circle",
+    "invitation_revoke": "the care circle",
+    "data_rights": "download or delete",
+    "patient_delete": "deleting the profile",
+    "audit_trail": "this audit trail",
+}
+
+CHANGE_WORDS = {
+    "doses:log": "Dose logged",
+    "doses:not_taken": "Dose recorded as not taken",
+    "doses:discard": "Syringe recorded as discarded",
+    "doses:side_effects": "Side effect recorded",
+    "doses:side_effect_resolve": "Side effect marked as gone",
+    "doses:supply": "Pharmacy pick-up recorded",
+    "doses:supply_correct": "Syringe count corrected",
+    "doses:fridge": "Syringe taken out of the fridge",
+    "doses:fridge_close": "Syringe out of the fridge closed",
+    "doses:medicines": "Other medicine recorded",
+    "doses:medicine_stop": "Other medicine stopped",
+    "doses:vaccinations": "Vaccination recorded",
+    "doses:baseline": "Before-you-start questions answered",
+    "doses:labs": "Blood test result recorded",
+    "doses:kidney_result": "Kidney function recorded",
+    "doses:regimen": "Regimen changed",
+    "doses:regimen_new": "Regimen changed",
+    "doses:regimen_confirm": "Regimen confirmed",
+    "doses:proposal_confirm": "Proposed regimen change confirmed",
+    "doses:proposal_decline": "Proposed regimen change declined",
+    "doses:proposal_withdraw": "Proposed regimen change withdrawn",
+    "doses:treatment_hold": "Treatment put on hold",
+    "doses:treatment_resume": "Treatment resumed",
+    "doses:treatment_stop": "Treatment stopped",
+    "reminders:preferences": "Reminder settings changed",
+    "reminders:feed_settings": "Calendar feed changed",
+    "reminders:feed_regenerate": "Calendar feed address replaced",
+    "patient_edit": "Profile changed",
+    "patient_new": "Profile created",
+    "invitation_accept": "Invitation accepted",
+    "circle": "Invitation sent",
+    "membership_revoke": "Someone's access removed",
+    "invitation_revoke": "Invitation withdrawn",
+    "patient_delete": "Profile deleted",
+    "data_rights": "Caregivers' download setting changed",
+}
+
+EXPORT_WORDS = {
+    "doses:export_csv": "Dose record downloaded (spreadsheet, CSV)",
+    "doses:export_fhir": "Health record downloaded (FHIR)",
+}
+
+
+def describe(event: AuditEvent) -> str:
+    """What one audit row means, in words: "Dose logged", "Opened the care circle"."""
+    name = event.url_name
+    if event.action == AuditAction.EXPORTED:
+        return EXPORT_WORDS.get(name, "Record downloaded")
+    if event.action == AuditAction.CHANGED:
+        page = PAGE_NAMES.get(name)
+        return CHANGE_WORDS.get(name) or (f"Changed {page}" if page else "Record changed")
+    page = PAGE_NAMES.get(name)
+    return f"Opened {page}" if page else "Opened the record"
 
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -1,5 +1,3 @@
-import zoneinfo
-
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
@@ -8,6 +6,7 @@ from django.core.validators import MaxLengthValidator
 
 from .form_fields import RecordDateField
 from .models import CareRole, Invitation, Patient, User
+from .time_zones import time_zone_choices
 
 
 class CrispyFormMixin:
@@ -73,7 +72,8 @@ class SignUpConfirmForm(CrispyFormMixin, forms.Form):
         return password
 
 
-TIME_ZONE_CHOICES = sorted((z, z.replace("_", " ")) for z in zoneinfo.available_timezones() if "/" in z)
+# Grouped (<optgroup>): the zones of the countries this app is used in first, then the rest (time_zones.py).
+TIME_ZONE_CHOICES = time_zone_choices()
 
 
 class PatientForm(CrispyFormMixin, forms.ModelForm):
@@ -81,7 +81,8 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
 
     time_zone = forms.ChoiceField(
         choices=TIME_ZONE_CHOICES,
-        initial="Europe/London",
+        widget=forms.Select(attrs={"data-browser-zone": "offer"}),  # js/time_zone.js lists it first
+        initial="Europe/London",  # without JavaScript; a new profile takes the browser's zone (js/time_zone.js)
         help_text="Your local time decides when a dose is due and what “today” means.",
     )
 
@@ -118,6 +119,14 @@ class NewPatientForm(PatientForm):
     who = forms.ChoiceField(choices=PatientForm.WHO_CHOICES, widget=forms.RadioSelect, label="Who is this profile for?")
 
     field_order = ["who"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # static/js/time_zone.js also selects the browser's zone, on a new form not yet sent (an
+        # existing profile keeps its zone, a sent form what was chosen; without JavaScript the
+        # server's default stands).
+        if not self.is_bound:
+            self.fields["time_zone"].widget.attrs["data-browser-zone"] = "select"
 
 
 class InvitationForm(CrispyFormMixin, forms.Form):
@@ -157,3 +166,14 @@ class OneTimeCodeForm(CrispyFormMixin, forms.Form):
         if submit_label:
             self.submit_label = submit_label
         super().__init__(*args, **kwargs)
+
+
+class CaregiverDownloadForm(CrispyFormMixin, forms.Form):
+    """ACCESS-DOWNLOAD: may caregivers download the full record (CSV, FHIR)? Off by default."""
+
+    submit_label = "Save download setting"
+    caregivers_may_download = forms.BooleanField(
+        required=False,
+        label="Caregivers may download the full record",
+        help_text="Caregivers can always see the record here; this lets them save a copy (spreadsheet or FHIR file).",
+    )

@@ -136,6 +136,9 @@ class Patient(models.Model):
         related_name="own_patient_profile",
         help_text="The patient's own sign-in, if they manage their own care.",
     )
+    # ACCESS-DOWNLOAD: caregivers see the record but download it (CSV, FHIR) only when the
+    # patient (or a child's parent) says so; off by default (issue 16, point 10).
+    caregivers_may_download = models.BooleanField("Caregivers may download the full record", default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -267,3 +267,17 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     # the schedule in this transaction and refreshes the panel's summary on commit.
     signals.patient_profile_saved.send(sender=None, patient=patient, time_zone_changed=time_zone_changed)
     return time_zone_changed
+
+
+@transaction.atomic
+def set_caregiver_download(*, patient: Patient, allowed: bool) -> bool:
+    """ACCESS-DOWNLOAD: turn caregivers' downloads of the full record on or off; True if it changed.
+
+    The view is reached by a POST on the patient's record, so the audit middleware writes the
+    "changed" row in this same transaction.
+    """
+    changed = Patient.objects.filter(pk=patient.pk).exclude(caregivers_may_download=allowed).update(
+        caregivers_may_download=allowed
+    )
+    patient.caregivers_may_download = allowed
+    return bool(changed)

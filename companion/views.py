@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from . import audit, database, services, two_factor
 from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
 from .forms import (
+    CaregiverDownloadForm,
     DeleteProfileForm,
     InvitationForm,
     NewPatientForm,
@@ -265,14 +266,33 @@ def audit_trail(request, patient_id):
         patient = get_object_or_404(Patient, pk=patient_id)
     else:
         patient = patient_for(request.user, patient_id, Capability.MANAGE)
-    events = audit.events_for(patient)[:500]
-    return render(request, "companion/audit_trail.html", {"patient": patient, "events": events})
+    # The filter offers the circle's members, past ones too (issue 16, point 10); any other
+    # value shows everyone's entries rather than an error.
+    people: dict[int, str] = {}
+    for membership in CareMembership.objects.filter(patient=patient).select_related("user").order_by("user__full_name"):
+        people.setdefault(membership.user_id, f"{membership.user.display_name} ({membership.get_role_display().lower()})")
+    person = request.GET.get("person", "")
+    actor_id = int(person) if person.isdigit() and int(person) in people else None
+    events = [(event, audit.describe(event)) for event in audit.events_for(patient, actor_id=actor_id)[:500]]
+    context = {"patient": patient, "events": events, "people": people.items(), "person": actor_id}
+    return render(request, "companion/audit_trail.html", context)
 
 
 @login_required
 def data_rights(request, patient_id):
     """Download everything, or delete the profile."""
     patient = patient_for(request.user, patient_id, Capability.MANAGE)
+    # An unticked box sends nothing: an empty POST is still a submitted form (turned off).
+    form = CaregiverDownloadForm(
+        request.POST if request.method == "POST" else None,
+        initial={"caregivers_may_download": patient.caregivers_may_download},
+    )
+    if request.method == "POST" and form.is_valid():
+        # ACCESS-DOWNLOAD: the audit middleware writes the "changed" row in the same transaction.
+        allowed = form.cleaned_data["caregivers_may_download"]
+        services.set_caregiver_download(patient=patient, allowed=allowed)
+        messages.success(request, "Caregivers may now download the full record." if allowed else "Caregivers can no longer download the full record.")
+        return redirect("data_rights", patient_id=patient.pk)
     downloads = [
         (label, url)
         for label, url in (
@@ -281,7 +301,8 @@ def data_rights(request, patient_id):
         )
         if url
     ]
-    return render(request, "companion/data_rights.html", {"patient": patient, "downloads": downloads})
+    context = {"patient": patient, "downloads": downloads, "download_form": form}
+    return render(request, "companion/data_rights.html", context)
 
 
 @login_required

@@ -25,7 +25,7 @@ from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 
-from companion.access import Capability, patient_for, role_can
+from companion.access import Capability, may_download_record, patient_for, role_can
 from companion.models import Indication
 from doses.rules import syringe_supply
 
@@ -343,6 +343,7 @@ def patient(request, patient_id):
     if bad:
         return bad
     context = patient_page_context(patient, date_range)
+    context["may_download"] = may_download_record(request.user, patient)  # ACCESS-DOWNLOAD
     reads = context["o"].reads
     context["above_prescribed"] = reads.above_prescribed  # AE-OVERDOSE
     # Issue 13: an open regimen proposal comes first, with its checks and Confirm / Decline.
@@ -355,6 +356,11 @@ def patient(request, patient_id):
             can_confirm=role_can(patient.access_role, Capability.CONFIRM),
         )
     return render(request, "doses/dashboard/patient.html", context)
+
+
+def download_refused(request, patient):
+    """ACCESS-DOWNLOAD: a caregiver asked for the full record while the patient has not allowed it."""
+    return render(request, "doses/dashboard/download_refused.html", {"patient": patient}, status=403)
 
 
 def patient_page_context(patient, date_range, *, now=None) -> dict:
@@ -443,6 +449,8 @@ def _filename(patient, date_range, extension: str) -> str:
 @require_GET
 def export_csv(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
+    if not may_download_record(request.user, patient):  # ACCESS-DOWNLOAD
+        return download_refused(request, patient)
     date_range, bad = _range_or_400(request, patient, {"action": "doses:export_csv"})
     if bad:
         return bad
@@ -530,6 +538,8 @@ def _spot(spot: str) -> str:
 @require_GET
 def export_fhir(request, patient_id):
     patient = patient_for(request.user, patient_id, Capability.VIEW)
+    if not may_download_record(request.user, patient):  # ACCESS-DOWNLOAD
+        return download_refused(request, patient)
     date_range, bad = _range_or_400(request, patient, {"action": "doses:export_fhir"})
     if bad:
         return bad

@@ -62,3 +62,36 @@ def test_a_corrected_date_of_birth_reaches_the_panel_summary(
             reverse("patient_edit", args=[world.alice.pk]), profile_post(world.alice, date_of_birth=child_birthday)
         )
     assert PatientAdherenceSummary.objects.get(patient=world.alice).is_child is True
+
+
+def zone_groups(html: str) -> list[tuple[str, list[str]]]:
+    """The time-zone picker as sent: (optgroup label, option values) in page order."""
+    import re
+
+    select = re.search(r'<select name="time_zone".*?</select>', html, re.S).group(0)
+    return [
+        (label, re.findall(r'<option value="([^"]*)"', body))
+        for label, body in re.findall(r'<optgroup label="([^"]*)">(.*?)</optgroup>', select, re.S)
+    ]
+
+
+def test_SCHED_TZ_the_zone_picker_lists_the_likely_zones_first(world, client_for):
+    html = client_for(world.bob).get(reverse("patient_new")).content.decode()
+    (common_label, common), (other_label, others) = zone_groups(html)
+    assert (common_label, other_label) == ("Common time zones", "All other time zones")
+    assert common[:3] == ["Europe/London", "Europe/Dublin", "America/New_York"]
+    for likely in ("America/Toronto", "Australia/Sydney", "Pacific/Auckland", "Europe/Paris", "Europe/Berlin"):
+        assert likely in common
+    assert others[0] == "Africa/Abidjan" and "Europe/London" not in others  # each zone once
+    assert len(common) + len(others) > 400
+
+
+def test_SCHED_TZ_without_javascript_a_new_profile_defaults_to_a_valid_zone_and_asks_the_script_for_the_browsers(
+    world, client_for
+):
+    html = client_for(world.bob).get(reverse("patient_new")).content.decode()
+    assert 'data-browser-zone="select"' in html and "js/time_zone.js" in html
+    assert '<option value="Europe/London" selected>' in html
+    # An existing profile keeps its zone: the script only offers the browser's first.
+    edit = client_for(world.alice_user).get(reverse("patient_edit", args=[world.alice.pk])).content.decode()
+    assert 'data-browser-zone="offer"' in edit and 'data-browser-zone="select"' not in edit

@@ -61,3 +61,82 @@ def test_demo_alice_has_a_change_waiting_for_the_clinician_and_her_confirmed_dos
     assert proposal.is_open and proposal.times_of_day == ["20:00"]
     current = alice.regimens.current().get()
     assert current.is_confirmed and current.times_of_day == ["08:00"]
+
+
+# --- Issue 16, point 9: the demo circle shows the product, each thing to the right person ---
+
+
+@pytest.fixture
+def demo(client):
+    call_command("seed_demo")
+
+    def page_for(email: str, name: str, *args) -> str:
+        client.force_login(User.objects.get(email=email))
+        response = client.get(reverse(name, args=args))
+        assert response.status_code == 200, (email, name)
+        return response.content.decode()
+
+    alice = Patient.objects.get(display_name="Alice Morgan")
+    mia = Patient.objects.get(display_name="Mia Okafor")
+    return page_for, alice, mia
+
+
+def test_no_demo_dose_is_logged_by_a_clinician_only_by_someone_who_may_log(demo):
+    _, alice, mia = demo
+    for patient in (alice, mia):
+        injections = Injection.objects.filter(patient=patient).select_related("logged_by")
+        assert injections.count() >= 5
+        for injection in injections:
+            role = CareMembership.objects.active().get(patient=patient, user=injection.logged_by).role
+            assert role in ("self", "parent", "caregiver"), (patient, injection.logged_by, role)
+    loggers = set(Injection.objects.filter(patient=alice).values_list("logged_by__email", flat=True))
+    assert loggers == {"alice@demo.example", "bob@demo.example"}
+    assert set(Injection.objects.filter(patient=mia).values_list("logged_by__email", flat=True)) == {
+        "dan@demo.example",
+        "bob@demo.example",
+    }
+
+
+def test_MISS_TAKE_alice_sees_the_missed_dose_advice_on_today(demo):
+    page_for, alice, _ = demo
+    html = page_for("alice@demo.example", "doses:today", alice.pk)
+    # MISS-TAKE before the cut-off, MISS-SKIP after it: one of the two, whatever the hour.
+    assert "as soon as you remember" in html or "skip the missed one" in html
+
+
+def test_the_before_you_start_questions_are_answered_for_patients_already_injecting(demo):
+    page_for, alice, mia = demo
+    assert "please answer the" not in page_for("alice@demo.example", "doses:labs", alice.pk)
+    assert "please answer the" not in page_for("dan@demo.example", "doses:labs", mia.pk)
+    for patient in (alice, mia):
+        first_dose = Injection.objects.filter(patient=patient).order_by("taken_at").first()
+        assert patient.baseline.completed_at < first_dose.taken_at
+    assert mia.baseline.pneumococcal_vaccinated and mia.baseline.hib_vaccinated  # PRE-CHILD-VACCINE
+
+
+def test_carols_panel_lists_alices_proposal_waiting_for_her(demo):
+    page_for, alice, _ = demo
+    html = page_for("carol@demo.example", "doses:panel")
+    row = html[html.index("Alice Morgan") :][:3000]
+    assert "Regimen change to confirm" in row
+
+
+def test_SUPPLY_BOX_mia_is_below_the_refill_threshold_and_dan_sees_two_syringes_left(demo, settings):
+    from doses.selectors.today import today_summary
+
+    page_for, _, mia = demo
+    supply = today_summary(mia).supply
+    assert supply.syringes == 2 and supply.days < settings.REFILL_REMINDER_DAYS
+    assert "2</span> syringes left" in page_for("dan@demo.example", "doses:today", mia.pk)
+
+
+def test_AE_LABS_alices_one_month_neutrophil_count_is_due_within_the_week_on_today(demo):
+    from doses.selectors.today import today_summary
+
+    page_for, alice, _ = demo
+    labs_due = today_summary(alice).attention.labs_due
+    assert labs_due and not labs_due[0].done_on
+    assert LabTest.objects.filter(patient=alice, done_on__isnull=False).count() == 1  # the count before starting
+    html = page_for("alice@demo.example", "doses:today", alice.pk)
+    attention = html[html.index("Needs attention") :]
+    assert labs_due[0].due_on.strftime("%-d %b") in attention or "neutrophil" in attention.lower()

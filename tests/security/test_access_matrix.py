@@ -86,6 +86,8 @@ LOGGERS = circle_only(clinician=NOT_FOUND)  # Capability.LOG: self/parent, careg
 MANAGERS = circle_only(caregiver=NOT_FOUND, clinician=NOT_FOUND)  # Capability.MANAGE: self/parent
 PRESCRIBERS = circle_only(caregiver=NOT_FOUND)  # Capability.PRESCRIBE: self/parent, clinician
 CONFIRMERS = circle_only(patient=NOT_FOUND, caregiver=NOT_FOUND)  # Capability.CONFIRM: clinician
+# ACCESS-DOWNLOAD, by default: the patient and clinicians download; a caregiver gets a 403 page.
+EXPORTERS = circle_only(caregiver=Refused(403))
 SIGNED_IN = expect(OK)  # any signed-in person, about their own things only
 PUBLIC = expect(OK, anonymous=OK)
 POST_ONLY = expect(NOT_ALLOWED)  # GET on an action: sign in first, then 405
@@ -249,7 +251,13 @@ ROUTES: dict[str, Route] = {
         post=expect(Refused(OK), anonymous=Refused(OK)),
     ),
     # --- data rights and audit trail (companion/views.py, security) ---
-    "data_rights": Route(kwargs=alice, get=MANAGERS),
+    # ACCESS-DOWNLOAD: the patient (or a child's parent) turns caregivers' downloads on or off.
+    "data_rights": Route(
+        kwargs=alice,
+        get=MANAGERS,
+        post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
+        data=lambda w, r: {"caregivers_may_download": "on"},
+    ),
     "audit_trail": Route(kwargs=alice, get=MANAGERS),
     "patient_delete": Route(
         kwargs=alice,
@@ -405,8 +413,11 @@ ROUTES: dict[str, Route] = {
     "doses:panel": Route(guard="account", get=SIGNED_IN, post=READ_ONLY),  # each sees only their own patients
     "doses:patient": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
     "doses:report": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
-    "doses:export_csv": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
-    "doses:export_fhir": Route(kwargs=alice, get=VIEWERS, post=READ_ONLY),
+    # ACCESS-DOWNLOAD: a caregiver (and a parent on an adult's record, who acts as one) is refused
+    # with a 403 page while the patient has not allowed caregivers' downloads (the default);
+    # allowed when on: test_a_caregiver_downloads_the_record_once_the_patient_allows_it below.
+    "doses:export_csv": Route(kwargs=alice, get=EXPORTERS, post=READ_ONLY),
+    "doses:export_fhir": Route(kwargs=alice, get=EXPORTERS, post=READ_ONLY),
     # --- doses: holds and stops of treatment (clinicians only: Capability.CONFIRM) ---
     "doses:treatment_hold": Route(
         kwargs=alice,
@@ -713,3 +724,58 @@ def test_revoking_a_clinician_removes_the_patient_from_their_panel_at_once(world
     assert page.status_code == 200
     assert world.alice.display_name not in page.content.decode()
     assert client.get(reverse("doses:patient", args=[world.alice.pk])).status_code == 404
+
+
+# --- ACCESS-DOWNLOAD: may a caregiver download the full record? (issue 16, point 10) ---
+
+EXPORT_URLS = ("doses:export_csv", "doses:export_fhir")
+
+
+def test_ACCESS_DOWNLOAD_a_caregiver_is_refused_the_full_record_by_default_with_a_page_that_says_why(
+    world, records, client_for
+):
+    for name in EXPORT_URLS:
+        response = client_for(world.bob).get(reverse(name, kwargs={"patient_id": world.alice.pk}))
+        assert response.status_code == 403, name
+        page = response.content.decode()
+        assert "has not allowed caregivers to download the record" in page
+        assert "Caregivers may download the full record" in page  # what to ask for
+    # The overview offers no download buttons she could not use.
+    overview = client_for(world.bob).get(reverse("doses:patient", args=[world.alice.pk])).content.decode()
+    assert reverse("doses:export_csv", args=[world.alice.pk]) not in overview
+
+
+def test_ACCESS_DOWNLOAD_a_caregiver_downloads_the_record_once_the_patient_allows_it(world, records, client_for):
+    from companion.models import AuditEvent
+
+    response = client_for(world.alice_user).post(
+        reverse("data_rights", args=[world.alice.pk]), {"caregivers_may_download": "on"}
+    )
+    assert response.status_code == 302
+    world.alice.refresh_from_db()
+    assert world.alice.caregivers_may_download is True
+    change = AuditEvent.objects.filter(patient_ref=world.alice.pk, action="changed").get()
+    assert (change.actor, change.url_name) == (world.alice_user, "data_rights")
+    for name in EXPORT_URLS:
+        assert client_for(world.bob).get(reverse(name, kwargs={"patient_id": world.alice.pk})).status_code == 200
+    # And off again: refused again.
+    client_for(world.alice_user).post(reverse("data_rights", args=[world.alice.pk]), {})
+    for name in EXPORT_URLS:
+        assert client_for(world.bob).get(reverse(name, kwargs={"patient_id": world.alice.pk})).status_code == 403
+
+
+def test_ACCESS_DOWNLOAD_on_a_childs_record_the_parent_decides_and_downloads(world, client_for):
+    from companion.models import CareRole
+    from tests.conftest import link, make_patient, make_user
+
+    parent, helper = make_user("kim.parent@example.org", "Kim Parent"), make_user("lee@example.org", "Lee Helper")
+    child = make_patient("Ada Child")
+    link(child, parent, CareRole.PARENT)
+    link(child, helper, CareRole.CAREGIVER)
+    csv_url = reverse("doses:export_csv", args=[child.pk])
+    assert client_for(parent).get(csv_url).status_code == 200
+    assert client_for(helper).get(csv_url).status_code == 403
+    assert client_for(parent).post(reverse("data_rights", args=[child.pk]), {"caregivers_may_download": "on"}).status_code == 302
+    assert client_for(helper).get(csv_url).status_code == 200
+    # The caregiver cannot turn it on herself.
+    assert client_for(helper).post(reverse("data_rights", args=[child.pk]), {}).status_code == 404

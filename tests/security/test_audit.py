@@ -85,7 +85,37 @@ def test_the_patient_sees_who_looked_at_her_record(world, client_for):
     page = response.content.decode()
     assert response.status_code == 200
     assert "Bob Caregiver" in page and "Dr Carol Clinician" in page
-    assert "Viewed" in page and "Exported" in page
+    # In words (issue 16, point 10), not the action code or the path of the request.
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "Opened the care circle" in table and "Health record downloaded (FHIR)" in table
+    assert reverse("circle", args=[world.alice.pk]) not in table
+
+
+def test_the_trail_says_what_a_change_was_in_words(world, client_for):
+    client_for(world.alice_user).post(
+        reverse("circle", args=[world.alice.pk]), {"email": "friend@example.org", "role": "caregiver"}
+    )
+    client_for(world.alice_user).post(reverse("patient_edit", args=[world.alice.pk]), {"display_name": ""})  # refused
+    page = client_for(world.alice_user).get(reverse("audit_trail", args=[world.alice.pk])).content.decode()
+    table = page[page.index("<table") : page.index("</table>")]
+    assert "Invitation sent" in table
+    assert "Opened the profile" in table  # the refused form changed nothing: the record was seen
+    assert "/circle/" not in table and "POST" not in table
+
+
+def test_the_trail_filters_by_a_member_of_the_circle(world, client_for):
+    client_for(world.bob).get(reverse("circle", args=[world.alice.pk]))
+    client_for(world.carol).get(reverse("doses:export_csv", args=[world.alice.pk]))
+    url = reverse("audit_trail", args=[world.alice.pk])
+    page = client_for(world.alice_user).get(url, {"person": world.bob.pk}).content.decode()
+    table = page[page.index("<table") :]
+    assert "Bob Caregiver" in table and "Dr Carol Clinician" not in table
+    assert f'<option value="{world.bob.pk}" selected>' in page
+    # Someone outside the circle is not a choice: the whole trail is shown instead.
+    page = client_for(world.alice_user).get(url, {"person": world.mallory.pk}).content.decode()
+    table = page[page.index("<table") :]
+    assert "Bob Caregiver" in table and "Dr Carol Clinician" in table
+    assert "Mallory" not in page
 
 
 def test_staff_see_any_patients_trail(world, client_for, django_user_model):

@@ -7,7 +7,7 @@ manage.py seed_demo --patients 1000 --days 365   # synthetic patients for dashbo
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.management.base import BaseCommand
@@ -18,17 +18,21 @@ from django.utils import timezone
 from companion.models import CareMembership, CareRole, Indication, Patient, User
 from doses import sites
 from doses.models import (
+    BaselineChecklist,
     DoseSlot,
     InjectedBy,
     Injection,
     KidneyFunction,
+    LabTest,
     NotTakenReason,
     Regimen,
     SlotStatus,
     SupplyEvent,
 )
-from doses.rules import dose_timing, dosing
+from doses.rules import dose_timing, dosing, preparation
+from doses.services import injections as injection_services
 from doses.services import kidney as kidney_services
+from doses.services import records as record_services
 from doses.services import regimens as regimen_services
 from doses.services import summaries as summary_services
 
@@ -115,21 +119,46 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     _link(mia, bob, CareRole.CAREGIVER)
     _link(mia, carol, CareRole.CLINICIAN)
 
+    # Issue 16, point 9: the demo shows the product. Every dose is logged through the services by
+    # someone who may log (the patient, a parent, the caregiver; never the clinician), the
+    # before-you-start answers come before the first dose, Alice's latest dose is late (so Today
+    # gives the missed-dose advice), her one-month neutrophil count is due within the week, and
+    # Mia's supply is below the refill threshold.
     if not alice.regimens.exists():
-        _start_with_history(alice, entered_by=carol, days=21, rng=random.Random(1), now=now, clinician_confirmed=True)
+        _start_with_logged_history(
+            alice,
+            prescribed_by=carol,
+            loggers=[(alice_user, InjectedBy.SELF)] * 5 + [(bob, InjectedBy.OTHER)],
+            days=ALICE_DAYS,
+            rng=random.Random(1),
+            now=now,
+            clinician_confirmed=True,
+            not_taken_days={7, 16},
+            leave_latest_late=True,
+            pickups=[(-1, 4), (20, 4)],
+        )
     if not mia.regimens.exists():
         dose = dosing.paediatric_dose(mia.weight_kg, Decimal("2"))
-        _start_with_history(
+        _start_with_logged_history(
             mia,
-            entered_by=dan,
-            days=10,
+            prescribed_by=dan,
+            loggers=[(dan, InjectedBy.OTHER)] * 3 + [(bob, InjectedBy.OTHER)],
+            days=MIA_DAYS,
             rng=random.Random(2),
             now=now,
             clinician_confirmed=False,
             mg_per_kg=Decimal("2"),
             daily_mg=dose.mg,
             times=["07:30"],
+            not_taken_days={4},
+            pickups=[(-1, 1), (5, 1)],
         )
+        # SUPPLY-BOX: Dan counts the fridge; two syringes is below the refill threshold.
+        record_services.correct_supply_count(
+            patient=mia, actual_count=MIA_SYRINGES_LEFT, by=dan, note="Counted the fridge: 2 syringes left.", now=now
+        )
+    _answer_before_you_start(alice, by=alice_user, now=now)
+    _answer_before_you_start(mia, by=dan, now=now)
     if not alice.regimen_proposals.exists():
         # Issue 13: Alice asks to move her injection to the evening. Her regimen is confirmed, so
         # this is a proposal for Dr Carol; the confirmed 08:00 dose stays in force until then.
@@ -163,6 +192,118 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     # Bulk history rows bypass the services' hooks: summarise both for the clinician panel.
     summary_services.refresh_adherence_summaries(patient_ids=[alice.pk, mia.pk], now=now)
     return "Demo care circle ready: " + ", ".join(e for e, _, _ in DEMO_SIGN_INS) + f" (password {DEMO_PASSWORD})."
+
+
+ALICE_DAYS = 25  # her one-month neutrophil count (AE-LABS) falls due within Today's week
+MIA_DAYS = 10
+MIA_SYRINGES_LEFT = 2  # below the refill threshold (REFILL_REMINDER_DAYS of doses)
+BASELINE_NEUTROPHILS = Decimal("3.4")  # x10^9/L: a normal count before starting (AE-NEUTROPENIA)
+
+
+def _answer_before_you_start(patient: Patient, *, by: User, now: datetime) -> None:
+    """The before-you-start answers and the count before starting, given before the first dose."""
+    regimen = patient.regimens.order_by("version").first()
+    if regimen is None:
+        return
+    start = dose_timing.local_slot(regimen.starts_on, time(9, 0), patient.zone)
+    if not BaselineChecklist.objects.filter(patient=patient).exists():
+        child = patient.is_child(patient.local_today(now))
+        record_services.save_baseline_checklist(
+            patient=patient,
+            by=by,
+            active_infection=False,
+            ecoli_protein_allergy=False,
+            latex_allergy=False,
+            pregnant_or_breastfeeding=False,
+            pneumococcal_vaccinated=True if child else None,  # PRE-CHILD-VACCINE
+            hib_vaccinated=True if child else None,
+            now=start - timedelta(days=3),
+        )
+    before_start = LabTest.objects.filter(patient=patient, done_on__isnull=True, due_on__lt=regimen.starts_on).first()
+    if before_start is not None:
+        record_services.record_lab_result(
+            lab_test=before_start,
+            done_on=regimen.starts_on - timedelta(days=3),
+            neutrophils_10e9_per_l=BASELINE_NEUTROPHILS,
+            by=by,
+            now=start - timedelta(days=3),
+        )
+
+
+def _start_with_logged_history(
+    patient: Patient,
+    *,
+    prescribed_by: User,
+    loggers: list[tuple[User, str]],
+    days: int,
+    rng: random.Random,
+    now: datetime,
+    clinician_confirmed: bool,
+    not_taken_days: set[int],
+    pickups: list[tuple[int, int]],
+    leave_latest_late: bool = False,
+    mg_per_kg: Decimal | None = None,
+    daily_mg: Decimal = dosing.ADULT_DOSE_MG,
+    times: list[str] | None = None,
+) -> Regimen:
+    """A regimen started `days` ago and its past as people logged it, through the services.
+
+    `loggers` take turns (the patient or parent, now and then the caregiver); the days in
+    `not_taken_days` were forgotten and said so; `pickups` are (day from the start, boxes).
+    With `leave_latest_late`, the latest dose due is not logged: Today shows it late, with
+    the missed-dose advice (MISS-TAKE / MISS-SKIP), whatever the hour `make run` starts.
+    """
+    today = patient.local_today(now)
+    starts_on = today - timedelta(days=days)
+    regimen = regimen_services.create_regimen_version(
+        patient=patient,
+        entered_by=prescribed_by,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
+            daily_dose_mg=daily_mg,
+            mg_per_kg=mg_per_kg,
+            weight_kg_basis=patient.weight_kg if mg_per_kg else None,
+            interval_days=1,
+            administrations_per_day=1,
+            times_of_day=times or ["08:00"],
+            starts_on=starts_on,
+        ),
+        confirmed=clinician_confirmed,
+        change_reason="Started on anakinra.",
+        now=now,
+    )
+    first_logger = loggers[0][0]
+    for day, boxes in pickups:  # SUPPLY-BOX: whole boxes from the pharmacy
+        if starts_on + timedelta(days=day) <= today:
+            on = starts_on + timedelta(days=day)
+            record_services.record_pickup(patient=patient, boxes=boxes, on=on, by=first_logger, now=now)
+    due = list(DoseSlot.objects.filter(regimen=regimen, scheduled_at__lte=now).order_by("scheduled_at"))
+    if leave_latest_late and due:
+        due.pop()  # the late one
+    last_used: dict[str, datetime] = {}
+    for index, slot in enumerate(due):
+        by, injected_by = loggers[index % len(loggers)]
+        if (slot.local_date - starts_on).days in not_taken_days:
+            injection_services.record_not_taken(
+                slot=slot, reason=NotTakenReason.FORGOT, by=by, now=slot.scheduled_at + timedelta(hours=13)
+            )
+            continue
+        taken_at = slot.scheduled_at + timedelta(minutes=rng.randint(-20, 45))
+        logged_at = taken_at + timedelta(minutes=rng.randint(2, 15))
+        if logged_at >= now:
+            continue  # just due: left for whoever opens Today
+        spot = sites.suggest_next_spot(last_used, injected_by == InjectedBy.OTHER)
+        injection_services.record_injection(
+            slot=slot,
+            taken_at=taken_at,
+            site_spot=spot,
+            by=by,
+            injected_by=injected_by,
+            prep_checks={check.key: True for check in preparation.PREP_CHECKS},
+            now=logged_at,
+        )
+        last_used[spot] = taken_at
+    return regimen
 
 
 def _start_with_history(
