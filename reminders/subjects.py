@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import F
+from django.utils import timezone
 
 from companion.models import CareMembership
 from doses import schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, SlotStatus
+from doses.selectors.supply import SupplyOutlook, supply_outlooks
 
 from .models import ACCOUNT_KINDS, Delivery, Kind, NotificationPreference
 
@@ -64,13 +66,15 @@ class Facts:
     lab_due_on: date | None = None
     syringe_open: bool | None = None
     syringe_use_by: datetime | None = None
+    supply: SupplyOutlook | None = None  # refill: the run-out day (doses/selectors/supply.py)
 
 
-def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
+def facts_for(deliveries: Iterable[Delivery], now: datetime | None = None) -> dict[int, Facts]:
     """The facts of every care delivery in `deliveries` (account e-mail has none), by delivery id.
 
     Queries: one for the memberships and preferences, then at most one per kind of subject
-    (slots, and their regimen versions for the windows; alerts; labs; syringes).
+    (slots, and their regimen versions for the windows; alerts; labs; syringes; the supply
+    outlook of refill messages, at `now`).
     """
     care = [d for d in deliveries if d.kind not in ACCOUNT_KINDS]
     facts = {d.pk: Facts() for d in care}
@@ -83,6 +87,10 @@ def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
     slot_deliveries = [d for kind in _SLOT_SUBJECT_KINDS for d in by_kind.get(kind, ())]
     if slot_deliveries:
         _read_slots(slot_deliveries, facts)
+    if by_kind.get(Kind.REFILL):
+        outlooks = supply_outlooks({d.patient_id for d in by_kind[Kind.REFILL]}, now or timezone.now())
+        for delivery in by_kind[Kind.REFILL]:
+            facts[delivery.pk].supply = outlooks.get(delivery.patient_id)
     for kind, (model, fields, apply) in _SUBJECT_READERS.items():
         if by_kind.get(kind):
             rows = {

@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Subquery, Sum
 from companion.models import Patient
 from doses.rules import catalogue, recorded_doses, syringe_supply
 
+from .. import signals
 from ..models import FridgeSyringe, Injection, SupplyEvent
 from .holds import MAY_BE_HELD, may_be_held
 
@@ -178,6 +179,7 @@ def take_syringes(
     if on_hand is None:
         on_hand = syringes_on_hand_locked(patient_id)
     taken, shortfall = recorded_doses.syringes_taken(needed, on_hand)
+    signals.announce_supply_taken_on_commit(patient_id)  # SUPPLY-BOX: the refill message, if now low
     return SupplyEvent.objects.create(
         patient_id=patient_id,
         kind=kind,
