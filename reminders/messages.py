@@ -7,7 +7,6 @@ link that works without signing in.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -19,6 +18,7 @@ from django.utils.http import urlsafe_base64_encode
 from companion.models import CareRole, Invitation
 from companion.tokens import sign_up_link_kwargs
 from doses.models import CareAlert
+from doses.rules import dose_timing
 
 from .dispatch import URGENT_ALERT_KINDS
 from .models import ACCOUNT_KINDS, Kind
@@ -28,16 +28,6 @@ from .subjects import Facts, ensure_preferences, facts_for
 def first_name(name: str) -> str:
     parts = (name or "").split()
     return parts[0] if parts else "there"
-
-
-# The minute tick and a worker's queue: a reminder sent within this of the dose time is on time;
-# later, it says the dose is overdue (doses' DoseSlot.is_overdue, less the sending delay).
-REMINDER_ON_TIME_WITHIN = timedelta(minutes=5)
-
-
-def is_overdue(slot_time: datetime, sent_at: datetime) -> bool:
-    """The dose a reminder is about was due more than REMINDER_ON_TIME_WITHIN before it is sent."""
-    return sent_at - slot_time > REMINDER_ON_TIME_WITHIN
 
 
 # The reader of a care message, by role in the circle: the patient themself, family (a parent
@@ -156,7 +146,7 @@ def care_message_context(delivery, facts: Facts) -> dict:
     if delivery.kind in (Kind.INJECTION_REMINDER, Kind.ESCALATION, Kind.MISSED_NOTE):
         if facts.slot_time is not None:
             context["slot_time"] = facts.slot_time.astimezone(zone)
-            context["is_overdue"] = is_overdue(facts.slot_time, sent_at)
+            context["is_overdue"] = dose_timing.reminder_is_overdue(facts.slot_time, sent_at)
     elif delivery.kind == Kind.CARE_ALERT:
         context["is_serious"] = facts.alert_kind in URGENT_ALERT_KINDS
         context["is_hold"] = facts.alert_kind == CareAlert.Kind.TREATMENT_HOLD

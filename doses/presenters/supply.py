@@ -20,13 +20,13 @@ class SupplyBanner:
 
 
 def day_text(day: date, today: date) -> str:
-    """"Friday 4 December", with "today" or "tomorrow" before it when it is."""
+    """ "on Friday 4 December"; "today, ..." or "tomorrow, ..." when it is."""
     named = f"{day:%A} {day.day} {day:%B}"
     if day == today:
         return f"today, {named}"
     if day == today + timedelta(days=1):
         return f"tomorrow, {named}"
-    return named
+    return f"on {named}"
 
 
 def supply_banner(status: SupplyStatus, today: date) -> SupplyBanner | None:
@@ -43,7 +43,7 @@ def supply_banner(status: SupplyStatus, today: date) -> SupplyBanner | None:
         )
     day = day_text(outlook.last_dose_on, today)
     return SupplyBanner(
-        f"Syringes run out on {day}: order a refill now",
-        f"{left}: the last one is for the dose on {day}. Order or pick up the next boxes now so no dose is missed.",
+        f"Syringes run out {day}: order a refill now",
+        f"{left}: the last one is for the dose {day}. Order or pick up the next boxes now so no dose is missed.",
         outlook.last_dose_on,
     )
