@@ -65,10 +65,14 @@ def name_for_others(name: str) -> str:
 def greeting_name(name: str) -> str:
     """Who "Hello ...," names: the first name, or the title and the name after it; "" for none.
 
-    The recipient's own name, cleaned as names for others are (no link or sentence of anyone's
-    choosing), at most four words.
+    The recipient's own name, up to the first word that is not a name (no link or sentence of
+    anyone's choosing), at most four words.
     """
-    words = [word for word in (_NOT_NAME.sub("", w)[:30] for w in (name or "").split()) if word]
+    words = []
+    for word in (w.rstrip(".")[:30] for w in (name or "").split()):
+        if not word or _NOT_NAME.search(word):
+            break
+        words.append(word)
     if not words:
         return ""
     if words[0].lower() in _TITLES:
@@ -150,6 +154,9 @@ def care_message_context(delivery, facts: Facts) -> dict:
     elif delivery.kind == Kind.CARE_ALERT:
         context["is_serious"] = facts.alert_kind in URGENT_ALERT_KINDS
         context["is_hold"] = facts.alert_kind == CareAlert.Kind.TREATMENT_HOLD
+        # "You logged" only to the patient who logged it; else "logged in your record" (a carer
+        # logged it, or it comes from a rule or a clinician).
+        context["you_logged"] = reader == "self" and facts.alert_logged_by_id == recipient.pk
     elif delivery.kind == Kind.LAB:
         context["due_on"] = facts.lab_due_on
         context["to_clinician"] = facts.role == CareRole.CLINICIAN  # AE-LABS: the clinician orders the test

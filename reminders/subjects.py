@@ -62,6 +62,7 @@ class Facts:
     slot_time: datetime | None = None
     window_closes_at: datetime | None = None  # MISS-SKIP: the dose window (doses.schedule)
     alert_kind: str | None = None
+    alert_logged_by_id: int | None = None  # who logged the symptom the alert is about ("you logged")
     lab_open: bool | None = None
     lab_due_on: date | None = None
     syringe_open: bool | None = None
@@ -103,8 +104,8 @@ def facts_for(deliveries: Iterable[Delivery], now: datetime | None = None) -> di
     return facts
 
 
-def _alert(fact: Facts, kind: str) -> None:
-    fact.alert_kind = kind
+def _alert(fact: Facts, kind: str, logged_by_id: int | None) -> None:
+    fact.alert_kind, fact.alert_logged_by_id = kind, logged_by_id
 
 
 def _lab(fact: Facts, done_on: date | None, due_on: date) -> None:
@@ -117,7 +118,7 @@ def _syringe(fact: Facts, closed_at: datetime | None, use_by: datetime) -> None:
 
 # The subject of each kind (besides dose slots): its model, the fields read, and what they tell.
 _SUBJECT_READERS = {
-    Kind.CARE_ALERT: (CareAlert, ("kind",), _alert),
+    Kind.CARE_ALERT: (CareAlert, ("kind", "side_effect__logged_by_id"), _alert),
     Kind.LAB: (LabTest, ("done_on", "due_on"), _lab),
     Kind.FRIDGE: (FridgeSyringe, ("closed_at", "use_by"), _syringe),
 }

@@ -13,7 +13,8 @@ from datetime import timedelta
 import pytest
 
 from companion.models import CareRole
-from doses.models import CareAlert, SupplyEvent
+from doses.models import CareAlert, SideEffect, SupplyEvent
+from reminders.messages import greeting_name, name_for_others
 from reminders.models import ACCOUNT_KINDS, Delivery, Kind
 from reminders.transports import EmailTransport
 from tests.conftest import link, make_user
@@ -36,11 +37,19 @@ def texts(message) -> list[str]:
     return [subject, re.sub(r"https?://\S+", "", body), re.sub(r"https?://[^\"\s]+", "", html)]
 
 
+def alert_logged_by(world, user) -> CareAlert:
+    symptom = SideEffect.objects.create(
+        patient=world.alice, symptom="fever", started_on=SLOT_AT.date(), is_serious=True, logged_by=user
+    )
+    return CareAlert.objects.create(
+        patient=world.alice, kind=CareAlert.Kind.SERIOUS_SYMPTOM, rule_id="AE-SERIOUS", summary="x", side_effect=symptom
+    )
+
+
 @pytest.fixture
 def serious_alert(world):
-    return CareAlert.objects.create(
-        patient=world.alice, kind=CareAlert.Kind.SERIOUS_SYMPTOM, rule_id="AE-SERIOUS", summary="x"
-    )
+    """AE-SERIOUS: a serious symptom alice logged herself."""
+    return alert_logged_by(world, world.alice_user)
 
 
 @pytest.fixture
@@ -67,6 +76,28 @@ def test_a_name_that_is_only_a_title_greets_with_hello_and_no_dangling_title(wor
     assert "Hello Dr," not in body and "Hello Dr," not in html
 
 
+@pytest.mark.parametrize(
+    "name,greeting",
+    [
+        ("Bob Caregiver", "Bob"),
+        ("Dr Carol Reyes", "Dr Carol Reyes"),
+        ("Dr. Carol Reyes", "Dr Carol Reyes"),
+        ("Dr", ""),
+        ("", ""),
+        ("Prof Ann Lee https://evil.example", "Prof Ann Lee"),
+    ],
+)
+def test_the_greeting_is_the_first_name_or_the_title_and_name_never_a_title_alone(name, greeting):
+    assert greeting_name(name) == greeting
+
+
+@pytest.mark.parametrize(
+    "name,said", [("Dr Carol Reyes", "Dr Reyes"), ("Dr", "Someone"), ("Bob Caregiver", "Bob"), ("", "Someone")]
+)
+def test_an_inviter_is_named_by_first_name_or_title_and_surname_never_dr_alone(name, said):
+    assert name_for_others(name) == said
+
+
 # --- AE-SERIOUS care alert, per reader -------------------------------------------------------------
 
 
@@ -86,6 +117,13 @@ def test_AE_SERIOUS_the_patient_reads_you_logged_not_for_alice(world, serious_al
     assert "You logged something that needs a doctor's attention now." in body
     assert "In an emergency call 911 (or your local emergency number)." in body
     assert "because you are in Alice's care circle" not in body
+
+
+def test_AE_SERIOUS_a_symptom_bob_logged_reads_to_alice_as_logged_in_your_record_not_you_logged(world):
+    alert = alert_logged_by(world, world.bob)
+    _, body, _ = rendered(Kind.CARE_ALERT, world, world.alice_user, f"alert:{alert.pk}")
+    assert "Something was logged in your record that needs a doctor's attention now." in body
+    assert "You logged" not in body and "for Alice" not in body
 
 
 @pytest.mark.parametrize("who", ["caregiver", "parent"])
