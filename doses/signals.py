@@ -25,9 +25,10 @@ def announce_care_alert_on_commit(alert_id: int) -> None:
     """
     transaction.on_commit(lambda: care_alert_raised.send(sender=None, alert_id=alert_id))
 
-# patient_id: syringes were taken from the count (a dose logged, a syringe discarded): the refill
-# message goes at once if the supply is now low (reminders/notify.py, SUPPLY-BOX); the periodic
-# refill job is the safety net, and the message is one per pick-up whichever sends it first.
+# patient_id: syringes were taken from the count and the supply is now low (a dose logged:
+# doses/services/log_records.announce_if_supply_low) or may be (a syringe discarded): the refill
+# message goes at once if it is (reminders/notify.py, SUPPLY-BOX); the periodic refill job is the
+# safety net, and the message is one per pick-up whichever sends it first.
 supply_taken = Signal()
 
 

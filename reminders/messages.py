@@ -1,7 +1,10 @@
 """What a message says: the least health information that does the job.
 
-First names only, no diagnosis, no dose amounts; a link to the app and an unsubscribe
-link that works without signing in.
+First names only (the reader is greeted by a title and name if they gave one: "Dr Carol
+Reyes"), no diagnosis, no dose amounts; a link to the app and an unsubscribe link that works
+without signing in. Worded for the reader (issue 16): the patient themself ("your injection",
+"you logged"), family ("for Alice") or the clinician ("for your patient Alice"); every time
+with the patient's zone, and a reminder sent after its dose time says it is overdue.
 """
 
 from __future__ import annotations
