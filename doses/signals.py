@@ -24,3 +24,14 @@ def announce_care_alert_on_commit(alert_id: int) -> None:
     never raises because the broker is away).
     """
     transaction.on_commit(lambda: care_alert_raised.send(sender=None, alert_id=alert_id))
+
+# patient_id: syringes were taken from the count and the supply is now low (a dose logged:
+# doses/services/log_records.announce_if_supply_low) or may be (a syringe discarded): the refill
+# message goes at once if it is (reminders/notify.py, SUPPLY-BOX); the periodic refill job is the
+# safety net, and the message is one per pick-up whichever sends it first.
+supply_taken = Signal()
+
+
+def announce_supply_taken_on_commit(patient_id: int) -> None:
+    """Send supply_taken once the write's transaction commits (never for a rolled-back dose)."""
+    transaction.on_commit(lambda: supply_taken.send(sender=None, patient_id=patient_id))

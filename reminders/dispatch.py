@@ -26,6 +26,7 @@ from companion.models import CareMembership, Patient
 from doses import record_version, schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, Regimen, SlotStatus, SupplyEvent
 from doses.rules import regimen_review, syringe_supply
+from doses.selectors import supply as supply_selectors
 from doses.services.holds import covering_hold
 
 from .models import KIND_ROLES, Delivery, JobRun, Kind, NotificationPreference, wants
@@ -239,12 +240,14 @@ def queue_care_alerts(now: datetime, alerts: QuerySet[CareAlert] | None = None) 
 # ---------------------------------------------------------------------------
 
 
-def patients_low_on_supply(now: datetime) -> list[tuple[int, int, int]]:
-    """(patient id, days left, last pick-up id) for patients whose syringes last
-    REFILL_REMINDER_DAYS days or fewer at the current regimen. One query."""
+def patients_low_on_supply(now: datetime, patient_ids: Iterable[int] | None = None) -> list[tuple[int, int, int]]:
+    """(patient id, days left, last pick-up id) for patients whose syringes need a refill
+    (syringe_supply.needs_refill at REFILL_REMINDER_DAYS: the rule Today's banner uses). One query.
+    `patient_ids`: only these (a dose just logged, notify.py); None: every patient."""
     current = Regimen.objects.filter(patient=OuterRef("pk"), ends_on__isnull=True)
+    patients = Patient.objects.all() if patient_ids is None else Patient.objects.filter(pk__in=list(patient_ids))
     rows = (
-        Patient.objects.annotate(
+        patients.annotate(
             on_hand=Sum("supply_events__syringes"),
             last_pickup=Max("supply_events__id", filter=Q(supply_events__kind=SupplyEvent.Kind.PICKUP)),
             daily_mg=Subquery(current.values("daily_dose_mg")[:1]),
@@ -262,15 +265,21 @@ def patients_low_on_supply(now: datetime) -> list[tuple[int, int, int]]:
             administrations_per_day=per_day,
             interval_days=interval,
         )
-        if days <= settings.REFILL_REMINDER_DAYS:
+        if syringe_supply.needs_refill(days, refill_days=supply_selectors.refill_days()):
             low.append((patient_id, days, last_pickup or 0))
     return low
 
 
-def queue_refill_reminders(now: datetime) -> int:
-    # One reminder per pick-up cycle: the key changes when new syringes are picked up.
-    low = patients_low_on_supply(now)
-    due = [Due(patient_id, f"refill:{last_pickup}") for patient_id, _days, last_pickup in low]
+def refill_subject_key(last_pickup_id: int) -> str:
+    """SUPPLY-BOX: one refill message per low-supply episode, which ends with the next pick-up:
+    the unique (kind, recipient, subject_key) constraint holds it, whether the dose that crossed
+    the threshold (notify.py) or the periodic job queued it first."""
+    return f"refill:{last_pickup_id}"
+
+
+def queue_refill_reminders(now: datetime, patient_ids: Iterable[int] | None = None) -> int:
+    low = patients_low_on_supply(now, patient_ids)
+    due = [Due(patient_id, refill_subject_key(last_pickup)) for patient_id, _days, last_pickup in low]
     return create_deliveries(Kind.REFILL, due, [patient_id for patient_id, _, _ in low], now)
 
 

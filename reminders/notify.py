@@ -29,3 +29,19 @@ def on_care_alert_raised(sender, *, alert_id: int, **kwargs) -> None:
     doses sends it once the alert is committed, so the row is there to read.
     """
     queue_care_alert(alert_id)
+
+
+def queue_refill(patient_id: int) -> int:
+    """SUPPLY-BOX: a dose (or discard) just took syringes; if the supply is now low the refill
+    message goes now, not at the next periodic run. Once per low-supply episode: the delivery's
+    subject key is the last pick-up (dispatch.refill_subject_key), so the periodic job, run after,
+    finds it there and creates nothing. Returns how many deliveries were handed to the broker."""
+    now = timezone.now()
+    if not dispatch.queue_refill_reminders(now, [patient_id]):
+        return 0
+    return dispatch.enqueue_ready_deliveries(now, only=Q(kind=Kind.REFILL, patient_id=patient_id))
+
+
+def on_supply_taken(sender, *, patient_id: int, **kwargs) -> None:
+    """Receiver of doses.signals.supply_taken (connected in reminders' AppConfig.ready())."""
+    queue_refill(patient_id)

@@ -107,6 +107,9 @@ def reason_not_needed(delivery: Delivery, facts: Facts | None = None) -> str:
     elif delivery.kind == Kind.FRIDGE:
         if not facts.syringe_open:
             return "The syringe was used, discarded or put back."
+    elif delivery.kind == Kind.REFILL:
+        if facts.supply is not None and not facts.supply.low:  # SUPPLY-BOX: picked up (or counted) since
+            return "The supply is no longer low."
     return ""
 
 
@@ -154,7 +157,7 @@ def deliver(
     if delivery is None:
         return "not claimed"
     try:
-        facts = facts_for([delivery]).get(delivery.pk)  # None for account e-mail
+        facts = facts_for([delivery], now).get(delivery.pk)  # None for account e-mail
         reason = reason_not_needed(delivery, facts)
         if reason:
             _finish(delivery, status=Delivery.Status.CANCELLED, last_error=reason)
@@ -245,7 +248,7 @@ def deliver_batch(
         return dict(outcomes)
     token = deliveries[0].claim_token
     try:
-        facts = facts_for(deliveries)
+        facts = facts_for(deliveries, now)
         to_send: list[tuple[Delivery, Relevance]] = []
         cancelled: dict[str, list[int]] = defaultdict(list)
         for delivery in deliveries:

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import F
+from django.utils import timezone
 
 from companion.models import CareMembership
 from doses import schedule
 from doses.models import CareAlert, DoseSlot, FridgeSyringe, LabTest, SlotStatus
+from doses.selectors.supply import SupplyOutlook, supply_outlooks
 
 from .models import ACCOUNT_KINDS, Delivery, Kind, NotificationPreference
 
@@ -60,17 +62,20 @@ class Facts:
     slot_time: datetime | None = None
     window_closes_at: datetime | None = None  # MISS-SKIP: the dose window (doses.schedule)
     alert_kind: str | None = None
+    alert_logged_by_id: int | None = None  # who logged the symptom the alert is about ("you logged")
     lab_open: bool | None = None
     lab_due_on: date | None = None
     syringe_open: bool | None = None
     syringe_use_by: datetime | None = None
+    supply: SupplyOutlook | None = None  # refill: the run-out day (doses/selectors/supply.py)
 
 
-def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
+def facts_for(deliveries: Iterable[Delivery], now: datetime | None = None) -> dict[int, Facts]:
     """The facts of every care delivery in `deliveries` (account e-mail has none), by delivery id.
 
     Queries: one for the memberships and preferences, then at most one per kind of subject
-    (slots, and their regimen versions for the windows; alerts; labs; syringes).
+    (slots, and their regimen versions for the windows; alerts; labs; syringes; the supply
+    outlook of refill messages, at `now`).
     """
     care = [d for d in deliveries if d.kind not in ACCOUNT_KINDS]
     facts = {d.pk: Facts() for d in care}
@@ -83,6 +88,10 @@ def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
     slot_deliveries = [d for kind in _SLOT_SUBJECT_KINDS for d in by_kind.get(kind, ())]
     if slot_deliveries:
         _read_slots(slot_deliveries, facts)
+    if by_kind.get(Kind.REFILL):
+        outlooks = supply_outlooks({d.patient_id for d in by_kind[Kind.REFILL]}, now or timezone.now())
+        for delivery in by_kind[Kind.REFILL]:
+            facts[delivery.pk].supply = outlooks.get(delivery.patient_id)
     for kind, (model, fields, apply) in _SUBJECT_READERS.items():
         if by_kind.get(kind):
             rows = {
@@ -95,8 +104,8 @@ def facts_for(deliveries: Iterable[Delivery]) -> dict[int, Facts]:
     return facts
 
 
-def _alert(fact: Facts, kind: str) -> None:
-    fact.alert_kind = kind
+def _alert(fact: Facts, kind: str, logged_by_id: int | None) -> None:
+    fact.alert_kind, fact.alert_logged_by_id = kind, logged_by_id
 
 
 def _lab(fact: Facts, done_on: date | None, due_on: date) -> None:
@@ -109,7 +118,7 @@ def _syringe(fact: Facts, closed_at: datetime | None, use_by: datetime) -> None:
 
 # The subject of each kind (besides dose slots): its model, the fields read, and what they tell.
 _SUBJECT_READERS = {
-    Kind.CARE_ALERT: (CareAlert, ("kind",), _alert),
+    Kind.CARE_ALERT: (CareAlert, ("kind", "side_effect__logged_by_id"), _alert),
     Kind.LAB: (LabTest, ("done_on", "due_on"), _lab),
     Kind.FRIDGE: (FridgeSyringe, ("closed_at", "use_by"), _syringe),
 }

@@ -13,6 +13,7 @@ from decimal import Decimal
 from .. import schedule, triage
 from ..selectors.today import MissedDoseAdvice, SlotView, TodayAttention, TodaySummary
 from .proposals import proposal_notice_text
+from .supply import SupplyBanner, supply_banner
 
 DOSE_STATE_LABELS = {
     "done": "Done",
@@ -282,6 +283,10 @@ class TodayPage:
     def suggested_spot_label(self) -> str:
         return self.summary.suggested_spot_label
 
+    @property
+    def supply_banner(self) -> SupplyBanner | None:
+        return supply_banner(self.summary.supply, self.summary.today)
+
 
 def today_page(summary: TodaySummary) -> TodayPage:
     lines = {id(view): dose_line(view) for view in summary.slots}
@@ -294,5 +299,12 @@ def today_page(summary: TodaySummary) -> TodayPage:
         slots=[lines[id(view)] for view in summary.slots],
         current=line(id(summary.current)) if summary.current is not None else None,
         next_dose=line(id(summary.next_dose)) if summary.next_dose is not None else None,
-        attention=attention_items(summary.attention, now=summary.now, today=summary.today, zone=summary.patient.zone),
+        attention=attention_items(summary.attention, now=summary.now, today=summary.today, zone=summary.patient.zone)
+        + supply_attention(summary.supply, summary.today),
     )
+
+
+def supply_attention(status, today: date) -> list[AttentionItem]:
+    """SUPPLY-BOX: low supply is also a "Needs attention" line, with the run-out day."""
+    banner = supply_banner(status, today)
+    return [AttentionItem("warning", banner.title, banner.text, "SUPPLY-BOX")] if banner else []

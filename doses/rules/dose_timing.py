@@ -265,3 +265,14 @@ def earliest_log_at(window: DoseWindow, previous_injection_at: datetime | None, 
 def latest_log_before(next_injection_at: datetime, gap: timedelta) -> datetime:
     """MISS-NODOUBLE (back-logging a dose): it must lie `gap` before the next injection logged."""
     return as_utc(next_injection_at) - gap
+
+
+# SCHED-DAILY (a reminder's words): a reminder sent within this of the dose time is "on time"
+# (the minute tick and a worker's queue); sent later, it says the dose was due and is overdue.
+# This app's choice, like TIMING_WINDOW: the sources name no tolerance.
+REMINDER_ON_TIME_WITHIN = timedelta(minutes=5)
+
+
+def reminder_is_overdue(scheduled_at: datetime, sent_at: datetime) -> bool:
+    """SCHED-DAILY: the dose a reminder is about was due more than REMINDER_ON_TIME_WITHIN before it goes."""
+    return as_utc(sent_at) - as_utc(scheduled_at) > REMINDER_ON_TIME_WITHIN

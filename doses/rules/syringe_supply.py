@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, timedelta
 
 from .catalogue import DoseRuleError
 from .dosing import SYRINGE_MG, to_decimal
@@ -34,6 +35,39 @@ def days_of_supply(syringes_on_hand: int, *, dose_mg, administrations_per_day: i
     per_day_doses = syringes_per_dose(dose_mg) * administrations_per_day
     whole_dose_days = syringes_on_hand // per_day_doses
     return whole_dose_days * interval_days
+
+
+def needs_refill(days_left: int, *, refill_days: int) -> bool:
+    """SUPPLY-BOX: the syringes on hand last `refill_days` days or fewer (REFILL_REMINDER_DAYS):
+    Today shows the run-out banner and the refill message goes. `days_left` is days_of_supply's."""
+    return days_left <= refill_days
+
+
+def last_dose_covered(
+    syringes_on_hand: int,
+    *,
+    syringes_per_dose: int,
+    upcoming: Sequence[date],
+    interval_days: int,
+    administrations_per_day: int,
+    today: date,
+) -> date | None:
+    """SUPPLY-BOX: the local day of the last dose the syringes on hand cover (None: not even the next).
+
+    `upcoming`: the local day of each dose still to give, in order, one entry per administration
+    (doses.schedule's slots, so a held day or every other day, SCHED-RENAL, counts as the
+    schedule has it). Beyond the doses given there, doses go on every `interval_days` days,
+    `administrations_per_day` a day (DOSE-PED-STEP).
+    """
+    doses = max(syringes_on_hand, 0) // syringes_per_dose
+    if doses == 0:
+        return None
+    if doses <= len(upcoming):
+        return upcoming[doses - 1]
+    beyond = doses - len(upcoming)
+    days_beyond = -(-beyond // administrations_per_day)  # ceil: a day's doses share a day
+    start = upcoming[-1] if upcoming else today - timedelta(days=interval_days)
+    return start + timedelta(days=days_beyond * interval_days)
 
 
 # ---------------------------------------------------------------------------

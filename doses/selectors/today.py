@@ -15,7 +15,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from companion.models import Patient
-from doses.rules import dose_timing, lab_checks, recorded_doses, syringe_supply
+from doses.rules import dose_timing, lab_checks, recorded_doses
 
 from .. import schedule, sites
 from ..models import (
@@ -28,7 +28,7 @@ from ..models import (
     SlotStatus,
     SupplyEvent,
 )
-from . import proposals
+from . import proposals, supply
 
 RECENT_INJECTIONS = 5
 
@@ -134,6 +134,7 @@ class SupplyStatus:
     days: int | None  # None when there is no regimen to count days against
     recorded: bool  # False until the first pick-up or correction is entered
     needs_count: bool = False  # SUPPLY-BOX: a dose or discard found the count at zero since the last count
+    outlook: supply.SupplyOutlook | None = None  # the run-out day and "low" (doses/selectors/supply.py)
 
 
 @dataclass(frozen=True)
@@ -267,13 +268,18 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         last_shortfall_at=supply_row["last_short"],
     )
     days = None
+    outlook = None
     if regimen is not None:
-        days = syringe_supply.days_of_supply(
-            max(syringes, 0),
-            dose_mg=regimen.dose_per_administration_mg,
+        # SUPPLY-BOX: the same outlook as the refill message, from the doses to come (schedule).
+        outlook = supply.outlook(
+            syringes,
+            daily_dose_mg=regimen.daily_dose_mg,
             administrations_per_day=regimen.administrations_per_day,
             interval_days=regimen.interval_days,
+            upcoming=supply.upcoming_days(timeline.slots, today),
+            today=today,
         )
+        days = outlook.days_left
     recent = list(
         Injection.objects.filter(patient=patient).select_related("logged_by").order_by("-taken_at")[:RECENT_INJECTIONS]
     )
@@ -286,7 +292,13 @@ def today_summary(patient: Patient, now: datetime | None = None) -> TodaySummary
         current=current,
         next_dose=next_dose,
         sites=site_history(patient),
-        supply=SupplyStatus(syringes=syringes, days=days, recorded=bool(supply_row["n"]), needs_count=needs_count),
+        supply=SupplyStatus(
+            syringes=syringes,
+            days=days,
+            recorded=bool(supply_row["n"]),
+            needs_count=needs_count,
+            outlook=outlook if supply_row["n"] else None,  # no banner before the first count
+        ),
         attention=_attention(patient, regimen, now, today, needs_count),
         recent=recent,
         skip_within_hours=schedule.skip_within_hours(),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from companion.models import Patient
 from doses.rules import record_limits, syringe_supply
 
-from .. import schedule, sites
+from .. import schedule, signals, sites
 from ..models import (
     CareAlert,
     DoseSlot,
@@ -125,7 +125,7 @@ def record_injection(
     locked.save(update_fields=["status", "not_taken_reason", "status_changed_at", "status_changed_by"])
     # PREP-ONCE: each syringe is used once, so a dose above 100 mg uses more than one;
     # SUPPLY-BOX: never more than the count has.
-    log_records.take_syringes(
+    taken = log_records.take_syringes(
         patient_id=locked.patient_id,
         needed=syringe_supply.syringes_per_dose(dose),
         kind=SupplyEvent.Kind.DOSE,
@@ -135,6 +135,10 @@ def record_injection(
         patient_locked=True,  # above, before the slot
         from_pickup_id=batch.pickup_id,
         on_hand=facts.syringes_on_hand,  # read under that lock; nothing has been taken since
+    )
+    # SUPPLY-BOX: the dose that takes the supply to the refill threshold sends the refill message now.
+    log_records.announce_if_supply_low(
+        patient_id=locked.patient_id, on_hand=facts.syringes_on_hand + taken.syringes, regimen=found.current_regimen
     )
     # PREP-24H: the syringe warming up (within its 24 hours) is the one just used; close it so
     # Today stops counting down. An expired one stays open for the discard flow.
@@ -200,6 +204,9 @@ def record_discarded_syringe(*, patient: Patient, reason: str, by, at: datetime 
             by=by,
             note=reason,
         )
+        # SUPPLY-BOX: a discard may take the supply to the refill threshold too; reminders checks
+        # (one query on a rare action, instead of reading the regimen here).
+        signals.announce_supply_taken_on_commit(patient.pk)
     refresh_adherence_summary_on_commit(patient.pk)
     return event
 

@@ -24,7 +24,9 @@ from django.db.models import Exists, OuterRef, Subquery, Sum
 from companion.models import Patient
 from doses.rules import catalogue, recorded_doses, syringe_supply
 
+from .. import signals
 from ..models import FridgeSyringe, Injection, SupplyEvent
+from ..selectors import supply as supply_selectors
 from .holds import MAY_BE_HELD, may_be_held
 
 
@@ -189,6 +191,23 @@ def take_syringes(
         recorded_by=by,
         from_pickup_id=from_pickup_id,  # TRACE-BATCH: the box the syringes came from
     )
+
+
+def announce_if_supply_low(*, patient_id: int, on_hand: int, regimen) -> None:
+    """SUPPLY-BOX: once the dose's transaction commits, tell reminders (doses.signals.supply_taken)
+    if the `on_hand` syringes left now need a refill at `regimen` (the rule the refill job and
+    Today's banner use): the refill message goes at once. Decided here, from what the dose read
+    under its lock, so a dose that leaves plenty costs no query more."""
+    if regimen is None:
+        return
+    days = syringe_supply.days_of_supply(
+        on_hand,
+        dose_mg=regimen.dose_per_administration_mg,
+        administrations_per_day=regimen.administrations_per_day,
+        interval_days=regimen.interval_days,
+    )
+    if syringe_supply.needs_refill(days, refill_days=supply_selectors.refill_days()):
+        signals.announce_supply_taken_on_commit(patient_id)
 
 
 @dataclass(frozen=True)

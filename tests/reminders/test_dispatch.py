@@ -338,7 +338,7 @@ def test_AE_LABS_the_clinicians_lab_reminder_asks_her_to_order_the_count(world, 
     for delivery in Delivery.objects.filter(kind=Kind.LAB):
         sending.deliver(delivery.pk, now=tick)
     by_address = {message.to[0]: message for message in mail.outbox}
-    assert by_address["carol@example.org"].subject == "A neutrophil count is due for Alice"
+    assert by_address["carol@example.org"].subject == "A neutrophil count is due for your patient Alice"
     assert "Please make sure it is ordered" in by_address["carol@example.org"].body
     assert by_address["alice@example.org"].subject == "A blood test is coming up"
     assert "Please keep the appointment" in by_address["alice@example.org"].body

@@ -223,7 +223,8 @@ def test_SCHED_TZ_the_reminder_shows_the_patients_own_clock_time(world, slot):
     dispatch.queue_injection_reminders(NOW)
     dispatch.enqueue_ready_deliveries(NOW)
     (message,) = mail.outbox
-    assert "(04:00)" in message.body  # 08:00 UTC is 04:00 in New York (EDT since 8 March)
+    # 08:00 UTC is 04:00 in New York (EDT since 8 March), and the e-mail names the zone.
+    assert "(04:00, America/New_York)" in message.body
 
 
 def test_the_send_task_retries_a_temporary_failure_and_then_sends_once(world, slot, monkeypatch):

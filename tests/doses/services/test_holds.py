@@ -110,8 +110,13 @@ def test_AE_ALLERGY_the_care_team_is_alerted_at_once_with_a_delivery_each(
     assert {d.recipient.email for d in deliveries} >= {"carol@example.org", "bob@example.org"}
     held_mail = [m for m in mail.outbox if "on hold" in m.subject]
     assert held_mail, [m.subject for m in mail.outbox]
-    assert "Treatment for Alice is on hold - open the app" in held_mail[0].body
-    assert "allerg" not in held_mail[0].body.lower()  # minimal health data in e-mail
+    by_address = {m.to[0]: m for m in held_mail}
+    # Worded for each reader (issue 16, point 7): family reads "for Alice", Alice reads "your".
+    assert "Treatment for Alice is on hold - open the app" in by_address["bob@example.org"].body
+    assert "Your treatment is on hold - open the app" in by_address["alice@example.org"].body
+    assert "Treatment for your patient Alice is on hold" in by_address["carol@example.org"].body
+    for message in held_mail:
+        assert "allerg" not in message.body.lower()  # minimal health data in e-mail
 
 
 def test_AE_ALLERGY_hold_alert_reaches_the_clinician_even_in_quiet_hours(world, daily):
