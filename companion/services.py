@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import access, signals
 from .audit import record
-from .models import CareMembership, CareRole, Invitation, Patient, User, normalise_email
+from .models import CareMembership, CareRole, CareTeamCard, Invitation, Patient, User, normalise_email
 
 
 class InvitationError(Exception):
@@ -267,3 +267,14 @@ def save_patient_profile(*, form, previous_time_zone: str) -> bool:
     # the schedule in this transaction and refreshes the panel's summary on commit.
     signals.patient_profile_saved.send(sender=None, patient=patient, time_zone_changed=time_zone_changed)
     return time_zone_changed
+
+
+@transaction.atomic
+def save_care_team_card(*, form, by: User) -> CareTeamCard:
+    """ACCESS-CARE-TEAM: save the card (the numbers already in E.164, companion/forms.py) and who saved it.
+
+    The audit row is the middleware's (a POST on the patient's URL), in this same transaction."""
+    card = form.save(commit=False)
+    card.updated_by = by
+    card.save()
+    return card

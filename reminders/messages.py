@@ -106,6 +106,8 @@ def care_message_context(delivery, facts: Facts) -> dict:
     elif delivery.kind == Kind.CARE_ALERT:
         context["is_serious"] = facts.alert_kind in URGENT_ALERT_KINDS
         context["is_hold"] = facts.alert_kind == CareAlert.Kind.TREATMENT_HOLD
+        # AE-OVERDOSE: the emergency number of the patient's country, or "your local emergency number".
+        context["emergency_number"] = patient.emergency_numbers.emergency_number
     elif delivery.kind == Kind.LAB:
         context["due_on"] = facts.lab_due_on
         context["to_clinician"] = facts.role == CareRole.CLINICIAN  # AE-LABS: the clinician orders the test
