@@ -17,10 +17,14 @@ def _lines(name: str) -> list[str]:
     return [line for line in text.splitlines() if line and not line.startswith("#")]
 
 
+# The tz database shortens a few names for its own tables; people choosing a country expect these.
+_PLAIN_NAMES = {"GB": "United Kingdom"}
+
+
 @functools.cache
 def country_names() -> dict[str, str]:
-    """ISO 3166 alpha-2 code -> the country's name, as the tz database writes it."""
-    return dict(line.split("\t")[:2] for line in _lines("iso3166.tab"))
+    """ISO 3166 alpha-2 code -> the country's name, as the tz database writes it (but _PLAIN_NAMES)."""
+    return {**dict(line.split("\t")[:2] for line in _lines("iso3166.tab")), **_PLAIN_NAMES}
 
 
 @functools.cache

@@ -60,6 +60,11 @@ class EmergencyNumbers:
         return self.emergency is not None
 
     @property
+    def urgent_is_poison_route(self) -> bool:
+        """GB: NHS 111 is both the urgent-advice line and the public's route to poison advice."""
+        return self.urgent is not None and self.urgent == self.poison
+
+    @property
     def emergency_number(self) -> str:
         """For a sentence: "call 999 now", or "call your local emergency number now"."""
         return self.emergency.number if self.emergency else "your local emergency number"
