@@ -22,6 +22,8 @@ place: companion/admin.py):
 - ACCESS-DOWNLOAD: the full record (CSV, FHIR) is downloaded by the patient, a parent on a
   child's record and the clinicians; by a caregiver only once the patient (or that parent)
   has turned `caregivers_may_download` on, which is off by default (`may_download_record`).
+- ACCESS-CARE-TEAM: the care-team card is kept by everyone in the circle who logs (the
+  patient, a parent, a caregiver) and by the clinicians (`Capability.CARE_TEAM`).
 """
 
 from __future__ import annotations
@@ -40,13 +42,21 @@ class Capability(enum.Enum):
     MANAGE = "manage"  # edit the profile, invite and revoke, feeds, delete
     PRESCRIBE = "prescribe"  # enter or change a regimen (patients' entries await confirmation)
     CONFIRM = "confirm"  # confirm a regimen, override above 8 mg/kg (DOSE-PED-MAX)
+    # ACCESS-CARE-TEAM: the care-team card (clinic, phone, hours, out-of-hours line) is filled in by
+    # whoever knows it: the family (the patient, a parent, a caregiver: everyone who logs) and the
+    # clinicians. Everyone in the circle needs the number, so everyone in it may keep it right.
+    CARE_TEAM = "care_team"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    CareRole.SELF: frozenset({Capability.VIEW, Capability.LOG, Capability.MANAGE, Capability.PRESCRIBE}),
-    CareRole.PARENT: frozenset({Capability.VIEW, Capability.LOG, Capability.MANAGE, Capability.PRESCRIBE}),
-    CareRole.CAREGIVER: frozenset({Capability.VIEW, Capability.LOG}),
-    CareRole.CLINICIAN: frozenset({Capability.VIEW, Capability.PRESCRIBE, Capability.CONFIRM}),
+    CareRole.SELF: frozenset(
+        {Capability.VIEW, Capability.LOG, Capability.MANAGE, Capability.PRESCRIBE, Capability.CARE_TEAM}
+    ),
+    CareRole.PARENT: frozenset(
+        {Capability.VIEW, Capability.LOG, Capability.MANAGE, Capability.PRESCRIBE, Capability.CARE_TEAM}
+    ),
+    CareRole.CAREGIVER: frozenset({Capability.VIEW, Capability.LOG, Capability.CARE_TEAM}),
+    CareRole.CLINICIAN: frozenset({Capability.VIEW, Capability.PRESCRIBE, Capability.CONFIRM, Capability.CARE_TEAM}),
 }
 
 

@@ -1,3 +1,5 @@
+from doses.rules import emergency_numbers
+
 from .models import CareRole
 
 
@@ -11,3 +13,13 @@ def navigation(request):
         # thousand memberships, and the bar only needs to know whether one is a clinician's.
         request._nav_is_clinician = user.memberships.active().filter(role=CareRole.CLINICIAN).exists()
     return {"nav_is_clinician": request._nav_is_clinician}
+
+
+def emergency_numbers_fallback(request):
+    """AE-OVERDOSE: the footer's numbers on a page with no patient: no number, "your local emergency number".
+
+    A page about a patient puts `patient` in its context, and the footer uses
+    `patient.emergency_numbers` (her country's numbers) first; a context processor cannot see
+    the view's context, so it offers only what to say when there is none.
+    """
+    return {"emergency_fallback": emergency_numbers.UNKNOWN}

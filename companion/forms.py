@@ -4,8 +4,10 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.validators import MaxLengthValidator
 
+from .countries import country_choices, country_for_time_zone, country_names
 from .form_fields import RecordDateField
-from .models import CareRole, Invitation, Patient, User
+from .models import CareRole, CareTeamCard, Invitation, Patient, User
+from .phones import PhoneNumberRefused, display_phone, parse_phone
 from .time_zones import time_zone_choices
 
 
@@ -85,6 +87,12 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
         initial="Europe/London",  # without JavaScript; a new profile takes the browser's zone (js/time_zone.js)
         help_text="Your local time decides when a dose is due and what “today” means.",
     )
+    # AE-OVERDOSE, AE-REPORT: the emergency, poison and side-effect-reporting numbers the app gives.
+    country = forms.ChoiceField(
+        choices=[("", "The country of the time zone"), *country_choices()],
+        required=False,
+        help_text="Decides which emergency, poison and side-effect numbers the app shows.",
+    )
 
     class Meta:
         model = Patient
@@ -94,6 +102,7 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
             "weight_kg",
             "weight_measured_on",
             "time_zone",
+            "country",
             "indication",
         ]
         # SCHED-RENAL: kidney function is a dated result with its unit and source, recorded by a
@@ -106,6 +115,14 @@ class PatientForm(CrispyFormMixin, forms.ModelForm):
         help_texts = {
             "weight_kg": "Needed for a child's weight-based dose.",
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from_zone = country_names().get(country_for_time_zone(self.instance.time_zone or ""))
+        if self.instance.pk and from_zone:  # say what "the country of the time zone" is now
+            self.fields["country"].choices = [("", f"The country of the time zone ({from_zone})")] + list(
+                self.fields["country"].choices
+            )[1:]
 
     def clean(self):
         cleaned = super().clean()
@@ -177,3 +194,50 @@ class CaregiverDownloadForm(CrispyFormMixin, forms.Form):
         label="Caregivers may download the full record",
         help_text="Caregivers can always see the record here; this lets them save a copy (spreadsheet or FHIR file).",
     )
+
+class CareTeamCardForm(CrispyFormMixin, forms.ModelForm):
+    """The clinic's name, numbers and hours. Numbers are read with the patient's country as the
+    region (companion/phones.py) and stored in E.164; a refused number is shown again as typed."""
+
+    submit_label = "Save the care team"
+
+    class Meta:
+        model = CareTeamCard
+        fields = ["clinic_name", "phone", "hours", "out_of_hours_phone"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+            "out_of_hours_phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel", "inputmode": "tel"}),
+        }
+        help_texts = {
+            "phone": "The number the clinic answers in its opening hours.",
+            "out_of_hours_phone": "Who to call when the clinic is closed (an on-call team, a ward), if there is one.",
+        }
+
+    def __init__(self, *args, region: str, **kwargs):
+        self.region = region
+        super().__init__(*args, **kwargs)
+        # E.164 is at most 16 characters, but what people type has spaces and brackets.
+        for name in ("phone", "out_of_hours_phone"):
+            self.fields[name].max_length = 40
+            self.fields[name].widget.attrs["maxlength"] = 40
+            self.fields[name].validators = [MaxLengthValidator(40)]
+        if self.instance.pk:  # show the stored numbers as people write them, not in E.164
+            for name in ("phone", "out_of_hours_phone"):
+                stored = getattr(self.instance, name)
+                if stored:
+                    self.initial[name] = display_phone(stored, region=region)
+
+    def _clean_number(self, name: str) -> str:
+        typed = self.cleaned_data.get(name, "")
+        if not typed:
+            return ""
+        try:
+            return parse_phone(typed, region=self.region)
+        except PhoneNumberRefused as exc:
+            raise forms.ValidationError(str(exc)) from exc
+
+    def clean_phone(self) -> str:
+        return self._clean_number("phone")
+
+    def clean_out_of_hours_phone(self) -> str:
+        return self._clean_number("out_of_hours_phone")

@@ -16,6 +16,11 @@ from django.db import models
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+# The numbers table is a pure rule module, importable by anyone (ARCHITECTURE.md; pyproject.toml's layers contract).
+from doses.rules import emergency_numbers as numbers_table
+
+from .countries import country_for_time_zone, country_names
+
 
 def normalise_email(email: str) -> str:
     """An address as accounts store it: Django's normalisation, then lower case throughout.
@@ -86,6 +91,11 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+def validate_country(value: str) -> None:
+    if value and value not in country_names():
+        raise ValidationError("“%(value)s” is not a country code we know (ISO 3166, such as GB or US).", params={"value": value})
+
+
 class Indication(models.TextChoices):
     RHEUMATOID_ARTHRITIS = "RA", "Rheumatoid arthritis"
     NOMID_CAPS = "CAPS", "NOMID / CAPS (cryopyrin-associated periodic syndromes)"
@@ -115,6 +125,15 @@ class Patient(models.Model):
     )
     weight_measured_on = models.DateField("weight measured on", null=True, blank=True)
     time_zone = models.CharField(max_length=64, default="Europe/London", validators=[validate_time_zone])
+    # AE-OVERDOSE, AE-REPORT: which emergency, poison and reporting numbers the pages give. Blank
+    # means "the country of the time zone" (`country_code`), read when asked rather than copied
+    # into each row, so existing rows need no data migration and a blank one follows a move.
+    country = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_country],
+        help_text="Decides which emergency and poison numbers the app shows. Leave empty to follow the time zone.",
+    )
     indication = models.CharField(max_length=16, choices=Indication.choices, default=Indication.RHEUMATOID_ARTHRITIS)
     creatinine_clearance_ml_min = models.DecimalField(
         "creatinine clearance (mL/min)",
@@ -153,6 +172,16 @@ class Patient(models.Model):
 
     def local_now(self, now=None):
         return (now or timezone.now()).astimezone(self.zone)
+
+    @property
+    def country_code(self) -> str:
+        """The country chosen, else the country of the time zone (Europe/London -> GB), else ""."""
+        return self.country or country_for_time_zone(self.time_zone)
+
+    @property
+    def emergency_numbers(self) -> numbers_table.EmergencyNumbers:
+        """AE-OVERDOSE, AE-REPORT: the numbers this patient's pages and e-mails give."""
+        return numbers_table.numbers_for(self.country_code)
 
     def local_today(self, now=None) -> date:
         """SCHED-TZ: 'today' is the patient's own local date."""
@@ -212,6 +241,27 @@ class CareMembership(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class CareTeamCard(models.Model):
+    """Who to call about this patient: the clinic, its hours, and the line for out of hours.
+
+    "Call your doctor now" (AE-SERIOUS) needs a number to call. The numbers are stored in E.164
+    (companion/phones.py parses what was typed with the patient's country as the region).
+    """
+
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="care_team_card")
+    clinic_name = models.CharField("clinic or team", max_length=120)
+    phone = models.CharField("clinic phone", max_length=20)  # E.164: "+" and at most 15 digits
+    hours = models.CharField(
+        "opening hours", max_length=200, blank=True, help_text="For example: Monday to Friday, 9am to 5pm."
+    )
+    out_of_hours_phone = models.CharField("out-of-hours line", max_length=20, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey("companion.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    def __str__(self) -> str:
+        return f"Care team of {self.patient}: {self.clinic_name}"
 
 
 def _hash_token(token: str) -> str:

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from . import access, signals
 from .audit import record
-from .models import CareMembership, CareRole, Invitation, Patient, User, normalise_email
+from .models import CareMembership, CareRole, CareTeamCard, Invitation, Patient, User, normalise_email
 
 
 class InvitationError(Exception):
@@ -281,3 +281,12 @@ def set_caregiver_download(*, patient: Patient, allowed: bool) -> bool:
     )
     patient.caregivers_may_download = allowed
     return bool(changed)
+
+def save_care_team_card(*, form, by: User) -> CareTeamCard:
+    """ACCESS-CARE-TEAM: save the card (the numbers already in E.164, companion/forms.py) and who saved it.
+
+    The audit row is the middleware's (a POST on the patient's URL), in this same transaction."""
+    card = form.save(commit=False)
+    card.updated_by = by
+    card.save()
+    return card

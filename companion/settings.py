@@ -86,6 +86,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "companion.context_processors.navigation",
+                "companion.context_processors.emergency_numbers_fallback",
             ],
         },
     },

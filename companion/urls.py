@@ -20,6 +20,7 @@ urlpatterns = [
     path("people/new/", views.patient_new, name="patient_new"),
     path("patients/<int:patient_id>/profile/", views.patient_edit, name="patient_edit"),
     path("patients/<int:patient_id>/circle/", views.circle, name="circle"),
+    path("patients/<int:patient_id>/care-team/", views.care_team_card, name="care_team"),
     path(
         "patients/<int:patient_id>/circle/members/<int:membership_id>/revoke/",
         views.membership_revoke,

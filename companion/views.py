@@ -16,10 +16,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views import defaults
 from django.views.decorators.http import require_POST
 
-from . import audit, database, services, two_factor
+from . import audit, care_team, database, services, two_factor
 from .access import Capability, can, may_accept_invitation, may_revoke, patient_for, patients_visible_to
+from .countries import country_names
 from .forms import (
     CaregiverDownloadForm,
+    CareTeamCardForm,
     DeleteProfileForm,
     InvitationForm,
     NewPatientForm,
@@ -29,7 +31,7 @@ from .forms import (
     SignUpConfirmForm,
     SignUpForm,
 )
-from .models import CareMembership, CareRole, Invitation, Patient
+from .models import CareMembership, CareRole, CareTeamCard, Invitation, Patient
 from .tokens import user_for_sign_up_link
 
 
@@ -196,6 +198,33 @@ def circle(request, patient_id):
             "invitations": invitations,
             "form": form,
             "can_manage": can_manage,
+        },
+    )
+
+
+@login_required
+def care_team_card(request, patient_id):
+    """ACCESS-CARE-TEAM: who to call about this patient; the circle sees it, who logs and the clinicians keep it."""
+    capability = Capability.CARE_TEAM if request.method == "POST" else Capability.VIEW
+    patient = patient_for(request.user, patient_id, capability)
+    card = care_team.card_for(patient)
+    region = patient.country_code  # numbers typed without +44 are read as the patient's country's
+    form = None
+    if can(request.user, patient, Capability.CARE_TEAM):
+        form = CareTeamCardForm(request.POST or None, instance=card or CareTeamCard(patient=patient), region=region)
+    if request.method == "POST" and form.is_valid():
+        services.save_care_team_card(form=form, by=request.user)
+        messages.success(request, "Care team saved. The symptom pages now offer these numbers to call.")
+        return redirect("care_team", patient_id=patient.pk)
+    return render(
+        request,
+        "companion/care_team.html",
+        {
+            "patient": patient,
+            "form": form,
+            "card": card,
+            "call": care_team.care_team_call(card, region=region),
+            "region_name": country_names().get(region, ""),
         },
     )
 

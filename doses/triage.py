@@ -5,9 +5,10 @@ Plain functions, no ORM. Sources (shared/RULES.md, shared/seeds/):
   severe or do not go away" (redness, swelling, bruising or pain at the site, headache,
   nausea, diarrhea, runny nose, stomach pain) and "call your doctor immediately" (rash;
   flu-like symptoms; fever, sore throat, chills, other signs of infection; coughing,
-  wheezing, chest pain; hot, red, swollen area on the skin); MedWatch 1-800-332-1088;
-  overdose: poison control 1-800-222-1222, 911 for collapse, seizure, trouble breathing
-  or cannot wake up.
+  wheezing, chest pain; hot, red, swollen area on the skin); report serious side effects
+  (MedWatch); overdose: poison control, the emergency number for collapse, seizure, trouble
+  breathing or cannot wake up. MedlinePlus gives US numbers; the numbers said here are the
+  patient's country's (rules/emergency_numbers.py), passed in as `numbers`.
 - ACR fact sheet (acr-anakinra-fact-sheet.txt): site reactions "such as redness, itching,
   rash and pain" usually stop after 1-2 weeks; see your provider if you develop a fever.
 - DermNet NZ (dermnet-anakinra.txt): >5 % headache, nausea, diarrhoea, sinusitis,
@@ -22,16 +23,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import symptom_text
+from .rules import emergency_numbers
+from .rules.emergency_numbers import EmergencyNumbers
 
 EMERGENCY = "emergency"
 CALL_DOCTOR_NOW = "call_doctor_now"
 TELL_DOCTOR_IF_PERSISTS = "tell_doctor_if_persists"
 LEVELS = (EMERGENCY, CALL_DOCTOR_NOW, TELL_DOCTOR_IF_PERSISTS)
-
-EMERGENCY_NUMBER = "911"  # AE-OVERDOSE (MedlinePlus, US numbers)
-POISON_CONTROL = "1-800-222-1222"  # AE-OVERDOSE
-MEDWATCH_PHONE = "1-800-332-1088"  # AE-REPORT
-MEDWATCH_URL = "https://www.fda.gov/safety/medwatch"  # AE-REPORT
 
 SEVERITIES = ("mild", "moderate", "severe")  # doses.models.Severity values
 OTHER = "other"
@@ -222,23 +220,37 @@ class Triage:
         return "AE-COMMON"
 
 
-_REPORT = (
-    f"You or your doctor can report a serious side effect to the FDA's MedWatch programme: "
-    f"{MEDWATCH_URL} or {MEDWATCH_PHONE} (AE-REPORT)."
-)
-_EMERGENCY_CALL = (
-    f"Call {EMERGENCY_NUMBER} (or your local emergency number) now if the person has collapsed, had a seizure, "
-    "has trouble breathing, or cannot be woken up (AE-OVERDOSE)."
-)
-_POISON = f"For an overdose, call poison control at {POISON_CONTROL} (AE-OVERDOSE)."
+def _report(numbers: EmergencyNumbers) -> str:
+    """AE-REPORT: where a serious side effect can be reported, in the patient's country."""
+    where = numbers.reporting_words
+    reporting = numbers.reporting
+    if reporting and reporting.url and reporting.phone:
+        where += f": {reporting.url} or {reporting.phone.number}"
+    elif reporting and reporting.url:
+        where += f": {reporting.url}"
+    return f"You or your doctor can report a serious side effect to {where} (AE-REPORT)."
 
 
-def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Triage:
+def _emergency_call(numbers: EmergencyNumbers) -> str:
+    return (
+        f"Call {numbers.emergency_number} now if the person has collapsed, had a seizure, "
+        "has trouble breathing, or cannot be woken up (AE-OVERDOSE)."
+    )
+
+
+def triage(
+    symptom_code: str,
+    severity: str = "mild",
+    free_text: str = "",
+    *,
+    numbers: EmergencyNumbers = emergency_numbers.UNKNOWN,
+) -> Triage:
     """What to do about a symptom (AE-COMMON, AE-SERIOUS, AE-ALLERGY, AE-OVERDOSE, AE-INFECTION, AE-REPORT).
 
     The catalogue gives a starting level; a severe common symptom moves up to "call the
     doctor" (AE-COMMON: tell the doctor if severe); words in the free text can only raise
-    the level, never lower it.
+    the level, never lower it. `numbers` are the patient's country's (Patient.emergency_numbers);
+    without them the advice names no number ("your local emergency number").
     """
     symptom = get_symptom(symptom_code)
     if severity not in SEVERITIES:
@@ -271,7 +283,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
         add("AE-OVERDOSE", "AE-SERIOUS")
         allergy = "AE-ALLERGY" in rule_ids  # the allergic reaction, chosen or read in the text
         instructions = [
-            f"Call {EMERGENCY_NUMBER} (or your local emergency number) now: trouble breathing, collapse, a seizure "
+            f"Call {numbers.emergency_number} now: trouble breathing, collapse, a seizure "
             "or not waking up need emergency care straight away (AE-OVERDOSE)."
         ]
         if allergy:
@@ -281,15 +293,15 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
                 "(AE-ALLERGY)."
             )
         if overdose:
-            instructions.append(_POISON)
-        instructions += ["Then tell the doctor who prescribes anakinra.", _REPORT]
+            instructions.append(f"For an overdose, call {numbers.poison_words} (AE-OVERDOSE).")
+        instructions += ["Then tell the doctor who prescribes anakinra.", _report(numbers)]
         add("AE-REPORT")
-        headline = f"Emergency: call {EMERGENCY_NUMBER} now"
+        headline = f"Emergency: call {numbers.emergency_number} now"
     elif level == CALL_DOCTOR_NOW:
         instructions = []
         if overdose:
             add("AE-OVERDOSE")
-            instructions.append(f"Call poison control now at {POISON_CONTROL} (AE-OVERDOSE).")
+            instructions.append(f"Call {numbers.poison_words} now (AE-OVERDOSE).")
         if "AE-SERIOUS" in rule_ids:
             instructions.append(
                 "Call your doctor now: the patient information says to call immediately for a rash, flu-like "
@@ -306,8 +318,8 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
                 "Anakinra makes infections more likely. Ask the doctor whether to give the next dose: they may "
                 "pause anakinra and start antibiotics (AE-INFECTION)."
             )
-        instructions.append(_EMERGENCY_CALL)
-        instructions.append(_REPORT)
+        instructions.append(_emergency_call(numbers))
+        instructions.append(_report(numbers))
         add("AE-REPORT")
         if overdose and "AE-SERIOUS" in rule_ids:
             headline = "Call poison control and your doctor now"
@@ -327,7 +339,7 @@ def triage(symptom_code: str, severity: str = "mild", free_text: str = "") -> Tr
             )
         if symptom.code == OTHER:
             instructions[0] = "Call your doctor about any unusual problem while using anakinra (AE-COMMON)."
-        instructions.append(_EMERGENCY_CALL)
+        instructions.append(_emergency_call(numbers))
         headline = "Tell your doctor if it gets worse or does not go away"
     return Triage(
         level=level,

@@ -160,6 +160,8 @@ def care_message_context(delivery, facts: Facts) -> dict:
         # "You logged" only to the patient who logged it; else "logged in your record" (a carer
         # logged it, or it comes from a rule or a clinician).
         context["you_logged"] = reader == "self" and facts.alert_logged_by_id == recipient.pk
+        # AE-OVERDOSE: the emergency number of the patient's country, or "your local emergency number".
+        context["emergency_number"] = patient.emergency_numbers.emergency_number
     elif delivery.kind == Kind.LAB:
         context["due_on"] = facts.lab_due_on
         context["to_clinician"] = facts.role == CareRole.CLINICIAN  # AE-LABS: the clinician orders the test

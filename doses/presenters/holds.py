@@ -33,7 +33,7 @@ class HoldNotice:
 def hold_notice(held: HoldInForce | None) -> HoldNotice | None:
     if held is None:
         return None
-    return HoldNotice(held, rule_advice(held.rule_id), " or ".join(held.call) if held.call else NO_CLINICIAN)
+    return HoldNotice(held, rule_advice(held.rule_id, held.numbers), " or ".join(held.call) if held.call else NO_CLINICIAN)
 
 
 def hold_started_message(hold) -> str:

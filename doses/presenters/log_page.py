@@ -7,8 +7,9 @@ from decimal import Decimal
 
 from doses.rules import syringe_supply
 
-from .. import schedule, sites, triage
+from .. import schedule, sites
 from ..models import InjectedBy, Injection
+from ..rules.emergency_numbers import EmergencyNumbers
 
 
 def mg_text(value) -> str:
@@ -28,12 +29,13 @@ def logged_message(injection: Injection, *, last_used: dict, today: date, zone) 
     )
 
 
-def above_prescribed_message(injection: Injection, *, patient_name: str) -> str:
-    """AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911)."""
+def above_prescribed_message(injection: Injection, *, patient_name: str, numbers: EmergencyNumbers) -> str:
+    """AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, the emergency
+    number), with the numbers of the patient's country."""
     return (
         f"More than the prescribed dose was recorded ({mg_text(injection.dose_mg)} mg; prescribed "
-        f"{mg_text(injection.prescribed_mg)} mg). Call poison control now: {triage.POISON_CONTROL}. "
-        f"Call {triage.EMERGENCY_NUMBER} if {patient_name} collapses, has a seizure, has trouble "
+        f"{mg_text(injection.prescribed_mg)} mg). Call {numbers.poison_words} now. "
+        f"Call {numbers.emergency_number} if {patient_name} collapses, has a seizure, has trouble "
         "breathing or cannot be woken up. The care team has been alerted (AE-OVERDOSE)."
     )
 

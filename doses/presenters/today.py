@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from .. import schedule, triage
+from .. import schedule
+from ..rules import emergency_numbers
 from ..selectors.today import MissedDoseAdvice, SlotView, TodayAttention, TodaySummary
 from .proposals import proposal_notice_text
 from .supply import SupplyBanner, supply_banner
@@ -137,9 +138,16 @@ def _mg(value) -> str:
 
 
 def attention_items(
-    attention: TodayAttention, *, now: datetime, today: date, zone: zoneinfo.ZoneInfo
+    attention: TodayAttention,
+    *,
+    now: datetime,
+    today: date,
+    zone: zoneinfo.ZoneInfo,
+    numbers: emergency_numbers.EmergencyNumbers = emergency_numbers.UNKNOWN,
 ) -> list[AttentionItem]:
-    """The "Needs attention" list, most urgent kinds first, in the order Today has always shown them."""
+    """The "Needs attention" list, most urgent kinds first, in the order Today has always shown them.
+
+    `numbers`: the patient's country's emergency and poison numbers (AE-OVERDOSE)."""
     items: list[AttentionItem] = []
     for effect in attention.serious_effects:
         items.append(
@@ -147,7 +155,7 @@ def attention_items(
                 "danger",
                 f"Serious symptom: {effect.description or effect.symptom.replace('_', ' ')}",
                 f"Logged as starting {effect.started_on:%a %d %b}. Call the doctor now if you have not "
-                "already (AE-SERIOUS). Trouble breathing or collapse: call 911.",
+                f"already (AE-SERIOUS). Trouble breathing or collapse: call {numbers.emergency_number}.",
                 "AE-SERIOUS",
             )
         )
@@ -199,9 +207,9 @@ def attention_items(
                 "danger",
                 "More than the prescribed dose was injected",
                 f"{_mg(above.dose_mg)} mg at {schedule.local_when(above.taken_at, today, zone)} "
-                f"(prescribed {_mg(above.prescribed_mg)} mg). Poison control: "
-                f"{triage.POISON_CONTROL}. Collapse, seizure, trouble breathing or cannot be woken up: call "
-                f"{triage.EMERGENCY_NUMBER}. The care team has been alerted.",
+                f"(prescribed {_mg(above.prescribed_mg)} mg). Call {numbers.poison_words}. Collapse, seizure, "
+                f"trouble breathing or cannot be woken up: call {numbers.emergency_number}. "
+                "The care team has been alerted.",
                 "AE-OVERDOSE",
             )
         )
@@ -299,7 +307,13 @@ def today_page(summary: TodaySummary) -> TodayPage:
         slots=[lines[id(view)] for view in summary.slots],
         current=line(id(summary.current)) if summary.current is not None else None,
         next_dose=line(id(summary.next_dose)) if summary.next_dose is not None else None,
-        attention=attention_items(summary.attention, now=summary.now, today=summary.today, zone=summary.patient.zone)
+        attention=attention_items(
+            summary.attention,
+            now=summary.now,
+            today=summary.today,
+            zone=summary.patient.zone,
+            numbers=summary.patient.emergency_numbers,
+        )
         + supply_attention(summary.supply, summary.today),
     )
 

@@ -19,4 +19,5 @@ One module per family of rules; callers import the module they use:
 - `syringe_supply`: Supply (SUPPLY-BOX, PREP-ONCE): syringes a dose takes, days a stock lasts.
 - `preparation`: Pre-injection checks (PREP-WARM, PREP-24H, PREP-LOOK, PREP-ONCE, SITE-VEIN).
 - `recorded_doses`: What the log may record (AE-OVERDOSE, PREP-24H, SUPPLY-BOX): doses, syringes, counts.
+- `emergency_numbers`: Emergency, poison and side-effect-reporting numbers per country (AE-OVERDOSE, AE-REPORT).
 """

@@ -51,7 +51,7 @@ ROOM_TEMPERATURE_USE_WITHIN = timedelta(hours=24)
 # PREP-24H plausibility: a syringe "taken out" more than a week ago is a typing slip; its
 # 24 hours are long over anyway.
 FRIDGE_BACKDATE_LIMIT = timedelta(days=7)
-# AE-OVERDOSE: Today repeats the overdose advice (poison control, 911) for a day after a dose
+# AE-OVERDOSE: Today repeats the overdose advice (poison, emergency number) for a day after a dose
 # above the prescribed one was recorded.
 OVERDOSE_ADVICE_SHOWN_FOR = timedelta(hours=24)
 

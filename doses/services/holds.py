@@ -33,6 +33,7 @@ from ..models import (
     TreatmentHold,
     TreatmentStop,
 )
+from ..rules import emergency_numbers
 from ..selectors.care_team import clinician_names
 from .alerts import raise_care_alert
 from .refusals import DoseRefused, RecordRefused
@@ -53,7 +54,7 @@ REASON_RULES = {
 RULE_ADVICE = {
     "AE-ALLERGY": (
         "After a severe allergic reaction anakinra must not be injected again until the doctor says so "
-        "(AE-ALLERGY). Trouble breathing or a swelling face or throat: call 911 now."
+        "(AE-ALLERGY). Trouble breathing or a swelling face or throat: call {emergency} now."
     ),
     "AE-INFECTION": (
         "Anakinra is paused because of an infection: see the doctor; they decide when to restart (AE-INFECTION)."
@@ -83,11 +84,13 @@ class HoldInForce:
     stop: TreatmentStop | None
     rule_id: str
     call: list[str]  # the clinicians to call, from the care circle
+    numbers: emergency_numbers.EmergencyNumbers = emergency_numbers.UNKNOWN  # the patient's country's (AE-OVERDOSE)
 
 
-def rule_advice(rule_id: str) -> str:
-    """What the person logging is told to do for the rule behind a hold (RULE_ADVICE)."""
-    return RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"])
+def rule_advice(rule_id: str, numbers: emergency_numbers.EmergencyNumbers = emergency_numbers.UNKNOWN) -> str:
+    """What the person logging is told to do for the rule behind a hold (RULE_ADVICE), with the
+    emergency number of the patient's country (doses/rules/emergency_numbers.py)."""
+    return RULE_ADVICE.get(rule_id, RULE_ADVICE["TX-HOLD"]).format(emergency=numbers.emergency_number)
 
 
 # ---------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def hold_in_force(patient: Patient, now: datetime | None = None) -> HoldInForce 
         rule_id = hold_rule_id(hold)
     else:
         rule_id = REASON_RULES.get(stop.reason, "TX-HOLD")
-    return HoldInForce(hold, stop, rule_id, clinician_names(patient))
+    return HoldInForce(hold, stop, rule_id, clinician_names(patient), patient.emergency_numbers)
 
 
 def refusal_text(held: HoldInForce, zone) -> str:
@@ -153,7 +156,7 @@ def refusal_text(held: HoldInForce, zone) -> str:
         stop = held.stop
         by = f" by {stop.stopped_by.display_name}" if stop.stopped_by else ""
         what = f"Treatment was stopped on {stop.stopped_on:%a %d %b}{by} ({stop.get_reason_display().lower()})"
-    return f"{what}. Do not inject: call {call}. {rule_advice(held.rule_id)}"
+    return f"{what}. Do not inject: call {call}. {rule_advice(held.rule_id, held.numbers)}"
 
 
 MAY_BE_HELD = {  # annotations of a Patient queryset: the usual answer in the same statement
@@ -204,7 +207,7 @@ def refuse_if_held(
             rule_id = hold_rule_id(hold) if hold else "TX-HOLD"
             raise DoseRefused(
                 "The clinician held this dose; do not inject it. Doses start again from the day after the hold "
-                f"ended. {rule_advice(rule_id)}",
+                f"ended. {rule_advice(rule_id, patient.emergency_numbers)}",
                 rule_id,
             )
 

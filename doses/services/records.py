@@ -89,7 +89,7 @@ def record_side_effect(
         raise RecordRefused("The start date cannot be before the patient was born; please check it.", "started_on")
     if injection is not None and injection.patient_id != patient.pk:
         raise RecordRefused("Choose one of this patient's injections.", "injection")
-    result = triage_rules.triage(known.code, severity, description)
+    result = triage_rules.triage(known.code, severity, description, numbers=patient.emergency_numbers)
     side_effect = SideEffect.objects.create(
         patient=patient,
         symptom=known.code,

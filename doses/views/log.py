@@ -18,7 +18,7 @@ from companion.access import Capability, patient_for
 from companion.models import CareRole
 from doses.rules import catalogue, dosing, recorded_doses, regimen_review, syringe_supply
 
-from .. import schedule, triage
+from .. import schedule
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..presenters import holds as hold_presenters
@@ -175,8 +175,13 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
         ),
     )
     if injection.above_prescribed:
-        # AE-OVERDOSE: the advice at once, after the record (MedlinePlus: poison control, 911).
-        messages.warning(request, log_presenters.above_prescribed_message(injection, patient_name=patient.display_name))
+        # AE-OVERDOSE: the advice at once, after the record, with the patient's country's numbers.
+        messages.warning(
+            request,
+            log_presenters.above_prescribed_message(
+                injection, patient_name=patient.display_name, numbers=patient.emergency_numbers
+            ),
+        )
     return redirect("doses:today", patient_id=patient.pk)
 
 
@@ -276,8 +281,7 @@ def _log_records_context(patient, form: InjectionForm, now, *, target, above_pre
         "write_off_checks": form.discard_checks,
         "write_off_fridge": warming,
         "on_hand": log_page.syringes_on_hand(patient),
-        "poison_control": triage.POISON_CONTROL,  # AE-OVERDOSE
-        "emergency_number": triage.EMERGENCY_NUMBER,
+        "emergency_numbers": patient.emergency_numbers,  # AE-OVERDOSE: the patient's country's
     }
 
 

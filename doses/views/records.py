@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from companion import care_team
 from companion.access import Capability, can, patient_for
 from companion.models import CareRole
 from doses import before_you_start as start_checks
@@ -120,7 +121,9 @@ def side_effect_detail(request, patient_id, side_effect_id):
         SideEffect.objects.select_related("logged_by", "injection"), pk=side_effect_id, patient=patient
     )
     with timezone.override(patient.zone):
-        result = triage_rules.triage(side_effect.symptom, side_effect.severity, side_effect.description)
+        result = triage_rules.triage(
+            side_effect.symptom, side_effect.severity, side_effect.description, numbers=patient.emergency_numbers
+        )
         context = {
             **_base_context(request, patient, "side_effects"),
             "side_effect": side_effect,
@@ -129,6 +132,10 @@ def side_effect_detail(request, patient_id, side_effect_id):
             "description_reading": record_presenters.description_reading(result),
             "chosen_from_list": side_effect.symptom != triage_rules.OTHER,  # it counts whatever the text says
             "alerts": list(side_effect.alerts.all()),
+            # AE-SERIOUS: who to call, the clinic first (companion/care_team.py); None when not filled in.
+            "care_team_call": care_team.care_team_call(care_team.card_for(patient), region=patient.country_code)
+            if result.is_serious
+            else None,
             "has_clinician": patient.memberships.active().filter(role=CareRole.CLINICIAN).exists(),
             "persistent": side_effect.is_site_reaction
             and side_effect.resolved_at is None
@@ -389,7 +396,7 @@ def baseline(request, patient_id):
             messages.warning(
                 request,
                 "Treatment is on hold until the doctor has reviewed it: do not inject. "
-                + holds.rule_advice(held.rule_id),
+                + holds.rule_advice(held.rule_id, held.numbers),
             )
         return redirect("doses:baseline", patient_id=patient.pk)
     findings = []

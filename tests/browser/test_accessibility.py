@@ -41,6 +41,7 @@ PAGES = [
     ("patient", "password_change", None, {}),
     ("patient", "patient_edit", "alice", {}),
     ("patient", "circle", "alice", {}),
+    ("patient", "care_team", "alice", {}),
     ("patient", "data_rights", "alice", {}),
     ("patient", "audit_trail", "alice", {}),
     ("patient", "patient_delete", "alice", {}),

@@ -5,7 +5,10 @@ from datetime import date
 import pytest
 
 from doses import triage
+from doses.rules.emergency_numbers import numbers_for
 from doses.triage import CALL_DOCTOR_NOW, EMERGENCY, TELL_DOCTOR_IF_PERSISTS
+
+US = numbers_for("US")  # MedlinePlus's own numbers, for a patient in the United States
 
 COMMON_CODES = [
     "site_redness",
@@ -88,7 +91,7 @@ def test_AE_INFECTION_signs_of_infection_say_the_doctor_may_pause_anakinra(code)
     ],
 )
 def test_AE_OVERDOSE_emergency_words_in_free_text_mean_call_911(text):
-    result = triage.triage("other", "mild", text)
+    result = triage.triage("other", "mild", text, numbers=US)
     assert result.level == EMERGENCY
     assert result.headline == "Emergency: call 911 now"
     assert "911" in result.instructions[0]
@@ -110,7 +113,7 @@ def test_AE_ALLERGY_swelling_of_the_face_in_free_text_is_an_allergy_emergency():
 
 
 def test_AE_OVERDOSE_an_overdose_means_call_poison_control():
-    result = triage.triage("overdose", "mild")
+    result = triage.triage("overdose", "mild", numbers=US)
     assert result.level == CALL_DOCTOR_NOW
     assert result.headline == "Call poison control now"
     assert "1-800-222-1222" in result.instructions[0]
@@ -118,7 +121,7 @@ def test_AE_OVERDOSE_an_overdose_means_call_poison_control():
 
 
 def test_AE_OVERDOSE_a_double_dose_with_collapse_gives_911_and_poison_control():
-    result = triage.triage("other", "severe", "took a double dose by mistake and then collapsed")
+    result = triage.triage("other", "severe", "took a double dose by mistake and then collapsed", numbers=US)
     assert result.level == EMERGENCY
     text = " ".join(result.instructions)
     assert "911" in text and "1-800-222-1222" in text
@@ -132,7 +135,7 @@ def test_AE_OVERDOSE_double_dose_in_free_text_is_recognised():
 
 @pytest.mark.parametrize("code", SERIOUS_CODES + ["allergic_reaction", "collapse", "overdose"])
 def test_AE_REPORT_serious_symptoms_mention_medwatch(code):
-    result = triage.triage(code, "mild")
+    result = triage.triage(code, "mild", numbers=US)
     assert "AE-REPORT" in result.rule_ids
     assert any("1-800-332-1088" in step and "MedWatch" in step for step in result.instructions)
 
@@ -183,3 +186,25 @@ def test_AE_OVERDOSE_poison_control_is_offered_only_for_an_overdose():
     assert not triage.triage("allergic_reaction", "severe").overdose
     assert not any("poison control" in step for step in triage.triage("allergic_reaction", "severe").instructions)
     assert triage.triage("other", "mild", "gave an extra dose by mistake").overdose
+
+
+def test_AE_OVERDOSE_a_patient_in_great_britain_is_told_999_and_nhs_111_not_911():
+    result = triage.triage("other", "severe", "took a double dose by mistake and then collapsed", numbers=numbers_for("GB"))
+    text = " ".join(result.instructions)
+    assert result.headline == "Emergency: call 999 now"
+    assert "NHS 111 on 111" in text and "Yellow Card" in text
+    assert "911" not in text and "1-800" not in text and "MedWatch" not in text
+
+
+def test_AE_OVERDOSE_without_a_known_country_the_advice_names_no_number():
+    result = triage.triage("overdose", "mild", "then she collapsed")
+    text = " ".join((result.headline, *result.instructions))
+    assert result.headline == "Emergency: call your local emergency number now"
+    assert "your local poison centre" in text
+    assert "911" not in text and "1-800" not in text and "MedWatch" not in text
+
+
+def test_AE_REPORT_a_patient_in_australia_is_pointed_to_the_tga():
+    result = triage.triage("fever", "mild", numbers=numbers_for("AU"))
+    assert any("https://www.tga.gov.au/reporting-problems" in step for step in result.instructions)
+    assert any("Call 000 now" in step for step in result.instructions)

@@ -14,6 +14,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from doses import symptom_text, triage
+from doses.rules.emergency_numbers import numbers_for
 from doses.triage import CALL_DOCTOR_NOW, EMERGENCY, TELL_DOCTOR_IF_PERSISTS
 
 
@@ -208,7 +209,7 @@ def test_AE_SERIOUS_a_sign_read_in_the_text_has_the_rules_of_the_symptom_it_coun
     ],
 )
 def test_AE_OVERDOSE_emergency_wordings_mean_call_911(text):
-    result = triage.triage("other", "mild", text)
+    result = triage.triage("other", "mild", text, numbers=numbers_for("US"))
     assert result.level == EMERGENCY and result.headline == "Emergency: call 911 now"
     assert "AE-OVERDOSE" in result.rule_ids and result.alert_care_team
 

@@ -115,7 +115,7 @@ def test_AE_SERIOUS_the_patient_reads_you_logged_not_for_alice(world, serious_al
     for text in (subject, body, html):
         assert "for Alice" not in text and "Alice's" not in text
     assert "You logged something that needs a doctor's attention now." in body
-    assert "In an emergency call 911 (or your local emergency number)." in body
+    assert "In an emergency call 999." in body  # Alice lives in London (AE-OVERDOSE numbers by country)
     assert "because you are in Alice's care circle" not in body
 
 
@@ -134,7 +134,7 @@ def test_AE_SERIOUS_family_reads_for_alice(world, serious_alert, parent, who):
     for text in (body, html):
         assert "Something was logged for Alice that needs a doctor's attention now." in text
         assert "for your patient" not in text and "You logged" not in text
-    assert "In an emergency call 911 (or your local emergency number)." in body
+    assert "In an emergency call 999." in body  # Alice lives in London (AE-OVERDOSE numbers by country)
 
 
 # --- SCHED-DAILY: on time or overdue, with the zone (SCHED-TZ) -----------------------------------

@@ -230,6 +230,14 @@ ROUTES: dict[str, Route] = {
         post=circle_only(patient=MOVED, caregiver=NOT_FOUND, clinician=NOT_FOUND),
         data=lambda w, r: {"email": "friend@example.org", "role": "caregiver"},
     ),
+    # ACCESS-CARE-TEAM: the whole circle sees the card; who logs (patient, parent, caregiver) and the
+    # clinicians keep it. The parent on an adult's record acts as a caregiver, who may too.
+    "care_team": Route(
+        kwargs=alice,
+        get=VIEWERS,
+        post=circle_only(patient=MOVED, caregiver=MOVED, clinician=MOVED),
+        data=lambda w, r: {"clinic_name": "Rheumatology", "phone": "020 7946 0018", "hours": "", "out_of_hours_phone": ""},
+    ),
     "membership_revoke": Route(
         kwargs=lambda w, r: {"patient_id": w.alice.pk, "membership_id": r.bob_membership.pk},
         get=POST_ONLY,

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from doses.presenters import holds as present
+from doses.rules.emergency_numbers import numbers_for
 from doses.services.holds import RULE_ADVICE, HoldInForce
 
 
 def test_AE_ALLERGY_the_notice_gives_the_rules_advice_and_whom_to_call():
-    notice = present.hold_notice(HoldInForce(None, None, "AE-ALLERGY", ["Dr Reyes", "Dr Lin"]))
-    assert notice.advice == RULE_ADVICE["AE-ALLERGY"]
+    notice = present.hold_notice(HoldInForce(None, None, "AE-ALLERGY", ["Dr Reyes", "Dr Lin"], numbers_for("GB")))
+    assert notice.advice == RULE_ADVICE["AE-ALLERGY"].format(emergency="999")
+    assert "call 999 now" in notice.advice
     assert notice.call_text == "Dr Reyes or Dr Lin"
     assert notice.rule_id == "AE-ALLERGY"
 

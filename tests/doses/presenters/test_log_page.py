@@ -7,8 +7,8 @@ from decimal import Decimal
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
-from doses import triage
 from doses.presenters import log_page as present
+from doses.rules.emergency_numbers import numbers_for
 
 NEW_YORK = ZoneInfo("America/New_York")
 
@@ -24,9 +24,16 @@ def test_SITE_ROTATE_the_confirmation_names_the_next_spot_away_from_the_one_just
 
 def test_AE_OVERDOSE_the_message_gives_both_numbers_and_poison_control():
     injection = SimpleNamespace(dose_mg=Decimal("200.0"), prescribed_mg=Decimal("100.00"))
-    text = present.above_prescribed_message(injection, patient_name="Alice")
+    text = present.above_prescribed_message(injection, patient_name="Alice", numbers=numbers_for("US"))
     assert text.startswith("More than the prescribed dose was recorded (200 mg; prescribed 100 mg).")
-    assert triage.POISON_CONTROL in text and "if Alice collapses" in text
+    assert "Poison Control on 1-800-222-1222" in text and "Call 911 if Alice collapses" in text
+
+
+def test_AE_OVERDOSE_in_new_zealand_the_message_gives_111_and_the_national_poisons_centre():
+    injection = SimpleNamespace(dose_mg=Decimal("200.0"), prescribed_mg=Decimal("100.00"))
+    text = present.above_prescribed_message(injection, patient_name="Alice", numbers=numbers_for("NZ"))
+    assert "the National Poisons Centre on 0800 POISON (0800 764 766)" in text and "Call 111 if Alice" in text
+    assert "911" not in text and "1-800" not in text
 
 
 def test_SUPPLY_BOX_a_discard_at_zero_asks_for_a_count():

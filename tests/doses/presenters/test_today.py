@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from doses.presenters import today as present
 from doses.rules import dose_timing
+from doses.rules.emergency_numbers import numbers_for
 from doses.selectors.today import MissedDoseAdvice, SlotView, TodayAttention
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -98,9 +99,21 @@ def test_AE_LABS_an_overdue_blood_test_is_a_warning_and_one_due_soon_is_informat
 
 def test_AE_OVERDOSE_the_dose_above_the_prescribed_one_gives_poison_control_and_the_emergency_number():
     above = SimpleNamespace(dose_mg=Decimal("200.0"), prescribed_mg=Decimal("100.00"), taken_at=at(25, 8))
-    (item,) = items(above_prescribed=above)
+    (item,) = present.attention_items(
+        attention(above_prescribed=above), now=at(25, 10), today=TODAY, zone=NEW_YORK, numbers=numbers_for("US")
+    )
     assert item.rule_id == "AE-OVERDOSE"
-    assert item.text.startswith("200 mg at 08:00 today (prescribed 100 mg). Poison control: ")
+    assert item.text.startswith("200 mg at 08:00 today (prescribed 100 mg). Call Poison Control on 1-800-222-1222.")
+    assert "call 911." in item.text
+
+
+def test_AE_OVERDOSE_in_ireland_the_dose_above_the_prescribed_one_gives_irish_numbers_and_no_911():
+    above = SimpleNamespace(dose_mg=Decimal("200.0"), prescribed_mg=Decimal("100.00"), taken_at=at(25, 8))
+    (item,) = present.attention_items(
+        attention(above_prescribed=above), now=at(25, 10), today=TODAY, zone=NEW_YORK, numbers=numbers_for("IE")
+    )
+    assert "01 809 2166" in item.text and "call 112 or 999." in item.text
+    assert "911" not in item.text
 
 
 def test_AE_SERIOUS_comes_first_and_SUPPLY_BOX_last():

@@ -75,7 +75,8 @@ def test_AE_OVERDOSE_confirmed_on_the_form_it_is_recorded_the_advice_shown_and_t
     page = response.content.decode()
     assert "Dose logged: 150 mg" in page
     assert "More than the prescribed dose was recorded (150 mg; prescribed 100 mg)" in page
-    assert "Call poison control now: 1-800-222-1222" in page
+    # Alice is in America/New_York here, so her country is the US (AE-OVERDOSE: MedlinePlus's numbers).
+    assert "Call Poison Control on 1-800-222-1222 now" in page
     assert "Call 911 if Alice Example collapses, has a seizure, has trouble breathing or cannot be woken up" in page
     # Today repeats it while it matters, in case the message was missed.
     assert "More than the prescribed dose was injected" in page

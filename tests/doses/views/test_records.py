@@ -196,14 +196,16 @@ def test_AE_SERIOUS_serious_symptom_page_shows_what_to_do_and_alerts_the_team(wo
     assert "Call your doctor now" in html
     assert 'role="alert"' in html
     assert "Your care team has been alerted" in html
-    assert "tel:911" in html and "1-800-222-1222" in html and "1-800-332-1088" in html  # AE-OVERDOSE, AE-REPORT
+    # Alice lives in Europe/London: her country's numbers, never the US ones (AE-OVERDOSE, AE-REPORT).
+    assert 'href="tel:999"' in html and 'href="tel:111"' in html and "https://yellowcard.mhra.gov.uk" in html
+    assert "911" not in html and "1-800" not in html
     side_effect = SideEffect.objects.get(patient=world.alice, symptom="fever")
     assert side_effect.is_serious and side_effect.logged_by == world.bob
     alert = CareAlert.objects.get(side_effect=side_effect)
     assert alert.kind == CareAlert.Kind.SERIOUS_SYMPTOM and alert.rule_id == "AE-SERIOUS"
 
 
-def test_AE_OVERDOSE_breathing_trouble_in_free_text_shows_911_first(world, client_for):
+def test_AE_OVERDOSE_breathing_trouble_in_free_text_shows_the_emergency_number_first(world, client_for):
     response = client_for(world.alice_user).post(
         url("side_effects", world),
         {
@@ -215,8 +217,8 @@ def test_AE_OVERDOSE_breathing_trouble_in_free_text_shows_911_first(world, clien
         follow=True,
     )
     html = response.content.decode()
-    assert "Emergency: call 911 now" in html
-    assert "Call 911 now" in html
+    assert "Emergency: call 999 now" in html  # Alice is in Europe/London
+    assert '<a class="btn btn-danger btn-lg w-100 mb-2" href="tel:999">Call 999 now</a>' in html
     assert CareAlert.objects.filter(patient=world.alice, kind=CareAlert.Kind.SERIOUS_SYMPTOM).exists()
 
 

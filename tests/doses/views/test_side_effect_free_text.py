@@ -102,6 +102,6 @@ def test_AE_ALLERGY_a_swelling_throat_in_own_words_is_an_emergency_and_holds_tre
     world, alice_on_regimen, client_for
 ):
     html = log(world, client_for(world.alice_user), description="my throat feels like it is closing").content.decode()
-    assert "Emergency: call 911 now" in html
+    assert "Emergency: call 999 now" in html  # Alice is in Europe/London
     assert "do not inject any more anakinra" in html
     assert world.alice.holds.filter(ended_at__isnull=True).exists()
