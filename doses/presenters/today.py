@@ -27,13 +27,16 @@ DOSE_STATE_LABELS = {
 
 @dataclass(frozen=True)
 class AdviceText:
-    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out."""
+    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out.
+
+    The words carry no rule ID; `rule_ids` go under "Why?" ({% why %}, presenters/advice.py)."""
 
     action: str  # "take" or "skip"
     rule_id: str
     headline: str
     reason: str
     cut_off: str
+    rule_ids: tuple[str, ...] = ()
 
 
 def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zoneinfo.ZoneInfo) -> AdviceText:
@@ -50,10 +53,11 @@ def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zone
             rule_id=advice.rule_id,
             headline="Take it now",
             reason=(
-                "Take a missed dose as soon as you remember (MISS-TAKE). "
-                f"After {skip_from}, skip it instead and take the next dose at {next_text} (MISS-SKIP)."
+                "Take a missed dose as soon as you remember. "
+                f"After {skip_from}, skip it instead and take the next dose at {next_text}."
             ),
             cut_off=cut_off,
+            rule_ids=("MISS-TAKE", "MISS-SKIP"),
         )
     return AdviceText(
         action="skip",
@@ -61,9 +65,10 @@ def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zone
         headline="Skip this dose",
         reason=(
             f"Your next dose is due at {next_text}, so skip the missed one and carry on with your usual "
-            "schedule (MISS-SKIP). Never take a double dose to make up for a missed one (MISS-NODOUBLE)."
+            "schedule. Never take a double dose to make up for a missed one."
         ),
         cut_off=cut_off,
+        rule_ids=("MISS-SKIP", "MISS-NODOUBLE"),
     )
 
 
@@ -124,6 +129,8 @@ def dose_line(view: SlotView) -> DoseLine:
 
 @dataclass(frozen=True)
 class AttentionItem:
+    """One "Needs attention" entry: plain words; `rule_id` goes under "Why?" ({% why item %})."""
+
     level: str  # a Bootstrap contextual colour: danger, warning, info
     title: str
     text: str
@@ -146,7 +153,7 @@ def attention_items(
                 "danger",
                 f"Serious symptom: {effect.description or effect.symptom.replace('_', ' ')}",
                 f"Logged as starting {effect.started_on:%a %d %b}. Call the doctor now if you have not "
-                "already (AE-SERIOUS). Trouble breathing or collapse: call 911.",
+                "already. Trouble breathing or collapse: call 911.",
                 "AE-SERIOUS",
             )
         )
@@ -157,7 +164,7 @@ def attention_items(
                     "danger",
                     "Do not use the syringe out of the fridge",
                     f"It was taken out at {schedule.local_when(fridge.taken_out_at, today, zone)} and has been at room "
-                    "temperature for more than 24 hours (PREP-24H).",
+                    "temperature for more than 24 hours.",
                     "PREP-24H",
                     fridge.pk,
                 )
@@ -167,7 +174,7 @@ def attention_items(
                 AttentionItem(
                     "warning",
                     "A syringe is out of the fridge",
-                    f"Use it by {schedule.local_when(fridge.use_by, today, zone)} (PREP-24H).",
+                    f"Use it by {schedule.local_when(fridge.use_by, today, zone)}.",
                     "PREP-24H",
                     fridge.pk,
                 )
@@ -187,7 +194,7 @@ def attention_items(
             AttentionItem(
                 "warning" if overdue else "info",
                 f"Blood test {'overdue since' if overdue else 'due'} {lab.due_on:%a %d %b}",
-                f"Neutrophil count ({lab.label}). Keep your lab appointments (AE-LABS).",
+                f"Neutrophil count ({lab.label}). Keep your lab appointments.",
                 "AE-LABS",
             )
         )
@@ -210,7 +217,7 @@ def attention_items(
                 "warning",
                 "Count your syringes",
                 "A dose or a discarded syringe was recorded when your count was already at 0, so the count is "
-                "not right. Count the syringes you have and correct the number on the supply page (SUPPLY-BOX).",
+                "not right. Count the syringes you have and correct the number on the supply page.",
                 "SUPPLY-BOX",
             )
         )

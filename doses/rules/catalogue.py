@@ -10,11 +10,26 @@ class DoseRuleError(ValueError):
     """A value the rules refuse. The message is written for a parent, not a programmer."""
 
 
+# The sources' short names (shared/RULES.md) as a patient reads them under "Why?".
+SOURCE_NAMES = {
+    "DermNet": "DermNet NZ",
+    "ACR": "American College of Rheumatology fact sheet",
+    "MedlinePlus": "MedlinePlus",
+    "label": "US prescribing information (Kineret label)",
+    "EU SmPC": "EU product information (Kineret SmPC)",
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     summary: str
     source: str
+
+    @property
+    def source_words(self) -> str:
+        """'MedlinePlus, label' as 'MedlinePlus, US prescribing information (Kineret label)'."""
+        return ", ".join(SOURCE_NAMES.get(name.strip(), name.strip()) for name in self.source.split(","))
 
 
 RULES: dict[str, Rule] = {
