@@ -8,7 +8,7 @@ patient, parent or caregiver, an open one for a clinician.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from doses.rules import catalogue
@@ -37,14 +37,20 @@ class Advice:
     def __str__(self) -> str:
         return self.text
 
+    @classmethod
+    def plain(cls, text: str, *rule_ids: str) -> Advice:
+        """A rule's own message ("... (DOSE-PED-MAX): ...") as plain words, its IDs kept aside."""
+        words, cited = catalogue.split_rule_ids(text)
+        return cls(words, tuple(dict.fromkeys((*cited, *rule_ids))))
+
     @property
     def rules(self) -> list[catalogue.Rule]:
         return [rule(rule_id) for rule_id in self.rule_ids]
 
 
 def rules_of(*items) -> list[catalogue.Rule]:
-    """The rules behind any mix of Advice, Rule, rule-ID strings, objects with `rule_ids` or
-    `rule_id`, and lists of those, each once, in the order first cited."""
+    """The rules behind any mix of Advice, Rule, rule-ID strings, objects (or stored dicts) with
+    `rule_ids` or `rule_id`, and lists of those, each once, in the order first cited."""
     found: dict[str, catalogue.Rule] = {}
 
     def add(item) -> None:
@@ -61,6 +67,8 @@ def rules_of(*items) -> list[catalogue.Rule]:
             add(item.rule)
         elif hasattr(item, "rule_id"):
             add(item.rule_id)
+        elif isinstance(item, Mapping):  # a stored flag: {"rule_id": ..., "text": ...}
+            add(item.get("rule_ids") or item.get("rule_id"))
         elif isinstance(item, Iterable):
             for each in item:
                 add(each)
