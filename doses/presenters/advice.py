@@ -49,8 +49,9 @@ class Advice:
 
 
 def rules_of(*items) -> list[catalogue.Rule]:
-    """The rules behind any mix of Advice, Rule, rule-ID strings, objects (or stored dicts) with
-    `rule_ids` or `rule_id`, and lists of those, each once, in the order first cited."""
+    """The rules behind any mix of Advice, Rule, rule-ID strings, sentences citing "(RULE-ID)",
+    objects (or stored dicts) with `rule_ids` or `rule_id`, and lists of those, each once, in
+    the order first cited."""
     found: dict[str, catalogue.Rule] = {}
 
     def add(item) -> None:
@@ -59,8 +60,12 @@ def rules_of(*items) -> list[catalogue.Rule]:
         if isinstance(item, catalogue.Rule):
             found.setdefault(item.id, item)
         elif isinstance(item, str):
-            for rule_id in item.replace(",", " ").split():
-                found.setdefault(rule_id, rule(rule_id))
+            words = item.replace(",", " ").split()
+            if all(catalogue.is_rule_id(word) for word in words):  # "PREP-WARM PREP-24H"
+                for rule_id in words:
+                    found.setdefault(rule_id, rule(rule_id))
+            else:  # a sentence that cites its rules: "... (AE-COMMON)."
+                add(catalogue.split_rule_ids(item)[1])
         elif hasattr(item, "rule_ids"):
             add(tuple(item.rule_ids))
         elif hasattr(item, "rule") and isinstance(item.rule, catalogue.Rule):

@@ -113,9 +113,14 @@ _RULE_ID = re.compile(r"\b[A-Z]{2,}-[A-Z0-9-]*[A-Z0-9]\b")
 _BRACKETS = re.compile(r"\s*\(([^()]*)\)")
 
 
+def is_rule_id(word: str) -> bool:
+    """"MISS-SKIP", "STORE", "TX-HOLD": a word written as a rule ID."""
+    return bool(_RULE_ID.fullmatch(word)) or word in RULES
+
+
 def _is_rule_id(part: str) -> bool:
     """"MISS-SKIP", "STORE", or "AE-LABS / AE-NEUTROPENIA"."""
-    return all(bool(_RULE_ID.fullmatch(one.strip())) or one.strip() in RULES for one in part.split("/"))
+    return all(is_rule_id(one.strip()) for one in part.split("/"))
 
 
 def split_rule_ids(text: str) -> tuple[str, tuple[str, ...]]:
