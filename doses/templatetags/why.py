@@ -10,7 +10,6 @@ from __future__ import annotations
 from django import template
 
 from companion.models import CareRole
-
 from doses.rules import catalogue
 
 from ..presenters.advice import rules_of

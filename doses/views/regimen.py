@@ -22,7 +22,11 @@ from doses.rules import catalogue, dosing, regimen_review
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
 from ..models import Regimen, RegimenProposal
 from ..presenters import proposals as proposal_presenters
-from ..presenters.regimen import calculator_facts, calculator_warnings, regimen_facts  # regimen_facts: also views/dashboard.py's
+from ..presenters.regimen import (  # regimen_facts: also views/dashboard.py's
+    calculator_facts,
+    calculator_warnings,
+    regimen_facts,
+)
 from ..selectors import proposals as proposal_selectors
 from ..services import regimens as regimen_services
 from .kidney import KidneySection
