@@ -17,10 +17,10 @@ from doses.models import DoseSlot, Regimen, RegimenProposal
 from doses.services import records as record_services
 from doses.services import summaries as summary_services
 from tests.conftest import link, make_patient, make_user, start_weight_based_regimen
-from tests.doses.why_helpers import rule_ids_outside_why, why_text
 from tests.doses.conftest import PROPOSAL_NOW as NOW
 from tests.doses.conftest import PROPOSAL_TODAY as TODAY
 from tests.doses.log_helpers import freeze
+from tests.doses.why_helpers import rule_ids_outside_why, why_text
 
 
 @pytest.fixture
