@@ -341,14 +341,17 @@ class BaselineChecklistForm(RecordForm):
             start_checks.CHECKLIST,
             strict=False,
         ):
-            self.fields[key].help_text = f"{item.why} ({item.rule_id})"
+            # Plain words on the question; its rule is under the form's "Why?" (cited_rule_ids, issue 16).
+            self.fields[key].help_text = item.why
+        self.cited_rule_ids = [item.rule_id for item in start_checks.CHECKLIST[:4]]
         self.fields["infection_is_severe"].required = False
         self.fields[
             "infection_is_severe"
-        ].help_text = "A severe active infection pauses anakinra until the doctor has looked at it (AE-INFECTION)."
+        ].help_text = "A severe active infection pauses anakinra until the doctor has looked at it."  # AE-INFECTION
         if self.patient.is_child(self.today):
             for key in ("pneumococcal_vaccinated", "hib_vaccinated"):
-                self.fields[key].help_text = f"{start_checks.CHECKLIST[4].why} (PRE-CHILD-VACCINE)"
+                self.fields[key].help_text = start_checks.CHECKLIST[4].why
+            self.cited_rule_ids.append("PRE-CHILD-VACCINE")
         else:
             del self.fields["pneumococcal_vaccinated"]
             del self.fields["hib_vaccinated"]

@@ -22,17 +22,19 @@ from doses.rules import kidney_function as kidney_rules
 from ..models import Regimen
 from ..services.regimens import RegimenEntry
 
+# Plain words on the form; the rules (SCHED-DAILY, SCHED-RENAL, DOSE-PED-STEP, DOSE-ADULT,
+# DOSE-PED-START, DOSE-PED-RANGE, DOSE-PED-MAX, SCHED-TZ) are under the page's "Why?" (issue 16).
 INTERVAL_CHOICES = [
-    (1, "Every day (SCHED-DAILY)"),
-    (2, "Every other day, for decreased kidney function (SCHED-RENAL)"),
+    (1, "Every day"),
+    (2, "Every other day, for decreased kidney function"),
 ]
 ADMINISTRATION_CHOICES = [
     (1, "Once a day"),
-    (2, "Split into two injections a day (DOSE-PED-STEP)"),
+    (2, "Split into two injections a day"),
 ]
 BASIS_CHOICES = [
-    (Regimen.DoseBasis.FIXED_ADULT, "Fixed adult dose: 100 mg (DOSE-ADULT)"),
-    (Regimen.DoseBasis.WEIGHT_BASED, "Weight-based: mg per kg per day (DOSE-PED-START, DOSE-PED-RANGE)"),
+    (Regimen.DoseBasis.FIXED_ADULT, "Fixed adult dose: 100 mg"),
+    (Regimen.DoseBasis.WEIGHT_BASED, "Weight-based: mg per kg per day"),
 ]
 
 
@@ -54,7 +56,7 @@ def _mg_per_kg_field(**extra) -> forms.DecimalField:
         decimal_places=2,
         required=False,
         widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
-        help_text="Between 1 and 10 mg/kg/day (DOSE-PED-RANGE); above 8 only with a clinician override (DOSE-PED-MAX).",
+        help_text="Between 1 and 10 mg/kg/day; above 8 only with a clinician override.",
         **extra,
     )
 
@@ -69,22 +71,27 @@ class IntervalSuggestion:
     source: str = ""  # where the number comes from ("estimated from serum creatinine on 3 Mar 2026")
 
     @property
+    def rule_ids(self) -> tuple[str, ...]:
+        return ("SCHED-RENAL",) if self.interval_days == 2 else ("SCHED-DAILY",)
+
+    @property
     def text(self) -> str:
+        """The suggestion in plain words (its rule: `rule_ids`, under "Why?")."""
         source = f" ({self.source})" if self.source else ""
         if self.end_stage:
             return (
-                f"End-stage renal disease / dialysis{source}: every other day is suggested (SCHED-RENAL). "
+                f"End-stage renal disease / dialysis{source}: every other day is suggested. "
                 "The prescriber decides."
             )
         if self.clearance is None:
-            return "Creatinine clearance not known: every day is suggested (SCHED-DAILY)."
+            return "Creatinine clearance not known: every day is suggested."
         if self.interval_days == 2:
             return (
                 f"Creatinine clearance {self.clearance} mL/min{source} is below 30 mL/min: every other day is "
-                "suggested (SCHED-RENAL). The prescriber decides."
+                "suggested. The prescriber decides."
             )
         return (
-            f"Creatinine clearance {self.clearance} mL/min{source} is 30 or more: every day is suggested (SCHED-DAILY)."
+            f"Creatinine clearance {self.clearance} mL/min{source} is 30 or more: every day is suggested."
         )
 
 
@@ -110,7 +117,7 @@ class RegimenForm(forms.Form):
         label="Time of day",
         required=False,
         widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
-        help_text="Your local clock time, the same every day (SCHED-DAILY, SCHED-TZ).",
+        help_text="Your local clock time, the same every day.",
     )
     time_2 = forms.TimeField(
         label="Time of the second injection",
@@ -126,7 +133,7 @@ class RegimenForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     override_reason = forms.CharField(
-        label="Clinician override reason (DOSE-PED-MAX)",
+        label="Clinician override reason",
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -142,6 +149,7 @@ class RegimenForm(forms.Form):
         self.patient = patient
         self.role = role
         self.current = current
+        self.refused_rule_ids: list[str] = []  # the rules behind the errors shown (show_review)
         if role != CareRole.CLINICIAN:
             del self.fields["override_reason"]
         if current is not None:
@@ -175,7 +183,9 @@ class RegimenForm(forms.Form):
         for finding in findings:
             if finding.refuses:
                 field = finding.field if finding.field in self.fields else None
-                self.add_error(field, finding.text)
+                # Plain words on the field; the rule is under the page's "Why?" (form.refused_rule_ids).
+                self.add_error(field, catalogue.without_rule_ids(finding.text))
+                self.refused_rule_ids.append(finding.rule_id)
         if flags and not self.errors:
             data = self.data.copy()
             data["flags_seen"] = ",".join(sorted({f.rule_id for f in flags}))
@@ -221,7 +231,7 @@ class CalculatorForm(forms.Form):
         max_digits=5,
         decimal_places=1,
         required=False,
-        help_text="Used only to suggest how often (SCHED-RENAL).",
+        help_text="Used only to suggest how often.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -241,7 +251,7 @@ class CalculatorForm(forms.Form):
             try:
                 self.dose = dosing.paediatric_dose(weight, per_kg)
             except catalogue.DoseRuleError as refused:
-                message = str(refused)
+                message = catalogue.without_rule_ids(str(refused))  # the IDs are under the page's "Why?"
                 if "0.01 mL" in message:
                     self.add_error(None, message)
                 else:
@@ -250,7 +260,7 @@ class CalculatorForm(forms.Form):
             try:
                 self.suggestion = suggest_interval(cleaned.get("creatinine_clearance_ml_min"))
             except catalogue.DoseRuleError as refused:
-                self.add_error("creatinine_clearance_ml_min", str(refused))
+                self.add_error("creatinine_clearance_ml_min", catalogue.without_rule_ids(str(refused)))
         return cleaned
 
     @property

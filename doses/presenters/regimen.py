@@ -1,4 +1,7 @@
-"""The regimen page's and the calculator's numbers, each with the rule (and its source) it comes from."""
+"""The regimen page's and the calculator's numbers, each with the rule (and its source) it comes from.
+
+The label and value are plain words; the rules go once under the list's "Why?"
+(`{% why facts %}`, issue 16), not after every row."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import TYPE_CHECKING
 from doses.rules import catalogue, dosing, regimen_review
 
 from ..models import Regimen, RegimenProposal
+from .advice import Advice
 
 if TYPE_CHECKING:  # the calculator's form is only read here (its parsed dose)
     from ..forms.regimen import CalculatorForm
@@ -58,7 +62,7 @@ def calculator_facts(form: CalculatorForm) -> list[Fact]:
     dose = form.dose
     facts = [
         _fact("Daily dose", f"{dose.mg} mg ({dose.mg_per_kg} mg/kg/day × {dose.weight_kg} kg)", "DOSE-PED-RANGE"),
-        _fact("Where this sits in the range", dose.band, "DOSE-PED-RANGE"),
+        _fact("Where this sits in the range", catalogue.without_rule_ids(dose.band), "DOSE-PED-RANGE"),
     ]
     administrations = form.administrations
     per_injection = regimen_review.split_dose_mg(dose.mg, administrations)
@@ -78,3 +82,8 @@ def calculator_facts(form: CalculatorForm) -> list[Fact]:
         every = "every other day" if form.suggestion.interval_days == 2 else "every day"
         facts.append(_fact("Suggested how often", every, interval_rule))
     return facts
+
+
+def calculator_warnings(form: CalculatorForm) -> list[Advice]:
+    """The dose's warnings (above 8 mg/kg/day, more than a syringe, a tiny volume) in plain words."""
+    return [Advice.plain(warning) for warning in form.dose.warnings]

@@ -29,13 +29,16 @@ DOSE_STATE_LABELS = {
 
 @dataclass(frozen=True)
 class AdviceText:
-    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out."""
+    """MISS-TAKE / MISS-SKIP for one late dose, in words, with the cut-off spelled out.
+
+    The words carry no rule ID; `rule_ids` go under "Why?" ({% why %}, presenters/advice.py)."""
 
     action: str  # "take" or "skip"
     rule_id: str
     headline: str
     reason: str
     cut_off: str
+    rule_ids: tuple[str, ...] = ()
 
 
 def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zoneinfo.ZoneInfo) -> AdviceText:
@@ -52,10 +55,11 @@ def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zone
             rule_id=advice.rule_id,
             headline="Take it now",
             reason=(
-                "Take a missed dose as soon as you remember (MISS-TAKE). "
-                f"After {skip_from}, skip it instead and take the next dose at {next_text} (MISS-SKIP)."
+                "Take a missed dose as soon as you remember. "
+                f"After {skip_from}, skip it instead and take the next dose at {next_text}."
             ),
             cut_off=cut_off,
+            rule_ids=("MISS-TAKE", "MISS-SKIP"),
         )
     return AdviceText(
         action="skip",
@@ -63,9 +67,10 @@ def missed_dose_advice_text(advice: MissedDoseAdvice, *, today: date, zone: zone
         headline="Skip this dose",
         reason=(
             f"Your next dose is due at {next_text}, so skip the missed one and carry on with your usual "
-            "schedule (MISS-SKIP). Never take a double dose to make up for a missed one (MISS-NODOUBLE)."
+            "schedule. Never take a double dose to make up for a missed one."
         ),
         cut_off=cut_off,
+        rule_ids=("MISS-SKIP", "MISS-NODOUBLE"),
     )
 
 
@@ -126,6 +131,8 @@ def dose_line(view: SlotView) -> DoseLine:
 
 @dataclass(frozen=True)
 class AttentionItem:
+    """One "Needs attention" entry: plain words; `rule_id` goes under "Why?" ({% why item %})."""
+
     level: str  # a Bootstrap contextual colour: danger, warning, info
     title: str
     text: str
@@ -155,7 +162,7 @@ def attention_items(
                 "danger",
                 f"Serious symptom: {effect.description or effect.symptom.replace('_', ' ')}",
                 f"Logged as starting {effect.started_on:%a %d %b}. Call the doctor now if you have not "
-                f"already (AE-SERIOUS). Trouble breathing or collapse: call {numbers.emergency_number}.",
+                f"already. Trouble breathing or collapse: call {numbers.emergency_number}.",
                 "AE-SERIOUS",
             )
         )
@@ -166,7 +173,7 @@ def attention_items(
                     "danger",
                     "Do not use the syringe out of the fridge",
                     f"It was taken out at {schedule.local_when(fridge.taken_out_at, today, zone)} and has been at room "
-                    "temperature for more than 24 hours (PREP-24H).",
+                    "temperature for more than 24 hours.",
                     "PREP-24H",
                     fridge.pk,
                 )
@@ -176,7 +183,7 @@ def attention_items(
                 AttentionItem(
                     "warning",
                     "A syringe is out of the fridge",
-                    f"Use it by {schedule.local_when(fridge.use_by, today, zone)} (PREP-24H).",
+                    f"Use it by {schedule.local_when(fridge.use_by, today, zone)}.",
                     "PREP-24H",
                     fridge.pk,
                 )
@@ -196,7 +203,7 @@ def attention_items(
             AttentionItem(
                 "warning" if overdue else "info",
                 f"Blood test {'overdue since' if overdue else 'due'} {lab.due_on:%a %d %b}",
-                f"Neutrophil count ({lab.label}). Keep your lab appointments (AE-LABS).",
+                f"Neutrophil count ({lab.label}). Keep your lab appointments.",
                 "AE-LABS",
             )
         )
@@ -219,7 +226,7 @@ def attention_items(
                 "warning",
                 "Count your syringes",
                 "A dose or a discarded syringe was recorded when your count was already at 0, so the count is "
-                "not right. Count the syringes you have and correct the number on the supply page (SUPPLY-BOX).",
+                "not right. Count the syringes you have and correct the number on the supply page.",
                 "SUPPLY-BOX",
             )
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -10,11 +11,26 @@ class DoseRuleError(ValueError):
     """A value the rules refuse. The message is written for a parent, not a programmer."""
 
 
+# The sources' short names (shared/RULES.md) as a patient reads them under "Why?".
+SOURCE_NAMES = {
+    "DermNet": "DermNet NZ",
+    "ACR": "American College of Rheumatology fact sheet",
+    "MedlinePlus": "MedlinePlus",
+    "label": "US prescribing information (Kineret label)",
+    "EU SmPC": "EU product information (Kineret SmPC)",
+}
+
+
 @dataclass(frozen=True)
 class Rule:
     id: str
     summary: str
     source: str
+
+    @property
+    def source_words(self) -> str:
+        """'MedlinePlus, label' as 'MedlinePlus, US prescribing information (Kineret label)'."""
+        return ", ".join(SOURCE_NAMES.get(name.strip(), name.strip()) for name in self.source.split(","))
 
 
 RULES: dict[str, Rule] = {
@@ -90,3 +106,45 @@ RULES: dict[str, Rule] = {
 def rule_ids_in(texts: Iterable[str]) -> set[str]:
     """The rule IDs mentioned in some texts (used by tests that every ID is covered)."""
     return {rule_id for rule_id in RULES for text in texts if rule_id in text}
+
+
+# A rule ID as pages cite it: "MISS-NODOUBLE", "DOSE-PED-RANGE" (and the catalogue's one-word IDs).
+_RULE_ID = re.compile(r"\b[A-Z]{2,}-[A-Z0-9-]*[A-Z0-9]\b")
+_BRACKETS = re.compile(r"\s*\(([^()]*)\)")
+
+
+def is_rule_id(word: str) -> bool:
+    """"MISS-SKIP", "STORE", "TX-HOLD": a word written as a rule ID."""
+    return bool(_RULE_ID.fullmatch(word)) or word in RULES
+
+
+def _is_rule_id(part: str) -> bool:
+    """"MISS-SKIP", "STORE", or "AE-LABS / AE-NEUTROPENIA"."""
+    return all(is_rule_id(one.strip()) for one in part.split("/"))
+
+
+def split_rule_ids(text: str) -> tuple[str, tuple[str, ...]]:
+    """A sentence with its "(RULE-ID)" citations taken out, and the IDs it cited (issue 16).
+
+    "above 8 mg/kg/day (DOSE-PED-MAX): ..." -> ("above 8 mg/kg/day: ...", ("DOSE-PED-MAX",));
+    "(1-2 mg/kg/day, DOSE-PED-START)" keeps "(1-2 mg/kg/day)". Only what is in brackets is
+    read, so a rule's message stays written once, in the rules, and a page shows it in plain
+    words with the IDs under "Why?".
+    """
+    cited: list[str] = []
+
+    def strip(match: re.Match) -> str:
+        parts = [part.strip() for part in re.split(r"[,;]", match.group(1))]
+        kept = [part for part in parts if not _is_rule_id(part)]
+        if len(kept) == len(parts):
+            return match.group(0)
+        cited.extend(one.strip() for part in parts if _is_rule_id(part) for one in part.split("/"))
+        space = " " if match.start() > 0 else ""
+        return f"{space}({', '.join(kept)})" if kept else ""
+
+    plain = _BRACKETS.sub(strip, text)
+    return plain, tuple(dict.fromkeys(cited))
+
+
+def without_rule_ids(text: str) -> str:
+    return split_rule_ids(text)[0]

@@ -50,18 +50,19 @@ REASON_RULES = {
     HoldReason.LOW_NEUTROPHILS: "AE-NEUTROPENIA",
     HoldReason.OTHER: "TX-HOLD",
 }
-# What the person logging is told to do (the sources' advice for the rule).
+# What the person logging is told to do (the sources' advice for the rule), in plain words: the
+# rule ID travels beside it (HoldInForce.rule_id, DoseRefused.rule_id) for the page's "Why?".
 RULE_ADVICE = {
     "AE-ALLERGY": (
-        "After a severe allergic reaction anakinra must not be injected again until the doctor says so "
-        "(AE-ALLERGY). Trouble breathing or a swelling face or throat: call {emergency} now."
+        "After a severe allergic reaction anakinra must not be injected again until the doctor says so. "
+        "Trouble breathing or a swelling face or throat: call {emergency} now."
     ),
     "AE-INFECTION": (
-        "Anakinra is paused because of an infection: see the doctor; they decide when to restart (AE-INFECTION)."
+        "Anakinra is paused because of an infection: see the doctor; they decide when to restart."
     ),
-    "AE-NEUTROPENIA": "Anakinra is paused because of a low neutrophil count (AE-NEUTROPENIA).",
-    "PRE-SURGERY": "Anakinra is paused around surgery (PRE-SURGERY).",
-    "PRE-PREGNANCY": "Anakinra is paused for the pregnancy; discuss it with the doctor (PRE-PREGNANCY).",
+    "AE-NEUTROPENIA": "Anakinra is paused because of a low neutrophil count.",
+    "PRE-SURGERY": "Anakinra is paused around surgery.",
+    "PRE-PREGNANCY": "Anakinra is paused for the pregnancy; discuss it with the doctor.",
     "TX-HOLD": "The clinician has paused anakinra.",
 }
 MAX_NOTE_CHARS = 300

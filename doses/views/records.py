@@ -20,6 +20,7 @@ from companion.access import Capability, can, patient_for
 from companion.models import CareRole
 from doses import before_you_start as start_checks
 from doses import vaccines as vaccine_rules
+from doses.rules import catalogue
 from doses.rules import lab_checks as neutrophil_rules
 
 from .. import medicines as medicine_rules
@@ -53,8 +54,11 @@ def _capability(request) -> Capability:
 
 
 def _refused(form, error: refusals.RecordRefused) -> None:
-    """Put a service's refusal back on the form, on its field when the form has it."""
-    form.add_error(error.field if error.field in form.fields else None, str(error))
+    """Put a service's refusal back on the form, on its field when the form has it: in plain
+    words, the rule it cites kept on `form.refused_rule_ids` for the form's "Why?" (issue 16)."""
+    words, cited = catalogue.split_rule_ids(str(error))
+    form.refused_rule_ids = [*getattr(form, "refused_rule_ids", []), *cited]
+    form.add_error(error.field if error.field in form.fields else None, words)
 
 
 def _symptom_label(side_effect: SideEffect) -> str:

@@ -22,7 +22,11 @@ from doses.rules import catalogue, dosing, regimen_review
 from ..forms.regimen import CalculatorForm, RegimenForm, suggest_interval
 from ..models import Regimen, RegimenProposal
 from ..presenters import proposals as proposal_presenters
-from ..presenters.regimen import calculator_facts, regimen_facts  # regimen_facts: also views/dashboard.py's
+from ..presenters.regimen import (  # regimen_facts: also views/dashboard.py's
+    calculator_facts,
+    calculator_warnings,
+    regimen_facts,
+)
 from ..selectors import proposals as proposal_selectors
 from ..services import regimens as regimen_services
 from .kidney import KidneySection
@@ -142,7 +146,7 @@ def _saved_message(request, saved) -> None:
         )
     for finding in saved.findings:
         if not finding.refuses:
-            messages.warning(request, finding.text)
+            messages.warning(request, catalogue.without_rule_ids(finding.text))  # the rule: on the version's "Why?"
 
 
 def _initial(patient, current: Regimen | None, suggestion, prefill: dict) -> dict:
@@ -285,6 +289,7 @@ def _calculator_context(request, form: CalculatorForm, patient=None) -> dict:
     if form.is_bound and form.is_valid() and form.dose is not None:
         context["dose"] = form.dose
         context["facts"] = calculator_facts(form)
+        context["warnings"] = calculator_warnings(form)
         if patient is not None and role_can(patient.access_role, Capability.PRESCRIBE):
             handover = {
                 "dose_basis": Regimen.DoseBasis.WEIGHT_BASED,

@@ -51,7 +51,7 @@ def test_SCHED_RENAL_clinician_records_a_creatinine_sees_the_estimate_and_propos
     assert_accessible(page)
     screenshot(page, "journey-kidney-patient")
     page.get_by_role("link", name="Propose every other day").first.click()
-    expect(page.get_by_label("Every other day, for decreased kidney function (SCHED-RENAL)")).to_be_checked()
+    expect(page.get_by_label("Every other day, for decreased kidney function")).to_be_checked()
     expect(page.get_by_label("Why (reason for this regimen or change)")).to_have_value(
         "Creatinine clearance 21.1 mL/min (estimated from serum creatinine (Cockcroft-Gault), blood taken "
         f"{today.day} {today:%b %Y}): every other day (SCHED-RENAL)."

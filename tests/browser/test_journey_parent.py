@@ -65,7 +65,9 @@ def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_inje
     page.get_by_role("button", name="Calculate").click()
     result = page.get_by_role("region", name="Result")
     expect(result).to_contain_text("37")
-    expect(result).to_contain_text("DOSE-SYRINGE")  # every number says which rule it comes from
+    # Every number's rule is under the result's "Why?", once each (issue 16).
+    result.locator("details.why summary").click()
+    expect(result.locator("details.why")).to_contain_text("DOSE-SYRINGE")
     assert_accessible(page)
     page.get_by_role("button", name="Use this in the regimen").click()
     assert_accessible(page)

@@ -47,7 +47,9 @@ def test_MISS_TAKE_the_advice_names_the_cut_off_and_the_next_dose():
     advice = MissedDoseAdvice("take", "MISS-TAKE", 12, 12, at(25, 20), at(26, 8))
     text = present.missed_dose_advice_text(advice, today=TODAY, zone=NEW_YORK)
     assert text.headline == "Take it now"
-    assert "After 20:00 today, skip it instead and take the next dose at 08:00 tomorrow (MISS-SKIP)." in text.reason
+    assert "After 20:00 today, skip it instead and take the next dose at 08:00 tomorrow." in text.reason
+    # Plain words; the rules go under "Why?" (issue 16).
+    assert "MISS-" not in text.reason and text.rule_ids == ("MISS-TAKE", "MISS-SKIP")
     assert text.cut_off == "If your next dose is due within 12 hours, skip the missed one."
 
 
@@ -56,6 +58,7 @@ def test_MISS_SKIP_a_shorter_cut_off_says_why():
     text = present.missed_dose_advice_text(advice, today=TODAY, zone=NEW_YORK)
     assert text.headline == "Skip this dose" and text.rule_id == "MISS-SKIP"
     assert text.reason.startswith("Your next dose is due at 20:00 today, so skip the missed one")
+    assert "MISS-" not in text.reason and text.rule_ids == ("MISS-SKIP", "MISS-NODOUBLE")
     assert text.cut_off.endswith("(Usually 12 hours; shorter here because your doses are closer together.)")
 
 
@@ -85,7 +88,7 @@ def test_PREP_24H_a_syringe_out_too_long_asks_for_the_discard_and_a_warming_one_
         1,
     )
     assert "taken out at 08:00 yesterday" in first.text
-    assert (second.level, second.text) == ("warning", "Use it by 09:00 tomorrow (PREP-24H).")
+    assert (second.level, second.text, second.rule_id) == ("warning", "Use it by 09:00 tomorrow.", "PREP-24H")
 
 
 def test_AE_LABS_an_overdue_blood_test_is_a_warning_and_one_due_soon_is_information():
@@ -94,7 +97,7 @@ def test_AE_LABS_an_overdue_blood_test_is_a_warning_and_one_due_soon_is_informat
     first, second = items(labs_due=[overdue, soon])
     assert (first.level, first.title) == ("warning", "Blood test overdue since Fri 20 Nov")
     assert (second.level, second.title) == ("info", "Blood test due Mon 30 Nov")
-    assert second.text == "Neutrophil count (Month 2). Keep your lab appointments (AE-LABS)."
+    assert (second.text, second.rule_id) == ("Neutrophil count (Month 2). Keep your lab appointments.", "AE-LABS")
 
 
 def test_AE_OVERDOSE_the_dose_above_the_prescribed_one_gives_poison_control_and_the_emergency_number():

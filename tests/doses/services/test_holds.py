@@ -465,7 +465,7 @@ def test_AE_ALLERGY_contraindication_answered_before_any_regimen_holds_the_first
 @pytest.mark.parametrize(
     "reason,rule_id,advice",
     [
-        (HoldReason.LOW_NEUTROPHILS, "AE-NEUTROPENIA", "low neutrophil count (AE-NEUTROPENIA)"),
+        (HoldReason.LOW_NEUTROPHILS, "AE-NEUTROPENIA", "paused because of a low neutrophil count."),
         (HoldReason.OTHER, "TX-HOLD", "The clinician has paused anakinra."),
     ],
 )

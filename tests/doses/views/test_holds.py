@@ -11,6 +11,7 @@ from doses.models import HoldReason, Regimen, TreatmentHold
 from doses.services import holds
 from doses.services import records as record_services
 from doses.services import summaries as summary_services
+from tests.doses.why_helpers import rule_ids_outside_why, why_text
 
 pytestmark = pytest.mark.django_db
 
@@ -106,7 +107,8 @@ def test_today_and_the_log_show_the_hold_instead_of_a_due_dose(world, alice_on_r
     today = client.get(reverse("doses:today", args=[world.alice.pk])).content.decode()
     assert 'id="hold-notice"' in today
     assert "Treatment is on hold: do not inject" in today and "Dr Carol Clinician" in today
-    assert "AE-INFECTION" in today
+    # The caregiver reads plain words; the rule is under "Why?" (issue 16).
+    assert "AE-INFECTION" in why_text(today) and rule_ids_outside_why(today) == []
     assert "Log this dose" not in today
     log = client.get(reverse("doses:log", args=[world.alice.pk])).content.decode()
     assert 'id="hold-notice"' in log and 'id="log-form"' not in log

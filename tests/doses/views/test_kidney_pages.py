@@ -14,6 +14,7 @@ from doses.models import CareAlert, KidneyFunction, LabTest, Regimen
 from doses.services import kidney as kidney_services
 from doses.services import records as record_services
 from tests.conftest import start_adult_regimen
+from tests.doses.why_helpers import rule_ids_outside_why, why_text
 
 
 def labs_url(world) -> str:
@@ -129,7 +130,7 @@ def test_AE_LABS_the_patient_page_shows_the_neutrophil_trend_with_the_threshold(
             lab_test=lab, done_on=today - timedelta(days=days_ago), neutrophils_10e9_per_l=Decimal(count), by=world.bob
         )
     page = client_for(world.carol).get(reverse("doses:patient", args=[world.alice.pk])).content.decode()
-    assert "Neutrophil trend (AE-LABS, AE-NEUTROPENIA)" in page
+    assert "Neutrophil trend" in page and {"AE-LABS", "AE-NEUTROPENIA"} <= set(why_text(page).split())
     assert "<polyline" in page
     assert "1.20 <strong>below 1.5</strong>" in page
     assert "down 2.20" in page
@@ -145,7 +146,9 @@ def test_AE_NEUTROPENIA_entering_a_low_baseline_says_the_clinician_was_alerted(w
         follow=True,
     )
     page = response.content.decode()
-    assert "is below 1.5 ×10⁹/L (AE-NEUTROPENIA): the clinician has been alerted" in page
+    # The caregiver reads plain words; the rule is under "Why?" (issue 16).
+    assert "is below 1.5 ×10⁹/L: the clinician has been alerted" in page and "AE-NEUTROPENIA" in why_text(page)
+    assert rule_ids_outside_why(page) == []
 
 
 def test_AE_NEUTROPENIA_the_automatic_hold_says_it_came_from_the_neutrophil_count(world, client_for):

@@ -13,6 +13,7 @@ from django.urls import reverse
 from doses.models import DoseSlot, FridgeSyringe, InjectedBy, Injection, SlotStatus, SupplyEvent
 from doses.services import records as record_services
 from tests.doses.log_helpers import alice_in_new_york, local_input, log_data, slot_at
+from tests.doses.why_helpers import why_text
 
 pytestmark = pytest.mark.django_db
 
@@ -69,7 +70,8 @@ def test_patient_logs_a_dose_and_is_sent_to_today_with_the_next_spot(world, clie
     }
     page = response.content.decode()
     assert "Dose logged: 100 mg at 09:30 today, Stomach, left of the navel, spot 1." in page
-    assert "Next time use: Stomach, left of the navel, spot 2 (SITE-ROTATE)." in page
+    # The message reads plainly; its rule is under "Why?" (base.html's messages, issue 16).
+    assert "Next time use: Stomach, left of the navel, spot 2." in page and "SITE-ROTATE" in why_text(page)
     # PREP-ONCE: the dose used one syringe; no count was recorded yet, and the count never
     # goes below zero (SUPPLY-BOX): it is noted as a shortfall instead.
     event = SupplyEvent.objects.get(patient=world.alice)

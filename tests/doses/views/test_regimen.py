@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from companion.models import CareRole, Indication
 from doses.models import CareAlert, DoseSlot, Regimen, SlotStatus
+from doses.rules import catalogue
 from tests.conftest import link, make_patient, make_user
+from tests.doses.why_helpers import rule_ids_outside_why, visible_text_outside_why, why_text
 
 ANONYMOUS_REDIRECT = 302
 
@@ -155,9 +157,11 @@ def test_DOSE_ADULT_clinician_sets_alices_regimen_confirmed_with_rule_ids_on_scr
     assert (regimen.version, regimen.daily_dose_mg, regimen.is_confirmed) == (1, Decimal("100"), True)
     assert regimen.confirmed_by == world.carol
     body = response.content.decode()
-    assert "100.0 mg" in body and "(DOSE-ADULT)" in body
-    assert "every day" in body and "(SCHED-DAILY)" in body
-    assert "0.67 mL" in body and "(DOSE-SYRINGE)" in body
+    # A clinician sees the rules at once: the "Why?" under the numbers is open (issue 16).
+    assert '<details class="why" open>' in body
+    assert "100.0 mg" in body and "DOSE-ADULT" in why_text(body)
+    assert "every day" in body and "SCHED-DAILY" in why_text(body)
+    assert "0.67 mL" in body and "DOSE-SYRINGE" in why_text(body)
     assert "Confirmed by a clinician" in body
     assert DoseSlot.objects.filter(regimen=regimen).exists()
 
@@ -178,7 +182,7 @@ def test_SCHED_RENAL_clinician_changes_alice_to_every_other_day_and_history_show
     assert versions[1].supersedes == versions[0]
     assert "Version 2" in body and "Version 1" in body
     assert "Creatinine clearance 25." in body
-    assert "every other day" in body and "(SCHED-RENAL)" in body
+    assert "every other day" in body and "SCHED-RENAL" in why_text(body)
     # The old series stops the day the new one starts; the new one runs every other day from there.
     days = list(
         DoseSlot.objects.filter(patient=world.alice, local_date__gte=tomorrow).values_list("local_date", flat=True)
@@ -198,7 +202,7 @@ def test_DOSE_PED_START_clinician_sets_a_childs_weight_based_regimen(world, chil
     )
     assert regimen.is_confirmed
     body = response.content.decode()
-    assert "36.0 mg" in body and "2.00 mg/kg/day × 18.0 kg" in body and "(DOSE-PED-RANGE)" in body
+    assert "36.0 mg" in body and "2.00 mg/kg/day × 18.0 kg" in body and "DOSE-PED-RANGE" in why_text(body)
     assert "0.24 mL" in body and "0.43 mL" in body  # 36 mg of 100 mg / 0.67 mL (DOSE-SYRINGE)
     assert "America/New_York" in body
 
@@ -214,7 +218,7 @@ def test_DOSE_PED_STEP_clinician_splits_the_childs_dose_into_two_injections(worl
     current = Regimen.objects.current().get(patient=child)
     assert (current.version, current.daily_dose_mg, current.times_of_day) == (2, Decimal("54.0"), ["07:00", "19:00"])
     body = response.content.decode()
-    assert "2 × 27.0 mg" in body and "(DOSE-PED-STEP)" in body
+    assert "2 × 27.0 mg" in body and "DOSE-PED-STEP" in why_text(body)
     tomorrow_slots = DoseSlot.objects.filter(patient=child, local_date=current.starts_on)
     assert [s.dose_mg for s in tomorrow_slots] == [Decimal("27.0"), Decimal("27.0")]
 
@@ -227,10 +231,12 @@ def test_DOSE_PED_STEP_a_change_larger_than_one_mg_per_kg_is_saved_with_a_warnin
     # Shown before saving, with a "Save anyway" button; nothing saved yet, what was typed kept.
     assert review.status_code == 200 and Regimen.objects.filter(patient=child).count() == 1
     body = review.content.decode()
-    assert "not a step of 0.5-1 mg/kg (DOSE-PED-STEP)" in body and "Save anyway" in body and 'value="5"' in body
+    assert "not a step of 0.5-1 mg/kg" in body and "Save anyway" in body and 'value="5"' in body
+    assert "DOSE-PED-STEP" in why_text(body)
     response = client.post(new_url(child), data | {"flags_seen": "DOSE-PED-STEP"}, follow=True)
     assert Regimen.objects.filter(patient=child).count() == 2
-    assert "not a step of 0.5-1 mg/kg (DOSE-PED-STEP)" in response.content.decode()
+    saved = response.content.decode()
+    assert "not a step of 0.5-1 mg/kg" in saved and "DOSE-PED-STEP" in why_text(saved)
     assert [f["rule_id"] for f in Regimen.objects.current().get(patient=child).rule_flags] == ["DOSE-PED-STEP"]
 
 
@@ -311,7 +317,9 @@ def test_DOSE_PED_MAX_parent_above_8_mg_per_kg_gets_a_clear_refusal_and_nothing_
     response = client_for(child.parent).post(new_url(child), weight_form(child, mg_per_kg="9"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "above the labelled maximum of 8 mg/kg/day (DOSE-PED-MAX)" in body
+    # The parent reads plain words; the rule is under "Why was this refused?" (issue 16).
+    assert "above the labelled maximum of 8 mg/kg/day" in body and "DOSE-PED-MAX" in why_text(body)
+    assert rule_ids_outside_why(body) == []
     assert "Only a clinician can prescribe this" in body
     assert 'value="9"' in body  # what was typed is kept
     assert not Regimen.objects.filter(patient=child).exists()
@@ -332,7 +340,7 @@ def test_DOSE_PED_MAX_clinician_needs_a_reason_and_the_override_is_recorded(worl
     assert regimen.daily_dose_mg == Decimal("162.0")
     assert CareAlert.objects.filter(patient=child, rule_id="DOSE-PED-MAX").count() == 1
     body = response.content.decode()
-    assert reason in body and "(DOSE-PED-MAX)" in body
+    assert reason in body and "DOSE-PED-MAX" in why_text(body)
 
 
 # --- bad input: a clear message, nothing saved, what was typed kept ---------------------
@@ -379,7 +387,8 @@ def test_DOSE_PED_RANGE_bad_weight_or_dose_gets_a_clear_message_and_saves_nothin
 
 def test_DOSE_ADULT_fixed_dose_for_a_child_is_refused(world, child, client_for):
     response = client_for(world.carol).post(new_url(child), adult_form(child))
-    assert "for adults (18 and over, DOSE-ADULT)" in response.content.decode()
+    body = response.content.decode()
+    assert "for adults (18 and over)" in body and "DOSE-ADULT" in why_text(body)
     assert not Regimen.objects.filter(patient=child).exists()
 
 
@@ -403,8 +412,12 @@ def test_DOSE_SYRINGE_calculator_shows_mg_ml_discard_band_and_rules(world, child
     url = reverse("doses:calculator", args=[child.pk])
     response = client_for(child.parent).get(url, {"weight_kg": "15", "mg_per_kg": "2", "administrations_per_day": "1"})
     body = response.content.decode()
-    for text in ("30.0 mg", "0.20 mL", "0.47 mL", "usual starting dose", "0.01 mL", "DOSE-SYRINGE", "DOSE-PED-RANGE"):
-        assert text in body
+    for text in ("30.0 mg", "0.20 mL", "0.47 mL", "usual starting dose", "0.01 mL"):
+        assert text in visible_text_outside_why(body)
+    # The parent reads plain words; each rule once, under "Why?", not after every row (issue 16).
+    assert rule_ids_outside_why(body) == []
+    assert {"DOSE-SYRINGE", "DOSE-PED-RANGE", "PREP-ONCE"} <= set(why_text(body).split())
+    assert body.count(catalogue.RULES["DOSE-SYRINGE"].summary) == 2  # the result's "Why?" and the syringe note's
     assert "Syringes a day" in body
     assert "Use this in the regimen" in body
 

@@ -20,6 +20,7 @@ from tests.conftest import link, make_patient, make_user, start_weight_based_reg
 from tests.doses.conftest import PROPOSAL_NOW as NOW
 from tests.doses.conftest import PROPOSAL_TODAY as TODAY
 from tests.doses.log_helpers import freeze
+from tests.doses.why_helpers import rule_ids_outside_why, why_text
 
 
 @pytest.fixture
@@ -60,7 +61,9 @@ def test_DOSE_PED_STEP_the_parents_change_is_reviewed_then_sent_to_the_clinician
     review = client.post(new_url(sam), form_data(sam, mg_per_kg="4"))
     body = review.content.decode()
     assert review.status_code == 200
-    assert "not a step of 0.5-1 mg/kg (DOSE-PED-STEP)" in body and "Check before saving" in body
+    assert "not a step of 0.5-1 mg/kg" in body and "Check before saving" in body
+    # The parent reads plain words; the rule is under "Why?" (issue 16).
+    assert "DOSE-PED-STEP" in why_text(body) and rule_ids_outside_why(body) == []
     assert 'value="4"' in body and 'value="DOSE-PED-STEP"' in body and "Send to the clinician" in body
     assert not RegimenProposal.objects.exists()
     page = client.post(new_url(sam), form_data(sam, mg_per_kg="4", flags_seen="DOSE-PED-STEP"), follow=True)
@@ -76,7 +79,7 @@ def test_DOSE_PED_STEP_the_parents_change_is_reviewed_then_sent_to_the_clinician
 def test_changed_values_after_the_review_are_reviewed_again(sam, client_for):
     client = client_for(sam.parent)
     response = client.post(new_url(sam), form_data(sam, mg_per_kg="5", flags_seen="DOSE-PED-START"))
-    assert "DOSE-PED-STEP" in response.content.decode() and not RegimenProposal.objects.exists()
+    assert "DOSE-PED-STEP" in why_text(response.content.decode()) and not RegimenProposal.objects.exists()
 
 
 def test_DOSE_PED_START_a_first_regimen_outside_1_to_2_is_shown_before_saving(world, client_for, monkeypatch):
@@ -86,7 +89,8 @@ def test_DOSE_PED_START_a_first_regimen_outside_1_to_2_is_shown_before_saving(wo
     link(kim, pat, CareRole.PARENT)
     client = client_for(pat)
     review = client.post(new_url(kim), form_data(kim, mg_per_kg="3", change_reason=""))
-    assert "outside the usual starting dose of 1-2 mg/kg/day (DOSE-PED-START)" in review.content.decode()
+    assert "outside the usual starting dose of 1-2 mg/kg/day" in review.content.decode()
+    assert "DOSE-PED-START" in why_text(review.content.decode())
     assert "Save anyway" in review.content.decode() and not Regimen.objects.filter(patient=kim).exists()
     client.post(new_url(kim), form_data(kim, mg_per_kg="3", change_reason="", flags_seen="DOSE-PED-START"))
     regimen = Regimen.objects.get(patient=kim)
@@ -99,7 +103,7 @@ def test_DOSE_PED_START_a_first_regimen_outside_1_to_2_is_shown_before_saving(wo
 def test_DOSE_ADULT_refusals_are_form_errors_and_what_was_typed_is_kept(sam, client_for, world):
     response = client_for(sam.parent).post(new_url(sam), form_data(sam, dose_basis="fixed", weight_kg="", mg_per_kg=""))
     assert response.status_code == 200
-    assert "18 and over, DOSE-ADULT" in response.content.decode()
+    assert "(18 and over)" in response.content.decode() and "DOSE-ADULT" in why_text(response.content.decode())
     alice = client_for(world.alice_user)
     response = alice.post(
         new_url(world.alice),
@@ -116,7 +120,7 @@ def test_the_clinician_sees_the_proposal_first_with_its_checks_and_confirms_it(s
     proposal = propose_80(sam, client_for(sam.parent))
     client = client_for(sam.reyes)
     page = client.get(reverse("doses:regimen", args=[sam.pk])).content.decode()
-    assert "Proposed change, waiting for a clinician" in page and "(DOSE-PED-STEP)" in page
+    assert "Proposed change, waiting for a clinician" in page and "DOSE-PED-STEP" in why_text(page)
     assert page.index("Proposed change, waiting") < page.index("Current regimen")
     overview = client.get(reverse("doses:patient", args=[sam.pk])).content.decode()
     assert "Confirm this change" in overview and "Decline this change" in overview

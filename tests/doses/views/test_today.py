@@ -12,6 +12,7 @@ from doses import schedule
 from doses.models import DoseSlot, FridgeSyringe, NotTakenReason, SideEffect, SupplyEvent
 from doses.services import injections as injection_services
 from tests.doses.log_helpers import alice_in_new_york, log_data, slot_at
+from tests.doses.why_helpers import rule_ids_outside_why, visible_text_outside_why, why_text
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +58,9 @@ def test_MISS_TAKE_a_late_dose_says_take_it_now_with_the_reason_and_the_cut_off(
     assert summary.next_dose.advice.action == "take"
     text = page.content.decode()
     assert "Take it now" in text
-    assert "MISS-TAKE" in text
+    # The rule IDs are under "Why?", not in the sentence (issue 16).
+    assert "MISS-TAKE" in why_text(text) and "MISS-SKIP" in why_text(text)
+    assert rule_ids_outside_why(text) == []
     assert "Take a missed dose as soon as you remember" in text
     # MISS-SKIP's cut-off is explicit: 12 hours before the next dose (08:00 tomorrow) is 20:00 today.
     assert "If your next dose is due within 12 hours, skip the missed one." in text
@@ -75,7 +78,8 @@ def test_MISS_SKIP_after_the_cut_off_the_dose_is_missed_and_the_advice_is_skip(w
     text = page.content.decode()
     assert "Skip this dose" in text
     assert "Your next dose is due at 08:00 tomorrow, so skip the missed one" in text
-    assert "MISS-NODOUBLE" in text
+    assert "MISS-NODOUBLE" in why_text(text)
+    assert rule_ids_outside_why(text) == []
     # The next dose is tomorrow's; it can be logged from 06:00 (2 hours early), not now (MISS-NODOUBLE).
     assert summary.next_dose.slot.local_date == TODAY + timedelta(days=1)
     assert summary.next_dose.state == "upcoming"
@@ -148,7 +152,9 @@ def test_attention_lists_serious_symptom_unconfirmed_regimen_lab_and_fridge(worl
     # AE-LABS: "before starting" is due the day before the first dose (3 days ago), so 4 days ago.
     assert "Blood test overdue since Sat 21 Nov" in page
     assert "A syringe is out of the fridge" in page
-    assert "Use it by 08:00 tomorrow (PREP-24H)" in page
+    assert "Use it by 08:00 tomorrow." in visible_text_outside_why(page)
+    assert "PREP-24H" in why_text(page) and "AE-LABS" in why_text(page) and "AE-SERIOUS" in why_text(page)
+    assert rule_ids_outside_why(page) == []
 
 
 def test_PREP_24H_a_syringe_out_of_the_fridge_too_long_says_do_not_use_and_can_be_discarded(
@@ -158,7 +164,7 @@ def test_PREP_24H_a_syringe_out_of_the_fridge_too_long_says_do_not_use_and_can_b
     FridgeSyringe.objects.create(patient=world.alice, taken_out_at=now - timedelta(hours=25))
     page = today_page(client_for, world.alice_user, world.alice).content.decode()
     assert "Do not use the syringe out of the fridge" in page
-    assert "more than 24 hours (PREP-24H)" in page
+    assert "more than 24 hours." in page and "PREP-24H" in why_text(page)
     assert "Record it as discarded" in page
 
 
@@ -244,3 +250,19 @@ def test_today_shows_the_same_dose_windows_that_logging_enforces(world, monkeypa
         assert summary.slots
         for view in summary.slots:
             assert view.window == schedule.window_for_slot(view.slot)
+
+
+def test_MISS_TAKE_the_patient_and_the_caregiver_read_plain_words_and_the_clinician_sees_the_rules_open(
+    world, client_for, monkeypatch
+):
+    # Issue 16: the late dose's advice and the next spot carry no rule ID in the sentence for
+    # the patient and her caregiver; the IDs are in a closed "Why?" disclosure. The clinician
+    # gets the same disclosure open.
+    alice_in_new_york(world, monkeypatch, at=(2026, 11, 25, 10, 0))
+    for reader in (world.alice_user, world.bob):
+        page = today_page(client_for, reader, world.alice).content.decode()
+        assert rule_ids_outside_why(page) == []
+        assert {"MISS-TAKE", "MISS-SKIP", "SITE-ROTATE"} <= set(why_text(page).split())
+        assert '<details class="why">' in page and '<details class="why" open>' not in page
+    page = today_page(client_for, world.carol, world.alice).content.decode()
+    assert '<details class="why" open>' in page and "MISS-TAKE" in why_text(page)
