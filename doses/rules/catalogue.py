@@ -86,9 +86,15 @@ RULES: dict[str, Rule] = {
             "Not started with neutrophils below 1.5 x 10^9/L; a low count in treatment goes to the clinician.",
             "EU SmPC",
         ),
-        Rule("AE-REPORT", "Serious side effects can be reported to FDA MedWatch (1-800-332-1088).", "MedlinePlus"),
         Rule(
-            "AE-OVERDOSE", "Overdose: poison control 1-800-222-1222; collapse or trouble breathing: 911.", "MedlinePlus"
+            "AE-REPORT",
+            "Serious side effects can be reported to the medicines regulator of the patient's country.",
+            "MedlinePlus",
+        ),
+        Rule(
+            "AE-OVERDOSE",
+            "Overdose: call poison control; collapse or trouble breathing: call the emergency number.",
+            "MedlinePlus",
         ),
         Rule("IX-TNF", "Not with TNF blockers (etanercept, infliximab, adalimumab).", "DermNet, MedlinePlus"),
         Rule("IX-BIOLOGIC", "Not at the same time as other biologics.", "ACR"),

@@ -41,6 +41,7 @@ from ..models import (
     TreatmentStop,
 )
 from ..presenters import records as record_presenters
+from ..presenters.advice import rules_of
 from ..selectors import adherence_abc, log_page, proposals
 from ..selectors import exports as export_selectors
 from ..selectors import panel as panel_selectors
@@ -298,7 +299,8 @@ class PatientPage:
     def _partial(self, template: str, **context) -> SafeString:
         """A hot partial of the page's cached fragment, drawn by Django's Jinja2 backend
         (templates/jinja2/doses/dashboard/); Jinja2 escapes every value."""
-        context.update(o=self, zone=self.patient.zone, is_clinician=self.is_clinician)
+        # rules_of: the catalogue rules for a "Why?" disclosure (templates/jinja2/_why.html).
+        context.update(o=self, zone=self.patient.zone, is_clinician=self.is_clinician, rules_of=rules_of)
         context.update(
             range_from=panel_selectors.date_text(self.range.start), range_to=panel_selectors.date_text(self.range.end)
         )

@@ -34,7 +34,11 @@ def test_today_page_is_seen_only_by_alices_circle(world, alice_on_regimen, clien
         assert b"Alice" not in response.content
 
 
-def test_a_clinician_sees_the_page_without_logging_buttons(world, alice_on_regimen, client_for):
+def test_a_clinician_sees_the_page_without_logging_buttons(world, client_for, monkeypatch):
+    # 08:30 in London, while the 08:00 dose is open (at night it is past its cut-off, MISS-SKIP).
+    morning = world.alice.local_now().replace(hour=8, minute=30, second=0, microsecond=0)
+    freeze(monkeypatch, morning)
+    start_adult_regimen(world.alice, world.carol, now=morning)
     page = client_for(world.carol).get(reverse("doses:today", args=[world.alice.pk])).content.decode()
     assert "Log this dose" not in page
     assert "Log an injection" not in page
