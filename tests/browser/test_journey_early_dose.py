@@ -50,6 +50,7 @@ def test_MISS_NODOUBLE_an_evening_attempt_at_tomorrows_dose_is_refused_and_today
 
     page.goto(url("doses:log", patient_id=eve.pk))
     expect(page.locator("#log-refusal")).to_contain_text("can be logged from 06:00 tomorrow")
+    page.get_by_text("Choose another spot", exact=True).click()  # the body map opens on demand
     page.get_by_role("radio", name=re.compile(r"stomach.*spot 1", re.I)).first.check()
     for check in page.locator("fieldset.prep-check").all():
         check.get_by_role("radio", name="Yes").check()
