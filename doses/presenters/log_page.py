@@ -30,7 +30,7 @@ def logged_message(injection: Injection, *, last_used: dict, today: date, zone, 
     taken = schedule.local_when(injection.taken_at, today, zone)
     return (
         f"Dose logged: {mg_text(injection.dose_mg)} mg at {taken}, {sites.spot_label(injection.site_spot)}. "
-        f"Next time use: {sites.spot_label(next_spot)} (SITE-ROTATE)."
+        f"Next time use: {sites.spot_label(next_spot)}."  # SITE-ROTATE (plain words: no ID in the sentence)
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.db.models import F, Sum, Value
 from django.db.models.functions import Coalesce
@@ -34,7 +34,7 @@ def done_dose(timeline: schedule.Timeline, now: datetime, *, slot: DoseSlot | No
     due = timeline.slot(slot.pk) if slot is not None else timeline.dose_due(now)
     if due is None or due.status != SlotStatus.TAKEN:
         return None
-    following = timeline.next_slot_after(max(now, timeline.window(due).closes_at - timedelta(microseconds=1)))
+    following = timeline.next_slot_after(now)  # the next dose whose window opens after now
     return DoneDose(
         slot=due,
         injection=schedule.injection_of(due),

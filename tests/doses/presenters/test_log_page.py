@@ -20,7 +20,7 @@ def test_SITE_ROTATE_the_confirmation_names_the_next_spot_away_from_the_one_just
         injection, last_used={}, today=date(2026, 11, 25), zone=NEW_YORK, viewer_is_patient=True
     )
     assert text.startswith("Dose logged: 100 mg at 08:05 today, ")
-    assert text.endswith("(SITE-ROTATE).")
+    assert "SITE-ROTATE" not in text  # plain words (issue 16)
     assert "Next time use: " in text and text.count("spot 1") >= 1
 
 

@@ -69,7 +69,7 @@ def test_patient_logs_a_dose_and_is_sent_to_today_with_the_next_spot(world, clie
     }
     page = response.content.decode()
     assert "Dose logged: 100 mg at 09:30 today, Stomach, left of the navel, spot 1." in page
-    assert "Next time use: Stomach, left of the navel, spot 2 (SITE-ROTATE)." in page
+    assert "Next time use: Stomach, left of the navel, spot 2." in page  # SITE-ROTATE, in plain words
     # PREP-ONCE: the dose used one syringe; no count was recorded yet, and the count never
     # goes below zero (SUPPLY-BOX): it is noted as a shortfall instead.
     event = SupplyEvent.objects.get(patient=world.alice)

@@ -51,7 +51,7 @@ def test_MISS_NODOUBLE_the_log_page_warns_before_anything_is_typed(world, client
     client.post(log_url(world.alice), log_data(world.alice, now))
     page = client.get(log_url(world.alice)).content.decode()
     # The dose due is logged: "Done for today", not the form (MISS-NODOUBLE).
-    assert "Done for today" in page and "Never take a second dose" in page
+    assert "Done for today" in page and "Never take a double dose" in page
     assert 'id="log-form"' not in page
 
 
