@@ -195,6 +195,11 @@ class Decision:
     log_from: datetime | None = None  # when the refused dose (or the next one) can be logged
 
 
+def injection_of(slot: DoseSlot) -> Injection | None:
+    """The injection logged for a dose, if any (read with the timeline's select_related)."""
+    return _injection_of(slot)
+
+
 def _injection_of(slot: DoseSlot) -> Injection | None:
     # select_related("injection") caches a missing row as None; the reverse accessor then
     # raises RelatedObjectDoesNotExist, an AttributeError.
@@ -285,6 +290,16 @@ class Timeline:
             if self.window(slot).opens_at > at:
                 return slot
         return None
+
+    def dose_due(self, moment: datetime) -> DoseSlot | None:
+        """The dose due at `moment`: the one whose window holds it, else (between two windows) the last
+        one whose window has closed, until the next one opens.
+
+        "Done for today" on the log page asks this, so it is about the dose due, not the calendar
+        day: on an every-other-day regimen (SCHED-RENAL) the day between two doses belongs to the
+        last one, and a daily dose logged stays done after its cut-off (MISS-NODOUBLE).
+        """
+        return self.slot_for_time(moment) or self.previous_slot_before(moment)
 
     def previous_slot_before(self, moment: datetime) -> DoseSlot | None:
         """The last stored dose whose window closed at or before `moment`."""

@@ -101,6 +101,21 @@ def suggest_next_spot(last_used: Mapping[str, datetime], injected_by_someone_els
     return min(candidates, key=lambda s: (last_used[s], candidates.index(s)))
 
 
+def expects_someone_else(*, viewer_is_patient: bool) -> bool:
+    """SITE-SELF / SITE-OTHER: who the pages expect to give the next injection, for the person looking.
+
+    The patient injects themselves; a parent or a caregiver is expected to give it. Today's
+    suggested spot, the log form's default answer and its suggested spot, and the "next time"
+    line after a dose all ask this, so one person sees one suggestion everywhere (SITE-ROTATE).
+    """
+    return not viewer_is_patient
+
+
+def suggested_spot_for(last_used: Mapping[str, datetime], *, viewer_is_patient: bool) -> str:
+    """SITE-ROTATE: the spot to suggest to the person looking (see expects_someone_else)."""
+    return suggest_next_spot(last_used, expects_someone_else(viewer_is_patient=viewer_is_patient))
+
+
 def rotation_warning(spot: str, previous_spot: str | None) -> str | None:
     """SITE-ROTATE: warn when the same spot as the last injection is chosen."""
     if previous_spot and spot == previous_spot:

@@ -82,7 +82,9 @@ class BodyMap:
     @property
     def rotate_message(self) -> str:
         """SITE-ROTATE: what the page says at once when the last spot is chosen again."""
-        return sites.rotation_warning(self.last_spot, self.last_spot) or "" if self.last_spot else ""
+        # Plain words on the page; the rule (SITE-ROTATE) is in the spot card's "Why?".
+        warning = sites.rotation_warning(self.last_spot, self.last_spot) if self.last_spot else None
+        return (warning or "").replace(" (SITE-ROTATE)", "")
 
     @property
     def suggested_label(self) -> str:
@@ -153,8 +155,8 @@ def injected_by_choices(patient: Patient, logged_by_patient: bool) -> list[tuple
     if logged_by_patient:
         return [(InjectedBy.SELF, "I injected myself"), (InjectedBy.OTHER, "Someone else gave it")]
     return [
-        (InjectedBy.SELF, f"{patient.display_name} injected themselves"),
-        (InjectedBy.OTHER, "Someone else gave it (for example me)"),
+        (InjectedBy.SELF, f"{patient.display_name} themselves"),
+        (InjectedBy.OTHER, "Me or someone else"),
     ]
 
 
@@ -218,7 +220,7 @@ class InjectionForm(forms.Form):
     # recorded). A plain value: the service checks it is one of the patient's boxes and not expired,
     # so a dose posted reads the boxes once, there; the choices are drawn only when the page is shown.
     batch = forms.CharField(
-        label="Which box is the syringe from? (batch number)",
+        label="Which box is it from? (batch)",
         required=False,
         widget=forms.Select,
         help_text="The box that expires first is chosen for you; change it if the syringe came from another box.",

@@ -10,8 +10,14 @@ class PrepCheck:
     key: str
     rule_id: str
     question: str  # phrased so that "yes" is the safe answer
-    if_no: str  # what to do when the answer is "no"
+    if_no: str  # what to do when the answer is "no", with the rule ID (records and write-offs keep it)
     discard: bool  # True: "no" means this syringe must not be used at all
+    short: str = ""  # the compact question of the log form's row; the full question is behind "Why?"
+
+    @property
+    def advice(self) -> str:
+        """What to do after a "No", in plain words: the rule ID goes in the "Why?" beside it."""
+        return self.if_no.replace(f" ({self.rule_id})", "")
 
 
 PREP_CHECKS: tuple[PrepCheck, ...] = (
@@ -22,6 +28,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Has the syringe warmed up to room temperature?",
         "Wait until the syringe has warmed up to room temperature, then inject (PREP-WARM).",
         False,
+        short="Warmed to room temperature?",
     ),
     # MedlinePlus: do not use a syringe that has been at room temperature for more than 24 hours.
     PrepCheck(
@@ -30,6 +37,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Has it been out of the fridge for less than 24 hours?",
         "Do not use this syringe: it has been at room temperature for more than 24 hours (PREP-24H).",
         True,
+        short="Out of fridge under 24 hours?",
     ),
     # MedlinePlus: do not use if discoloured, cloudy, or if something is floating in it.
     PrepCheck(
@@ -38,6 +46,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Is the liquid clear: not cloudy, not discoloured, nothing floating in it?",
         "Do not use this syringe: the liquid is cloudy, discoloured or has something floating in it (PREP-LOOK).",
         True,
+        short="Liquid clear, nothing floating?",
     ),
     # MedlinePlus: do not shake; if foamy, let it sit a few minutes until it clears.
     PrepCheck(
@@ -46,6 +55,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Is the liquid free of foam? (Never shake it; let any foam settle.)",
         "Do not shake the syringe. If it is foamy, let it sit for a few minutes until it clears (PREP-LOOK).",
         False,
+        short="No foam in it?",
     ),
     # MedlinePlus: each syringe is used once; leftover solution is not injected.
     PrepCheck(
@@ -54,6 +64,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Is it a new syringe that has not been used before?",
         "Do not use this syringe: each syringe is used only once (PREP-ONCE). Put it in the sharps container.",
         True,
+        short="A new, unused syringe?",
     ),
     # MedlinePlus: do not inject near a vein that you can see under the skin.
     PrepCheck(
@@ -62,6 +73,7 @@ PREP_CHECKS: tuple[PrepCheck, ...] = (
         "Is the chosen spot away from any vein you can see under the skin?",
         "Choose another spot, about 2.5 cm (1 inch) away, where no vein shows under the skin (SITE-VEIN).",
         False,
+        short="Spot away from visible veins?",
     ),
 )
 PREP_CHECKS_BY_KEY: dict[str, PrepCheck] = {check.key: check for check in PREP_CHECKS}

@@ -10,7 +10,37 @@ from django.db.models.functions import Coalesce
 
 from companion.models import Patient
 
-from ..models import FridgeSyringe, Injection, SupplyEvent
+from .. import schedule
+from ..models import DoseSlot, FridgeSyringe, Injection, SlotStatus, SupplyEvent
+
+
+@dataclass(frozen=True)
+class DoneDose:
+    """The dose due now is already logged: the log page says so instead of showing the form."""
+
+    slot: DoseSlot
+    injection: Injection | None  # None: marked taken without an injection row (older records)
+    next_slot: DoseSlot | None
+    next_log_from: datetime | None  # MISS-NODOUBLE: when the next dose can be logged
+
+
+def done_dose(timeline: schedule.Timeline, now: datetime, *, slot: DoseSlot | None = None) -> DoneDose | None:
+    """The dose due at `now` (or the one tapped, `slot`) when it is already logged; None otherwise.
+
+    "The dose due" comes from doses/schedule.py (Timeline.dose_due), so an every-other-day regimen
+    is done until its next dose opens, not just for the calendar day (SCHED-RENAL, MISS-NODOUBLE).
+    `timeline`: the log page's own, around the time it shows (no query here but an old record's logger).
+    """
+    due = timeline.slot(slot.pk) if slot is not None else timeline.dose_due(now)
+    if due is None or due.status != SlotStatus.TAKEN:
+        return None
+    following = timeline.next_slot_after(now)  # the next dose whose window opens after now
+    return DoneDose(
+        slot=due,
+        injection=schedule.injection_of(due),
+        next_slot=following,
+        next_log_from=timeline.log_span(following).log_from if following is not None else None,
+    )
 
 
 def expired_fridge_syringes(patient: Patient, moment: datetime) -> list[FridgeSyringe]:

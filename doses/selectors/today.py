@@ -14,7 +14,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from companion.models import Patient
+from companion.models import CareRole, Patient
 from doses.rules import dose_timing, lab_checks, recorded_doses
 
 from .. import schedule, sites
@@ -122,6 +122,15 @@ class SiteHistory:
         """SITE-ROTATE: the least recently used spot allowed (SITE-SELF / SITE-OTHER)."""
         return sites.suggest_next_spot(self.last_used, someone_else)
 
+    def suggested_for(self, viewer_role: str | None) -> str:
+        """SITE-ROTATE: the spot suggested to a viewer; Today and the log form both ask this."""
+        return sites.suggested_spot_for(self.last_used, viewer_is_patient=viewer_is_patient(viewer_role))
+
+
+def viewer_is_patient(viewer_role: str | None) -> bool:
+    """The patient looking at their own record (patient_for's `access_role`; None: no viewer, the patient's own view)."""
+    return viewer_role in (None, CareRole.SELF)
+
 
 def site_history(patient: Patient) -> SiteHistory:
     rows = Injection.objects.filter(patient=patient).values("site_spot").annotate(last=Max("taken_at")).order_by()
@@ -167,7 +176,8 @@ class TodaySummary:
 
     @property
     def suggested_spot(self) -> str:
-        return self.sites.suggested(False)
+        # The same rule and inputs as the log form's suggestion (doses/views/log.py), for the same viewer.
+        return self.sites.suggested_for(getattr(self.patient, "access_role", None))
 
     @property
     def suggested_spot_label(self) -> str:

@@ -15,10 +15,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_POST
 
 from companion.access import Capability, patient_for
-from companion.models import CareRole
 from doses.rules import catalogue, dosing, recorded_doses, regimen_review, syringe_supply
 
-from .. import schedule
+from .. import schedule, sites
 from ..forms.injection import DiscardForm, InjectionForm, NotTakenForm, build_body_map
 from ..models import DoseSlot, InjectedBy, SlotStatus
 from ..presenters import holds as hold_presenters
@@ -64,15 +63,25 @@ def log_injection(request, patient_id):
     # The time typed in is the patient's local clock time (SCHED-TZ), whoever logs it.
     with timezone.override(patient.zone):
         hint = _hinted_slot(request, patient)
-        history = today_selectors.site_history(patient)
-        logged_by_patient = patient.access_role == CareRole.SELF
-        injected_by = InjectedBy.SELF if logged_by_patient else InjectedBy.OTHER
         taken_at = _default_time(hint, now)
         # The dose the default time counts for; a tapped dose whose window has not opened
         # yet cannot be logged now (MISS-NODOUBLE), and the page says so. A posted form
         # (whose initial values are not shown) looks for it only if the page is shown again:
         # a dose logged reads no timeline but the form's and the service's.
-        decision = None if request.method == "POST" else schedule.timeline(patient, taken_at).decide(taken_at, now=now)
+        timeline = None if request.method == "POST" else schedule.timeline(patient, taken_at)
+        if timeline is not None and (hint is None or hint.status == SlotStatus.TAKEN):
+            # The dose due (or the one tapped) is already logged: say so, not the form. The
+            # service still refuses a second dose in one window (MISS-NODOUBLE).
+            done = log_page.done_dose(timeline, now, slot=hint)
+            if done is not None:
+                return _render_done_page(request, patient, done, now)
+        history = today_selectors.site_history(patient)
+        logged_by_patient = today_selectors.viewer_is_patient(patient.access_role)
+        # SITE-SELF / SITE-OTHER: who is expected to inject, and so the spot suggested, come from
+        # the one rule Today asks too (sites.expects_someone_else): one person, one suggestion.
+        someone_else = sites.expects_someone_else(viewer_is_patient=logged_by_patient)
+        injected_by = InjectedBy.OTHER if someone_else else InjectedBy.SELF
+        decision = None if timeline is None else timeline.decide(taken_at, now=now)
         target = decision.slot if decision is not None else None
         typed = None
         above_prescribed = False  # AE-OVERDOSE: the dose typed is above the one it counts for
@@ -80,7 +89,7 @@ def log_injection(request, patient_id):
             "taken_at": taken_at,
             "dose_mg": target.dose_mg if target else None,
             "injected_by": injected_by,
-            "site_spot": history.suggested(injected_by == InjectedBy.OTHER),
+            "site_spot": history.suggested_for(patient.access_role),
         }
         boxes = _BoxesOnHand(patient, now)
         if request.method != "POST":
@@ -171,7 +180,11 @@ def _record_dose(request, patient, form: InjectionForm, history, now):
     messages.success(
         request,
         log_presenters.logged_message(
-            injection, last_used=history.last_used, today=patient.local_today(now), zone=patient.zone
+            injection,
+            last_used=history.last_used,
+            today=patient.local_today(now),
+            zone=patient.zone,
+            viewer_is_patient=today_selectors.viewer_is_patient(patient.access_role),
         ),
     )
     if injection.above_prescribed:
@@ -223,6 +236,10 @@ def _render_log_page(
         selected=form["site_spot"].value(),
         someone_else=form["injected_by"].value() == InjectedBy.OTHER,
     )
+    error_rules = _plain_errors(form)
+    chosen = form["site_spot"].value()
+    chosen_label = sites.spot_label(chosen) if chosen in sites.ALL_SPOTS else "No spot chosen yet"
+    refusal = decision if not decision.accepted and not target_taken(target) else None
     return render(
         request,
         "doses/log.html",
@@ -242,13 +259,72 @@ def _render_log_page(
             "target_taken": target is not None and target.status == SlotStatus.TAKEN,
             # The refusal for the time shown (between two windows, or too soon after the last
             # injection), with when the dose can be logged (MISS-NODOUBLE / MISS-SKIP).
-            "refusal": decision if not decision.accepted and not target_taken(target) else None,
+            "refusal": refusal,
+            "refusal_words": log_presenters.plain_words(refusal.reason) if refusal is not None else None,
+            # The error summary: the checks left unanswered, by name, then the other fields wrong.
+            "unanswered": [(check, field) for check, field in form.prep_fields if field.errors and not field.value()],
+            "other_errors": _other_errors(form),
+            "error_rules": error_rules,
+            "chosen_spot_label": chosen_label,
+            "chosen_is_suggested": chosen_label == body_map.suggested_label,
             "not_yet": not_yet,
             "not_yet_window": schedule.window_for_slot(not_yet) if not_yet else None,
             "not_yet_log_from": _log_from(not_yet),
             "discard_ml": _discard_ml(target),
             **_log_records_context(patient, form, now, target=target, above_prescribed=above_prescribed),
             "held": hold_presenters.hold_notice(holds.hold_in_force(patient, now)),
+        },
+    )
+
+
+def _plain_errors(form: InjectionForm) -> list:
+    """The form's messages in plain words: each "(RULE-ID)" leaves the sentence for the error
+    summary's "Why?", which lists the rules named, with their sources (issue 16: plain words)."""
+    if not form.is_bound:
+        return []
+    named: dict[str, None] = {}
+    for field, errors in form.errors.items():
+        plain = [log_presenters.plain_words(str(error)) for error in errors]
+        for words in plain:
+            named.update(dict.fromkeys(words.rule_ids))
+        form.errors[field] = form.error_class([words.text for words in plain], renderer=form.renderer)
+    return log_presenters.PlainWords("", tuple(named)).rules
+
+
+_FIELD_ANCHORS = {
+    "taken_at": ("Time taken", "id_taken_at"),
+    "dose_mg": ("Dose", "id_dose_mg"),
+    "injected_by": ("Who gave the injection", "id_injected_by_0"),
+    "site_spot": ("Injection spot", "site-errors"),
+    "batch": ("Batch", "id_batch"),
+    "notes": ("Notes", "id_notes"),
+    "fresh_syringe_used": ("The syringe used", "id_fresh_syringe_used"),
+}
+
+
+def _other_errors(form: InjectionForm) -> list[tuple[str, str]]:
+    """The error summary's links to the fields wrong other than an unanswered check (a "No" included)."""
+    if not form.is_bound:
+        return []
+    links = [_FIELD_ANCHORS[name] for name in _FIELD_ANCHORS if name in form.errors]
+    links += [(check.short, f"{field.auto_id}_0") for check, field in form.prep_fields if field.errors and field.value()]
+    return links
+
+
+def _render_done_page(request, patient, done: log_page.DoneDose, now):
+    """MISS-NODOUBLE: "Done for today", who logged the dose due and when (SCHED-TZ), instead of the form."""
+    return render(
+        request,
+        "doses/log_done.html",
+        {
+            "patient": patient,
+            "done": log_presenters.done_for_today(
+                done,
+                viewer=request.user,
+                today=patient.local_today(now),
+                zone=patient.zone,
+                zone_name=patient.time_zone,
+            ),
         },
     )
 

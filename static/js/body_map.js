@@ -19,8 +19,33 @@
     return checked ? checked.value : "";
   }
 
+  // The spot card above the map names the spot chosen, and whether it is the one suggested.
+  var chosenText = document.getElementById("chosen-spot");
+  var chosenNote = document.getElementById("chosen-note");
+  function suggestedInput() {
+    var mode = someoneElse() ? "other" : "self";
+    var suggested = map.querySelector(".spot-suggested[data-when='" + mode + "'], .spot-suggested[data-when='both']");
+    return suggested ? document.getElementById(suggested.closest("label").htmlFor) : null;
+  }
+  // Until a spot is picked by hand, the chosen spot follows the suggestion for who injects.
+  var followSuggestion = (function () {
+    var input = suggestedInput();
+    return selectedSpot() === "" || (input !== null && input.checked);
+  })();
+  function showChosen() {
+    if (!chosenText) { return; }
+    var checked = form.querySelector("input[name=site_spot]:checked");
+    var suggested = suggestedInput();
+    chosenText.textContent = checked ? checked.dataset.label : "No spot chosen yet";
+    if (chosenNote) {
+      var label = suggested ? suggested.dataset.label : "";
+      chosenNote.textContent = checked && checked === suggested ? "(suggested)" : "(suggested: " + label + ")";
+    }
+  }
+
   function showSelection() {
     var value = selectedSpot();
+    showChosen();
     map.querySelectorAll(".map-spot").forEach(function (g) {
       g.classList.toggle("is-selected", g.dataset.spot === value);
     });
@@ -46,11 +71,8 @@
     function shown(el) { return el.dataset.when === mode || el.dataset.when === "both"; }
     map.querySelectorAll(".spot-suggested").forEach(function (el) { el.hidden = !shown(el); });
     map.querySelectorAll(".map-star").forEach(function (el) { el.classList.toggle("is-hidden", !shown(el)); });
-    var suggested = map.querySelector(".spot-suggested[data-when='" + mode + "'], .spot-suggested[data-when='both']");
-    var suggestedInput = suggested ? document.getElementById(suggested.closest("label").htmlFor) : null;
-    var text = document.getElementById("suggested-text");
-    if (suggestedInput && text) { text.textContent = suggestedInput.dataset.label; }
-    if (selectedSpot() === "" && suggestedInput && !suggestedInput.matches(":disabled")) { suggestedInput.checked = true; }
+    var suggested = suggestedInput();
+    if ((followSuggestion || selectedSpot() === "") && suggested && !suggested.matches(":disabled")) { suggested.checked = true; }
     showSelection();
   }
 
@@ -61,13 +83,14 @@
     // :disabled, not .disabled: a spot is also disabled through its fieldset (SITE-SELF).
     if (input && !input.matches(":disabled")) {
       input.checked = true;
+      followSuggestion = false;
       input.focus();
       showSelection();
     }
   });
   form.addEventListener("change", function (event) {
     if (event.target.name === "injected_by") { applyWhoInjects(); }
-    if (event.target.name === "site_spot") { showSelection(); }
+    if (event.target.name === "site_spot") { followSuggestion = false; showSelection(); }
   });
   applyWhoInjects();
 })();

@@ -48,8 +48,18 @@ def test_MISS_NODOUBLE_an_evening_attempt_at_tomorrows_dose_is_refused_and_today
     expect(card.get_by_role("link", name="Log this dose")).to_have_count(0)
     assert_accessible(page)
 
+    # The log page: the dose due (this morning's) is logged, so "Done for today" and when the
+    # next one can be logged, not the form.
     page.goto(url("doses:log", patient_id=eve.pk))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Done for today")
+    expect(page.locator("#done-for-today")).to_contain_text("can be logged from 06:00 tomorrow")
+    expect(page.locator("#log-form")).to_have_count(0)
+    assert_accessible(page)
+    # Tomorrow's dose opened directly (?slot=): the form says it cannot be logged yet, and refuses it.
+    tomorrow = DoseSlot.objects.get(patient=eve, local_date=today + timedelta(days=1))
+    page.goto(url("doses:log", patient_id=eve.pk) + f"?slot={tomorrow.pk}")
     expect(page.locator("#log-refusal")).to_contain_text("can be logged from 06:00 tomorrow")
+    page.get_by_text("Choose another spot", exact=True).click()  # the body map opens on demand
     page.get_by_role("radio", name=re.compile(r"stomach.*spot 1", re.I)).first.check()
     for check in page.locator("fieldset.prep-check").all():
         check.get_by_role("radio", name="Yes").check()

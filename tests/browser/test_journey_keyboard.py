@@ -33,7 +33,10 @@ def test_an_injection_can_be_logged_with_the_keyboard_alone(phone, url, log_in_a
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an injection")
     assert_accessible(page)
 
-    # The body map: Tab into the spots, move with the arrow keys, choose with Space.
+    # The body map opens from "Choose another spot" (Enter on the disclosure); then Tab into the
+    # spots, move with the arrow keys, choose with Space.
+    tab_to(page, r"^SUMMARY \|.*Choose another spot")
+    page.keyboard.press("Enter")
     tab_to(page, r"^INPUT \|.*spot \d")
     page.keyboard.press("ArrowDown")
     page.keyboard.press("Space")

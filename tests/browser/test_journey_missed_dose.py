@@ -64,6 +64,7 @@ def test_patient_follows_missed_dose_advice_and_reports_a_serious_symptom(phone,
     page.get_by_role("link", name="Log this dose").click()
     expect(page.get_by_role("note").first).to_contain_text("22:00")
     assert_accessible(page)
+    page.get_by_text("Choose another spot", exact=True).click()  # the body map opens on demand
     page.get_by_role("radio", name=re.compile(r"stomach.*spot 1", re.I)).first.check()
     for check in page.locator("fieldset.prep-check").all():
         check.get_by_role("radio", name="Yes").check()

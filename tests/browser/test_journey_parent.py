@@ -84,6 +84,7 @@ def test_parent_signs_up_adds_a_child_enters_the_regimen_and_logs_the_first_inje
     # 4. The first injection, on the body map: a spot on the thigh, every check answered.
     page.get_by_role("link", name="Log a dose").click()
     assert_accessible(page)
+    page.get_by_text("Choose another spot", exact=True).click()  # the body map opens on demand
     page.get_by_role("radio", name=re.compile(r"thigh.*spot 1", re.I)).first.check()
     for check in page.locator("fieldset.prep-check").all():
         check.get_by_role("radio", name="Yes").check()

@@ -34,7 +34,7 @@ def _answer(page, question: str, answer: str) -> None:
     page.get_by_role("group", name=question).get_by_label(answer, exact=True).check()
 
 
-CLOUDY = "Is the liquid clear: not cloudy, not discoloured, nothing floating in it? PREP-LOOK"
+CLOUDY = "Liquid clear, nothing floating?"
 
 
 def test_PREP_LOOK_tapping_no_shows_the_advice_at_once_and_the_write_off_needs_the_confirmation(
@@ -79,8 +79,11 @@ def test_PREP_LOOK_tapping_no_shows_the_advice_at_once_and_the_write_off_needs_t
 def test_PREP_24H_submitting_with_a_no_asks_and_writes_nothing_off(phone, url, log_in_as, world, alice_on_regimen):
     page = phone
     _open_log(page, url, log_in_as, world)
-    _answer(page, "Has it been out of the fridge for less than 24 hours? PREP-24H", "No")
-    expect(page.locator("#id_prep_under_24h-advice")).to_contain_text("more than 24 hours (PREP-24H)")
+    _answer(page, "Out of fridge under 24 hours?", "No")
+    expect(page.locator("#id_prep_under_24h-advice")).to_contain_text("more than 24 hours")
+    for question in ["Warmed to room temperature?", CLOUDY, "No foam in it?", "A new, unused syringe?"]:
+        _answer(page, question, "Yes")
+    _answer(page, "Spot away from visible veins?", "Yes")
     # Submitting the log form with the "No" does not write the syringe off either.
     with page.expect_navigation():
         page.get_by_role("button", name="Log this dose").click()
@@ -94,7 +97,7 @@ def test_PREP_WARM_a_cold_syringe_shows_wait_and_never_asks_to_write_it_off(
 ):
     page = phone
     _open_log(page, url, log_in_as, world)
-    _answer(page, "Has the syringe warmed up to room temperature? PREP-WARM", "No")
+    _answer(page, "Warmed to room temperature?", "No")
     expect(page.locator("#id_prep_warm-advice")).to_contain_text("Wait until the syringe has warmed up")
     expect(page.locator("#write-off")).to_be_hidden()
 

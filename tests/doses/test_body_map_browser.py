@@ -59,6 +59,7 @@ def log_page(world, live_server, chromium_path, settings):
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.goto(live_server.url + url)
+        page.click("#spot-picker > summary")  # the map opens behind "Choose another spot"
         yield page
         assert errors == []
         browser.close()
@@ -95,9 +96,20 @@ def test_SITE_ROTATE_choosing_the_last_spot_warns_at_once(log_page):
 
 
 def test_the_star_follows_the_suggestion_for_who_injects(log_page):
-    # Never-used spots come in map order, so both suggestions start on the stomach.
-    assert log_page.inner_text("#suggested-text") == "Stomach, left of the navel, spot 1"
+    # Never-used spots come in map order, so both suggestions start on the stomach; the spot card
+    # above the map names the spot chosen, the suggestion until another is tapped.
+    assert log_page.inner_text("#chosen-spot") == "Stomach, left of the navel, spot 1"
+    assert log_page.inner_text("#chosen-note") == "(suggested)"
     log_page.get_by_label("Someone else gave it").check()
-    assert log_page.inner_text("#suggested-text") == "Stomach, left of the navel, spot 1"
+    assert log_page.inner_text("#chosen-spot") == "Stomach, left of the navel, spot 1"
     assert log_page.is_visible("label[for='spot-abdomen-left-1'] .spot-suggested")
     assert log_page.is_visible("g.map-spot[data-spot='abdomen-left-1'] .map-star")
+
+
+def test_the_spot_card_names_a_spot_tapped_on_the_map_beside_the_suggestion(log_page):
+    log_page.locator("g.map-spot[data-spot='thigh-right-3']").click()
+    assert log_page.inner_text("#chosen-spot") == "Right thigh, front/outer, spot 3"
+    assert log_page.inner_text("#chosen-note") == "(suggested: Stomach, left of the navel, spot 1)"
+    # A spot picked by hand stays chosen when who injects changes (it is allowed for both).
+    log_page.get_by_label("Someone else gave it").check()
+    assert log_page.is_checked("#spot-thigh-right-3")

@@ -16,9 +16,11 @@ NEW_YORK = ZoneInfo("America/New_York")
 def test_SITE_ROTATE_the_confirmation_names_the_next_spot_away_from_the_one_just_used():
     taken = datetime(2026, 11, 25, 8, 5, tzinfo=NEW_YORK)
     injection = SimpleNamespace(dose_mg=Decimal("100.00"), taken_at=taken, site_spot="thigh-left-1", injected_by="self")
-    text = present.logged_message(injection, last_used={}, today=date(2026, 11, 25), zone=NEW_YORK)
+    text = present.logged_message(
+        injection, last_used={}, today=date(2026, 11, 25), zone=NEW_YORK, viewer_is_patient=True
+    )
     assert text.startswith("Dose logged: 100 mg at 08:05 today, ")
-    assert text.endswith("(SITE-ROTATE).")
+    assert "SITE-ROTATE" not in text  # plain words (issue 16)
     assert "Next time use: " in text and text.count("spot 1") >= 1
 
 

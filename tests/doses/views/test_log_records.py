@@ -164,7 +164,9 @@ def test_PREP_24H_the_form_refuses_a_dose_with_the_expired_syringe_and_offers_a_
     assert "Do not use the syringe taken out of the fridge Tue 24 Nov, 09:00" in page  # said before submitting
     response = client.post(log_url(world.alice), log_data(world.alice, now))
     assert response.status_code == 200
-    assert "do not use it; discard it and take a new one from the fridge (PREP-24H)" in response.content.decode()
+    page = response.content.decode()
+    assert "do not use it; discard it and take a new one from the fridge." in page
+    assert "PREP-24H" in page  # the rule, in the "Why?"
     assert response.context["form"].errors["fresh_syringe_used"]
     assert not Injection.objects.exists()
     response = client.post(log_url(world.alice), log_data(world.alice, now, fresh_syringe_used="on"))
