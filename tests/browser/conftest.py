@@ -317,3 +317,21 @@ def celery_eager(settings):
     app.conf.task_eager_propagates = True
     yield app
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
+def morning_in_london(monkeypatch):
+    """The server's clock moved to 08:30 in London today, and still running: a journey that
+    logs the 08:00 dose can, whatever the hour the suite runs (after about 20:00 that dose is
+    past its cut-off, MISS-SKIP). Request it before the fixtures that create the regimen."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    from django.utils import timezone
+
+    real_now = timezone.now
+    london = ZoneInfo("Europe/London")
+    morning = datetime.combine(real_now().astimezone(london).date(), time(8, 30), tzinfo=london)
+    shift = morning - real_now()
+    monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
+    return morning

@@ -20,7 +20,9 @@ def assert_focus_visible(page) -> None:
     assert (ring["outline"] != "none" and ring["width"] >= 2) or ring["shadow"] != "none", ring
 
 
-def test_an_injection_can_be_logged_with_the_keyboard_alone(phone, url, log_in_as, world, alice_on_regimen):
+def test_an_injection_can_be_logged_with_the_keyboard_alone(
+    morning_in_london, phone, url, log_in_as, world, alice_on_regimen
+):
     page = phone
     log_in_as(page, world.alice_user)
     page.goto(url("doses:today", patient_id=world.alice.pk))

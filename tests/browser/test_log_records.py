@@ -103,7 +103,7 @@ def test_PREP_WARM_a_cold_syringe_shows_wait_and_never_asks_to_write_it_off(
 
 
 def test_AE_OVERDOSE_typing_more_than_prescribed_shows_the_confirmation_at_once(
-    phone, url, log_in_as, world, alice_on_regimen
+    morning_in_london, phone, url, log_in_as, world, alice_on_regimen
 ):
     page = phone
     _open_log(page, url, log_in_as, world)
@@ -112,7 +112,7 @@ def test_AE_OVERDOSE_typing_more_than_prescribed_shows_the_confirmation_at_once(
     page.get_by_label("Dose (mg)").fill("150")
     expect(box).to_be_visible()
     expect(box).to_contain_text("I really injected 150 mg, more than the prescribed 100 mg")
-    expect(box).to_contain_text("1-800-222-1222")
+    expect(box).to_contain_text("111")  # AE-OVERDOSE: Alice lives in London (NHS 111)
     page.get_by_label("Dose (mg)").fill("100")
     expect(box).to_be_hidden()
     assert_accessible(page)
