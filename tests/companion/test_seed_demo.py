@@ -140,3 +140,23 @@ def test_AE_LABS_alices_one_month_neutrophil_count_is_due_within_the_week_on_tod
     html = page_for("alice@demo.example", "doses:today", alice.pk)
     attention = html[html.index("Needs attention") :]
     assert labs_due[0].due_on.strftime("%-d %b") in attention or "neutrophil" in attention.lower()
+
+
+def test_the_demo_circle_has_a_care_team_number_to_tap_on_a_serious_symptom(db, client):
+    """AE-SERIOUS: the serious-symptom page of the demo leads with the clinic's number."""
+    from companion.models import CareTeamCard, User
+    from doses.management.commands.seed_demo import seed_demo_circle
+
+    seed_demo_circle()
+    seed_demo_circle()  # idempotent: still one card each
+    alice = Patient.objects.get(display_name="Alice Morgan")
+    assert CareTeamCard.objects.filter(patient__display_name__in=["Alice Morgan", "Mia Okafor"]).count() == 2
+    client.force_login(User.objects.get(email="alice@demo.example"))
+    response = client.post(
+        reverse("doses:side_effects", args=[alice.pk]),
+        {"symptom": "fever", "severity": "mild", "started_on": alice.local_today().isoformat()},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Call your doctor now" in page
+    assert 'href="tel:+442079460018"' in page and "No care-team number" not in page

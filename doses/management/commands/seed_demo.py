@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from companion.models import CareMembership, CareRole, Indication, Patient, User
+from companion.models import CareMembership, CareRole, CareTeamCard, Indication, Patient, User
 from doses import sites
 from doses.models import (
     BaselineChecklist,
@@ -84,6 +84,19 @@ def _link(patient: Patient, user: User, role: str) -> None:
 
 
 @transaction.atomic
+def _care_team_card(patient: Patient, by: User, clinic: str, phone: str, out_of_hours: str) -> None:
+    CareTeamCard.objects.get_or_create(
+        patient=patient,
+        defaults={
+            "clinic_name": clinic,
+            "phone": phone,
+            "hours": "Monday to Friday, 9am to 5pm",
+            "out_of_hours_phone": out_of_hours,
+            "updated_by": by,
+        },
+    )
+
+
 def seed_demo_circle(now: datetime | None = None) -> str:
     """The README's demo circle. Running it twice changes nothing."""
     now = now or timezone.now()
@@ -118,6 +131,10 @@ def seed_demo_circle(now: datetime | None = None) -> str:
     _link(mia, dan, CareRole.PARENT)
     _link(mia, bob, CareRole.CAREGIVER)
     _link(mia, carol, CareRole.CLINICIAN)
+    # AE-SERIOUS: "call your doctor now" with the clinic's number to tap (fictional numbers:
+    # Ofcom's drama range in London, 555-01xx in New York), kept in E.164 as the card stores them.
+    _care_team_card(alice, carol, "Rheumatology clinic, St Example's Hospital", "+442079460018", "+442079460999")
+    _care_team_card(mia, carol, "Paediatric rheumatology, Example Children's", "+12125550143", "+12125550199")
 
     # Issue 16, point 9: the demo shows the product. Every dose is logged through the services by
     # someone who may log (the patient, a parent, the caregiver; never the clinician), the
