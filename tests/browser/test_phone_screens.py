@@ -40,20 +40,15 @@ def demo(transactional_db):
     return alice, User.objects.get(email="alice@demo.example"), User.objects.get(email="carol@demo.example")
 
 
-def test_today_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
+@pytest.mark.parametrize(
+    "name,page_name", [("phone-today", "doses:today"), ("phone-log", "doses:log"), ("phone-history", "doses:patient")]
+)
+def test_todays_page_the_log_and_the_history_fit_a_phone(phone, demo, log_in_as, live_server, name, page_name):
     alice, alice_user, _carol = demo
     log_in_as(phone, alice_user)
-    visit(phone, live_server.url + reverse("doses:today", args=[alice.pk]))
+    visit(phone, live_server.url + reverse(page_name, args=[alice.pk]))
     _no_sideways_scroll(phone)
-    _keep(phone, "phone-today")
-
-
-def test_the_log_form_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
-    alice, alice_user, _carol = demo
-    log_in_as(phone, alice_user)
-    visit(phone, live_server.url + reverse("doses:log", args=[alice.pk]))
-    _no_sideways_scroll(phone)
-    _keep(phone, "phone-log")
+    _keep(phone, name)
 
 
 def test_a_serious_symptoms_result_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
@@ -66,14 +61,6 @@ def test_a_serious_symptoms_result_on_a_phone_fits_the_screen_width(phone, demo,
     assert "doctor" in phone.content().lower()
     _no_sideways_scroll(phone)
     _keep(phone, "phone-symptom-result")
-
-
-def test_the_history_on_a_phone_fits_the_screen_width(phone, demo, log_in_as, live_server):
-    alice, alice_user, _carol = demo
-    log_in_as(phone, alice_user)
-    visit(phone, live_server.url + reverse("doses:patient", args=[alice.pk]))
-    _no_sideways_scroll(phone)
-    _keep(phone, "phone-history")
 
 
 # Every page a person of the circle reads, by URL name (patient-scoped ones take the patient's id).

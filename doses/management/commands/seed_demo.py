@@ -247,6 +247,38 @@ def _answer_before_you_start(patient: Patient, *, by: User, now: datetime) -> No
         )
 
 
+def _start_regimen(
+    patient: Patient,
+    by: User,
+    *,
+    starts_on: date,
+    now: datetime,
+    confirmed: bool,
+    mg_per_kg: Decimal | None,
+    daily_mg: Decimal,
+    times: list[str] | None,
+    interval_days: int = 1,
+) -> Regimen:
+    """The first regimen, once a day, through the service: the fixed adult dose (DOSE-ADULT) or mg/kg."""
+    return regimen_services.create_regimen_version(
+        patient=patient,
+        entered_by=by,
+        entry=regimen_services.RegimenEntry(
+            dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
+            daily_dose_mg=daily_mg,
+            mg_per_kg=mg_per_kg,
+            weight_kg_basis=patient.weight_kg if mg_per_kg else None,
+            interval_days=interval_days,
+            administrations_per_day=1,
+            times_of_day=times or ["08:00"],
+            starts_on=starts_on,
+        ),
+        confirmed=confirmed,
+        change_reason="Started on anakinra.",
+        now=now,
+    )
+
+
 def _start_with_logged_history(
     patient: Patient,
     *,
@@ -272,22 +304,15 @@ def _start_with_logged_history(
     """
     today = patient.local_today(now)
     starts_on = today - timedelta(days=days)
-    regimen = regimen_services.create_regimen_version(
-        patient=patient,
-        entered_by=prescribed_by,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
-            daily_dose_mg=daily_mg,
-            mg_per_kg=mg_per_kg,
-            weight_kg_basis=patient.weight_kg if mg_per_kg else None,
-            interval_days=1,
-            administrations_per_day=1,
-            times_of_day=times or ["08:00"],
-            starts_on=starts_on,
-        ),
-        confirmed=clinician_confirmed,
-        change_reason="Started on anakinra.",
+    regimen = _start_regimen(
+        patient,
+        prescribed_by,
+        starts_on=starts_on,
         now=now,
+        confirmed=clinician_confirmed,
+        mg_per_kg=mg_per_kg,
+        daily_mg=daily_mg,
+        times=times,
     )
     first_logger = loggers[0][0]
     for day, boxes in pickups:  # SUPPLY-BOX: whole boxes from the pharmacy
@@ -338,24 +363,17 @@ def _start_with_history(
     adherence: float = 0.9,
 ) -> Regimen:
     """Start a regimen `days` ago and fill in a plausible past: mostly taken, some not."""
-    today = patient.local_today(now)
-    starts_on = today - timedelta(days=days)
-    regimen = regimen_services.create_regimen_version(
-        patient=patient,
-        entered_by=entered_by,
-        entry=regimen_services.RegimenEntry(
-            dose_basis=Regimen.DoseBasis.WEIGHT_BASED if mg_per_kg else Regimen.DoseBasis.FIXED_ADULT,
-            daily_dose_mg=daily_mg,
-            mg_per_kg=mg_per_kg,
-            weight_kg_basis=patient.weight_kg if mg_per_kg else None,
-            interval_days=interval_days,
-            administrations_per_day=1,
-            times_of_day=times or ["08:00"],
-            starts_on=starts_on,
-        ),
-        confirmed=clinician_confirmed,
-        change_reason="Started on anakinra.",
+    starts_on = patient.local_today(now) - timedelta(days=days)
+    regimen = _start_regimen(
+        patient,
+        entered_by,
+        starts_on=starts_on,
         now=now,
+        confirmed=clinician_confirmed,
+        mg_per_kg=mg_per_kg,
+        daily_mg=daily_mg,
+        times=times,
+        interval_days=interval_days,
     )
     _fill_history(patient, regimen, entered_by, rng, now, adherence)
     return regimen
