@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from companion.models import Patient, User
 from doses import schedule
-from doses.models import Injection
+from doses.models import DoseSlot, Injection, SlotStatus
 from doses.services import injections as injection_services
 from tests.browser.conftest import PHONE, assert_accessible, screenshot, waiting_for
 
@@ -35,9 +35,23 @@ def demo(transactional_db):
     }
 
 
-def open_log(page, url, log_in_as, user, patient):
+def open_log(page, url, log_in_as, user, patient, monkeypatch=None):
+    """The log form of the dose due. Once that is logged ("Done for today": the demo logs all of
+    Mia's doses so far), with `monkeypatch` the server's clock moves on to five minutes into her
+    next dose, still running, so the form is the one a parent fills in when that dose is due."""
     log_in_as(page, user)
     page.goto(url("doses:log", patient.pk))
+    if monkeypatch is not None and page.get_by_role("heading", level=1).inner_text().strip() == "Done for today":
+        following = (
+            DoseSlot.objects.filter(patient=patient, status=SlotStatus.PENDING, scheduled_at__gt=timezone.now())
+            .order_by("scheduled_at")
+            .first()
+        )
+        real_now = timezone.now
+        shift = following.scheduled_at + timedelta(minutes=5) - real_now()
+        monkeypatch.setattr(timezone, "now", lambda: real_now() + shift)
+        log_in_as(page, user)  # the session signed in "before" has ended by then (SESSION_COOKIE_AGE)
+        page.goto(url("doses:log", patient.pk))
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an injection")
 
 
@@ -46,10 +60,12 @@ def page_height(page) -> int:
 
 
 @pytest.mark.parametrize(
-    "who, patient", [("alice", "alice_patient"), ("dan", "mia"), ("bob", "alice_patient")], ids=["patient", "parent", "caregiver"]
+    "who, patient",
+    [("alice", "alice_patient"), ("dan", "mia"), ("bob", "alice_patient")],
+    ids=["patient", "parent", "caregiver"],
 )
-def test_the_whole_log_form_fits_in_two_phone_screens(phone, url, log_in_as, demo, who, patient):
-    open_log(phone, url, log_in_as, demo[who], demo[patient])
+def test_the_whole_log_form_fits_in_two_phone_screens(phone, url, log_in_as, demo, who, patient, monkeypatch):
+    open_log(phone, url, log_in_as, demo[who], demo[patient], monkeypatch)
     assert page_height(phone) <= TWO_SCREENS, f"the log page is {page_height(phone)} px tall at 390x844"
     assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]  # never sideways
     assert_accessible(phone)
@@ -62,7 +78,9 @@ def test_the_suggested_spot_comes_first_and_the_map_opens_on_choose_another_spot
     expect(spot_card).to_contain_text("(suggested)")
     chosen = phone.locator("#chosen-spot").inner_text()
     first_check = phone.locator("fieldset.prep-check").first
-    assert spot_card.bounding_box()["y"] < phone.get_by_role("group", name="Who gave the injection?").bounding_box()["y"]
+    assert (
+        spot_card.bounding_box()["y"] < phone.get_by_role("group", name="Who gave the injection?").bounding_box()["y"]
+    )
     assert spot_card.bounding_box()["y"] < first_check.bounding_box()["y"]
     # The map is hidden until asked for; the suggested spot is already the one chosen.
     expect(phone.locator("#body-map")).to_be_hidden()
@@ -147,8 +165,11 @@ def test_MISS_NODOUBLE_once_logged_the_log_page_says_done_for_today_by_you(phone
     patient, now = demo["alice_patient"], timezone.now()
     due = schedule.timeline(patient, now).dose_due(now)
     injection_services.record_injection(
-        slot=due, taken_at=min(due.scheduled_at + timedelta(minutes=5), now), site_spot="thigh-left-1",
-        by=demo["alice"], now=now,
+        slot=due,
+        taken_at=min(due.scheduled_at + timedelta(minutes=5), now),
+        site_spot="thigh-left-1",
+        by=demo["alice"],
+        now=now,
     )
     log_in_as(phone, demo["alice"])
     open_page = phone.goto(url("doses:log", patient.pk))
