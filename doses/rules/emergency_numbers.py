@@ -34,6 +34,11 @@ class Line:
     def tel(self) -> str:
         return f"tel:{self.dial}"
 
+    @property
+    def label(self) -> str:
+        """"Poison Control, 1-800-222-1222"; "NHS 111" once, where the name is the number."""
+        return self.name if self.number in self.name else f"{self.name}, {self.number}"
+
 
 @dataclass(frozen=True)
 class Reporting:

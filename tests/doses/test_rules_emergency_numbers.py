@@ -51,3 +51,10 @@ def test_AE_OVERDOSE_an_unknown_country_names_no_number(country):
 
 def test_AE_REPORT_only_the_us_entry_names_medwatch():
     assert [c for c in emergency_numbers.COUNTRIES if "MedWatch" in numbers_for(c).reporting_words] == ["US"]
+
+
+def test_AE_OVERDOSE_a_line_whose_name_is_its_number_is_said_once():
+    gb = numbers_for("GB")
+    us = numbers_for("US")
+    assert gb.poison.label == "NHS 111"
+    assert us.poison.label == f"{us.poison.name}, 1-800-222-1222"
